@@ -1,0 +1,1 @@
+"""Outpost bot package."""

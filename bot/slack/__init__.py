@@ -1,0 +1,1 @@
+"""Outpost bot.slack package."""

@@ -1,0 +1,55 @@
+"""The base error every Outpost exception derives from.
+
+OutpostError
+├── ConfigError          a setting is missing or malformed (names the variable)
+├── NotFound             the thing does not exist, or belongs to another workspace
+├── Conflict             the thing is in a state that forbids the action
+└── RequestProblem       the request cannot be scheduled as typed (carries problems)
+
+Every error carries ``message`` (safe to show to the person who typed the request) and
+``hint`` (an example or next step). Nothing secret goes into either.
+"""
+
+from __future__ import annotations
+
+
+class OutpostError(Exception):
+    """Base of Outpost's own errors; ``message`` is safe to show to users."""
+
+    code = "error"
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class ConfigError(OutpostError):
+    """A setting is missing or malformed."""
+
+    code = "config"
+
+
+class NotFound(OutpostError):
+    """The requested thing does not exist in this workspace."""
+
+    code = "not_found"
+
+
+class Conflict(OutpostError):
+    """The thing's state forbids the action (already published, cancelled, ...)."""
+
+    code = "conflict"
+
+
+class RequestProblem(OutpostError):
+    """A request that cannot be scheduled as typed; ``problems`` lists why."""
+
+    code = "invalid_request"
+
+    def __init__(self, problems: list[str], hint: str = "") -> None:
+        super().__init__("; ".join(problems), hint)
+        self.problems = list(problems)

@@ -1,0 +1,172 @@
+"""Typed settings from the environment (and ``.env``), built once in ``app/`` and passed down."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.crypto import TokenCipher
+from core.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Every variable of ``contract.md``; names are the upper-cased field names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    outpost_env: Literal["development", "production", "test"] = "development"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str = ""
+    secret_key: SecretStr = SecretStr("")
+    encryption_keys: SecretStr = SecretStr("")
+    data_dir: Path = Path("./data")
+    log_level: str = "INFO"
+
+    slack_signing_secret: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+
+    supabase_url: str | None = None
+    supabase_service_role_key: SecretStr | None = None
+    supabase_bucket: str = "media"
+
+    x_api_url: str = "https://api.x.com"
+    linkedin_api_url: str = "https://api.linkedin.com"
+    facebook_graph_url: str = "https://graph.facebook.com"
+
+    # Worker tuning; the defaults suit one small install.
+    queue_name: str = "outpost:queue"
+    job_timeout_seconds: float = Field(default=50.0, gt=0)
+    worker_poll_delay: float = Field(default=0.05, gt=0)
+    worker_max_jobs: int = Field(default=500, ge=1)
+    reconcile_seconds: float = Field(default=60.0, gt=0)
+    reconcile_horizon_seconds: float = Field(default=900.0, gt=0)
+    publish_timeout_seconds: float = Field(default=15.0, gt=0)
+    max_publish_attempts: int = Field(default=8, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("postgresql+asyncpg://", "postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+asyncpg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// URL")
+        return value
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_signing_secret is not None and (
+            self.slack_bot_token is not None or self.slack_client_id is not None
+        )
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
+
+    @property
+    def supabase_enabled(self) -> bool:
+        return bool(self.supabase_url) and self.supabase_service_role_key is not None
+
+    def cipher(self) -> TokenCipher:
+        keys = [k.strip() for k in self.encryption_keys.get_secret_value().split(",") if k.strip()]
+        return TokenCipher(keys)
+
+
+def _dev_secrets(data_dir: Path) -> dict[str, str]:
+    """Load or create the development secrets kept in ``DATA_DIR/secrets.json``."""
+    path = data_dir / "secrets.json"
+    if path.exists():
+        loaded: dict[str, str] = json.loads(path.read_text())
+        return loaded
+    data_dir.mkdir(parents=True, exist_ok=True)
+    made = {"SECRET_KEY": secrets.token_urlsafe(48), "ENCRYPTION_KEYS": TokenCipher.generate_key()}
+    # Written with 0600 from the start: these sign logins and decrypt account tokens.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(made, handle)
+    return made
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation errors into a ConfigError naming each variable."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "?"
+            parts.append(f"{name}: {err['msg']}")
+        raise ConfigError(
+            "Invalid configuration: " + "; ".join(parts) + ".",
+            "Fix the variable in the environment or .env and start again.",
+        ) from None
+    _fill_secrets(settings)
+    settings.cipher()  # fail now, naming ENCRYPTION_KEYS, rather than at the first token
+    if settings.slack_signing_secret is not None and not settings.slack_enabled:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN (or SLACK_CLIENT_ID) is not.",
+            "Set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID/SECRET for OAuth installs.",
+        )
+    if settings.slack_client_id and settings.slack_client_secret is None:
+        raise ConfigError("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not.")
+    if settings.telegram_enabled and settings.telegram_mode == "webhook":
+        if settings.telegram_webhook_secret is None:
+            raise ConfigError(
+                "TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_MODE=webhook.",
+                "Set a random string of 1-256 characters A-Z a-z 0-9 _ -.",
+            )
+    return settings
+
+
+def _fill_secrets(settings: Settings) -> None:
+    missing = [
+        name
+        for name, value in (
+            ("SECRET_KEY", settings.secret_key),
+            ("ENCRYPTION_KEYS", settings.encryption_keys),
+        )
+        if not value.get_secret_value()
+    ]
+    if not missing:
+        return
+    if settings.outpost_env == "production":
+        raise ConfigError(
+            f"{', '.join(missing)} must be set when OUTPOST_ENV=production.",
+            "Generate them once and keep them safe; losing ENCRYPTION_KEYS loses account tokens.",
+        )
+    made = _dev_secrets(settings.data_dir)
+    if "SECRET_KEY" in missing:
+        settings.secret_key = SecretStr(made["SECRET_KEY"])
+    if "ENCRYPTION_KEYS" in missing:
+        settings.encryption_keys = SecretStr(made["ENCRYPTION_KEYS"])

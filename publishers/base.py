@@ -1,0 +1,152 @@
+"""The interface every network implements, and the values that cross it.
+
+A publisher is built once per process with the shared HTTP session. The scheduler calls
+``validate`` when a post is scheduled (pure, no I/O) and ``publish`` when it is due. Publishers
+never retry or sleep: they raise a ``PublishError`` and the queue decides.
+
+Ambiguous outcomes: a network that dedupes on our key (``dedupes = True``) can simply be sent
+again with the same ``idempotency_key``. Others may implement ``find_existing`` to look for the
+post on the account; the default says it cannot tell.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import aiohttp
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something a network would refuse, found before scheduling."""
+
+    destination: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.destination}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Media:
+    """A stored file, read through the media store."""
+
+    media_id: str
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    filename: str = "media"
+    # Streams the bytes from the store, chunk by chunk.
+    open: Callable[[], AsyncIterator[bytes]] | None = None
+    # A short-lived URL a network can fetch the file from.
+    signed_url: Callable[[], Awaitable[str]] | None = None
+
+    async def read(self) -> bytes:
+        """The whole file; for networks whose upload takes one body."""
+        if self.open is None:
+            raise RuntimeError("media has no reader")
+        return b"".join([chunk async for chunk in self.open()])
+
+
+@dataclass(frozen=True)
+class Account:
+    """A connected account as a publisher needs it: decrypted, never logged."""
+
+    account_id: str
+    platform: str
+    handle: str
+    access_token: str = field(repr=False)
+    base_url: str = ""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """One destination of one post."""
+
+    destination_id: str
+    idempotency_key: str
+    text: str
+    account: Account
+    media: tuple[Media, ...] = ()
+    thread: bool = False
+    post_id: str = ""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Where the post now lives."""
+
+    remote_id: str
+    url: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Publisher(ABC):
+    """Base class: capabilities as class attributes, ``validate`` and ``publish``."""
+
+    platform: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    max_length: ClassVar[int] = 500
+    max_media: ClassVar[int] = 4
+    media_types: ClassVar[frozenset[str]] = frozenset(
+        {"image/jpeg", "image/png", "image/gif", "image/webp"}
+    )
+    max_image_bytes: ClassVar[int] = 8 * 1024 * 1024
+    max_video_bytes: ClassVar[int] = 40 * 1024 * 1024
+    supports_threads: ClassVar[bool] = False
+    dedupes: ClassVar[bool] = False
+
+    def __init__(self, http: aiohttp.ClientSession, timeout: float = 15.0) -> None:
+        self.http = http
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+
+    def length(self, text: str) -> int:
+        """Text length as this network counts it."""
+        return len(text)
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        """What this network would refuse; pure, called at scheduling time."""
+        name = request.account.handle or self.label or self.platform
+        problems: list[Problem] = []
+        size = self.length(request.text)
+        if not request.text.strip() and not request.media:
+            problems.append(Problem(name, "the post has no text and no media"))
+        if size > self.max_length and not (request.thread and self.supports_threads):
+            problems.append(
+                Problem(name, f"text is {size} characters; {self.label} allows {self.max_length}")
+            )
+        if len(request.media) > self.max_media:
+            problems.append(
+                Problem(name, f"{len(request.media)} files; {self.label} takes {self.max_media}")
+            )
+        for item in request.media:
+            if item.content_type not in self.media_types:
+                problems.append(
+                    Problem(name, f"{self.label} does not take {item.content_type} files")
+                )
+                continue
+            limit = (
+                self.max_video_bytes
+                if item.content_type.startswith("video/")
+                else self.max_image_bytes
+            )
+            if item.size > limit:
+                problems.append(
+                    Problem(name, f"a file is {item.size // 1024} KB; limit {limit // 1024} KB")
+                )
+        return problems
+
+    @abstractmethod
+    async def publish(self, request: PublishRequest) -> Receipt:
+        """Create the post; raise a PublishError when it cannot."""
+
+    async def find_existing(self, request: PublishRequest) -> Receipt | None | bool:
+        """After an ambiguous outcome: the post's receipt, None if absent, False if unknowable."""
+        return False

@@ -1,0 +1,111 @@
+"""What can go wrong when publishing, classified once at the HTTP edge.
+
+PublishError                     base; ``retry`` says whether the queue should try again
+├── TransientError               try again later; nothing was created
+│   ├── RateLimited              ``retry_after`` seconds from the platform's reset
+│   ├── Unavailable              5xx before anything was created, connection refused
+│   └── Ambiguous                sent, outcome unknown (timeout, 500, dropped connection):
+│                                safe to resend only where the network dedupes
+└── PermanentError               a person must act; the queue stops
+    ├── AuthRevoked              reconnect the account
+    ├── ContentRejected          change the post (too long, media refused, ...)
+    ├── DuplicateContent         the network already has this exact post
+    └── NotSupported             the network cannot do what was asked
+
+Exceptions must pickle (arq stores them), so every argument is kept in ``args``.
+"""
+
+from __future__ import annotations
+
+
+class PublishError(Exception):
+    """Base of publishing errors; ``message`` is shown to the person who scheduled."""
+
+    retry: bool = False
+    code: str = "publish_error"
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message, status)
+        self.message = message
+        self.status = status
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class TransientError(PublishError):
+    """Try again later."""
+
+    retry = True
+    code = "transient"
+
+
+class RateLimited(TransientError):
+    """The platform asks us to wait ``retry_after`` seconds."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float, status: int | None = 429) -> None:
+        super().__init__(message, status)
+        self.args = (message, retry_after, status)
+        self.retry_after = max(0.0, retry_after)
+
+
+class Unavailable(TransientError):
+    """The platform is down or refused the connection; nothing was created."""
+
+    code = "unavailable"
+
+
+class Ambiguous(TransientError):
+    """The request was sent but its outcome is unknown; the post may exist."""
+
+    code = "ambiguous"
+
+
+class PermanentError(PublishError):
+    """A person must act before this can succeed."""
+
+    retry = False
+    code = "permanent"
+
+
+class AuthRevoked(PermanentError):
+    """The account's token is no longer valid: reconnect it."""
+
+    code = "auth_revoked"
+
+
+class ContentRejected(PermanentError):
+    """The platform refused the content."""
+
+    code = "content_rejected"
+
+
+class DuplicateContent(PermanentError):
+    """The platform says this post already exists."""
+
+    code = "duplicate"
+
+
+class NotSupported(PermanentError):
+    """The network cannot do what was asked."""
+
+    code = "not_supported"
+
+
+def advice(error: PublishError) -> str:
+    """What the person should do about ``error``, in one sentence."""
+    if isinstance(error, AuthRevoked):
+        return "Reconnect the account, then press Retry."
+    if isinstance(error, ContentRejected):
+        return "Edit the post so the network accepts it, then press Retry."
+    if isinstance(error, DuplicateContent):
+        return "The network already has this post; change the text to post it again."
+    if isinstance(error, RateLimited):
+        return "The network asked us to slow down; Outpost will try again by itself."
+    if isinstance(error, Ambiguous):
+        return "Check the account before retrying: the post may have been published."
+    if isinstance(error, TransientError):
+        return "The network was unavailable; press Retry later."
+    return "Press Retry, or contact support if it keeps failing."
