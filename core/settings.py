@@ -140,12 +140,15 @@ def load_settings(**overrides: object) -> Settings:
         )
     if settings.slack_client_id and settings.slack_client_secret is None:
         raise ConfigError("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not.")
-    if settings.telegram_enabled and settings.telegram_mode == "webhook":
-        if settings.telegram_webhook_secret is None:
-            raise ConfigError(
-                "TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_MODE=webhook.",
-                "Set a random string of 1-256 characters A-Z a-z 0-9 _ -.",
-            )
+    if (
+        settings.telegram_enabled
+        and settings.telegram_mode == "webhook"
+        and settings.telegram_webhook_secret is None
+    ):
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_MODE=webhook.",
+            "Set a random string of 1-256 characters A-Z a-z 0-9 _ -.",
+        )
     return settings
 
 

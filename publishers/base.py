@@ -111,16 +111,21 @@ class Publisher(ABC):
         """Text length as this network counts it."""
         return len(text)
 
+    def text_limit(self, account: Account) -> int:
+        """The text limit for ``account``; networks whose servers differ read its settings."""
+        return self.max_length
+
     def validate(self, request: PublishRequest) -> list[Problem]:
         """What this network would refuse; pure, called at scheduling time."""
         name = request.account.handle or self.label or self.platform
         problems: list[Problem] = []
         size = self.length(request.text)
+        limit = self.text_limit(request.account)
         if not request.text.strip() and not request.media:
             problems.append(Problem(name, "the post has no text and no media"))
-        if size > self.max_length and not (request.thread and self.supports_threads):
+        if size > limit and not (request.thread and self.supports_threads):
             problems.append(
-                Problem(name, f"text is {size} characters; {self.label} allows {self.max_length}")
+                Problem(name, f"text is {size} characters; {self.label} allows {limit}")
             )
         if len(request.media) > self.max_media:
             problems.append(
@@ -147,6 +152,6 @@ class Publisher(ABC):
     async def publish(self, request: PublishRequest) -> Receipt:
         """Create the post; raise a PublishError when it cannot."""
 
-    async def find_existing(self, request: PublishRequest) -> Receipt | None | bool:
+    async def find_existing(self, request: PublishRequest) -> Receipt | bool | None:
         """After an ambiguous outcome: the post's receipt, None if absent, False if unknowable."""
         return False

@@ -1,0 +1,110 @@
+"""The ``outpost`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from app import commands
+from core.clock import SystemClock
+from core.errors import OutpostError
+from core.logging import setup_logging
+from core.settings import load_settings
+from scheduler.reader import read_request
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="outpost", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="migrate, then serve HTTP and run the worker in one process")
+    sub.add_parser("web", help="serve HTTP only")
+    sub.add_parser("worker", help="run the arq worker only")
+    sub.add_parser("migrate", help="create the database if needed and upgrade it")
+
+    p = sub.add_parser("parse", help="show how a request is understood; schedule nothing")
+    p.add_argument("request", nargs="?")
+    p.add_argument("--now", help="ISO-8601 time to read the request at (default: now)")
+    p.add_argument("--tz", default="UTC", help="the user's IANA time zone")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("schedule", help="schedule a request from the shell")
+    p.add_argument("request")
+    p.add_argument("--workspace", required=True)
+    p.add_argument("--media", action="append", default=[], metavar="FILE")
+    p.add_argument("--tz", help="time zone (default: the workspace's)")
+
+    p = sub.add_parser("posts", help="list posts")
+    p.add_argument("--workspace")
+    p.add_argument("--status", action="append", default=[])
+
+    p = sub.add_parser("cancel", help="cancel a scheduled post")
+    p.add_argument("id")
+
+    p = sub.add_parser("workspace", help="manage workspaces")
+    wsub = p.add_subparsers(dest="action", required=True)
+    w = wsub.add_parser("create")
+    w.add_argument("name")
+    w.add_argument("--tz", default="UTC")
+
+    p = sub.add_parser("token", help="manage API tokens")
+    tsub = p.add_subparsers(dest="action", required=True)
+    t = tsub.add_parser("create")
+    t.add_argument("--workspace", required=True)
+    t.add_argument("--name", default="cli")
+    t.add_argument("--scopes", default="read write")
+
+    p = sub.add_parser("accounts", help="connected accounts")
+    asub = p.add_subparsers(dest="action", required=True)
+    a = asub.add_parser("add", help="connect a token-based account")
+    a.add_argument("platform")
+    a.add_argument("--workspace", required=True)
+    a.add_argument("--handle", help="name to address it by (default: from the platform)")
+    a.add_argument("--base-url", default="", help="instance, PDS or receiver URL")
+    a.add_argument("--token-stdin", action="store_true", help="read the token or secret from stdin")
+    a.add_argument("--token", help="the token (prefer --token-stdin: argv is visible in ps)")
+    a.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE")
+    a = asub.add_parser("list")
+    a.add_argument("--workspace")
+    return parser
+
+
+def parse_command(args: argparse.Namespace) -> int:
+    """``outpost parse``: one request, or one per line from stdin as JSON lines."""
+    now = datetime.fromisoformat(args.now) if args.now else SystemClock().now()
+    if now.tzinfo is None:
+        print("--now needs an offset, e.g. 2026-11-28T10:00:00+01:00", file=sys.stderr)
+        return 2
+    if args.request is None:
+        for line in sys.stdin:
+            result = read_request(line.rstrip("\n"), now=now, tz=args.tz)
+            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        return 0
+    result = read_request(args.request, now=now, tz=args.tz)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+        return 0 if not result.problems else 1
+    print(commands.describe_parse(result))
+    return 0 if not result.problems else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "parse":
+        return parse_command(args)
+    try:
+        settings = load_settings()
+        setup_logging(settings.log_level)
+        return asyncio.run(commands.dispatch(settings, args))
+    except OutpostError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

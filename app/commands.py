@@ -1,0 +1,142 @@
+"""What each ``outpost`` subcommand does once settings are loaded."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import secrets
+import sys
+import uuid
+from pathlib import Path
+
+from app.serve import migrate, serve
+from core.errors import ConfigError, OutpostError
+from core.settings import Settings
+from scheduler.media import ingest_path
+from scheduler.reader import ParsedRequest
+from scheduler.runtime import Runtime, open_runtime
+from scheduler.service import Scheduler
+
+
+def describe_parse(result: ParsedRequest) -> str:
+    lines = [
+        f"when:         {result.when.isoformat() if result.when else '(none)'}",
+        f"timezone:     {result.timezone}",
+        f"recurrence:   {result.recurrence or '(once)'}",
+        f"destinations: {', '.join(result.destinations) or '(none)'}",
+        f"text:         {result.text}",
+    ]
+    lines += [f"problem:      {p}" for p in result.problems]
+    return "\n".join(lines)
+
+
+def new_token() -> tuple[str, str]:
+    """A token to show once, and the hash that is stored."""
+    token = "op_" + secrets.token_urlsafe(32)
+    return token, hashlib.sha256(token.encode()).hexdigest()
+
+
+async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    command = args.command
+    if command in ("run", "migrate"):
+        await migrate(settings)
+        if command == "migrate":
+            print("database is at the newest schema")
+            return 0
+    if command in ("run", "web", "worker"):
+        await serve(settings, with_web=command != "worker", with_worker=command != "web")
+        return 0
+    async with open_runtime(settings, pool_size=2) as runtime:
+        return await _one_shot(runtime, args)
+
+
+async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
+    command, action = args.command, getattr(args, "action", None)
+    if command == "workspace" and action == "create":
+        ws = await rt.workspaces.create(args.name, args.tz)
+        print(f"workspace {ws.name} ({ws.id})")
+    elif command == "token" and action == "create":
+        ws = await rt.workspaces.by_name(args.workspace)
+        token, digest = new_token()
+        await rt.workspaces.add_token(ws.id, args.name, digest, args.scopes)
+        print(token)
+        print("Keep it now: Outpost stores only its hash.", file=sys.stderr)
+    elif command == "accounts" and action == "add":
+        await _add_account(rt, args)
+    elif command == "accounts" and action == "list":
+        spaces = (
+            [await rt.workspaces.by_name(args.workspace)]
+            if args.workspace
+            else (await rt.workspaces.workspaces())
+        )
+        for ws in spaces:
+            for acc in await rt.workspaces.accounts(ws.id):
+                print(f"{ws.name}\t{acc.platform}:{acc.handle}\t{acc.status}\t{acc.base_url}")
+    elif command == "schedule":
+        await _schedule(rt, args)
+    elif command == "posts":
+        await _posts(rt, args)
+    elif command == "cancel":
+        post = await Scheduler(rt).cancel(None, _uuid(args.id))
+        print(f"cancelled {post.id}")
+    return 0
+
+
+def _uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise OutpostError(
+            f"“{text}” is not a post id.", "Ids look like 3f2b…; see `outpost posts`."
+        ) from None
+
+
+async def _add_account(rt: Runtime, args: argparse.Namespace) -> None:
+    ws = await rt.workspaces.by_name(args.workspace)
+    token = sys.stdin.readline().strip() if args.token_stdin else (args.token or "")
+    platform = args.platform.lower()
+    if platform not in rt.publishers:
+        raise ConfigError(
+            f"Outpost cannot post to {platform!r}.",
+            "Supported: " + ", ".join(sorted(rt.publishers)) + ".",
+        )
+    if platform == "webhook" and not token:
+        token = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+        print(f"signing secret (shown once): {token}", file=sys.stderr)
+    if not token:
+        raise ConfigError("This account needs a token.", "Pass it on stdin with --token-stdin.")
+    if not args.handle:
+        raise ConfigError("Name the account with --handle, e.g. --handle @me@mastodon.social.")
+    settings = dict(s.split("=", 1) for s in args.setting if "=" in s)
+    account = await rt.workspaces.add_account(
+        ws.id,
+        platform,
+        args.handle,
+        rt.cipher.encrypt(token),
+        base_url=args.base_url,
+        settings=settings,
+    )
+    print(f"connected {account.platform}:{account.handle} ({account.id})")
+
+
+async def _schedule(rt: Runtime, args: argparse.Namespace) -> None:
+    ws = await rt.workspaces.by_name(args.workspace)
+    media = [await ingest_path(rt, ws.id, Path(p)) for p in args.media]
+    post = await Scheduler(rt).schedule(
+        ws.id, args.request, tz=args.tz or ws.timezone, media=media, origin={"platform": "cli"}
+    )
+    print(f"{post.id}\t{post.scheduled_at.isoformat()}")
+
+
+async def _posts(rt: Runtime, args: argparse.Namespace) -> None:
+    spaces = (
+        [await rt.workspaces.by_name(args.workspace)]
+        if args.workspace
+        else (await rt.workspaces.workspaces())
+    )
+    for ws in spaces:
+        for post in await Scheduler(rt).list(ws.id, statuses=args.status, limit=1000):
+            where = ",".join(f"{d.platform}:{d.handle}={d.status}" for d in post.destinations)
+            text = post.content.replace("\n", " ")[:50]
+            print(f"{post.id}\t{post.scheduled_at.isoformat()}\t{post.status}\t{where}\t{text}")

@@ -1,0 +1,186 @@
+"""The HTTP edge: send one request, classify the outcome once into ``publishers.errors``.
+
+Status codes (a publisher may override 403 and the error text per network):
+
+    2xx                      -> Response
+    429                      -> RateLimited(retry_after from Retry-After / X-RateLimit-Reset)
+    401, 410                 -> AuthRevoked
+    403                      -> AuthRevoked if the body speaks of tokens/scopes/suspension,
+                                else ContentRejected (``forbidden`` argument overrides)
+    409, "duplicate" text    -> DuplicateContent
+    other 4xx                -> ContentRejected with the network's message
+    503                      -> Unavailable (the platform says it did nothing)
+    408, other 5xx           -> Ambiguous (the post may exist)
+
+Transport errors: refused / unresolvable / connect timeout -> Unavailable (nothing was sent);
+read timeout, server disconnect, payload or socket errors -> Ambiguous (it may have been sent).
+
+Secrets: messages carry the network's error text and our own words, never headers or URLs
+(some networks put tokens in URLs), and the aiohttp cause is dropped (``from None``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import aiohttp
+
+from publishers.errors import (
+    Ambiguous,
+    AuthRevoked,
+    ContentRejected,
+    DuplicateContent,
+    PublishError,
+    RateLimited,
+    Unavailable,
+)
+
+Now = Callable[[], datetime]
+# Used when a 429 carries no usable reset header: long enough not to hammer the network.
+DEFAULT_RETRY_AFTER = 60.0
+# Above this a numeric reset is an epoch timestamp, below it a number of seconds.
+_EPOCH_THRESHOLD = 1_000_000_000
+_AUTH_WORDS = re.compile(r"token|scope|suspend|disabled|login|credential|unauthori", re.I)
+
+
+def utc_now() -> datetime:
+    """The wall clock in UTC; the default ``now``."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A successful (2xx) response: status, headers and parsed body."""
+
+    status: int
+    headers: Mapping[str, str]
+    data: Any = None
+    text: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _parse_reset(value: str, now: datetime) -> float | None:
+    value = value.strip()
+    try:
+        number = float(value)
+    except ValueError:
+        pass
+    else:
+        return number - now.timestamp() if number > _EPOCH_THRESHOLD else number
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - now).total_seconds()
+
+
+def retry_after(headers: Mapping[str, str], now: datetime) -> float:
+    """Seconds to wait, from Retry-After (seconds or HTTP date) or X-RateLimit-Reset."""
+    for name in ("Retry-After", "X-RateLimit-Reset"):
+        value = headers.get(name)
+        if value:
+            seconds = _parse_reset(value, now)
+            if seconds is not None:
+                return max(0.0, seconds)
+    return DEFAULT_RETRY_AFTER
+
+
+def error_text(data: Any, text: str) -> str:
+    """The network's own error message from a JSON or text body, shortened."""
+    if isinstance(data, dict):
+        for key in ("error", "message", "detail", "title", "error_description", "description"):
+            value = data.get(key)
+            if isinstance(value, str) and value:
+                return value[:300]
+            if isinstance(value, dict) and isinstance(value.get("message"), str):
+                return str(value["message"])[:300]
+    return text.strip()[:300] or "no details"
+
+
+def default_forbidden(message: str) -> type[PublishError]:
+    """403: the token lost its rights (reconnect) or the content is refused (edit)."""
+    return AuthRevoked if _AUTH_WORDS.search(message) else ContentRejected
+
+
+def classify(
+    status: int,
+    headers: Mapping[str, str],
+    data: Any,
+    text: str,
+    *,
+    label: str,
+    now: datetime,
+    forbidden: Callable[[str], type[PublishError]] = default_forbidden,
+) -> PublishError:
+    """The error for a non-2xx response."""
+    message = error_text(data, text)
+    said = f"{label} answered {status}: {message}"
+    if status == 429:
+        return RateLimited(f"{label} rate limit reached", retry_after(headers, now), status)
+    if status in (401, 410):
+        return AuthRevoked(f"{label} refused the account's token ({status}: {message})", status)
+    if status == 403:
+        return forbidden(message)(said, status)
+    if status == 409 or (400 <= status < 500 and "duplicate" in message.lower()):
+        return DuplicateContent(said, status)
+    if status == 408:
+        return Ambiguous(said, status)
+    if 400 <= status < 500:
+        return ContentRejected(said, status)
+    if status == 503:
+        return Unavailable(said, status)
+    return Ambiguous(said, status)
+
+
+async def send(
+    http: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    client_timeout: aiohttp.ClientTimeout,
+    label: str,
+    headers: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    data: Any = None,
+    now: Now = utc_now,
+    forbidden: Callable[[str], type[PublishError]] = default_forbidden,
+) -> Response:
+    """Send one request; return the 2xx response or raise the classified PublishError."""
+    try:
+        async with http.request(
+            method, url, headers=headers, json=json_body, data=data, timeout=client_timeout
+        ) as resp:
+            raw = await resp.read()
+            status, resp_headers = resp.status, resp.headers
+    except aiohttp.ConnectionTimeoutError:
+        raise Unavailable(f"{label} did not accept a connection in time") from None
+    except aiohttp.ClientConnectorError:
+        raise Unavailable(f"{label} could not be reached") from None
+    except TimeoutError:  # asyncio.TimeoutError and aiohttp's read timeouts
+        raise Ambiguous(f"{label} did not answer in time; the post may exist") from None
+    except aiohttp.InvalidURL:
+        raise AuthRevoked(f"the {label} server address is invalid; reconnect the account") from None
+    except aiohttp.ClientError as exc:
+        # Disconnects, payload and socket errors after the request went out.
+        raise Ambiguous(
+            f"{label} dropped the connection ({type(exc).__name__}); the post may exist"
+        ) from None
+    text = raw.decode("utf-8", "replace")
+    try:
+        parsed: Any = json.loads(text) if text.strip() else None
+    except ValueError:
+        parsed = None
+    if 200 <= status < 300:
+        return Response(status, resp_headers, parsed, text)
+    raise classify(status, resp_headers, parsed, text, label=label, now=now(), forbidden=forbidden)

@@ -1,0 +1,227 @@
+"""Mastodon: statuses with media and reply-chain threads, deduplicated by Idempotency-Key.
+
+403 bodies: "outside the authorized scopes" or a disabled/suspended login mean the token must
+be replaced (AuthRevoked); any other 403 (e.g. replying to a hidden status) is ContentRejected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import aiohttp
+import grapheme
+
+from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
+from publishers.errors import Ambiguous, Unavailable
+from publishers.http import send
+
+URL_LENGTH = 23
+_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)'\]]")
+# @user@domain counts as @user; the negative lookbehind skips e-mail addresses and paths.
+_MENTION = re.compile(r"(?<![\w/=@])@(\w+)@[\w.-]+\w", re.ASCII)
+_SENTENCE_END = re.compile(r"[.!?…][\"')\]]*$")
+
+
+def mastodon_length(text: str) -> int:
+    """Length as Mastodon counts it: URLs are 23, remote mentions count their username."""
+    countable = _URL.sub("x" * URL_LENGTH, text)
+    countable = _MENTION.sub(lambda m: "@" + m.group(1), countable)
+    return int(grapheme.length(countable))
+
+
+def _last_fitting(text: str, cuts: list[int], budget: int, length: Callable[[str], int]) -> int:
+    """Index in ``cuts`` of the longest prefix within ``budget``, or -1 (binary search)."""
+    low, high = 0, len(cuts) - 1
+    best = -1
+    while low <= high:
+        mid = (low + high) // 2
+        if length(text[: cuts[mid]]) <= budget:
+            best, low = mid, mid + 1
+        else:
+            high = mid - 1
+    # Length is only nearly monotonic (a URL's trailing dot), so confirm the pick.
+    while best >= 0 and length(text[: cuts[best]]) > budget:
+        best -= 1
+    return best
+
+
+def _cut(text: str, budget: int, length: Callable[[str], int]) -> int:
+    """Where to end the next part: a sentence end, else a space, else a hard cut."""
+    spaces = [m.start() for m in re.finditer(r"\s+", text) if m.start() > 0]
+    best = _last_fitting(text, spaces, budget, length)
+    if best >= 0:
+        fitting = spaces[: best + 1]
+        sentences = [p for p in fitting if _SENTENCE_END.search(text[max(0, p - 4) : p])]
+        # A sentence end is preferred unless it would leave the part less than half full.
+        if sentences and sentences[-1] * 2 >= fitting[-1]:
+            return sentences[-1]
+        return fitting[-1]
+    chars = list(range(1, len(text) + 1))
+    return max(1, _last_fitting(text, chars, budget, length) + 1)
+
+
+def _greedy(text: str, budget: int, length: Callable[[str], int]) -> list[str]:
+    parts: list[str] = []
+    rest = text.strip()
+    while length(rest) > budget:
+        at = _cut(rest, budget, length)
+        parts.append(rest[:at].rstrip())
+        rest = rest[at:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def split_thread(
+    text: str, limit: int, length: Callable[[str], int] = mastodon_length
+) -> list[str]:
+    """Split ``text`` into parts of at most ``limit``, with " (i/n)" counters when they fit."""
+    if length(text) <= limit:
+        return [text]
+    parts = _greedy(text, limit, length)
+    for _ in range(4):
+        reserve = len(f" ({len(parts)}/{len(parts)})")
+        # Counters are a nicety: never let them squeeze the text below half the limit.
+        if reserve * 2 > limit:
+            return parts
+        numbered = _greedy(text, limit - reserve, length)
+        if len(f" ({len(numbered)}/{len(numbered)})") <= reserve:
+            n = len(numbered)
+            return [f"{part} ({i}/{n})" for i, part in enumerate(numbered, 1)]
+        parts = numbered
+    return _greedy(text, limit, length)
+
+
+class MastodonPublisher(Publisher):
+    """Posts statuses to one Mastodon instance (the account's ``base_url``)."""
+
+    platform: ClassVar[str] = "mastodon"
+    label: ClassVar[str] = "Mastodon"
+    max_length: ClassVar[int] = 500
+    max_media: ClassVar[int] = 4
+    media_types: ClassVar[frozenset[str]] = frozenset(
+        {
+            "image/jpeg",
+            "image/png",
+            "image/gif",
+            "image/webp",
+            "video/mp4",
+            "video/webm",
+            "video/quicktime",
+        }
+    )
+    max_image_bytes: ClassVar[int] = 16 * 1024 * 1024
+    max_video_bytes: ClassVar[int] = 99 * 1024 * 1024
+    supports_threads: ClassVar[bool] = True
+    dedupes: ClassVar[bool] = True
+    # Bounds of the one allowed wait: asynchronous media processing (video, gifv).
+    media_poll_attempts: int = 20
+    media_poll_interval: float = 1.0
+
+    def length(self, text: str) -> int:
+        """Mastodon's count: URLs as 23 characters, ``@user@domain`` as ``@user``."""
+        return mastodon_length(text)
+
+    def text_limit(self, account: Account) -> int:
+        """The instance's limit when known (``settings["max_characters"]``), else 500."""
+        return int(account.settings.get("max_characters") or self.max_length)
+
+    async def instance_limits(self, base_url: str) -> dict[str, Any]:
+        """The instance's configured limits from ``GET /api/v2/instance``."""
+        resp = await send(
+            self.http,
+            "GET",
+            base_url.rstrip("/") + "/api/v2/instance",
+            client_timeout=self.timeout,
+            label=self.label,
+        )
+        config = (resp.data or {}).get("configuration", {})
+        statuses = config.get("statuses", {})
+        media = config.get("media_attachments", {})
+        limits = {
+            "max_characters": statuses.get("max_characters"),
+            "max_media_attachments": statuses.get("max_media_attachments"),
+            "characters_reserved_per_url": statuses.get("characters_reserved_per_url"),
+            "supported_mime_types": media.get("supported_mime_types"),
+            "image_size_limit": media.get("image_size_limit"),
+            "video_size_limit": media.get("video_size_limit"),
+        }
+        return {key: value for key, value in limits.items() if value is not None}
+
+    async def publish(self, request: PublishRequest) -> Receipt:
+        """Upload media, then post the status (or a reply chain when threading)."""
+        account = request.account
+        base = account.base_url.rstrip("/")
+        auth = {"Authorization": f"Bearer {account.access_token}"}
+        media_ids = [await self._upload(base, auth, item) for item in request.media]
+        parts = [request.text]
+        if request.thread:
+            parts = split_thread(request.text, self.text_limit(account), self.length)
+        ids: list[str] = []
+        urls: list[str | None] = []
+        for n, part in enumerate(parts, 1):
+            body: dict[str, Any] = {"visibility": str(account.settings.get("visibility", "public"))}
+            if part.strip():
+                body["status"] = part
+            if n == 1 and media_ids:
+                body["media_ids"] = media_ids
+            if ids:
+                body["in_reply_to_id"] = ids[-1]
+            if account.settings.get("language"):
+                body["language"] = str(account.settings["language"])
+            # Each part has its own key, so resending a half-posted thread fills in the gaps.
+            key = request.idempotency_key if n == 1 else f"{request.idempotency_key}:{n}"
+            resp = await send(
+                self.http,
+                "POST",
+                base + "/api/v1/statuses",
+                client_timeout=self.timeout,
+                label=self.label,
+                headers={**auth, "Idempotency-Key": key},
+                json_body=body,
+            )
+            data = resp.data if isinstance(resp.data, dict) else {}
+            if not data.get("id"):
+                raise Ambiguous(f"{self.label} answered {resp.status} without a status id")
+            ids.append(str(data["id"]))
+            urls.append(data.get("url") or data.get("uri"))
+        extra = {"thread_ids": ids} if len(ids) > 1 else {}
+        return Receipt(remote_id=ids[0], url=urls[0], extra=extra)
+
+    async def _upload(self, base: str, auth: dict[str, str], media: Media) -> str:
+        form = aiohttp.FormData()
+        form.add_field(
+            "file", await media.read(), filename=media.filename, content_type=media.content_type
+        )
+        resp = await send(
+            self.http,
+            "POST",
+            base + "/api/v2/media",
+            client_timeout=self.timeout,
+            label=self.label,
+            headers=auth,
+            data=form,
+        )
+        data = resp.data if isinstance(resp.data, dict) else {}
+        media_id = str(data.get("id") or "")
+        if not media_id:
+            raise Unavailable(f"{self.label} accepted a file but returned no media id")
+        if resp.status == 200 and data.get("url"):
+            return media_id
+        for _ in range(self.media_poll_attempts):
+            # The one sanctioned wait: the instance transcodes video before it can be attached.
+            await asyncio.sleep(self.media_poll_interval)
+            poll = await send(
+                self.http,
+                "GET",
+                f"{base}/api/v1/media/{media_id}",
+                client_timeout=self.timeout,
+                label=self.label,
+                headers=auth,
+            )
+            if poll.status == 200 and isinstance(poll.data, dict) and poll.data.get("url"):
+                return media_id
+        raise Unavailable(f"{self.label} is still processing a media file; try again later")

@@ -1,0 +1,22 @@
+"""Prometheus metrics: publish outcomes, lateness, queue depth (read at scrape time)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+OUTCOMES = Counter(
+    "outpost_publish_outcomes_total",
+    "Publish attempts by network and outcome",
+    ["platform", "outcome"],
+)
+LATENESS = Histogram(
+    "outpost_publish_lateness_seconds",
+    "Time from a destination's due time to its publish attempt",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+QUEUE_DUE = Gauge("outpost_queue_due_jobs", "Jobs in Redis that are due now")
+QUEUE_DEFERRED = Gauge("outpost_queue_deferred_jobs", "Jobs in Redis deferred to later")
+OPEN_DESTINATIONS = Gauge(
+    "outpost_open_destinations", "Destinations pending, publishing or unknown in Postgres"
+)
+RECONCILED = Counter("outpost_reconciled_total", "Work the reconciler found and fixed", ["kind"])

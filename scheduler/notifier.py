@@ -1,0 +1,95 @@
+"""How the worker tells people what happened: a protocol the chat adapters implement."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from storage.views import PostView
+
+log = logging.getLogger("outpost.notify")
+
+
+@dataclass(frozen=True)
+class DestinationResult:
+    """The outcome of one destination, ready to render."""
+
+    platform: str
+    handle: str
+    status: str
+    url: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """A finished post: where it was asked for, and each destination's outcome."""
+
+    post_id: str
+    workspace_id: str
+    status: str
+    text: str
+    origin: Mapping[str, Any]
+    callback_url: str | None
+    destinations: tuple[DestinationResult, ...]
+
+    @classmethod
+    def from_view(cls, post: PostView) -> PostResult:
+        return cls(
+            post_id=str(post.id),
+            workspace_id=str(post.workspace_id),
+            status=post.status,
+            text=post.content,
+            origin=post.origin,
+            callback_url=post.callback_url,
+            destinations=tuple(
+                DestinationResult(
+                    platform=d.platform,
+                    handle=d.handle,
+                    status=d.status,
+                    url=d.platform_url,
+                    error=d.error_message,
+                )
+                for d in post.destinations
+            ),
+        )
+
+
+class Notifier(Protocol):
+    """Delivers a finished post's result to where it was requested."""
+
+    async def notify(self, result: PostResult) -> None: ...
+
+
+class LoggingNotifier:
+    """Writes results to the log; the fallback when no chat adapter claims the origin."""
+
+    async def notify(self, result: PostResult) -> None:
+        log.info(
+            "post finished",
+            extra={
+                "post_id": result.post_id,
+                "status": result.status,
+                "destinations": [
+                    {"platform": d.platform, "status": d.status, "url": d.url, "error": d.error}
+                    for d in result.destinations
+                ],
+            },
+        )
+
+
+class RoutingNotifier:
+    """Sends each result to the notifier registered for its origin's platform."""
+
+    def __init__(self, routes: Mapping[str, Notifier], fallback: Notifier | None = None) -> None:
+        self.routes = dict(routes)
+        self.fallback = fallback or LoggingNotifier()
+        self.extra: list[Notifier] = []
+
+    async def notify(self, result: PostResult) -> None:
+        target = self.routes.get(str(result.origin.get("platform", "")), self.fallback)
+        await target.notify(result)
+        for also in self.extra:
+            await also.notify(result)

@@ -1,0 +1,240 @@
+"""Publishing one destination, and recovering one whose outcome is unknown.
+
+pending ──claim──▶ publishing ──▶ success | failed
+   ▲                   │  └──(transient: back to pending, retried at the platform's reset)
+   │                   └──(worker vanished / ambiguous answer)──▶ unknown
+   └──────────── resolve: resend where the network dedupes, look it up, or report honestly
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from datetime import datetime, timedelta
+
+from core.errors import OutpostError
+from publishers.base import Receipt
+from publishers.errors import (
+    Ambiguous,
+    PermanentError,
+    PublishError,
+    RateLimited,
+    TransientError,
+    Unavailable,
+    advice,
+)
+from scheduler import metrics
+from scheduler.notifier import PostResult
+from scheduler.queue import enqueue_notify, enqueue_publish
+from scheduler.reader import next_occurrence
+from scheduler.requests import publish_request
+from scheduler.runtime import Runtime
+from storage.media import MediaStoreError
+from storage.publishing import Claim
+from storage.views import Job, PostView
+
+log = logging.getLogger("outpost.publish")
+
+MAX_BACKOFF = 900.0
+RESET_MARGIN = 0.25  # the platform's clock and ours differ; never arrive before its reset
+
+
+class RetryLater(Exception):
+    """Ask the queue to run this job again after ``delay`` seconds."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(delay)
+        self.delay = delay
+
+
+def backoff(attempt: int, base: float = 2.0) -> float:
+    """Exponential with jitter: 2, 4, 8 ... seconds, capped at 15 minutes."""
+    delay: float = min(MAX_BACKOFF, base * 2 ** max(0, attempt - 1))
+    return delay * random.uniform(0.8, 1.2)
+
+
+def next_time(post: PostView) -> datetime | None:
+    if not post.recurrence:
+        return None
+    return next_occurrence(
+        post.recurrence, tz=post.timezone, after=post.scheduled_at, dtstart=post.scheduled_at
+    )
+
+
+class Runner:
+    """Moves destinations through their states; every step is safe to run twice."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.rt.settings.job_timeout_seconds + 5)
+
+    async def publish(self, dest_id: uuid.UUID, revision: int) -> str:
+        """The arq task body: claim, send, record. Raises RetryLater for transient errors."""
+        now = self.rt.clock.now()
+        claim = await self.rt.publishing.claim(
+            dest_id, revision, now, now + self.lease, self.rt.worker_name
+        )
+        if claim is None:
+            return await self._not_claimed(dest_id, revision, now)
+        metrics.LATENESS.observe(max(0.0, (now - claim.destination.due_at).total_seconds()))
+        return await self._send(claim)
+
+    async def _not_claimed(self, dest_id: uuid.UUID, revision: int, now: datetime) -> str:
+        state = await self.rt.publishing.destination(dest_id)
+        if state is None:
+            return "gone"
+        status, current, lease_until = state
+        if current != revision:
+            return "stale"
+        if status == "pending":
+            # Queued early (a clock step, a reconciler race): come back when due.
+            dest, _, _ = await self.rt.publishing.load(dest_id)
+            raise RetryLater(max(0.05, (dest.due_at - now).total_seconds()))
+        if status == "publishing" and lease_until is not None and lease_until < now:
+            await self.rt.publishing.expire_leases(now)
+            status = "unknown"
+        if status == "unknown":
+            return await self.resolve(dest_id)
+        return status
+
+    async def _send(self, claim: Claim) -> str:
+        dest, post = claim.destination, claim.post
+        publisher = self.rt.publishers.get(dest.platform)
+        now = self.rt.clock.now
+        if publisher is None:
+            return await self._fail(claim, "not_supported", f"{dest.platform} is not supported.")
+        try:
+            request = publish_request(
+                post, dest, claim.account, post.media, store=self.rt.media, cipher=self.rt.cipher
+            )
+            receipt = await publisher.publish(request)
+        except RateLimited as exc:
+            delay = max(exc.retry_after + RESET_MARGIN, backoff(claim.attempt_number, 1.0))
+            return await self._retry(claim, exc, delay)
+        except Ambiguous as exc:
+            if publisher.dedupes:
+                return await self._retry(claim, exc, backoff(claim.attempt_number))
+            await self.rt.publishing.finish(
+                claim, "unknown", now(), code=exc.code, message=exc.message
+            )
+            return await self.resolve(dest.id)
+        except TransientError as exc:
+            return await self._retry(claim, exc, backoff(claim.attempt_number))
+        except PermanentError as exc:
+            return await self._fail(claim, exc.code, f"{exc.message} {advice(exc)}")
+        except MediaStoreError as exc:
+            if exc.retry:
+                error = Unavailable(exc.message)
+                return await self._retry(claim, error, backoff(claim.attempt_number))
+            return await self._fail(claim, "media_missing", exc.message)
+        except OutpostError as exc:
+            return await self._fail(claim, exc.code, str(exc))
+        return await self._succeed(claim, receipt)
+
+    async def _succeed(self, claim: Claim, receipt: Receipt) -> str:
+        won = await self.rt.publishing.finish(
+            claim, "success", self.rt.clock.now(), remote_id=receipt.remote_id, url=receipt.url
+        )
+        metrics.OUTCOMES.labels(claim.destination.platform, "success").inc()
+        if won:
+            await self.after(claim.post.id)
+        return "success"
+
+    async def _fail(self, claim: Claim, code: str, message: str) -> str:
+        won = await self.rt.publishing.finish(
+            claim, "failed", self.rt.clock.now(), code=code, message=message
+        )
+        metrics.OUTCOMES.labels(claim.destination.platform, "failed").inc()
+        if won:
+            await self.after(claim.post.id)
+        return "failed"
+
+    async def _retry(self, claim: Claim, exc: PublishError, delay: float) -> str:
+        if claim.attempt_number >= self.rt.settings.max_publish_attempts:
+            message = f"Gave up after {claim.attempt_number} attempts: {exc.message} {advice(exc)}"
+            return await self._fail(claim, exc.code, message)
+        now = self.rt.clock.now()
+        metrics.OUTCOMES.labels(claim.destination.platform, exc.code).inc()
+        won = await self.rt.publishing.finish(
+            claim,
+            "pending",
+            now,
+            code=exc.code,
+            message=exc.message,
+            due_at=now + timedelta(seconds=delay),
+        )
+        if not won:
+            return "superseded"
+        raise RetryLater(delay)
+
+    async def resolve(self, dest_id: uuid.UUID) -> str:
+        """Settle an ``unknown`` destination without ever posting twice."""
+        dest, post, account = await self.rt.publishing.load(dest_id)
+        if dest.status != "unknown":
+            return dest.status
+        now = self.rt.clock.now()
+        publisher = self.rt.publishers.get(dest.platform)
+        if publisher is not None and publisher.dedupes:
+            # The network drops a repeat of our idempotency key: resending is safe.
+            if await self.rt.publishing.settle(dest_id, "unknown", "pending", now):
+                job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
+                await enqueue_publish(self.rt.redis, [job])
+            return "requeued"
+        found: Receipt | bool | None = False
+        if publisher is not None:
+            request = publish_request(post, dest, account, post.media, cipher=self.rt.cipher)
+            try:
+                found = await publisher.find_existing(request)
+            except PublishError:
+                return "unknown"  # look again on the reconciler's next pass
+        if isinstance(found, Receipt):
+            settled = await self.rt.publishing.settle(
+                dest_id, "unknown", "success", now, remote_id=found.remote_id, url=found.url
+            )
+        elif found is None:
+            settled = await self.rt.publishing.settle(dest_id, "unknown", "pending", now)
+            if settled:
+                job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
+                await enqueue_publish(self.rt.redis, [job])
+                return "requeued"
+        else:
+            settled = await self.rt.publishing.settle(
+                dest_id,
+                "unknown",
+                "failed",
+                now,
+                code="ambiguous",
+                message=(
+                    f"The network did not confirm this post and it may have been published. "
+                    f"Check {account.handle} before pressing Retry."
+                ),
+            )
+        if settled:
+            await self.after(post.id)
+        return "resolved"
+
+    async def after(self, post_id: uuid.UUID) -> None:
+        """Finalize the post once its last destination is done, then queue the report."""
+        done = await self.rt.publishing.finalize(post_id, self.rt.clock.now(), next_time)
+        if done is None:
+            return
+        view, following = done
+        if following is not None:
+            await enqueue_publish(
+                self.rt.redis, [Job(d.id, d.revision, d.due_at) for d in following.destinations]
+            )
+        if view.status != "cancelled":
+            await enqueue_notify(self.rt.redis, view.id, view.revision)
+
+    async def notify(self, post_id: uuid.UUID, revision: int) -> str:
+        """Tell the chat (and callbacks) about a finished post, once per revision."""
+        post = await self.rt.posts.get(post_id)
+        if post.revision != revision or post.notified_revision == revision:
+            return "skipped"
+        await self.rt.notifier.notify(PostResult.from_view(post))
+        await self.rt.publishing.mark_notified(post_id, revision)
+        return "sent"

@@ -1,0 +1,52 @@
+"""The request reader: "<time> to <destinations>: <text>" into a time, a zone and a post.
+
+Conventions (all read in the user's zone unless the phrase names one):
+
+- A bare weekday ("friday") is the next one after today; said on that weekday with a time
+  still ahead ("friday 17:00" on a Friday morning) it is today. "this friday" includes today.
+  "next friday" / "friday next week" / "friday after next" is the Friday of next week
+  (Monday-Sunday weeks), so "next wednesday" said on a Tuesday is 8 days ahead; "last friday"
+  is the Friday of last week.
+- A bare time already past today is tomorrow ("at 9am" at 10:00). An hour without am/pm and
+  no day named is its next occurrence as either am or pm ("at 8" at 10:00 is 20:00); with a
+  day named, 7-11 is morning and 1-6 afternoon ("tomorrow at 5" is 17:00).
+- A date without a time is 09:00 with grain "day"; parts of the day: morning 09:00, lunch
+  12:00, afternoon 15:00, evening 18:00, tonight/night 20:00, late night 22:00.
+- Month/day without a year is the next such day (today included); "3/4" is read US-style
+  (March 4) with a problem naming both readings; "25/12" and "12/25" are unambiguous.
+- Typed abbreviations are fixed offsets as typed ("PST" is UTC-8 even in July); the zone
+  reported is the IANA zone that uses it (PST -> America/Los_Angeles). "UTC+2" is Etc/GMT-2.
+- DST: a wall time in a spring-forward gap moves forward by the gap (02:30 -> 03:30 in
+  Europe/Berlin); a wall time in a fold takes its first occurrence (fold=0). Recurrences keep
+  the local wall time across changes.
+- Recurrences ("every monday at 9", "daily", "first monday of the month") give an RRULE with
+  BYHOUR/BYMINUTE/BYSECOND in local time; ``when`` is the first slot after now. "the first
+  monday of the month" (with "the", or "of this month") is one day, as in the corpus.
+  ``next_occurrence`` counts INTERVAL from ``dtstart``: pass the first ``when`` to keep phase.
+- Holidays are their next occurrence (today included); Islamic holidays use the tabular
+  calendar and may be a day off local observance.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scheduler.reader.grammar import ParsedRequest, read_request
+from scheduler.reader.recurrence import next_occurrence
+from scheduler.reader.times import TimeResult, parse_time
+from scheduler.reader.zones import fixed_zone_for
+
+__all__ = [
+    "ParsedRequest",
+    "TimeResult",
+    "next_occurrence",
+    "parse_time",
+    "read_request",
+    "score_adapter",
+]
+
+
+def score_adapter(text: str, now: datetime) -> datetime | None:
+    """parse_time at the fixed zone of ``now``'s offset, for the corpus scorer."""
+    result = parse_time(text, now=now, tz=fixed_zone_for(now))
+    return result.when if result is not None else None

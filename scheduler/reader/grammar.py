@@ -1,0 +1,184 @@
+"""The chat request: "<time phrase> to|on <destinations>: <text>", and what is wrong with it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
+
+from scheduler.reader.times import EXAMPLE, describe, parse_time
+from scheduler.reader.words import MONTHS, WEEKDAYS
+from scheduler.reader.zones import get_zone
+
+
+@dataclass(frozen=True)
+class ParsedRequest:
+    """A chat request as understood; ``problems`` is empty when it can be scheduled."""
+
+    when: datetime | None
+    timezone: str
+    recurrence: str | None
+    destinations: tuple[str, ...]
+    text: str
+    problems: tuple[str, ...]
+    grain: str = "minute"
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``outpost parse --json`` object."""
+        return {
+            "when": self.when.isoformat() if self.when else None,
+            "timezone": self.timezone,
+            "recurrence": self.recurrence,
+            "destinations": list(self.destinations),
+            "text": self.text,
+            "problems": list(self.problems),
+        }
+
+
+_DEST = re.compile(r"@?[a-z0-9][a-z0-9._\-]*(?::[a-z0-9._\-@]+)?$")
+_SEP_WORDS = frozenset({"and", "&", ","})
+_TIMEISH = frozenset(
+    {
+        *MONTHS,
+        *WEEKDAYS,
+        "today",
+        "tomorrow",
+        "tonight",
+        "now",
+        "noon",
+        "midnight",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "week",
+        "month",
+        "year",
+        "next",
+        "this",
+        "every",
+        "at",
+        "in",
+        "the",
+        "of",
+        "pm",
+        "am",
+        "daily",
+        "weekly",
+        "monthly",
+        "weekday",
+        "weekend",
+    }
+)
+_COLON = re.compile(r":")
+_KEYWORD = frozenset({"to", "on"})
+
+
+def _split_text(s: str) -> tuple[str, str | None]:
+    """Split at the first colon that ends the head: not in "17:00", "https://" or "li:acme"."""
+    for m in _COLON.finditer(s):
+        i = m.start()
+        before, after = s[i - 1 : i], s[i + 1 : i + 3]
+        if before.isdigit() and after[:1].isdigit():
+            continue
+        if after.startswith("//"):
+            continue
+        if after[:1] in ("", " ", "\t", "\n"):
+            return s[:i], s[i + 1 :].strip()
+    return s, None
+
+
+def _dest_tokens(words: list[str]) -> list[str] | None:
+    """The destinations named by ``words``, or None if any word is not one."""
+    dests: list[str] = []
+    for raw in words:
+        for piece in re.split(r"[,&]", raw.lower()):
+            w = piece.strip().rstrip(".")
+            if not w or w in _SEP_WORDS:
+                continue
+            if w in _TIMEISH or w[0].isdigit() or not _DEST.match(w):
+                return None
+            dests.append(w)
+    return dests or None
+
+
+def _split_head(head: str) -> tuple[str, tuple[str, ...], bool]:
+    """(time phrase, destinations, ambiguous) from the part before the colon."""
+    words = head.split()
+    low = [w.lower() for w in words]
+    if len(words) > 1 and low[0] in _KEYWORD:
+        # Destination first: "to x, linkedin tomorrow 9am".
+        end = 1
+        while end < len(words) and _dest_tokens(words[1 : end + 1]) is not None:
+            end += 1
+        if end > 1:
+            dests = _dest_tokens(words[1:end]) or []
+            return " ".join(words[end:]), tuple(dests), False
+    for k in range(len(words) - 1, -1, -1):
+        if low[k] not in _KEYWORD or k == len(words) - 1:
+            continue
+        tail = _dest_tokens(words[k + 1 :])
+        if tail is not None:
+            return " ".join(words[:k]), tuple(tail), False
+    for k, w in enumerate(low):
+        if w in _KEYWORD and k + 1 < len(words) and _dest_tokens(words[k + 1 : k + 2]):
+            return " ".join(words[:k]), (), True
+    return head, (), False
+
+
+def read_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
+    """Read a full chat request in the user's zone ``tz``."""
+    user = get_zone(tz)
+    head, body = _split_text(text.strip())
+    phrase, dests, ambiguous = _split_head(head)
+    result = parse_time(phrase, now=now, tz=tz) if phrase.strip() else None
+    problems: list[str] = []
+    when = result.when if result else None
+    grain = result.grain if result else "minute"
+    zone_name = result.timezone if result else user.name
+    shown = describe(when, grain) if when else None
+    if result is None:
+        problems.append(
+            f'I couldn\'t find a time in "{phrase.strip() or text.strip()}". Try: {EXAMPLE}'
+        )
+    else:
+        problems.extend(result.problems)
+        if when is not None and result.recurrence is None:
+            problems.extend(_timing_problems(when, now, shown or ""))
+    if ambiguous:
+        problems.append(
+            f"I understood the time ({shown or 'none'}) but couldn't tell where the "
+            f"destinations end and the text starts; put a colon before the text, e.g. "
+            f'"{phrase.strip() or "tomorrow 9am"} to x: We\'re live"'
+        )
+    elif not dests:
+        problems.append(
+            f"I understood the time ({shown or 'none'}) but found no destination. Add one "
+            f'with "to", e.g. "{phrase.strip() or "tomorrow 9am"} to x: Hello"'
+        )
+    return ParsedRequest(
+        when,
+        zone_name,
+        result.recurrence if result else None,
+        dests,
+        body if body is not None else "",
+        tuple(problems),
+        grain,
+    )
+
+
+def _timing_problems(when: datetime, now: datetime, shown: str) -> list[str]:
+    if when < now - timedelta(seconds=60):
+        return [f"{shown} is in the past. Pick a time ahead, e.g. {EXAMPLE}"]
+    if when < now:
+        secs = int((now - when).total_seconds())
+        return [f'{shown} was {secs} s ago; for right away write "now", e.g. "now to x: Hello"']
+    if when > now + relativedelta(years=1):
+        return [
+            f"{shown} is more than a year away — is that right? If so, write the full "
+            f'date, e.g. "{when:%d %b %Y} 9am to x: Hello"'
+        ]
+    return []

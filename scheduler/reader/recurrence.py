@@ -1,0 +1,167 @@
+"""Recurring phrases ("every monday at 9") as RRULEs, and their next occurrence across DST."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
+
+from scheduler.reader.words import RRULE_DAYS, WEEKDAY_RE, WEEKDAYS
+from scheduler.reader.zones import get_zone, place
+
+_FREQ = {
+    "minute": "MINUTELY",
+    "hour": "HOURLY",
+    "day": "DAILY",
+    "week": "WEEKLY",
+    "fortnight": "WEEKLY",
+    "month": "MONTHLY",
+    "year": "YEARLY",
+}
+_ADVERBS = {
+    "hourly": ("HOURLY", 1),
+    "daily": ("DAILY", 1),
+    "nightly": ("DAILY", 1),
+    "weekly": ("WEEKLY", 1),
+    "fortnightly": ("WEEKLY", 2),
+    "biweekly": ("WEEKLY", 2),
+    "monthly": ("MONTHLY", 1),
+    "yearly": ("YEARLY", 1),
+    "annually": ("YEARLY", 1),
+}
+_WD_LIST = r"(?:" + WEEKDAY_RE + r")s?\.?(?:(?: ?, ?| and | & | )(?:" + WEEKDAY_RE + r")s?\.?)*"
+
+_NTH_WD = re.compile(
+    r"\b(?:(?:every|each) )?(?:the )?(?P<n>[1-5])(?:st|nd|rd|th) (?P<wd>"
+    + WEEKDAY_RE
+    + r")\.? (?:of|in) (?:the|every|each) month\b"
+    r"|(?:\b(?:every|each) (?:the )?|^)(?P<n2>[1-5]|last)"
+    r"(?:st|nd|rd|th)? (?P<wd2>" + WEEKDAY_RE + r")\.?(?: (?:of|in) (?:the|every|each) month)?\b"
+)
+_EVERY_DAYS = re.compile(r"\b(?:every|each) (?P<days>weekday|weekend|" + _WD_LIST + r")(?!\w)")
+_EVERY_UNIT = re.compile(
+    r"\b(?:every|each) (?:(?P<n>\d+|other) )?(?P<unit>minute|hour|day|week|fortnight|month"
+    r"|year)s?\b"
+)
+_ADVERB = re.compile(r"\b(?P<adv>" + "|".join(_ADVERBS) + r")\b")
+_MONTHDAY = re.compile(
+    r"\bon the (?P<d>\d{1,2})(?:st|nd|rd|th)?\b|\bon (?P<d2>\d{1,2})"
+    r"(?:st|nd|rd|th)\b"
+)
+# "first monday of the month" typed alone is a schedule; "the first monday of the month" and
+# "... of this month" name one day (as in the Duckling corpus).
+_HINT = re.compile(
+    r"\b(?:every|each|" + "|".join(_ADVERBS) + r")\b|^(?:[1-5](?:st|nd|rd|th)"
+    r"|last) (?:" + WEEKDAY_RE + r")\.? of the month\b"
+)
+
+
+@dataclass
+class Repeat:
+    """The recurring part of a phrase, before a time of day is added."""
+
+    freq: str
+    interval: int = 1
+    byday: str | None = None
+    bymonthday: int | None = None
+
+
+def extract(text: str) -> tuple[Repeat | None, str]:
+    """Take the recurring words out of a normalised phrase; returns what is left."""
+    if _HINT.search(text) is None:
+        return None, text
+    rep: Repeat | None = None
+    m = _NTH_WD.search(text)
+    if m:
+        n = m.group("n") or m.group("n2")
+        wd = RRULE_DAYS[WEEKDAYS[m.group("wd") or m.group("wd2")]]
+        rep = Repeat("MONTHLY", byday=("-1" if n == "last" else n) + wd)
+    elif m := _EVERY_DAYS.search(text):
+        words = m.group("days")
+        if words == "weekday":
+            days = "MO,TU,WE,TH,FR"
+        elif words == "weekend":
+            days = "SA,SU"
+        else:
+            found = re.findall(WEEKDAY_RE, words)
+            days = ",".join(dict.fromkeys(RRULE_DAYS[WEEKDAYS[w]] for w in found))
+        rep = Repeat("WEEKLY", byday=days)
+    elif m := _EVERY_UNIT.search(text):
+        n = m.group("n")
+        unit = m.group("unit")
+        interval = 2 if n == "other" or unit == "fortnight" else int(n or 1)
+        rep = Repeat(_FREQ[unit], interval=max(interval, 1))
+    elif m := _ADVERB.search(text):
+        freq, interval = _ADVERBS[m.group("adv")]
+        rep = Repeat(freq, interval=interval)
+    if m is None or rep is None:
+        return None, text
+    text = text[: m.start()] + " | " + text[m.end() :]
+    if rep.freq in ("MONTHLY", "YEARLY") and rep.byday is None:
+        md = _MONTHDAY.search(text)
+        if md:
+            rep.bymonthday = int(md.group("d") or md.group("d2"))
+            text = text[: md.start()] + " | " + text[md.end() :]
+    return rep, text
+
+
+def build(
+    rep: Repeat,
+    *,
+    hour: int,
+    minute: int,
+    weekday: int | None,
+    month: int | None,
+    monthday: int | None,
+    now: datetime,
+) -> str:
+    """The RRULE (no DTSTART) for a repeat at a local time of day."""
+    parts = [f"FREQ={rep.freq}"]
+    if rep.interval > 1:
+        parts.append(f"INTERVAL={rep.interval}")
+    byday, bymonthday = rep.byday, rep.bymonthday or monthday
+    if weekday is not None and byday is None and rep.freq in ("WEEKLY", "MONTHLY", "DAILY"):
+        byday = RRULE_DAYS[weekday]
+        parts[0] = "FREQ=WEEKLY" if rep.freq == "DAILY" else parts[0]
+    if rep.freq == "WEEKLY" and byday is None:
+        byday = RRULE_DAYS[now.weekday()]
+    if rep.freq in ("MONTHLY", "YEARLY") and byday is None and bymonthday is None:
+        bymonthday = now.day
+    if rep.freq == "YEARLY":
+        parts.append(f"BYMONTH={month or now.month}")
+    if byday:
+        parts.append(f"BYDAY={byday}")
+    if bymonthday:
+        parts.append(f"BYMONTHDAY={bymonthday}")
+    if rep.freq == "MINUTELY":
+        return ";".join([*parts, "BYSECOND=0"])
+    if rep.freq != "HOURLY":
+        parts.append(f"BYHOUR={hour}")
+    parts += [f"BYMINUTE={minute}", "BYSECOND=0"]
+    return ";".join(parts)
+
+
+def next_occurrence(
+    rrule: str, *, tz: str, after: datetime, dtstart: datetime | None = None
+) -> datetime | None:
+    """The first occurrence strictly after ``after``, keeping local wall time in ``tz``."""
+    zone = get_zone(tz).tzinfo
+    local_after = after.astimezone(zone)
+    start = (dtstart or after).astimezone(zone)
+    # Expand in naive wall time so BYHOUR means local time on both sides of a DST change.
+    start_wall = start.replace(tzinfo=None, microsecond=0)
+    if dtstart is None:
+        # Without a start, INTERVAL counts from the week/month/day of ``after``.
+        start_wall = start_wall.replace(second=0) - timedelta(hours=3)
+    rule = rrulestr(rrule, dtstart=start_wall)
+    probe = local_after.replace(tzinfo=None) - timedelta(hours=3)
+
+    for i, wall in enumerate(rule.xafter(max(probe, start_wall), inc=True)):
+        if i > 5000:
+            break
+        at = place(wall.date(), time(wall.hour, wall.minute, wall.second), zone)
+        if at > after and (dtstart is None or at >= dtstart.astimezone(UTC)):
+            return at
+    return None

@@ -1,0 +1,96 @@
+"""Resources made once per process and passed in: database, queue, HTTP, publishers, media."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from arq.connections import ArqRedis, RedisSettings, create_pool
+
+from core.clock import Clock, SystemClock
+from core.crypto import TokenCipher
+from core.settings import Settings
+from publishers.base import Publisher
+from publishers.registry import build_publishers
+from scheduler.notifier import LoggingNotifier, Notifier
+from storage.db import make_engine, make_sessionmaker
+from storage.library import MediaLibrary
+from storage.media import LocalMediaStore, MediaStore
+from storage.posts import PostStore
+from storage.publishing import PublishStore
+from storage.workspaces import WorkspaceStore
+
+
+@dataclass
+class Runtime:
+    """Everything a use case or a task needs; whoever is handed it never closes it."""
+
+    settings: Settings
+    clock: Clock
+    posts: PostStore
+    publishing: PublishStore
+    workspaces: WorkspaceStore
+    library: MediaLibrary
+    redis: ArqRedis
+    http: aiohttp.ClientSession
+    publishers: dict[str, Publisher]
+    media: MediaStore
+    cipher: TokenCipher
+    notifier: Notifier = field(default_factory=LoggingNotifier)
+    worker_name: str = field(default_factory=lambda: f"{socket.gethostname()}")
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def redis_settings(url: str) -> RedisSettings:
+    """arq's settings from ``REDIS_URL``, retrying connections while Redis restarts."""
+    settings = RedisSettings.from_dsn(url)
+    settings.conn_retries = 30
+    settings.conn_retry_delay = 1
+    settings.conn_timeout = 2
+    return settings
+
+
+def make_media_store(settings: Settings) -> MediaStore:
+    return LocalMediaStore(
+        settings.data_dir / "media",
+        settings.base_url,
+        settings.secret_key.get_secret_value().encode(),
+    )
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, clock: Clock | None = None, pool_size: int = 10
+) -> AsyncIterator[Runtime]:
+    """Open every resource, yield them, and close them in reverse order."""
+    engine = make_engine(settings.database_url, pool_size=pool_size)
+    sessions = make_sessionmaker(engine)
+    redis = await create_pool(
+        redis_settings(settings.redis_url), default_queue_name=settings.queue_name
+    )
+    http = aiohttp.ClientSession(
+        headers={"User-Agent": "Outpost/0.1 (+https://github.com/outpost)"},
+        connector=aiohttp.TCPConnector(limit=200),
+    )
+    try:
+        yield Runtime(
+            settings=settings,
+            clock=clock or SystemClock(),
+            posts=PostStore(sessions),
+            publishing=PublishStore(sessions),
+            workspaces=WorkspaceStore(sessions),
+            library=MediaLibrary(sessions),
+            redis=redis,
+            http=http,
+            publishers=build_publishers(http, settings.publish_timeout_seconds),
+            media=make_media_store(settings),
+            cipher=settings.cipher(),
+        )
+    finally:
+        await http.close()
+        await redis.aclose(close_connection_pool=True)
+        await engine.dispose()

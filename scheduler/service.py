@@ -1,0 +1,249 @@
+"""The use cases every adapter calls: schedule, reschedule, edit, cancel, retry, list, get.
+
+Rows are committed before jobs are queued; a queue failure leaves the post for the reconciler,
+never a job without a post.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from core.errors import RequestProblem
+from publishers.base import Publisher, PublishRequest
+from scheduler.destinations import resolve
+from scheduler.queue import enqueue_publish
+from scheduler.reader import ParsedRequest, read_request
+from scheduler.requests import account_for, media_for
+from scheduler.runtime import Runtime
+from storage.views import Job, MediaView, NewPost, PostView
+
+EXAMPLE = 'Try: "tomorrow 9am to mastodon: We\'re live!"'
+PAST_GRACE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A request as understood and checked, before anything is stored."""
+
+    parsed: ParsedRequest
+    accounts: tuple[Any, ...]
+    problems: tuple[str, ...]
+    media: tuple[MediaView, ...] = field(default_factory=tuple)
+
+
+def check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RequestProblem(
+            [f"“{name}” is not a time zone I know."], 'Use a name like "Europe/Berlin".'
+        ) from None
+    return name
+
+
+class Scheduler:
+    """Platform-neutral commands over a ``Runtime``."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+
+    async def understand(
+        self,
+        workspace_id: uuid.UUID,
+        request: str,
+        *,
+        tz: str,
+        media: Sequence[MediaView] = (),
+        thread: bool = False,
+    ) -> Draft:
+        """Parse and check a request without storing anything (the preview)."""
+        parsed = read_request(request, now=self.rt.clock.now(), tz=tz)
+        return await self._check(workspace_id, parsed, tuple(media), thread)
+
+    async def _check(
+        self,
+        workspace_id: uuid.UUID,
+        parsed: ParsedRequest,
+        media: tuple[MediaView, ...],
+        thread: bool,
+    ) -> Draft:
+        problems = list(parsed.problems)
+        accounts = await self.rt.workspaces.accounts(workspace_id)
+        chosen, unknown = (
+            resolve(parsed.destinations, accounts) if parsed.destinations else ([], [])
+        )
+        problems.extend(unknown)
+        if not parsed.text.strip() and not media:
+            problems.append("The post has no text: write it after the colon.")
+        for account in chosen:
+            publisher = self.publisher(account.platform)
+            if publisher is None:
+                problems.append(f"{account.platform} is not supported by this Outpost.")
+                continue
+            request = PublishRequest(
+                destination_id="",
+                idempotency_key="",
+                text=parsed.text,
+                account=account_for(account, None),
+                media=tuple(media_for(m, None) for m in media),
+                thread=thread,
+            )
+            problems.extend(str(p) for p in publisher.validate(request))
+        return Draft(parsed, tuple(chosen), tuple(dict.fromkeys(problems)), media)
+
+    def publisher(self, platform: str) -> Publisher | None:
+        return self.rt.publishers.get(platform)
+
+    async def schedule(
+        self,
+        workspace_id: uuid.UUID,
+        request: str,
+        *,
+        tz: str,
+        user_id: uuid.UUID | None = None,
+        media: Sequence[MediaView] = (),
+        origin: dict[str, Any] | None = None,
+        callback_url: str | None = None,
+        thread: bool = False,
+    ) -> PostView:
+        """Schedule a request typed in a chat, the shell or the API's ``request`` field."""
+        draft = await self.understand(workspace_id, request, tz=tz, media=media, thread=thread)
+        return await self._store(workspace_id, draft, user_id, origin, callback_url, thread)
+
+    async def schedule_fields(
+        self,
+        workspace_id: uuid.UUID,
+        *,
+        text: str,
+        when: datetime,
+        destinations: Sequence[str],
+        tz: str = "UTC",
+        user_id: uuid.UUID | None = None,
+        media: Sequence[MediaView] = (),
+        origin: dict[str, Any] | None = None,
+        callback_url: str | None = None,
+        thread: bool = False,
+    ) -> PostView:
+        """Schedule from structured fields (the REST API, inbound hooks)."""
+        now = self.rt.clock.now()
+        problems: list[str] = []
+        if when.tzinfo is None:
+            problems.append("`when` needs a time zone offset, e.g. 2026-12-03T10:30:00+01:00.")
+            when = when.replace(tzinfo=ZoneInfo(tz))
+        elif when < now - PAST_GRACE:
+            problems.append(f"{when.isoformat()} is in the past.")
+        parsed = ParsedRequest(
+            when=when,
+            timezone=tz,
+            recurrence=None,
+            destinations=tuple(d.strip().lower() for d in destinations),
+            text=text,
+            problems=tuple(problems),
+        )
+        draft = await self._check(workspace_id, parsed, tuple(media), thread)
+        return await self._store(workspace_id, draft, user_id, origin, callback_url, thread)
+
+    async def _store(
+        self,
+        workspace_id: uuid.UUID,
+        draft: Draft,
+        user_id: uuid.UUID | None,
+        origin: dict[str, Any] | None,
+        callback_url: str | None,
+        thread: bool,
+    ) -> PostView:
+        parsed = draft.parsed
+        problems = list(draft.problems)
+        if not parsed.destinations and not any("destination" in p for p in problems):
+            problems.append(
+                "Say where to post: add `to mastodon` (or another account) before the colon."
+            )
+        if problems or parsed.when is None:
+            raise RequestProblem(problems or ["I couldn't find a time."], EXAMPLE)
+        now = self.rt.clock.now()
+        when = max(parsed.when, now)
+        post = await self.rt.posts.create(
+            NewPost(
+                workspace_id=workspace_id,
+                user_id=user_id,
+                content=parsed.text,
+                scheduled_at=when,
+                timezone=parsed.timezone,
+                account_ids=tuple(a.id for a in draft.accounts),
+                media_ids=tuple(m.id for m in draft.media),
+                recurrence=parsed.recurrence,
+                thread=thread,
+                origin=origin or {},
+                callback_url=callback_url,
+            )
+        )
+        await enqueue_publish(
+            self.rt.redis,
+            [Job(d.id, d.revision, d.due_at) for d in post.destinations],
+        )
+        return post
+
+    async def get(self, workspace_id: uuid.UUID, post_id: uuid.UUID) -> PostView:
+        return await self.rt.posts.get(post_id, workspace_id)
+
+    async def list(
+        self,
+        workspace_id: uuid.UUID,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        statuses: Sequence[str] = (),
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[PostView]:
+        return await self.rt.posts.search(workspace_id, start, end, statuses, limit, offset)
+
+    async def reschedule(
+        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, when: datetime
+    ) -> PostView:
+        now = self.rt.clock.now()
+        if when < now - PAST_GRACE:
+            raise RequestProblem([f"{when.isoformat()} is in the past."], "Pick a later time.")
+        post, jobs = await self.rt.posts.reschedule(workspace_id, post_id, max(when, now))
+        await enqueue_publish(self.rt.redis, jobs)
+        return post
+
+    async def post_now(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
+        return await self.reschedule(workspace_id, post_id, self.rt.clock.now())
+
+    async def edit(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, text: str) -> PostView:
+        current = await self.rt.posts.get(post_id, workspace_id)
+        problems: list[str] = []
+        accounts = {a.id: a for a in await self.rt.workspaces.accounts(current.workspace_id)}
+        for dest in current.destinations:
+            publisher = self.publisher(dest.platform)
+            account = accounts.get(dest.account_id)
+            if publisher is None or account is None:
+                continue
+            request = PublishRequest(
+                destination_id="",
+                idempotency_key="",
+                text=text,
+                account=account_for(account, None),
+                media=tuple(media_for(m, None) for m in current.media),
+                thread=current.thread,
+            )
+            problems.extend(str(p) for p in publisher.validate(request))
+        if problems:
+            raise RequestProblem(problems, "Shorten the text or split it into a thread.")
+        post, jobs = await self.rt.posts.edit(workspace_id, post_id, text)
+        await enqueue_publish(self.rt.redis, jobs)
+        return post
+
+    async def cancel(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
+        return await self.rt.posts.cancel(workspace_id, post_id)
+
+    async def retry(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
+        post, jobs = await self.rt.posts.retry(workspace_id, post_id, self.rt.clock.now())
+        await enqueue_publish(self.rt.redis, jobs)
+        return post

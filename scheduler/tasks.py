@@ -1,0 +1,128 @@
+"""arq glue: task functions, the reconciler cron, and the worker built from a Runtime.
+
+Only the queue retries: ``RetryLater`` from the runner becomes ``arq.Retry``. Jobs take ids
+and are safe to run twice. A worker's job timeout is short so a killed worker's job comes back
+in about a minute; SIGTERM lets running publishes finish first.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from arq import Retry
+from arq.cron import cron
+from arq.worker import Worker, func
+
+from scheduler import metrics
+from scheduler.publish import RetryLater, Runner, backoff
+from scheduler.queue import NOTIFY, PUBLISH, enqueue_notify, enqueue_publish, missing, queue_depth
+from scheduler.runtime import Runtime
+
+log = logging.getLogger("outpost.worker")
+
+
+async def publish_destination(ctx: dict[str, Any], dest_id: str, revision: int) -> str:
+    """Publish one destination revision."""
+    runner: Runner = ctx["runner"]
+    try:
+        return await runner.publish(uuid.UUID(dest_id), revision)
+    except RetryLater as later:
+        raise Retry(defer=later.delay) from None
+
+
+async def notify_post(ctx: dict[str, Any], post_id: str, revision: int) -> str:
+    """Report a finished post to where it was asked for."""
+    runner: Runner = ctx["runner"]
+    try:
+        return await runner.notify(uuid.UUID(post_id), revision)
+    except Exception as exc:
+        tries: int = ctx.get("job_try", 1)
+        if tries >= 12:
+            log.exception("giving up on a notification", extra={"post_id": post_id})
+            return "gave up"
+        log.warning("notification failed; will retry", extra={"error": repr(exc)})
+        raise Retry(defer=backoff(tries)) from None
+
+
+class Reconciler:
+    """Puts back whatever a crash, a flush or a race left behind; safe to run anywhere."""
+
+    def __init__(self, runtime: Runtime, runner: Runner) -> None:
+        self.rt = runtime
+        self.runner = runner
+
+    async def run_once(self) -> dict[str, int]:
+        rt, now = self.rt, self.rt.clock.now()
+        counts = {"expired": 0, "resolved": 0, "requeued": 0, "finalized": 0, "notified": 0}
+        counts["expired"] = len(await rt.publishing.expire_leases(now))
+        for dest_id in await rt.publishing.unknown():
+            await self.runner.resolve(dest_id)
+            counts["resolved"] += 1
+        horizon = now + timedelta(seconds=rt.settings.reconcile_horizon_seconds)
+        lost = await missing(rt.redis, await rt.publishing.due(horizon))
+        counts["requeued"] = await enqueue_publish(rt.redis, lost)
+        for post_id in await rt.publishing.unfinalized(now):
+            await self.runner.after(post_id)
+            counts["finalized"] += 1
+        for post_id, revision in await rt.publishing.unnotified():
+            counts["notified"] += await enqueue_notify(rt.redis, post_id, revision)
+        for kind, count in counts.items():
+            if count:
+                metrics.RECONCILED.labels(kind).inc(count)
+        due, deferred = await queue_depth(rt.redis, rt.settings.queue_name, now)
+        metrics.QUEUE_DUE.set(due)
+        metrics.QUEUE_DEFERRED.set(deferred)
+        if any(counts.values()):
+            log.info("reconciled", extra=counts)
+        return counts
+
+
+async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
+    """The cron task."""
+    reconciler: Reconciler = ctx["reconciler"]
+    return await reconciler.run_once()
+
+
+def _cron_seconds(interval: float) -> dict[str, Any]:
+    if interval >= 60:
+        step = max(1, int(interval // 60))
+        return {"minute": set(range(0, 60, step)), "second": {0}}
+    step = max(1, int(interval))
+    return {"second": set(range(0, 60, step))}
+
+
+def make_worker(runtime: Runtime, *, burst: bool = False, handle_signals: bool = True) -> Worker:
+    """An arq worker sharing the runtime's Redis pool, database and HTTP session."""
+    settings = runtime.settings
+    runner = Runner(runtime)
+    timeout = settings.job_timeout_seconds
+    return Worker(
+        functions=[
+            func(publish_destination, name=PUBLISH, max_tries=10_000, timeout=timeout),
+            func(notify_post, name=NOTIFY, max_tries=20, timeout=timeout),
+        ],
+        cron_jobs=[
+            cron(
+                reconcile,
+                run_at_startup=True,
+                # arq sizes every in-progress key by the longest timeout: keep them equal.
+                timeout=timeout,
+                **_cron_seconds(settings.reconcile_seconds),
+            )
+        ],
+        redis_pool=runtime.redis,
+        queue_name=settings.queue_name,
+        burst=burst,
+        handle_signals=handle_signals,
+        job_completion_wait=int(timeout),
+        max_jobs=settings.worker_max_jobs,
+        job_timeout=timeout,
+        keep_result=0,
+        poll_delay=settings.worker_poll_delay,
+        expires_extra_ms=400 * 24 * 3600 * 1000,
+        ctx={"runtime": runtime, "runner": runner, "reconciler": Reconciler(runtime, runner)},
+        log_results=False,
+    )

@@ -1,0 +1,78 @@
+"""The engine and sessionmaker (one per process), database creation and migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    """The process's engine; ``pool_pre_ping`` recovers from a restarted Postgres."""
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _plain_dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def ensure_database(url: str) -> bool:
+    """Create the database named in ``url`` if it is missing; True when it was created."""
+    name = make_url(url).database
+    if not name:
+        return False
+    conn = await asyncpg.connect(_plain_dsn(url, "postgres"))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if exists:
+            return False
+        quoted = '"' + name.replace('"', '""') + '"'
+        try:
+            await conn.execute(f"CREATE DATABASE {quoted}")
+        except asyncpg.DuplicateDatabaseError:
+            return False
+        return True
+    finally:
+        await conn.close()
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def _run(fn_name: str, url: str, revision: str) -> None:
+    cfg = alembic_config(url)
+    getattr(command, fn_name)(cfg, revision)
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    """``alembic upgrade``; the async env runs in a thread so it can own its own loop."""
+    await asyncio.to_thread(_run, "upgrade", url, revision)
+
+
+async def downgrade(url: str, revision: str) -> None:
+    await asyncio.to_thread(_run, "downgrade", url, revision)

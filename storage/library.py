@@ -1,0 +1,70 @@
+"""The media library: one row per distinct file per workspace."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.errors import NotFound
+from storage.convert import media_view
+from storage.models import MediaItem
+from storage.views import MediaView
+
+
+class MediaLibrary:
+    """Records stored files; the same hash twice in a workspace is one row."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def by_hash(self, workspace_id: uuid.UUID, sha256: str) -> MediaView | None:
+        async with self.sessions() as session:
+            row = await session.scalar(
+                select(MediaItem).where(
+                    MediaItem.workspace_id == workspace_id, MediaItem.sha256 == sha256
+                )
+            )
+        return None if row is None else media_view(row)
+
+    async def record(self, item: MediaView, user_id: uuid.UUID | None = None) -> MediaView:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                insert(MediaItem)
+                .values(
+                    id=item.id,
+                    workspace_id=item.workspace_id,
+                    user_id=user_id,
+                    url=item.url,
+                    storage_key=item.storage_key,
+                    content_type=item.content_type,
+                    sha256=item.sha256,
+                    size_bytes=item.size_bytes,
+                    width=item.width,
+                    height=item.height,
+                    duration_seconds=item.duration_seconds,
+                    filename=item.filename,
+                )
+                .on_conflict_do_nothing(index_elements=["workspace_id", "sha256"])
+            )
+        found = await self.by_hash(item.workspace_id, item.sha256)
+        assert found is not None
+        return found
+
+    async def get_many(self, workspace_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[MediaView]:
+        async with self.sessions() as session:
+            rows = {
+                r.id: r
+                for r in await session.scalars(
+                    select(MediaItem).where(
+                        MediaItem.workspace_id == workspace_id, MediaItem.id.in_(list(ids))
+                    )
+                )
+            }
+        missing = [str(i) for i in ids if i not in rows]
+        if missing:
+            raise NotFound(f"No media {', '.join(missing)} in this workspace.")
+        return [media_view(rows[i]) for i in ids]

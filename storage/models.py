@@ -1,0 +1,278 @@
+"""SQLAlchemy models: the seed's tables plus what the bots and the worker need.
+
+Statuses are text with CHECK constraints (not Postgres enums) so that adding one is a plain
+migration. Every timestamp is ``timestamptz``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+POST_STATUSES = (
+    "draft",
+    "scheduled",
+    "publishing",
+    "published",
+    "partially_published",
+    "failed",
+    "cancelled",
+)
+DESTINATION_STATUSES = ("pending", "publishing", "success", "failed", "unknown", "cancelled")
+FINAL_DESTINATION_STATUSES = ("success", "failed", "cancelled")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a stable constraint naming scheme for Alembic."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSONB,
+    }
+
+
+def _uuid() -> Mapped[uuid.UUID]:
+    return mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(server_default=func.now())
+
+
+class Workspace(Base):
+    """A team: a Slack workspace, a Telegram chat, or one made from the shell."""
+
+    __tablename__ = "workspaces"
+    id: Mapped[uuid.UUID] = _uuid()
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    created_at: Mapped[datetime] = _created()
+
+
+class User(Base):
+    """A person (seed: users); identities link chat accounts to them."""
+
+    __tablename__ = "users"
+    id: Mapped[uuid.UUID] = _uuid()
+    email: Mapped[str | None] = mapped_column(String(320))
+    subscription_tier: Mapped[str] = mapped_column(String(32), server_default="free")
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _created()
+
+
+class WorkspaceMember(Base):
+    """Who belongs to which workspace, and as what."""
+
+    __tablename__ = "workspace_members"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), server_default="member")
+    __table_args__ = (CheckConstraint(_in("role", ("owner", "admin", "member")), name="role"),)
+
+
+class ChatIdentity(Base):
+    """A Slack or Telegram user, synced on first contact (seed flow 3.1)."""
+
+    __tablename__ = "chat_identities"
+    id: Mapped[uuid.UUID] = _uuid()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (UniqueConstraint("platform", "team_id", "external_id"),)
+
+
+class SocialAccount(Base):
+    """A connected account on a network; tokens are encrypted with ENCRYPTION_KEYS."""
+
+    __tablename__ = "social_accounts"
+    id: Mapped[uuid.UUID] = _uuid()
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    platform: Mapped[str] = mapped_column(String(32))
+    handle: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    base_url: Mapped[str] = mapped_column(Text, server_default="")
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    token_expires_at: Mapped[datetime | None]
+    settings: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    status: Mapped[str] = mapped_column(String(16), server_default="active")
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "platform", "handle"),
+        CheckConstraint(_in("status", ("active", "reconnect", "removed")), name="status"),
+    )
+
+
+class MediaItem(Base):
+    """A stored file (seed: media_library), unique per workspace by content hash."""
+
+    __tablename__ = "media_library"
+    id: Mapped[uuid.UUID] = _uuid()
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(Text)
+    storage_key: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    duration_seconds: Mapped[float | None]
+    filename: Mapped[str] = mapped_column(String(255), server_default="media")
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (UniqueConstraint("workspace_id", "sha256"),)
+
+
+class ScheduledPost(Base):
+    """A post (seed: scheduled_posts); ``origin`` says where to report back."""
+
+    __tablename__ = "scheduled_posts"
+    id: Mapped[uuid.UUID] = _uuid()
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    content: Mapped[str] = mapped_column(Text)
+    scheduled_at: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    recurrence: Mapped[str | None] = mapped_column(Text)
+    series_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    thread: Mapped[bool] = mapped_column(server_default=text("false"))
+    status: Mapped[str] = mapped_column(String(24), server_default="scheduled")
+    origin: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    callback_url: Mapped[str | None] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, server_default="0")
+    notified_revision: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    __table_args__ = (
+        CheckConstraint(_in("status", POST_STATUSES), name="status"),
+        Index("ix_scheduled_posts_workspace_time", "workspace_id", "scheduled_at"),
+        Index(
+            "ix_scheduled_posts_unfinished",
+            "scheduled_at",
+            postgresql_where=text("status IN ('scheduled', 'publishing')"),
+        ),
+        Index(
+            "ix_scheduled_posts_unnotified",
+            "updated_at",
+            postgresql_where=text(
+                "notified_revision IS DISTINCT FROM revision"
+                " AND status IN ('published', 'partially_published', 'failed')"
+            ),
+        ),
+    )
+
+
+class PostMedia(Base):
+    """Which media a post carries, in order."""
+
+    __tablename__ = "post_media"
+    post_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("scheduled_posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("media_library.id", ondelete="RESTRICT"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class PostDestination(Base):
+    """One account a post goes to (seed: post_destinations), moved by conditional updates."""
+
+    __tablename__ = "post_destinations"
+    id: Mapped[uuid.UUID] = _uuid()
+    post_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("scheduled_posts.id", ondelete="CASCADE"))
+    social_account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("social_accounts.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    platform_post_id: Mapped[str | None] = mapped_column(Text)
+    platform_url: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime]
+    revision: Mapped[int] = mapped_column(Integer, server_default="0")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    __table_args__ = (
+        CheckConstraint(_in("status", DESTINATION_STATUSES), name="status"),
+        UniqueConstraint("post_id", "social_account_id"),
+        Index(
+            "ix_post_destinations_open",
+            "due_at",
+            postgresql_where=text("status IN ('pending', 'publishing', 'unknown')"),
+        ),
+        Index("ix_post_destinations_post", "post_id"),
+    )
+
+
+class PublishAttempt(Base):
+    """One call to a network, written before the call is made."""
+
+    __tablename__ = "publish_attempts"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    destination_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("post_destinations.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(100))
+
+
+class ApiToken(Base):
+    """A workspace's API token: only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[uuid.UUID] = _uuid()
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(100), server_default="read write")
+    created_at: Mapped[datetime] = _created()
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

@@ -1,0 +1,243 @@
+"""Posts and their destinations: create, read, and the commands people give."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.errors import Conflict, NotFound
+from storage.convert import destination_view, media_view, post_view
+from storage.models import (
+    MediaItem,
+    PostDestination,
+    PostMedia,
+    ScheduledPost,
+    SocialAccount,
+)
+from storage.views import Job, NewPost, PostView
+
+EDITABLE = ("scheduled", "draft")
+
+
+async def load_post(session: AsyncSession, post_id: uuid.UUID) -> PostView | None:
+    """A post with destinations and media, read in the caller's session."""
+    post = await session.get(ScheduledPost, post_id)
+    if post is None:
+        return None
+    rows = (
+        await session.execute(
+            select(PostDestination, SocialAccount)
+            .join(SocialAccount, SocialAccount.id == PostDestination.social_account_id)
+            .where(PostDestination.post_id == post_id)
+            .order_by(SocialAccount.platform, SocialAccount.handle)
+        )
+    ).all()
+    media = (
+        await session.scalars(
+            select(MediaItem)
+            .join(PostMedia, PostMedia.media_id == MediaItem.id)
+            .where(PostMedia.post_id == post_id)
+            .order_by(PostMedia.position)
+        )
+    ).all()
+    return post_view(
+        post,
+        tuple(destination_view(d, a) for d, a in rows),
+        tuple(media_view(m) for m in media),
+    )
+
+
+async def insert_post(session: AsyncSession, new: NewPost) -> ScheduledPost:
+    """Add a post, one pending destination per account and its media links."""
+    post = ScheduledPost(
+        id=uuid.uuid4(),
+        workspace_id=new.workspace_id,
+        user_id=new.user_id,
+        content=new.content,
+        scheduled_at=new.scheduled_at,
+        timezone=new.timezone,
+        recurrence=new.recurrence,
+        series_id=new.series_id,
+        thread=new.thread,
+        status=new.status,
+        origin=new.origin,
+        callback_url=new.callback_url,
+        revision=0,
+    )
+    session.add(post)
+    await session.flush()  # no ORM relationships, so the post row must exist first
+    for account_id in dict.fromkeys(new.account_ids):
+        session.add(
+            PostDestination(
+                id=uuid.uuid4(),
+                post_id=post.id,
+                social_account_id=account_id,
+                status="pending",
+                due_at=new.scheduled_at,
+                revision=0,
+                attempts=0,
+                idempotency_key=uuid.uuid4().hex,
+            )
+        )
+    for position, media_id in enumerate(dict.fromkeys(new.media_ids)):
+        session.add(PostMedia(post_id=post.id, media_id=media_id, position=position))
+    return post
+
+
+class PostStore:
+    """Post commands; every method is one transaction."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def create(self, new: NewPost) -> PostView:
+        async with self.sessions.begin() as session:
+            post = await insert_post(session, new)
+            await session.flush()
+            view = await load_post(session, post.id)
+        assert view is not None
+        return view
+
+    async def get(self, post_id: uuid.UUID, workspace_id: uuid.UUID | None = None) -> PostView:
+        async with self.sessions() as session:
+            view = await load_post(session, post_id)
+        if view is None or (workspace_id is not None and view.workspace_id != workspace_id):
+            raise NotFound(f"No post {post_id} in this workspace.")
+        return view
+
+    async def search(
+        self,
+        workspace_id: uuid.UUID,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        statuses: Sequence[str] = (),
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[PostView]:
+        query = select(ScheduledPost.id).where(ScheduledPost.workspace_id == workspace_id)
+        if start is not None:
+            query = query.where(ScheduledPost.scheduled_at >= start)
+        if end is not None:
+            query = query.where(ScheduledPost.scheduled_at < end)
+        if statuses:
+            query = query.where(ScheduledPost.status.in_(list(statuses)))
+        query = query.order_by(ScheduledPost.scheduled_at, ScheduledPost.id)
+        async with self.sessions() as session:
+            ids = (await session.scalars(query.limit(limit).offset(offset))).all()
+            views = [await load_post(session, post_id) for post_id in ids]
+        return [v for v in views if v is not None]
+
+    async def _locked(
+        self, session: AsyncSession, workspace_id: uuid.UUID | None, post_id: uuid.UUID
+    ) -> ScheduledPost:
+        post = await session.get(ScheduledPost, post_id, with_for_update=True)
+        if post is None or (workspace_id is not None and post.workspace_id != workspace_id):
+            raise NotFound(f"No post {post_id} in this workspace.")
+        return post
+
+    async def _rearm(
+        self,
+        session: AsyncSession,
+        post: ScheduledPost,
+        due_at: datetime | None,
+        from_statuses: tuple[str, ...] = ("pending",),
+        reset_attempts: bool = False,
+    ) -> list[Job]:
+        """Bump pending destinations' revision so queued jobs for the old one become no-ops."""
+        values: dict[str, object] = {
+            "revision": PostDestination.revision + 1,
+            "status": "pending",
+            "updated_at": func.now(),
+            "error_code": None,
+            "error_message": None,
+        }
+        if due_at is not None:
+            values["due_at"] = due_at
+        if reset_attempts:
+            values["attempts"] = 0
+        rows = (
+            await session.execute(
+                update(PostDestination)
+                .where(
+                    PostDestination.post_id == post.id,
+                    PostDestination.status.in_(from_statuses),
+                )
+                .values(**values)
+                .returning(PostDestination.id, PostDestination.revision, PostDestination.due_at)
+            )
+        ).all()
+        post.revision += 1
+        post.updated_at = func.now()
+        return [Job(r[0], r[1], r[2]) for r in rows]
+
+    async def reschedule(
+        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, when: datetime
+    ) -> tuple[PostView, list[Job]]:
+        async with self.sessions.begin() as session:
+            post = await self._locked(session, workspace_id, post_id)
+            if post.status not in EDITABLE:
+                raise Conflict(f"This post is {post.status}; only scheduled posts can move.")
+            post.scheduled_at = when
+            jobs = await self._rearm(session, post, when)
+            await session.flush()
+            view = await load_post(session, post.id)
+        assert view is not None
+        return view, jobs
+
+    async def edit(
+        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, content: str
+    ) -> tuple[PostView, list[Job]]:
+        async with self.sessions.begin() as session:
+            post = await self._locked(session, workspace_id, post_id)
+            if post.status not in EDITABLE:
+                raise Conflict(f"This post is {post.status}; only scheduled posts can be edited.")
+            post.content = content
+            jobs = await self._rearm(session, post, None)
+            await session.flush()
+            view = await load_post(session, post.id)
+        assert view is not None
+        return view, jobs
+
+    async def cancel(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
+        async with self.sessions.begin() as session:
+            post = await self._locked(session, workspace_id, post_id)
+            if post.status == "cancelled":
+                raise Conflict("This post is already cancelled.")
+            if post.status not in EDITABLE:
+                raise Conflict(f"This post is {post.status}; it can no longer be cancelled.")
+            await session.execute(
+                update(PostDestination)
+                .where(PostDestination.post_id == post.id, PostDestination.status == "pending")
+                .values(
+                    status="cancelled",
+                    revision=PostDestination.revision + 1,
+                    updated_at=func.now(),
+                )
+            )
+            post.status = "cancelled"
+            post.revision += 1
+            post.recurrence = None
+            await session.flush()
+            view = await load_post(session, post.id)
+        assert view is not None
+        return view
+
+    async def retry(
+        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, now: datetime
+    ) -> tuple[PostView, list[Job]]:
+        async with self.sessions.begin() as session:
+            post = await self._locked(session, workspace_id, post_id)
+            if post.status not in ("failed", "partially_published"):
+                raise Conflict(f"This post is {post.status}; only failed posts can be retried.")
+            jobs = await self._rearm(
+                session, post, now, from_statuses=("failed",), reset_attempts=True
+            )
+            post.status = "publishing" if post.scheduled_at <= now else "scheduled"
+            await session.flush()
+            view = await load_post(session, post.id)
+        assert view is not None
+        return view, jobs

@@ -1,0 +1,355 @@
+"""The worker's side of posts: claim, finish, finalize, and what the reconciler looks for.
+
+Every state change is a conditional UPDATE. ``attempts`` doubles as a fencing token: a worker
+may only finish the attempt it claimed, so a worker whose lease expired cannot overwrite the
+outcome of the one that took over.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.convert import account_view
+from storage.models import (
+    FINAL_DESTINATION_STATUSES,
+    PostDestination,
+    PublishAttempt,
+    ScheduledPost,
+    SocialAccount,
+)
+from storage.posts import insert_post, load_post
+from storage.views import AccountView, DestinationView, Job, NewPost, PostView
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A destination this worker now owns until ``lease_until``."""
+
+    destination: DestinationView
+    post: PostView
+    account: AccountView
+    attempt_id: int
+    attempt_number: int
+
+
+def aggregate(statuses: list[str]) -> str | None:
+    """The post's status from its destinations', or None while any is unfinished."""
+    if any(s not in FINAL_DESTINATION_STATUSES for s in statuses):
+        return None
+    if statuses and all(s == "cancelled" for s in statuses):
+        return "cancelled"
+    successes = statuses.count("success")
+    if successes and successes == len([s for s in statuses if s != "cancelled"]):
+        return "published"
+    if successes:
+        return "partially_published"
+    return "failed"
+
+
+class PublishStore:
+    """State transitions used by arq tasks and the reconciler."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def destination(self, dest_id: uuid.UUID) -> tuple[str, int, datetime | None] | None:
+        """(status, revision, lease_until) of a destination."""
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    select(
+                        PostDestination.status,
+                        PostDestination.revision,
+                        PostDestination.lease_until,
+                    ).where(PostDestination.id == dest_id)
+                )
+            ).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    async def claim(
+        self,
+        dest_id: uuid.UUID,
+        revision: int,
+        now: datetime,
+        lease_until: datetime,
+        worker: str,
+        from_status: str = "pending",
+    ) -> Claim | None:
+        """Move ``from_status → publishing`` and write the attempt row, or None if not ours."""
+        async with self.sessions.begin() as session:
+            row = (
+                await session.execute(
+                    update(PostDestination)
+                    .where(
+                        PostDestination.id == dest_id,
+                        PostDestination.revision == revision,
+                        PostDestination.status == from_status,
+                        PostDestination.due_at <= now,
+                    )
+                    .values(
+                        status="publishing",
+                        attempts=PostDestination.attempts + 1,
+                        lease_until=lease_until,
+                        updated_at=now,
+                    )
+                    .returning(PostDestination.attempts, PostDestination.post_id)
+                )
+            ).first()
+            if row is None:
+                return None
+            number, post_id = row[0], row[1]
+            await session.execute(
+                update(ScheduledPost)
+                .where(ScheduledPost.id == post_id, ScheduledPost.status == "scheduled")
+                .values(status="publishing", updated_at=now)
+            )
+            attempt = PublishAttempt(
+                destination_id=dest_id, number=number, started_at=now, worker=worker
+            )
+            session.add(attempt)
+            await session.flush()
+            post = await load_post(session, post_id)
+            assert post is not None
+            dest = next(d for d in post.destinations if d.id == dest_id)
+            account = await session.get(SocialAccount, dest.account_id)
+            assert account is not None
+            return Claim(dest, post, account_view(account), attempt.id, number)
+
+    async def finish(
+        self,
+        claim: Claim,
+        status: str,
+        now: datetime,
+        *,
+        remote_id: str | None = None,
+        url: str | None = None,
+        code: str | None = None,
+        message: str | None = None,
+        due_at: datetime | None = None,
+    ) -> bool:
+        """Record the attempt's outcome; False when the claim was lost meanwhile."""
+        values: dict[str, object] = {
+            "status": status,
+            "lease_until": None,
+            "updated_at": now,
+            "error_code": code,
+            "error_message": message,
+        }
+        if status == "success":
+            values.update(platform_post_id=remote_id, platform_url=url, published_at=now)
+        if due_at is not None:
+            values["due_at"] = due_at
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(PostDestination)
+                .where(
+                    PostDestination.id == claim.destination.id,
+                    PostDestination.status == "publishing",
+                    PostDestination.attempts == claim.attempt_number,
+                )
+                .values(**values)
+                .returning(PostDestination.id)
+            )
+            won = result.first() is not None
+            await session.execute(
+                update(PublishAttempt)
+                .where(PublishAttempt.id == claim.attempt_id)
+                .values(
+                    finished_at=now,
+                    outcome=status if won else "superseded",
+                    error_code=code,
+                    error_message=message,
+                )
+            )
+        return won
+
+    async def settle(
+        self,
+        dest_id: uuid.UUID,
+        from_status: str,
+        status: str,
+        now: datetime,
+        *,
+        code: str | None = None,
+        message: str | None = None,
+        remote_id: str | None = None,
+        url: str | None = None,
+    ) -> bool:
+        """Move a destination out of ``from_status`` without a claim (the reconciler's path)."""
+        values: dict[str, object] = {
+            "status": status,
+            "lease_until": None,
+            "updated_at": now,
+            "error_code": code,
+            "error_message": message,
+        }
+        if status == "pending":
+            values["due_at"] = now
+        if status == "success":
+            values.update(platform_post_id=remote_id, platform_url=url, published_at=now)
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(PostDestination)
+                .where(PostDestination.id == dest_id, PostDestination.status == from_status)
+                .values(**values)
+                .returning(PostDestination.id)
+            )
+            return result.first() is not None
+
+    async def expire_leases(self, now: datetime) -> list[uuid.UUID]:
+        """``publishing`` whose worker vanished → ``unknown``; returns their ids."""
+        async with self.sessions.begin() as session:
+            rows = await session.scalars(
+                update(PostDestination)
+                .where(PostDestination.status == "publishing", PostDestination.lease_until < now)
+                .values(status="unknown", lease_until=None, updated_at=now)
+                .returning(PostDestination.id)
+            )
+            return list(rows)
+
+    async def unknown(self, limit: int = 500) -> list[uuid.UUID]:
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(PostDestination.id)
+                .where(PostDestination.status == "unknown")
+                .order_by(PostDestination.due_at)
+                .limit(limit)
+            )
+            return list(rows)
+
+    async def load(self, dest_id: uuid.UUID) -> tuple[DestinationView, PostView, AccountView]:
+        async with self.sessions() as session:
+            dest = await session.get(PostDestination, dest_id)
+            assert dest is not None
+            post = await load_post(session, dest.post_id)
+            account = await session.get(SocialAccount, dest.social_account_id)
+        assert post is not None
+        assert account is not None
+        view = next(d for d in post.destinations if d.id == dest_id)
+        return view, post, account_view(account)
+
+    async def due(self, until: datetime, limit: int = 50_000) -> list[Job]:
+        """Pending destinations due before ``until``: each should have a queued job."""
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(PostDestination.id, PostDestination.revision, PostDestination.due_at)
+                .where(PostDestination.status == "pending", PostDestination.due_at <= until)
+                .order_by(PostDestination.due_at)
+                .limit(limit)
+            )
+            return [Job(r[0], r[1], r[2]) for r in rows]
+
+    async def finalize(
+        self,
+        post_id: uuid.UUID,
+        now: datetime,
+        next_time: Callable[[PostView], datetime | None],
+    ) -> tuple[PostView, PostView | None] | None:
+        """Set the post's final status once all destinations are done; None if not (yet).
+
+        Returns the finished post and, for a recurring one, the next occurrence it created.
+        """
+        async with self.sessions.begin() as session:
+            post = await session.get(ScheduledPost, post_id, with_for_update=True)
+            if post is None or post.status not in ("scheduled", "publishing"):
+                return None
+            statuses = list(
+                await session.scalars(
+                    select(PostDestination.status).where(PostDestination.post_id == post_id)
+                )
+            )
+            final = aggregate(statuses)
+            if final is None:
+                return None
+            post.status = final
+            post.revision += 1
+            post.updated_at = now
+            await session.flush()
+            view = await load_post(session, post_id)
+            assert view is not None
+            when = next_time(view) if view.recurrence and final != "cancelled" else None
+            following = None
+            if when is not None:
+                created = await insert_post(
+                    session,
+                    NewPost(
+                        workspace_id=view.workspace_id,
+                        user_id=view.user_id,
+                        content=view.content,
+                        scheduled_at=when,
+                        timezone=view.timezone,
+                        account_ids=tuple(d.account_id for d in view.destinations),
+                        media_ids=tuple(m.id for m in view.media),
+                        recurrence=view.recurrence,
+                        series_id=view.series_id or view.id,
+                        thread=view.thread,
+                        origin=view.origin,
+                        callback_url=view.callback_url,
+                    ),
+                )
+                post.recurrence = None  # the rule moves on to the next occurrence
+                await session.flush()
+                following = await load_post(session, created.id)
+            return view, following
+
+    async def unfinalized(self, now: datetime, limit: int = 1000) -> list[uuid.UUID]:
+        """Due posts still open although every destination is done (a crash in between)."""
+        open_dest = exists().where(
+            and_(
+                PostDestination.post_id == ScheduledPost.id,
+                PostDestination.status.not_in(FINAL_DESTINATION_STATUSES),
+            )
+        )
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(ScheduledPost.id)
+                .where(
+                    ScheduledPost.status.in_(("scheduled", "publishing")),
+                    ScheduledPost.scheduled_at <= now,
+                    ~open_dest,
+                )
+                .limit(limit)
+            )
+            return list(rows)
+
+    async def unnotified(self, limit: int = 1000) -> list[tuple[uuid.UUID, int]]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(ScheduledPost.id, ScheduledPost.revision)
+                .where(
+                    ScheduledPost.notified_revision.is_distinct_from(ScheduledPost.revision),
+                    ScheduledPost.status.in_(("published", "partially_published", "failed")),
+                )
+                .order_by(ScheduledPost.updated_at)
+                .limit(limit)
+            )
+            return [(r[0], r[1]) for r in rows]
+
+    async def mark_notified(self, post_id: uuid.UUID, revision: int) -> bool:
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(ScheduledPost)
+                .where(
+                    ScheduledPost.id == post_id,
+                    ScheduledPost.revision == revision,
+                    ScheduledPost.notified_revision.is_distinct_from(revision),
+                )
+                .values(notified_revision=revision)
+                .returning(ScheduledPost.id)
+            )
+            return result.first() is not None
+
+    async def count_open(self) -> int:
+        async with self.sessions() as session:
+            value = await session.scalar(
+                select(func.count()).where(
+                    PostDestination.status.in_(("pending", "publishing", "unknown"))
+                )
+            )
+        return int(value or 0)

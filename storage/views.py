@@ -1,0 +1,124 @@
+"""Plain values handed out of storage, so callers never hold ORM objects or sessions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class WorkspaceView:
+    """A workspace."""
+
+    id: uuid.UUID
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """A connected account, tokens still encrypted."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    platform: str
+    handle: str
+    display_name: str | None
+    base_url: str
+    access_token_enc: str = field(repr=False)
+    settings: dict[str, Any]
+    status: str
+
+
+@dataclass(frozen=True)
+class MediaView:
+    """A stored file."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    url: str
+    storage_key: str
+    content_type: str
+    sha256: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    duration_seconds: float | None
+    filename: str
+
+
+@dataclass(frozen=True)
+class DestinationView:
+    """One destination of a post."""
+
+    id: uuid.UUID
+    post_id: uuid.UUID
+    account_id: uuid.UUID
+    platform: str
+    handle: str
+    status: str
+    revision: int
+    due_at: datetime
+    attempts: int
+    idempotency_key: str
+    platform_post_id: str | None
+    platform_url: str | None
+    error_code: str | None
+    error_message: str | None
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PostView:
+    """A post with its destinations and media."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    user_id: uuid.UUID | None
+    content: str
+    scheduled_at: datetime
+    timezone: str
+    recurrence: str | None
+    series_id: uuid.UUID | None
+    thread: bool
+    status: str
+    origin: dict[str, Any]
+    callback_url: str | None
+    revision: int
+    notified_revision: int | None
+    created_at: datetime
+    destinations: tuple[DestinationView, ...] = ()
+    media: tuple[MediaView, ...] = ()
+
+
+@dataclass(frozen=True)
+class Job:
+    """A destination revision that should have a queued job."""
+
+    destination_id: uuid.UUID
+    revision: int
+    due_at: datetime
+    # Non-zero when re-queuing after a lost worker: a fresh job id, since the dead worker's
+    # job may still sit in Redis until its in-progress key expires.
+    attempt: int = 0
+
+
+@dataclass(frozen=True)
+class NewPost:
+    """What ``create_post`` writes in one transaction."""
+
+    workspace_id: uuid.UUID
+    user_id: uuid.UUID | None
+    content: str
+    scheduled_at: datetime
+    timezone: str
+    account_ids: tuple[uuid.UUID, ...]
+    media_ids: tuple[uuid.UUID, ...] = ()
+    recurrence: str | None = None
+    series_id: uuid.UUID | None = None
+    thread: bool = False
+    origin: dict[str, Any] = field(default_factory=dict)
+    callback_url: str | None = None
+    status: str = "scheduled"

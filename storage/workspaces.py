@@ -1,0 +1,212 @@
+"""Workspaces, people, API tokens and connected accounts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.errors import Conflict, NotFound
+from storage.convert import account_view, workspace_view
+from storage.models import (
+    ApiToken,
+    ChatIdentity,
+    SocialAccount,
+    User,
+    Workspace,
+    WorkspaceMember,
+)
+from storage.views import AccountView, WorkspaceView
+
+
+class WorkspaceStore:
+    """Workspaces and what hangs off them."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def create(self, name: str, timezone: str = "UTC") -> WorkspaceView:
+        try:
+            async with self.sessions.begin() as session:
+                row = Workspace(id=uuid.uuid4(), name=name, timezone=timezone)
+                session.add(row)
+        except IntegrityError:
+            raise Conflict(f"A workspace named {name!r} already exists.") from None
+        return workspace_view(row)
+
+    async def ensure(self, name: str, timezone: str = "UTC") -> WorkspaceView:
+        """The workspace called ``name``, created on first use."""
+        async with self.sessions.begin() as session:
+            await session.execute(
+                insert(Workspace)
+                .values(id=uuid.uuid4(), name=name, timezone=timezone)
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+            row = await session.scalar(select(Workspace).where(Workspace.name == name))
+        assert row is not None
+        return workspace_view(row)
+
+    async def by_name(self, name: str) -> WorkspaceView:
+        async with self.sessions() as session:
+            row = await session.scalar(select(Workspace).where(Workspace.name == name))
+        if row is None:
+            raise NotFound(
+                f"No workspace named {name!r}.", f"Create it: outpost workspace create {name}"
+            )
+        return workspace_view(row)
+
+    async def by_id(self, workspace_id: uuid.UUID) -> WorkspaceView:
+        async with self.sessions() as session:
+            row = await session.get(Workspace, workspace_id)
+        if row is None:
+            raise NotFound("No such workspace.")
+        return workspace_view(row)
+
+    async def sync_chat_user(
+        self,
+        workspace_id: uuid.UUID,
+        platform: str,
+        team_id: str,
+        external_id: str,
+        display_name: str | None = None,
+        timezone: str | None = None,
+    ) -> tuple[uuid.UUID, bool]:
+        """Seed flow 3.1: the user behind a chat identity, inserted on first contact."""
+        async with self.sessions.begin() as session:
+            user_id = await session.scalar(
+                select(ChatIdentity.user_id).where(
+                    ChatIdentity.platform == platform,
+                    ChatIdentity.team_id == team_id,
+                    ChatIdentity.external_id == external_id,
+                )
+            )
+            created = user_id is None
+            if user_id is None:
+                user_id = uuid.uuid4()
+                session.add(User(id=user_id, display_name=display_name, timezone=timezone))
+                await session.flush()
+                session.add(
+                    ChatIdentity(
+                        user_id=user_id,
+                        platform=platform,
+                        team_id=team_id,
+                        external_id=external_id,
+                    )
+                )
+            await session.execute(
+                insert(WorkspaceMember)
+                .values(workspace_id=workspace_id, user_id=user_id, role="member")
+                .on_conflict_do_nothing()
+            )
+        return user_id, created
+
+    async def user_timezone(self, user_id: uuid.UUID) -> str | None:
+        async with self.sessions() as session:
+            return await session.scalar(select(User.timezone).where(User.id == user_id))
+
+    async def set_user_timezone(self, user_id: uuid.UUID, timezone: str) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(update(User).where(User.id == user_id).values(timezone=timezone))
+
+    async def add_token(
+        self, workspace_id: uuid.UUID, name: str, token_hash: str, scopes: str
+    ) -> uuid.UUID:
+        async with self.sessions.begin() as session:
+            row = ApiToken(
+                id=uuid.uuid4(),
+                workspace_id=workspace_id,
+                name=name,
+                token_hash=token_hash,
+                scopes=scopes,
+            )
+            session.add(row)
+        return row.id
+
+    async def token(self, token_hash: str, now: datetime) -> tuple[uuid.UUID, str] | None:
+        """(workspace id, scopes) for a live token, touching ``last_used_at``."""
+        async with self.sessions.begin() as session:
+            row = (
+                await session.execute(
+                    update(ApiToken)
+                    .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+                    .values(last_used_at=now)
+                    .returning(ApiToken.workspace_id, ApiToken.scopes)
+                )
+            ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def add_account(
+        self,
+        workspace_id: uuid.UUID,
+        platform: str,
+        handle: str,
+        access_token_enc: str,
+        *,
+        base_url: str = "",
+        display_name: str | None = None,
+        settings: dict[str, Any] | None = None,
+        user_id: uuid.UUID | None = None,
+    ) -> AccountView:
+        """Connect an account, or refresh the token of the same handle."""
+        async with self.sessions.begin() as session:
+            stmt = insert(SocialAccount).values(
+                id=uuid.uuid4(),
+                workspace_id=workspace_id,
+                platform=platform,
+                handle=handle,
+                access_token=access_token_enc,
+                base_url=base_url,
+                display_name=display_name,
+                settings=settings or {},
+                user_id=user_id,
+                status="active",
+            )
+            upsert = stmt.on_conflict_do_update(
+                index_elements=["workspace_id", "platform", "handle"],
+                set_={
+                    "access_token": stmt.excluded.access_token,
+                    "base_url": stmt.excluded.base_url,
+                    "settings": stmt.excluded.settings,
+                    "status": "active",
+                },
+            ).returning(SocialAccount)
+            row = (await session.scalars(upsert)).one()
+        return account_view(row)
+
+    async def accounts(self, workspace_id: uuid.UUID) -> list[AccountView]:
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(SocialAccount)
+                .where(
+                    SocialAccount.workspace_id == workspace_id, SocialAccount.status != "removed"
+                )
+                .order_by(SocialAccount.platform, SocialAccount.handle)
+            )
+            return [account_view(r) for r in rows]
+
+    async def all_accounts(self) -> list[AccountView]:
+        async with self.sessions() as session:
+            return [account_view(r) for r in await session.scalars(select(SocialAccount))]
+
+    async def set_account_token(self, account_id: uuid.UUID, access_token_enc: str) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(SocialAccount)
+                .where(SocialAccount.id == account_id)
+                .values(access_token=access_token_enc)
+            )
+
+    async def workspaces(self) -> list[WorkspaceView]:
+        async with self.sessions() as session:
+            rows = await session.scalars(select(Workspace).order_by(Workspace.name))
+            return [workspace_view(r) for r in rows]
+
+    async def ping(self) -> None:
+        """Raise if the database cannot answer."""
+        async with self.sessions() as session:
+            await session.execute(select(1))

@@ -1,0 +1,91 @@
+"""Real Postgres and Redis for every test: one migrated test database, emptied per test."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import suppress
+from pathlib import Path
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+
+from core.settings import Settings
+from scheduler.runtime import Runtime, open_runtime
+from scheduler.tasks import make_worker
+from storage.db import _plain_dsn, ensure_database, upgrade
+from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.webhook_receiver import FakeWebhookReceiver
+from tests.support import TEST_DB, TEST_REDIS, make_settings
+
+TABLES = (
+    "publish_attempts, post_destinations, post_media, scheduled_posts, media_library, "
+    "api_tokens, social_accounts, chat_identities, workspace_members, users, workspaces"
+)
+
+
+@pytest.fixture(scope="session")
+async def database() -> str:
+    """A fresh test database at the newest migration."""
+    conn = await asyncpg.connect(_plain_dsn(TEST_DB, "postgres"))
+    name = TEST_DB.rsplit("/", 1)[1]
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.close()
+    await ensure_database(TEST_DB)
+    await upgrade(TEST_DB)
+    return TEST_DB
+
+
+async def _empty(dsn: str) -> None:
+    conn = await asyncpg.connect(_plain_dsn(dsn))
+    try:
+        await conn.execute(f"TRUNCATE {TABLES} CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def settings(database: str, tmp_path: Path) -> Settings:
+    await _empty(database)
+    client = aioredis.from_url(TEST_REDIS)
+    await client.flushdb()
+    await client.aclose()
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    async with open_runtime(settings) as rt:
+        yield rt
+
+
+@pytest.fixture
+async def worker(runtime: Runtime) -> AsyncIterator[object]:
+    """A real arq worker running in this event loop until the test ends."""
+    instance = make_worker(runtime, handle_signals=False)
+    task = asyncio.create_task(instance.main())
+    yield instance
+    task.cancel()
+    jobs = [t for t in instance.tasks.values() if not t.done()]
+    for job in jobs:
+        job.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
+    await asyncio.gather(*jobs, return_exceptions=True)
+
+
+@pytest.fixture
+async def mastodon() -> AsyncIterator[FakeMastodon]:
+    fake = FakeMastodon()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[FakeWebhookReceiver]:
+    fake = FakeWebhookReceiver()
+    await fake.start()
+    yield fake
+    await fake.stop()

@@ -1,0 +1,66 @@
+"""Building blocks for pipeline tests: a workspace with connected fake accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from scheduler.runtime import Runtime
+from storage.db import _plain_dsn
+from storage.views import AccountView, WorkspaceView
+from tests.support import TEST_DB
+
+
+@dataclass
+class Team:
+    """A workspace and its accounts."""
+
+    workspace: WorkspaceView
+    accounts: dict[str, AccountView]
+
+
+async def team(
+    rt: Runtime,
+    name: str = "acme",
+    *,
+    mastodon_url: str | None = None,
+    webhook_url: str | None = None,
+    webhook_secret: str = "",
+    tz: str = "Europe/Berlin",
+) -> Team:
+    ws = await rt.workspaces.create(name, tz)
+    accounts: dict[str, AccountView] = {}
+    if mastodon_url:
+        accounts["mastodon"] = await rt.workspaces.add_account(
+            ws.id,
+            "mastodon",
+            "@outpost@fake.social",
+            rt.cipher.encrypt("good-token"),
+            base_url=mastodon_url,
+        )
+    if webhook_url:
+        accounts["webhook"] = await rt.workspaces.add_account(
+            ws.id,
+            "webhook",
+            "zapier",
+            rt.cipher.encrypt(webhook_secret),
+            base_url=webhook_url + "/hook",
+        )
+    return Team(ws, accounts)
+
+
+async def count_rows(table: str) -> int:
+    conn = await asyncpg.connect(_plain_dsn(TEST_DB))
+    try:
+        return int(await conn.fetchval(f"SELECT count(*) FROM {table}"))
+    finally:
+        await conn.close()
+
+
+async def destination_rows() -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(_plain_dsn(TEST_DB))
+    try:
+        return list(await conn.fetch("SELECT * FROM post_destinations ORDER BY due_at"))
+    finally:
+        await conn.close()

@@ -1,0 +1,1 @@
+"""Tests of the publishers package against the fakes."""

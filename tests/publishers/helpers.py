@@ -1,0 +1,58 @@
+"""Building blocks for publisher tests: in-memory media and requests."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from publishers.base import Account, Media, PublishRequest
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 256
+
+
+def memory_media(
+    data: bytes, content_type: str, name: str = "file", url: str | None = None
+) -> Media:
+    """A Media whose bytes come from memory, with an optional signed URL."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(data), 64):
+            yield data[start : start + 64]
+
+    signed: Callable[[], Awaitable[str]] | None = None
+    if url is not None:
+        fixed = url
+
+        async def signed_url() -> str:
+            return fixed
+
+        signed = signed_url
+    return Media(
+        media_id=name,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        filename=name,
+        open=chunks,
+        signed_url=signed,
+    )
+
+
+def request_for(
+    account: Account,
+    text: str = "Hello from Outpost",
+    key: str = "post-1:dest-1:r1",
+    media: tuple[Media, ...] = (),
+    thread: bool = False,
+) -> PublishRequest:
+    """A publish request for ``account``."""
+    return PublishRequest(
+        destination_id="dest-1",
+        idempotency_key=key,
+        text=text,
+        account=account,
+        media=media,
+        thread=thread,
+        post_id="post-1",
+    )

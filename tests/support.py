@@ -1,0 +1,131 @@
+"""Helpers shared by the tests: settings, private servers, waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+from core.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DB = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost_test"
+)
+TEST_REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+KEY = Fernet.generate_key().decode()
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "outpost_env": "test",
+        "database_url": TEST_DB,
+        "redis_url": TEST_REDIS,
+        "data_dir": data_dir,
+        "secret_key": "test-secret-key-0123456789",
+        "encryption_keys": KEY,
+        "job_timeout_seconds": 4.0,
+        "reconcile_seconds": 1.0,
+        "worker_poll_delay": 0.05,
+        "publish_timeout_seconds": 2.0,
+        "queue_name": "outpost:test",
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+def env_for(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment for an ``outpost`` subprocess with the same settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_"))}
+    env.update(
+        OUTPOST_ENV="test",
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        DATA_DIR=str(settings.data_dir),
+        SECRET_KEY=settings.secret_key.get_secret_value(),
+        ENCRYPTION_KEYS=settings.encryption_keys.get_secret_value(),
+        JOB_TIMEOUT_SECONDS=str(settings.job_timeout_seconds),
+        RECONCILE_SECONDS=str(settings.reconcile_seconds),
+        WORKER_POLL_DELAY=str(settings.worker_poll_delay),
+        PUBLISH_TIMEOUT_SECONDS=str(settings.publish_timeout_seconds),
+        QUEUE_NAME=settings.queue_name,
+        LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def wait_for(
+    check: Callable[[], Awaitable[bool]], timeout: float = 15.0, interval: float = 0.05
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if await check():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free port, stopped by PID."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="outpost-redis-")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("private redis did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,0 +1,37 @@
+"""Serves local-disk media behind short-lived signed URLs, for networks that fetch by URL."""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from scheduler.runtime import Runtime
+from storage.media import MediaStoreError, check_signature
+
+
+def setup(app: web.Application, runtime: Runtime) -> None:
+    secret = runtime.settings.secret_key.get_secret_value().encode()
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        key = request.match_info["key"]
+        try:
+            expires = int(request.query.get("expires", "0"))
+        except ValueError:
+            expires = 0
+        if not check_signature(secret, key, expires, request.query.get("sig", ""), time.time()):
+            raise web.HTTPForbidden(text="This media link is invalid or has expired.")
+        response = web.StreamResponse(headers={"Cache-Control": "private, max-age=300"})
+        try:
+            chunks = runtime.media.open(key)
+            first = await anext(chunks)
+        except (MediaStoreError, StopAsyncIteration):
+            raise web.HTTPNotFound(text="No such media.") from None
+        await response.prepare(request)
+        await response.write(first)
+        async for chunk in chunks:
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+    app.router.add_get("/media/{key:.+}", serve)
