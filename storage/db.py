@@ -69,7 +69,7 @@ def _run(fn_name: str, url: str, revision: str) -> None:
     getattr(command, fn_name)(cfg, revision)
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
+async def upgrade(url: str, revision: str = "heads") -> None:
     """``alembic upgrade``; the async env runs in a thread so it can own its own loop."""
     await asyncio.to_thread(_run, "upgrade", url, revision)
 

@@ -21,7 +21,7 @@ from storage.db import _plain_dsn
 from tests.fakes.webhook_receiver import FakeWebhookReceiver
 from tests.support import ROOT, TEST_DB, PrivateRedis, env_for, free_port, make_settings, wait_for
 
-E2E_DB = TEST_DB.rsplit("/", 1)[0] + "/outpost_e2e"
+E2E_DB = TEST_DB + "_e2e"
 
 
 def outpost(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -40,7 +40,7 @@ def outpost(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Comp
 @pytest.fixture
 async def fresh_db() -> str:
     admin = await asyncpg.connect(_plain_dsn(TEST_DB, "postgres"))
-    await admin.execute('DROP DATABASE IF EXISTS "outpost_e2e" WITH (FORCE)')
+    await admin.execute(f'DROP DATABASE IF EXISTS "{E2E_DB.rsplit("/", 1)[1]}" WITH (FORCE)')
     await admin.close()
     return E2E_DB
 

@@ -7,7 +7,7 @@ import asyncpg
 from storage.db import _plain_dsn, downgrade, ensure_database, upgrade
 from tests.support import TEST_DB
 
-SCRATCH = TEST_DB.rsplit("/", 1)[0] + "/outpost_migrations"
+SCRATCH = TEST_DB + "_migrations"
 
 
 async def _tables() -> set[str]:
@@ -21,7 +21,7 @@ async def _tables() -> set[str]:
 
 async def test_upgrade_downgrade_upgrade() -> None:
     admin = await asyncpg.connect(_plain_dsn(TEST_DB, "postgres"))
-    await admin.execute('DROP DATABASE IF EXISTS "outpost_migrations" WITH (FORCE)')
+    await admin.execute(f'DROP DATABASE IF EXISTS "{SCRATCH.rsplit("/", 1)[1]}" WITH (FORCE)')
     await admin.close()
     assert await ensure_database(SCRATCH) is True
     assert await ensure_database(SCRATCH) is False
