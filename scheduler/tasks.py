@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from arq import Retry
-from arq.cron import cron
-from arq.worker import Worker, func
+from arq.cron import CronJob, cron
+from arq.worker import Function, Worker, func
 
 from scheduler import metrics
 from scheduler.publish import RetryLater, Runner, backoff
@@ -94,8 +95,19 @@ def _cron_seconds(interval: float) -> dict[str, Any]:
     return {"second": set(range(0, 60, step))}
 
 
-def make_worker(runtime: Runtime, *, burst: bool = False, handle_signals: bool = True) -> Worker:
-    """An arq worker sharing the runtime's Redis pool, database and HTTP session."""
+def make_worker(
+    runtime: Runtime,
+    *,
+    burst: bool = False,
+    handle_signals: bool = True,
+    extra_functions: Sequence[Function] = (),
+    extra_cron: Sequence[CronJob] = (),
+) -> Worker:
+    """An arq worker sharing the runtime's Redis pool, database and HTTP session.
+
+    ``extra_functions`` and ``extra_cron`` come from other use cases (callbacks, media
+    cleanup); their tasks find the runtime in ``ctx["runtime"]``.
+    """
     settings = runtime.settings
     runner = Runner(runtime)
     timeout = settings.job_timeout_seconds
@@ -103,6 +115,7 @@ def make_worker(runtime: Runtime, *, burst: bool = False, handle_signals: bool =
         functions=[
             func(publish_destination, name=PUBLISH, max_tries=10_000, timeout=timeout),
             func(notify_post, name=NOTIFY, max_tries=20, timeout=timeout),
+            *extra_functions,
         ],
         cron_jobs=[
             cron(
@@ -111,7 +124,8 @@ def make_worker(runtime: Runtime, *, burst: bool = False, handle_signals: bool =
                 # arq sizes every in-progress key by the longest timeout: keep them equal.
                 timeout=timeout,
                 **_cron_seconds(settings.reconcile_seconds),
-            )
+            ),
+            *extra_cron,
         ],
         redis_pool=runtime.redis,
         queue_name=settings.queue_name,
