@@ -80,3 +80,11 @@ async def queue_depth(redis: ArqRedis, queue_name: str, now: datetime) -> tuple[
     due = await redis.zcount(queue_name, "-inf", now.timestamp() * 1000)
     total = await redis.zcard(queue_name)
     return int(due), int(total) - int(due)
+
+
+async def enqueue_task(
+    redis: ArqRedis, name: str, *args: object, job_id: str, defer_by: float = 0.0
+) -> bool:
+    """Queue a task registered with ``extra_task``; an existing ``job_id`` makes this a no-op."""
+    job = await redis.enqueue_job(name, *args, _job_id=job_id, _defer_by=defer_by or None)
+    return job is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -85,6 +85,25 @@ async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
     """The cron task."""
     reconciler: Reconciler = ctx["reconciler"]
     return await reconciler.run_once()
+
+
+TaskBody = Callable[..., Awaitable[object]]
+
+
+def extra_task(body: TaskBody, name: str, *, max_tries: int = 20, timeout: float = 60) -> Function:
+    """Wrap ``async def body(runtime, *args)`` from another package as an arq task.
+
+    Adapters keep their job logic without importing arq; raise ``RetryLater`` to retry.
+    """
+
+    async def task(ctx: dict[str, Any], *args: Any) -> object:
+        try:
+            return await body(ctx["runtime"], *args)
+        except RetryLater as later:
+            raise Retry(defer=later.delay) from None
+
+    task.__qualname__ = task.__name__ = name
+    return func(task, name=name, max_tries=max_tries, timeout=timeout)
 
 
 def _cron_seconds(interval: float) -> dict[str, Any]:
