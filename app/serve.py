@@ -9,6 +9,7 @@ from contextlib import suppress
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from app.web import build_app
 from app.wiring import adapters, notifier_for
@@ -27,21 +28,44 @@ async def migrate(settings: Settings) -> None:
     await upgrade(settings.database_url)
 
 
-async def _drain(worker_task: asyncio.Task[None], runtime: Runtime, worker: object) -> None:
-    """Stop taking jobs, let running publishes finish (up to the job timeout), then stop."""
-    tasks = getattr(worker, "tasks", {})
-    worker.allow_pick_jobs = False  # type: ignore[attr-defined]
-    running = [t for t in tasks.values() if not t.done()]
-    if running:
-        log.info("waiting for running jobs", extra={"jobs": len(running)})
-        await asyncio.wait(running, timeout=runtime.settings.job_timeout_seconds)
-    worker_task.cancel()
-    leftovers = [t for t in tasks.values() if not t.done()]
-    for task in leftovers:
-        task.cancel()  # past the job timeout: arq re-runs it, the lease protects the send
-    with suppress(asyncio.CancelledError):
-        await worker_task
-    await asyncio.gather(*leftovers, return_exceptions=True)
+class Supervisor:
+    """Runs the arq worker loop, restarting it when Redis goes away, and drains on stop."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.worker = make_worker(runtime, handle_signals=False)
+        self.retired: list[Any] = []
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.worker.main()
+                return
+            except (RedisError, OSError) as exc:
+                # Redis restarted: jobs live on in Postgres; poll again once it answers.
+                log.warning("lost Redis; retrying", extra={"error": repr(exc)})
+                await asyncio.sleep(1.0)
+                self.retired.append(self.worker)
+                self.worker = make_worker(self.runtime, handle_signals=False)
+
+    def _running(self) -> list[asyncio.Task[Any]]:
+        workers = [self.worker, *self.retired]
+        return [t for w in workers for t in w.tasks.values() if not t.done()]
+
+    async def drain(self, loop_task: asyncio.Task[None]) -> None:
+        """Stop taking jobs, let running publishes finish (up to the job timeout), then stop."""
+        self.worker.allow_pick_jobs = False
+        running = self._running()
+        if running:
+            log.info("waiting for running jobs", extra={"jobs": len(running)})
+            await asyncio.wait(running, timeout=self.runtime.settings.job_timeout_seconds)
+        loop_task.cancel()
+        leftovers = self._running()
+        for task in leftovers:
+            task.cancel()  # past the job timeout: arq re-runs it, the lease protects the send
+        with suppress(asyncio.CancelledError):
+            await loop_task
+        await asyncio.gather(*leftovers, return_exceptions=True)
 
 
 async def serve(settings: Settings, *, with_web: bool, with_worker: bool) -> None:
@@ -60,9 +84,9 @@ async def serve(settings: Settings, *, with_web: bool, with_worker: bool) -> Non
             site = web.TCPSite(runner, settings.host, settings.port)
             await site.start()
             log.info("listening", extra={"url": settings.base_url})
-        worker = make_worker(runtime, handle_signals=False) if with_worker else None
-        worker_task = asyncio.create_task(worker.main()) if worker is not None else None
-        if worker is not None:
+        supervisor = Supervisor(runtime) if with_worker else None
+        worker_task = asyncio.create_task(supervisor.run()) if supervisor is not None else None
+        if supervisor is not None:
             log.info("worker started", extra={"queue": settings.queue_name})
         stop_task = asyncio.create_task(stop.wait())
         waiting: set[asyncio.Task[Any]] = {stop_task}
@@ -70,11 +94,11 @@ async def serve(settings: Settings, *, with_web: bool, with_worker: bool) -> Non
             waiting.add(worker_task)
         done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         log.info("shutting down")
-        if worker_task is not None and worker is not None:
+        if worker_task is not None and supervisor is not None:
             if worker_task in done:
                 worker_task.result()  # surface a crashed worker loop
             else:
-                await _drain(worker_task, runtime, worker)
+                await supervisor.drain(worker_task)
         stop_task.cancel()
         if runner is not None:
             await runner.cleanup()
