@@ -69,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE")
     a = asub.add_parser("list")
     a.add_argument("--workspace")
+
+    p = sub.add_parser("keys", help="encryption keys")
+    ksub = p.add_subparsers(dest="action", required=True)
+    ksub.add_parser("rotate", help="re-encrypt every stored token with the newest key")
     return parser
 
 

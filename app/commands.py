@@ -13,6 +13,7 @@ from pathlib import Path
 from app.serve import migrate, serve
 from core.errors import ConfigError, OutpostError
 from core.settings import Settings
+from scheduler.accounts import rotate_keys
 from scheduler.media import ingest_path
 from scheduler.reader import ParsedRequest
 from scheduler.runtime import Runtime, open_runtime
@@ -73,6 +74,9 @@ async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
         for ws in spaces:
             for acc in await rt.workspaces.accounts(ws.id):
                 print(f"{ws.name}\t{acc.platform}:{acc.handle}\t{acc.status}\t{acc.base_url}")
+    elif command == "keys" and action == "rotate":
+        count = await rotate_keys(rt)
+        print(f"re-encrypted {count} tokens; keys after the first in ENCRYPTION_KEYS may go")
     elif command == "schedule":
         await _schedule(rt, args)
     elif command == "posts":

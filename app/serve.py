@@ -12,7 +12,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from app.web import build_app
-from app.wiring import adapters, notifier_for
+from app.wiring import WorkerJobs, adapters, notifier_for, worker_jobs
 from core.settings import Settings
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.tasks import make_worker
@@ -31,10 +31,19 @@ async def migrate(settings: Settings) -> None:
 class Supervisor:
     """Runs the arq worker loop, restarting it when Redis goes away, and drains on stop."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, jobs: WorkerJobs) -> None:
         self.runtime = runtime
-        self.worker = make_worker(runtime, handle_signals=False)
+        self.jobs = jobs
+        self.worker = self._make()
         self.retired: list[Any] = []
+
+    def _make(self) -> Any:
+        return make_worker(
+            self.runtime,
+            handle_signals=False,
+            extra_functions=self.jobs.functions,
+            extra_cron=self.jobs.cron,
+        )
 
     async def run(self) -> None:
         while True:
@@ -46,7 +55,7 @@ class Supervisor:
                 log.warning("lost Redis; retrying", extra={"error": repr(exc)})
                 await asyncio.sleep(1.0)
                 self.retired.append(self.worker)
-                self.worker = make_worker(self.runtime, handle_signals=False)
+                self.worker = self._make()
 
     def _running(self) -> list[asyncio.Task[Any]]:
         workers = [self.worker, *self.retired]
@@ -84,7 +93,8 @@ async def serve(settings: Settings, *, with_web: bool, with_worker: bool) -> Non
             site = web.TCPSite(runner, settings.host, settings.port)
             await site.start()
             log.info("listening", extra={"url": settings.base_url})
-        supervisor = Supervisor(runtime) if with_worker else None
+        jobs = worker_jobs(runtime)
+        supervisor = Supervisor(runtime, jobs) if with_worker else None
         worker_task = asyncio.create_task(supervisor.run()) if supervisor is not None else None
         if supervisor is not None:
             log.info("worker started", extra={"queue": settings.queue_name})
@@ -102,3 +112,5 @@ async def serve(settings: Settings, *, with_web: bool, with_worker: bool) -> Non
         stop_task.cancel()
         if runner is not None:
             await runner.cleanup()
+        for close in jobs.closers:
+            await close(runtime)

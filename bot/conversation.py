@@ -16,6 +16,9 @@ from bot import render
 from bot.commands import parse_command
 from bot.render import Reply
 from core.errors import Conflict, NotFound, OutpostError, RequestProblem
+from publishers.registry import PUBLISHERS, canonical_platform
+from scheduler.accounts import connect_link
+from scheduler.logins import create_login_link
 from scheduler.reader import parse_time
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
@@ -73,16 +76,18 @@ class Conversation:
         """Seed flow 3.1: sync the user on first contact, then find their zone."""
         ws = await self.rt.workspaces.ensure(ctx.workspace, _valid_zone(ctx.user_tz) or "UTC")
         user_id, created = await self.rt.workspaces.sync_chat_user(
-            ws.id, ctx.platform, ctx.team_id, ctx.user_id, ctx.user_name,
+            ws.id,
+            ctx.platform,
+            ctx.team_id,
+            ctx.user_id,
+            ctx.user_name,
             _valid_zone(ctx.user_tz),
         )
         stored = await self.rt.workspaces.user_timezone(user_id)
         tz = _valid_zone(stored) or _valid_zone(ctx.user_tz) or ws.timezone
         return Identity(ws.id, user_id, tz, created)
 
-    async def handle(
-        self, ctx: ChatContext, text: str, media: Sequence[MediaView] = ()
-    ) -> Reply:
+    async def handle(self, ctx: ChatContext, text: str, media: Sequence[MediaView] = ()) -> Reply:
         """Answer one message (or slash command) that may carry media."""
         me = await self.identify(ctx)
         command = parse_command(text)
@@ -108,18 +113,22 @@ class Conversation:
             )
             return render.post_list(posts, me.tz)
         if kind == "calendar":
-            return await self._link(me, "/", "Your calendar")
+            url = await create_login_link(self.rt, me.workspace_id, me.user_id, next_path="/")
+            return Reply(
+                f"Your calendar: {url}\nThe link works once, for 15 minutes.", private=True
+            )
         if kind == "connect":
-            platform = arg.strip().lower()
-            if not platform:
-                return Reply("Which network? e.g. `connect mastodon`.", private=True)
-            return await self._link(me, f"/connect/{platform}", f"Connect {platform}")
+            return self._connect(me, arg)
         if not ctx.can_schedule:
             return Reply("Only this chat's admins can schedule or change posts.", private=True)
         if kind == "cancel":
             return await self._cancel(me, arg)
         post = await self.scheduler.schedule(
-            me.workspace_id, arg, tz=me.tz, user_id=me.user_id, media=media,
+            me.workspace_id,
+            arg,
+            tz=me.tz,
+            user_id=me.user_id,
+            media=media,
             origin=ctx.origin | {"platform": ctx.platform, "team_id": ctx.team_id},
         )
         return render.scheduled(post, me.tz)
@@ -135,11 +144,15 @@ class Conversation:
         await self.rt.workspaces.set_user_timezone(me.user_id, zone)
         return Reply(f"Your time zone is now {zone}.", private=True)
 
-    async def _link(self, me: Identity, path: str, label: str) -> Reply:
-        from scheduler.logins import create_login_link
-
-        url = await create_login_link(self.rt, me.workspace_id, me.user_id, next_path=path)
-        return Reply(f"{label}: {url}\nThe link works once, for 15 minutes.", private=True)
+    def _connect(self, me: Identity, arg: str) -> Reply:
+        platform = canonical_platform(arg.strip()) if arg.strip() else ""
+        if platform not in PUBLISHERS:
+            known = ", ".join(sorted(PUBLISHERS))
+            return Reply(
+                f"Which network? e.g. `connect mastodon`. I can post to: {known}.", private=True
+            )
+        url = connect_link(self.rt, me.workspace_id, me.user_id, platform)
+        return Reply(f"Connect {platform}: {url}\nThe link works for 15 minutes.", private=True)
 
     async def _cancel(self, me: Identity, arg: str) -> Reply:
         post_id = await self._post_id(me, arg)

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    slack_oauth_url: str = "https://slack.com/oauth/v2/authorize"
 
     telegram_bot_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
@@ -47,10 +48,29 @@ class Settings(BaseSettings):
     supabase_url: str | None = None
     supabase_service_role_key: SecretStr | None = None
     supabase_bucket: str = "media"
+    media_max_upload_mb: float = Field(default=512, gt=0)
+    media_grace_hours: float = Field(default=24.0, ge=0)
 
     x_api_url: str = "https://api.x.com"
     linkedin_api_url: str = "https://api.linkedin.com"
     facebook_graph_url: str = "https://graph.facebook.com"
+    threads_api_url: str = "https://graph.threads.net"
+    x_authorize_url: str = "https://x.com/i/oauth2/authorize"
+    x_token_url: str = "https://api.x.com/2/oauth2/token"  # noqa: S105 (a URL, not a secret)
+    linkedin_authorize_url: str = "https://www.linkedin.com/oauth/v2/authorization"
+    linkedin_token_url: str = "https://www.linkedin.com/oauth/v2/accessToken"  # noqa: S105 (a URL, not a secret)
+    facebook_authorize_url: str = "https://www.facebook.com/v21.0/dialog/oauth"
+    facebook_token_url: str = "https://graph.facebook.com/v21.0/oauth/access_token"  # noqa: S105 (a URL, not a secret)
+    threads_authorize_url: str = "https://threads.net/oauth/authorize"
+    threads_token_url: str = "https://graph.threads.net/oauth/access_token"  # noqa: S105 (a URL, not a secret)
+    x_client_id: str | None = None
+    x_client_secret: SecretStr | None = None
+    linkedin_client_id: str | None = None
+    linkedin_client_secret: SecretStr | None = None
+    facebook_client_id: str | None = None
+    facebook_client_secret: SecretStr | None = None
+    threads_client_id: str | None = None
+    threads_client_secret: SecretStr | None = None
 
     # Worker tuning; the defaults suit one small install.
     queue_name: str = "outpost:queue"

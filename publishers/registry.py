@@ -5,12 +5,28 @@ from __future__ import annotations
 import aiohttp
 
 from publishers.base import Publisher
+from publishers.bluesky import BlueskyPublisher
+from publishers.discord import DiscordPublisher
+from publishers.facebook import FacebookPublisher
+from publishers.linkedin import LinkedInPublisher
 from publishers.mastodon import MastodonPublisher
+from publishers.slack_channel import SlackChannelPublisher
+from publishers.telegram_channel import TelegramChannelPublisher
+from publishers.threads import ThreadsPublisher
 from publishers.webhook import WebhookPublisher
+from publishers.x import XPublisher
 
 PUBLISHERS: dict[str, type[Publisher]] = {
     "mastodon": MastodonPublisher,
+    "linkedin": LinkedInPublisher,
+    "facebook": FacebookPublisher,
+    "threads": ThreadsPublisher,
     "webhook": WebhookPublisher,
+    "x": XPublisher,
+    "bluesky": BlueskyPublisher,
+    "discord": DiscordPublisher,
+    "telegram": TelegramChannelPublisher,
+    "slack": SlackChannelPublisher,
 }
 
 # Names people type in chat, mapped to the canonical platform name.

@@ -1,102 +1,72 @@
-"""Taking in a file: identify it by content, hash it, measure it, store it once, record it."""
+"""Taking in a file: identify it by content, hash it, measure it, store it once, record it.
+
+Every intake (Slack file, Telegram photo/video/document/album, REST multipart, the calendar's
+compose box, ``outpost schedule --media``) ends here, through ``ingest_stream`` (bytes as they
+arrive) or ``ingest_path`` (a file already on disk). Nothing is recorded unless the bytes are
+safely in the store, so a failed upload leaves no ``media_library`` row behind.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import struct
+import io
+import os
+import tempfile
 import uuid
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from core.errors import RequestProblem
+from scheduler.media_sniff import EXTENSIONS, Sniffed, sniff
 from scheduler.runtime import Runtime
 from storage.views import MediaView
 
+__all__ = [
+    "Sniffed",
+    "ingest_path",
+    "ingest_stream",
+    "sha256_file",
+    "sniff",
+    "thumbnail",
+    "upload_limit",
+]
+
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
-IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+SPOOL_FLUSH = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Sniffed:
-    """What a file is, from its bytes."""
-
-    content_type: str
-    width: int | None = None
-    height: int | None = None
-    duration: float | None = None
+def upload_limit(rt: Runtime, max_bytes: int | None = None) -> int:
+    """The largest file this workspace takes: ``MEDIA_MAX_UPLOAD_MB``, or less if asked."""
+    configured = getattr(rt.settings, "media_max_upload_mb", None)
+    limit = int(float(configured) * 1024 * 1024) if configured else MAX_UPLOAD_BYTES
+    return min(limit, max_bytes) if max_bytes else limit
 
 
-def _mp4_duration(path: Path) -> float | None:
-    """Read ``mvhd`` from an MP4/MOV's ``moov`` box without loading the file."""
-    with path.open("rb") as handle:
-        end = path.stat().st_size
-        pos = 0
-        while pos + 8 <= end:
-            handle.seek(pos)
-            size, kind = struct.unpack(">I4s", handle.read(8))
-            header = 8
-            if size == 1:
-                size = struct.unpack(">Q", handle.read(8))[0]
-                header = 16
-            elif size == 0:
-                size = end - pos
-            if size < header:
-                return None
-            if kind == b"moov":
-                pos, end = pos + header, pos + size
-                continue
-            if kind == b"mvhd":
-                version = handle.read(1)[0]
-                handle.read(3)
-                if version == 1:
-                    handle.read(16)
-                    scale, length = struct.unpack(">IQ", handle.read(12))
-                else:
-                    handle.read(8)
-                    scale, length = struct.unpack(">II", handle.read(8))
-                return length / scale if scale else None
-            pos += size
-    return None
-
-
-def sniff(path: Path) -> Sniffed:
-    """Identify a file by content, never by name; raise RequestProblem when unusable."""
-    size = path.stat().st_size
-    if size == 0:
-        raise RequestProblem(["The file is empty."], "Attach the photo or video again.")
-    with path.open("rb") as handle:
-        head = handle.read(16)
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        kind = "video/quicktime" if brand == b"qt  " else "video/mp4"
-        return Sniffed(kind, duration=_mp4_duration(path))
-    if head[:4] == b"\x1a\x45\xdf\xa3":
-        return Sniffed("video/webm")
-    try:
-        with Image.open(path) as image:
-            fmt, width, height = image.format, image.width, image.height
-            image.verify()
-        with Image.open(path) as image:
-            image.load()  # verify() misses truncated pixel data; load() does not
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise RequestProblem(
-            [f"I can't read this file as a photo or a video ({exc.__class__.__name__})."],
-            "Send a JPEG, PNG, GIF, WebP, MP4 or WebM file.",
-        ) from None
-    if fmt not in IMAGE_FORMATS:
-        raise RequestProblem([f"{fmt} images are not supported."], "Send a JPEG or PNG.")
-    return Sniffed(IMAGE_FORMATS[fmt], width, height)
+def _too_big(limit: int, size: int | None = None) -> RequestProblem:
+    what = f"The file is {size / 2**20:.1f} MB" if size else "The file is too large"
+    return RequestProblem(
+        [f"{what}; this workspace takes files up to {limit / 2**20:.3g} MB."],
+        "Send a shorter or more compressed video, or a smaller photo.",
+    )
 
 
 def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB pieces."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
+        while chunk := handle.read(SPOOL_FLUSH):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _display_name(filename: str | None, content_type: str) -> str:
+    """The sender's name with the extension the content really has (never trusted for type)."""
+    base = Path(filename or "media").name or "media"
+    stem = base.rsplit(".", 1)[0] if "." in base.strip(".") else base
+    return f"{stem[:240] or 'media'}{EXTENSIONS.get(content_type, '')}"
 
 
 async def ingest_path(
@@ -110,19 +80,81 @@ async def ingest_path(
     if not await asyncio.to_thread(path.is_file):
         raise RequestProblem([f"No file at {path}."])
     size = (await asyncio.to_thread(path.stat)).st_size
-    if size > MAX_UPLOAD_BYTES:
-        raise RequestProblem(
-            [f"The file is {size // (1024 * 1024)} MB; the limit is {MAX_UPLOAD_BYTES >> 20} MB."]
-        )
-    sniffed = await asyncio.to_thread(sniff, path)
+    limit = upload_limit(rt)
+    if size > limit:
+        raise _too_big(limit, size)
     digest = await asyncio.to_thread(sha256_file, path)
-    library = rt.library
-    existing = await library.by_hash(workspace_id, digest)
+    return await _ingest(rt, workspace_id, path, digest, size, filename or path.name, user_id)
+
+
+async def ingest_stream(
+    rt: Runtime,
+    workspace_id: uuid.UUID,
+    chunks: AsyncIterator[bytes],
+    *,
+    filename: str | None,
+    user_id: uuid.UUID | None = None,
+    max_bytes: int | None = None,
+) -> MediaView:
+    """Spool bytes as they arrive (hashing and counting), stop at the limit, then ingest."""
+    limit = upload_limit(rt, max_bytes)
+    spool = rt.settings.data_dir / "tmp"
+    await asyncio.to_thread(spool.mkdir, parents=True, exist_ok=True)
+    fd, name = await asyncio.to_thread(tempfile.mkstemp, dir=spool, prefix="upload-")
+    path = Path(name)
+    try:
+        digest, size = await _spool(fd, chunks, limit)
+        return await _ingest(rt, workspace_id, path, digest, size, filename, user_id)
+    finally:
+        await asyncio.to_thread(path.unlink, True)
+
+
+async def _spool(fd: int, chunks: AsyncIterator[bytes], limit: int) -> tuple[str, int]:
+    """Write ``chunks`` to ``fd`` in ~1 MiB batches; raise as soon as ``limit`` is passed."""
+    digest = hashlib.sha256()
+    size = 0
+    pending: list[bytes] = []
+    buffered = 0
+    handle = os.fdopen(fd, "wb")
+    try:
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                raise _too_big(limit)
+            digest.update(chunk)
+            pending.append(chunk)
+            buffered += len(chunk)
+            if buffered >= SPOOL_FLUSH:
+                await asyncio.to_thread(handle.writelines, pending)
+                pending, buffered = [], 0
+        if pending:
+            await asyncio.to_thread(handle.writelines, pending)
+    finally:
+        await asyncio.to_thread(handle.close)
+    return digest.hexdigest(), size
+
+
+async def _ingest(
+    rt: Runtime,
+    workspace_id: uuid.UUID,
+    path: Path,
+    digest: str,
+    size: int,
+    filename: str | None,
+    user_id: uuid.UUID | None,
+) -> MediaView:
+    if size == 0:
+        raise RequestProblem(["The file is empty."], "Attach the photo or video again.")
+    existing = await rt.library.by_hash(workspace_id, digest)
+    # A row whose bytes are gone (a cleanup racing, a wiped disk) is healed by storing again.
     if existing is not None and await rt.media.exists(existing.storage_key):
         return existing
+    sniffed = existing_sniff(existing)
+    if sniffed is None:
+        sniffed = await asyncio.to_thread(sniff, path)
     key = f"{workspace_id}/{digest}"
     await rt.media.put_file(key, path, sniffed.content_type)
-    return await library.record(
+    return await rt.library.record(
         MediaView(
             id=uuid.uuid4(),
             workspace_id=workspace_id,
@@ -134,7 +166,32 @@ async def ingest_path(
             width=sniffed.width,
             height=sniffed.height,
             duration_seconds=sniffed.duration,
-            filename=(filename or path.name)[:255],
+            filename=_display_name(filename, sniffed.content_type),
         ),
         user_id,
     )
+
+
+def existing_sniff(item: MediaView | None) -> Sniffed | None:
+    """What an already recorded file was found to be, so it is not sniffed twice."""
+    if item is None:
+        return None
+    return Sniffed(item.content_type, item.width, item.height, item.duration_seconds)
+
+
+async def thumbnail(rt: Runtime, item: MediaView, side: int = 160) -> bytes | None:
+    """A small JPEG of a photo for the calendar; None for videos (no decoder here)."""
+    if not item.content_type.startswith("image/"):
+        return None
+    data = b"".join([chunk async for chunk in rt.media.open(item.storage_key)])
+
+    def _shrink() -> bytes:
+        with Image.open(io.BytesIO(data)) as image:
+            image.draft("RGB", (side, side))  # JPEGs decode straight at a small scale
+            small = image.convert("RGB")
+            small.thumbnail((side, side))
+            out = io.BytesIO()
+            small.save(out, "JPEG", quality=80)
+            return out.getvalue()
+
+    return await asyncio.to_thread(_shrink)

@@ -25,6 +25,7 @@ from publishers.errors import (
     advice,
 )
 from scheduler import metrics
+from scheduler.accounts import publish_fresh
 from scheduler.notifier import PostResult
 from scheduler.queue import enqueue_notify, enqueue_publish
 from scheduler.reader import next_occurrence
@@ -108,10 +109,15 @@ class Runner:
         if publisher is None:
             return await self._fail(claim, "not_supported", f"{dest.platform} is not supported.")
         try:
-            request = publish_request(
-                post, dest, claim.account, post.media, store=self.rt.media, cipher=self.rt.cipher
+            # Refreshes an expiring token first, and once more after a 401.
+            receipt = await publish_fresh(
+                self.rt,
+                publisher,
+                claim.account,
+                lambda account: publish_request(
+                    post, dest, account, post.media, store=self.rt.media, cipher=self.rt.cipher
+                ),
             )
-            receipt = await publisher.publish(request)
         except RateLimited as exc:
             delay = max(exc.retry_after + RESET_MARGIN, backoff(claim.attempt_number, 1.0))
             return await self._retry(claim, exc, delay)
@@ -125,7 +131,10 @@ class Runner:
         except TransientError as exc:
             return await self._retry(claim, exc, backoff(claim.attempt_number))
         except PermanentError as exc:
-            return await self._fail(claim, exc.code, f"{exc.message} {advice(exc)}")
+            next_step = advice(exc)
+            # Some errors already say what to do (reconnect links); don't say it twice.
+            text = exc.message if "Retry" in exc.message else f"{exc.message} {next_step}"
+            return await self._fail(claim, exc.code, text)
         except MediaStoreError as exc:
             if exc.retry:
                 error = Unavailable(exc.message)

@@ -22,6 +22,7 @@ from storage.library import MediaLibrary
 from storage.media import LocalMediaStore, MediaStore
 from storage.posts import PostStore
 from storage.publishing import PublishStore
+from storage.supabase_store import SupabaseMediaStore
 from storage.workspaces import WorkspaceStore
 
 
@@ -55,6 +56,12 @@ def redis_settings(url: str) -> RedisSettings:
 
 
 def make_media_store(settings: Settings) -> MediaStore:
+    """Supabase Storage when configured, else files under ``DATA_DIR/media``."""
+    key = settings.supabase_service_role_key
+    if settings.supabase_enabled and settings.supabase_url and key is not None:
+        return SupabaseMediaStore(
+            settings.supabase_url, key.get_secret_value(), settings.supabase_bucket
+        )
     return LocalMediaStore(
         settings.data_dir / "media",
         settings.base_url,
@@ -76,7 +83,9 @@ async def open_runtime(
         headers={"User-Agent": "Outpost/0.1 (+https://github.com/outpost)"},
         connector=aiohttp.TCPConnector(limit=200),
     )
+    media = make_media_store(settings)
     try:
+        await media.prepare()  # creates the bucket if missing; a bad key stops start-up here
         yield Runtime(
             settings=settings,
             clock=clock or SystemClock(),
@@ -87,10 +96,11 @@ async def open_runtime(
             redis=redis,
             http=http,
             publishers=build_publishers(http, settings.publish_timeout_seconds),
-            media=make_media_store(settings),
+            media=media,
             cipher=settings.cipher(),
         )
     finally:
+        await media.aclose()
         await http.close()
         await redis.aclose(close_connection_pool=True)
         await engine.dispose()

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.errors import RequestProblem
 from publishers.base import Publisher, PublishRequest
 from scheduler.destinations import resolve
+from scheduler.media_limits import shape_problems
 from scheduler.queue import enqueue_publish
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.requests import account_for, media_for
@@ -72,6 +73,8 @@ class Scheduler:
         media: tuple[MediaView, ...],
         thread: bool,
     ) -> Draft:
+        if "\x00" in parsed.text or any("\x00" in d for d in parsed.destinations):
+            raise RequestProblem(["The request contains a NUL character (U+0000)."], EXAMPLE)
         problems = list(parsed.problems)
         accounts = await self.rt.workspaces.accounts(workspace_id)
         chosen, unknown = (
@@ -94,6 +97,7 @@ class Scheduler:
                 thread=thread,
             )
             problems.extend(str(p) for p in publisher.validate(request))
+            problems.extend(str(p) for p in shape_problems(publisher, request))
         return Draft(parsed, tuple(chosen), tuple(dict.fromkeys(problems)), media)
 
     def publisher(self, platform: str) -> Publisher | None:

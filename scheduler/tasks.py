@@ -39,6 +39,8 @@ async def notify_post(ctx: dict[str, Any], post_id: str, revision: int) -> str:
     runner: Runner = ctx["runner"]
     try:
         return await runner.notify(uuid.UUID(post_id), revision)
+    except RetryLater as later:  # the chat asked us to wait (Telegram's retry_after)
+        raise Retry(defer=later.delay) from None
     except Exception as exc:
         tries: int = ctx.get("job_try", 1)
         if tries >= 12:

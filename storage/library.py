@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, not_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.expression import Exists
 
 from core.errors import NotFound
 from storage.convert import media_view
-from storage.models import MediaItem
+from storage.models import MediaItem, PostMedia
 from storage.views import MediaView
 
 
@@ -68,3 +70,51 @@ class MediaLibrary:
         if missing:
             raise NotFound(f"No media {', '.join(missing)} in this workspace.")
         return [media_view(rows[i]) for i in ids]
+
+    async def users_of(self, media_id: uuid.UUID) -> list[uuid.UUID]:
+        """Ids of the posts that carry this file."""
+        async with self.sessions() as session:
+            found = await session.scalars(
+                select(PostMedia.post_id).where(PostMedia.media_id == media_id)
+            )
+            return list(found)
+
+    async def orphans(self, older_than: datetime, limit: int = 100) -> list[MediaView]:
+        """Files no post carries, recorded before ``older_than`` (oldest first)."""
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(MediaItem)
+                .where(MediaItem.created_at < older_than, not_(_used()))
+                .order_by(MediaItem.created_at)
+                .limit(limit)
+            )
+            return [media_view(r) for r in rows]
+
+    async def remove_orphan(
+        self,
+        media_id: uuid.UUID,
+        older_than: datetime,
+        delete_bytes: Callable[[MediaView], Awaitable[None]],
+    ) -> MediaView | None:
+        """Delete a file's bytes, then its row, if it is still an orphan; None if it is not.
+
+        The row stays locked (``FOR UPDATE``) while the bytes go, so a post being written
+        with this file waits and then fails on the missing row instead of keeping a file
+        whose bytes are gone; if deleting the bytes fails, the row stays for the next run.
+        """
+        async with self.sessions.begin() as session:
+            row = await session.scalar(
+                select(MediaItem)
+                .where(MediaItem.id == media_id, MediaItem.created_at < older_than, not_(_used()))
+                .with_for_update(skip_locked=True)
+            )
+            if row is None:
+                return None
+            view = media_view(row)
+            await delete_bytes(view)
+            await session.execute(delete(MediaItem).where(MediaItem.id == media_id))
+        return view
+
+
+def _used() -> Exists:
+    return exists().where(PostMedia.media_id == MediaItem.id)

@@ -1,7 +1,8 @@
 """Where media bytes live: the interface and the local-disk store.
 
 The Supabase store (``storage/supabase_store.py``) implements the same protocol. Keys are
-``<workspace>/<sha256>`` so a file is stored once per workspace.
+``<workspace>/<sha256>`` so a file is stored once per workspace, and the bytes under a key
+never change: writing a key again is harmless, which makes every upload safe to retry.
 """
 
 from __future__ import annotations
@@ -10,20 +11,25 @@ import asyncio
 import hashlib
 import hmac
 import os
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
 
+from core.errors import OutpostError
+
 CHUNK = 256 * 1024
 
 
-class MediaStoreError(Exception):
+class MediaStoreError(OutpostError):
     """The store could not take or give a file; ``retry`` when it may work later."""
 
-    def __init__(self, message: str, retry: bool = True) -> None:
-        super().__init__(message, retry)
-        self.message = message
+    code = "media_unavailable"
+
+    def __init__(self, message: str, retry: bool = True, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.args = (message, retry, hint)  # so the error pickles back whole (arq stores it)
         self.retry = retry
 
 
@@ -40,6 +46,12 @@ class MediaStore(Protocol):
 
     async def exists(self, key: str) -> bool: ...
 
+    async def prepare(self) -> None:
+        """Make the store ready (directory, bucket); called once at start-up."""
+
+    async def aclose(self) -> None:
+        """Release the store's connections; called once at shutdown."""
+
 
 def sign_path(secret: bytes, key: str, expires: int) -> str:
     """HMAC for our own signed media route."""
@@ -47,6 +59,7 @@ def sign_path(secret: bytes, key: str, expires: int) -> str:
 
 
 def check_signature(secret: bytes, key: str, expires: int, signature: str, now: float) -> bool:
+    """Whether ``signature`` is ours for ``key`` and ``expires`` has not passed."""
     if expires < now:
         return False
     return hmac.compare_digest(sign_path(secret, key, expires), signature)
@@ -71,13 +84,25 @@ class LocalMediaStore:
 
         def _copy() -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".part")
-            with path.open("rb") as src, tmp.open("wb") as dst:
-                while chunk := src.read(CHUNK):
-                    dst.write(chunk)
-            os.replace(tmp, target)  # readers never see a half-written file
+            # A temp name of its own: two uploads of the same file may race to this key.
+            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+            try:
+                with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+                    while chunk := src.read(CHUNK):
+                        dst.write(chunk)
+                os.replace(tmp_name, target)  # readers never see a half-written file
+            except BaseException:
+                Path(tmp_name).unlink(missing_ok=True)
+                raise
 
-        await asyncio.to_thread(_copy)
+        try:
+            await asyncio.to_thread(_copy)
+        except OSError as exc:
+            raise MediaStoreError(
+                f"The media folder could not take the file ({exc.strerror or exc}).",
+                retry=False,
+                hint="Check that DATA_DIR is writable and has free space.",
+            ) from None
 
     async def open(self, key: str) -> AsyncIterator[bytes]:
         path = self._path(key)
@@ -96,7 +121,20 @@ class LocalMediaStore:
         return f"{self.public_url}/media/{key}?expires={expires}&sig={sig}"
 
     async def delete(self, key: str) -> None:
-        await asyncio.to_thread(self._path(key).unlink, True)
+        try:
+            await asyncio.to_thread(self._path(key).unlink, True)
+        except OSError as exc:
+            raise MediaStoreError(
+                f"The media folder could not delete a file ({exc.strerror or exc}).",
+                retry=True,
+            ) from None
 
     async def exists(self, key: str) -> bool:
-        return await asyncio.to_thread(self._path(key).exists)
+        return await asyncio.to_thread(self._path(key).is_file)
+
+    async def prepare(self) -> None:
+        """Create the media folder."""
+        await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
+
+    async def aclose(self) -> None:
+        """Nothing to release: files are opened per call."""

@@ -87,7 +87,29 @@ class WorkspaceStore:
             )
             created = user_id is None
             if user_id is None:
-                user_id = uuid.uuid4()
+                user_id, created = await self._first_contact(
+                    session, platform, team_id, external_id, display_name, timezone
+                )
+            await session.execute(
+                insert(WorkspaceMember)
+                .values(workspace_id=workspace_id, user_id=user_id, role="member")
+                .on_conflict_do_nothing()
+            )
+        return user_id, created
+
+    @staticmethod
+    async def _first_contact(
+        session: AsyncSession,
+        platform: str,
+        team_id: str,
+        external_id: str,
+        display_name: str | None,
+        timezone: str | None,
+    ) -> tuple[uuid.UUID, bool]:
+        """Insert user and identity; if a concurrent first contact won, use its user."""
+        user_id = uuid.uuid4()
+        try:
+            async with session.begin_nested():
                 session.add(User(id=user_id, display_name=display_name, timezone=timezone))
                 await session.flush()
                 session.add(
@@ -98,12 +120,18 @@ class WorkspaceStore:
                         external_id=external_id,
                     )
                 )
-            await session.execute(
-                insert(WorkspaceMember)
-                .values(workspace_id=workspace_id, user_id=user_id, role="member")
-                .on_conflict_do_nothing()
+                await session.flush()
+        except IntegrityError:
+            winner = await session.scalar(
+                select(ChatIdentity.user_id).where(
+                    ChatIdentity.platform == platform,
+                    ChatIdentity.team_id == team_id,
+                    ChatIdentity.external_id == external_id,
+                )
             )
-        return user_id, created
+            assert winner is not None
+            return winner, False
+        return user_id, True
 
     async def user_timezone(self, user_id: uuid.UUID) -> str | None:
         async with self.sessions() as session:

@@ -21,7 +21,8 @@ from tests.support import TEST_DB, TEST_REDIS, make_settings
 
 TABLES = (
     "publish_attempts, post_destinations, post_media, scheduled_posts, media_library, "
-    "api_tokens, social_accounts, chat_identities, workspace_members, users, workspaces"
+    "api_tokens, social_accounts, chat_identities, workspace_members, users, workspaces, "
+    "slack_deliveries, slack_oauth_states, slack_installations"
 )
 
 

@@ -1,1 +1,75 @@
-"""Outpost webhooks package."""
+"""REST API (``/api/v1``) and inbound hooks (``/hooks/{hook_id}``), routed from the OpenAPI
+operation table so the server serves exactly what the document describes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+from scheduler.runtime import Runtime
+from webhooks import api, hooks, manage
+from webhooks.errors import error_middleware
+from webhooks.http import ApiConfig, Call, Handler, Reply, route
+from webhooks.openapi import OPERATIONS, document
+
+
+async def _openapi(call: Call) -> Reply:
+    return Reply(200, document())
+
+
+HANDLERS: dict[str, Handler] = {
+    "getOpenApi": _openapi,
+    "listPosts": api.list_posts,
+    "createPost": api.create_post,
+    "getPost": api.get_post,
+    "editPost": api.edit_post,
+    "reschedulePost": api.reschedule_post,
+    "cancelPost": api.cancel_post,
+    "retryPost": api.retry_post,
+    "listPostCallbacks": api.post_callbacks,
+    "uploadMedia": api.upload_media,
+    "listAccounts": manage.list_accounts,
+    "addAccount": manage.add_account,
+    "removeAccount": manage.remove_account,
+    "listHooks": hooks.list_hooks,
+    "createHook": hooks.create_hook,
+    "getHook": hooks.get_hook,
+    "editHook": hooks.edit_hook,
+    "deleteHook": hooks.delete_hook,
+    "previewHook": hooks.preview_hook,
+    "listTokens": manage.list_tokens,
+    "createToken": manage.make_token,
+    "revokeToken": manage.revoke_token,
+    "listEndpoints": manage.list_endpoints,
+    "addEndpoint": manage.add_endpoint,
+    "removeEndpoint": manage.remove_endpoint,
+    "getCallbackSecret": manage.callback_secret,
+    "receiveHook": hooks.receive_hook,
+}
+PREFIXES = ("/api/v1", "/hooks")
+
+
+def make_setup(config: ApiConfig | None = None) -> Callable[[web.Application, Runtime], None]:
+    """A ``setup`` with non-default limits (tests use small ones)."""
+    chosen = config or ApiConfig()
+
+    def setup_with(app: web.Application, runtime: Runtime) -> None:
+        """Mount ``/api/v1`` and ``/hooks`` on ``app``."""
+        for prefix in PREFIXES:
+            sub = web.Application(middlewares=[error_middleware])
+            for op in OPERATIONS:
+                if op.path.startswith(prefix + "/"):
+                    handler = route(runtime, op, HANDLERS[op.operation_id], chosen)
+                    sub.router.add_route(op.method.upper(), op.path.removeprefix(prefix), handler)
+            app.add_subapp(prefix, sub)
+
+    return setup_with
+
+
+def setup(app: web.Application, runtime: Runtime) -> None:
+    """Add the API and the inbound hooks to ``app``."""
+    make_setup()(app, runtime)
+
+
+__all__ = ["ApiConfig", "make_setup", "setup"]

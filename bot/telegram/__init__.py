@@ -1,1 +1,1 @@
-"""Outpost bot.telegram package."""
+"""The Telegram adapter (python-telegram-bot): webhook route, handlers, albums, notifier."""

@@ -10,7 +10,7 @@ import pytest
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from tests.fakes.mastodon import FakeMastodon
-from tests.helpers import team
+from tests.helpers import Team, team
 from tests.support import wait_for
 
 
@@ -88,9 +88,21 @@ async def test_retry_after_failure_publishes(
         return (await runtime.posts.get(post.id)).status == value
 
     await wait_for(lambda: status_is("failed"), timeout=10)
+    accounts = await runtime.workspaces.accounts(crew.workspace.id)
+    assert [a.status for a in accounts] == ["reconnect"]  # a 401 asks the person to reconnect
+    await team_reconnect(runtime, crew)
     await scheduler.retry(crew.workspace.id, post.id)
     await wait_for(lambda: status_is("published"), timeout=10)
     assert len(mastodon.statuses) == 1
+
+
+async def team_reconnect(runtime: Runtime, crew: Team) -> None:
+    """What the connect flow does: store a fresh token, which makes the account active."""
+    acc = crew.accounts["mastodon"]
+    await runtime.workspaces.add_account(
+        crew.workspace.id, "mastodon", acc.handle, runtime.cipher.encrypt("good-token"),
+        base_url=acc.base_url,
+    )
 
 
 async def test_gives_up_after_max_attempts(

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-import redis.asyncio as aioredis
 
 from core.settings import Settings
 from scheduler.publish import Runner
@@ -250,5 +249,3 @@ async def test_two_workers_and_reconciler_race(
         for proc in procs:
             proc.stop()
     _assert_once(mastodon, 60)
-    client = aioredis.from_url(runtime.settings.redis_url)
-    await client.aclose()

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import aiohttp
 import pytest
 
-from publishers.base import Account, Media, Publisher, Receipt
+from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
+from publishers.bluesky_text import record_key
 from publishers.errors import (
     Ambiguous,
     AuthRevoked,
@@ -22,6 +23,14 @@ from publishers.errors import (
 from publishers.mastodon import MastodonPublisher
 from publishers.registry import PUBLISHERS
 from tests.fakes import FakeMastodon, FakeServer, FakeWebhookReceiver
+from tests.fakes.bluesky import FakeBluesky
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.facebook import FakeGraph, FakeThreads
+from tests.fakes.linkedin import FakeLinkedIn
+from tests.fakes.slack import FakeSlack
+from tests.fakes.telegram import TOKEN as TELEGRAM_TOKEN
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.x import FakeX
 from tests.publishers.helpers import MP4, PNG, memory_media, request_for
 
 TIMEOUT = 0.5
@@ -37,6 +46,11 @@ class Network:
     remote_ids: Callable[[FakeServer], list[str]]
     secret: str
     forbidden: type[PublishError]
+    # What the fake's created_keys() holds for a request (networks without keys: the text).
+    created_key: Callable[[PublishRequest], str] = lambda r: r.idempotency_key
+    url_prefix: Callable[[FakeServer], str] = lambda fake: fake.url
+    # Networks that renew a refused session and then succeed; this makes the fake refuse all.
+    refuse_renewal: Callable[[FakeServer], None] | None = None
 
 
 def _mastodon_account(fake: FakeServer) -> Account:
@@ -48,7 +62,83 @@ def _webhook_account(fake: FakeServer) -> Account:
     return Account("acc-2", "webhook", "hook", fake.secret, fake.url + "/hooks/outpost")
 
 
+def _linkedin_account(fake: FakeServer) -> Account:
+    assert isinstance(fake, FakeLinkedIn)
+    author = {"author": f"urn:li:organization:{fake.org_id}", "web_url": fake.url}
+    return Account("acc-li", "linkedin", "acme-corp", "li-token", fake.url, author)
+
+
+def _facebook_account(fake: FakeServer) -> Account:
+    assert isinstance(fake, FakeGraph)
+    return Account("acc-fb", "facebook", "acme", fake.page_token, fake.url, {"page_id": "1001"})
+
+
+def _threads_account(fake: FakeServer) -> Account:
+    assert isinstance(fake, FakeThreads)
+    settings = {"threads_user_id": fake.user_id}
+    return Account("acc-th", "threads", "acme.threads", "threads-token", fake.url, settings)
+
+
+def _x_account(fake: FakeServer) -> Account:
+    return Account("acc-x", "x", "outpost", "x-user-token", fake.url)
+
+
+def _bluesky_account(fake: FakeServer) -> Account:
+    assert isinstance(fake, FakeBluesky)
+    return Account("acc-bs", "bluesky", fake.handle, fake.password, fake.url)
+
+
+def _slack_account(fake: FakeServer) -> Account:
+    assert isinstance(fake, FakeSlack)
+    return Account("acc-sl", "slack", "#launches", "xoxb-good", fake.api_url(),
+                   {"channel": "C0LAUNCHES", "team_id": "T0001"})
+
+
+def _discord_account(fake: FakeServer) -> Account:
+    assert isinstance(fake, FakeDiscord)
+    return Account("acc-dc", "discord", "#launches", "", fake.url + fake.webhook_path())
+
+
+def _telegram_fake() -> FakeServer:
+    fake = FakeTelegram()
+    fake.add_chat(-1009876543210, "channel", title="Outpost News", username="outpostnews")
+    return fake
+
+
+def _telegram_account(fake: FakeServer) -> Account:
+    settings = {"chat_id": -1009876543210, "username": "outpostnews"}
+    return Account("acc-tg", "telegram", "@outpostnews", TELEGRAM_TOKEN, fake.url + "/bot",
+                   settings)  # fmt: skip
+
+
 NETWORKS: dict[str, Network] = {
+    "linkedin": Network(
+        make_fake=FakeLinkedIn,
+        account=_linkedin_account,
+        media=lambda: (memory_media(PNG, "image/png", "a.png"), memory_media(PNG, "image/png")),
+        remote_ids=lambda fake: [p["id"] for p in fake.posts],  # type: ignore[attr-defined]
+        secret="li-token",
+        forbidden=AuthRevoked,  # "Not enough permissions": a scope or the admin role is gone
+    ),
+    "facebook": Network(
+        make_fake=FakeGraph,
+        account=_facebook_account,
+        media=lambda: (memory_media(PNG, "image/png", "a.png"), memory_media(PNG, "image/png")),
+        remote_ids=lambda fake: [p["id"] for p in fake.posts],  # type: ignore[attr-defined]
+        secret="page-token",
+        forbidden=AuthRevoked,  # Graph code 200: a permission is missing, reconnect
+    ),
+    "threads": Network(
+        make_fake=FakeThreads,
+        account=_threads_account,
+        media=lambda: (
+            memory_media(PNG, "image/png", "a.png", url="https://cdn.test/a.png"),
+            memory_media(MP4, "video/mp4", "b.mp4", url="https://cdn.test/b.mp4"),
+        ),
+        remote_ids=lambda fake: [p["id"] for p in fake.posts],  # type: ignore[attr-defined]
+        secret="threads-token",
+        forbidden=AuthRevoked,  # Graph code 200: a permission is missing, reconnect
+    ),
     "mastodon": Network(
         make_fake=FakeMastodon,
         account=_mastodon_account,
@@ -68,6 +158,59 @@ NETWORKS: dict[str, Network] = {
         secret=FakeWebhookReceiver().secret,
         forbidden=AuthRevoked,  # a receiver's 403 means it no longer accepts our secret
     ),
+    "x": Network(
+        make_fake=FakeX,
+        account=_x_account,
+        media=lambda: (memory_media(PNG, "image/png", "a.png"),),
+        remote_ids=lambda fake: [p["id"] for p in fake.posts],  # type: ignore[attr-defined]
+        secret="x-user-token",
+        forbidden=ContentRejected,  # "not permitted to perform this action": not about tokens
+        created_key=lambda r: r.text,  # no idempotency key: the fake records texts
+        url_prefix=lambda fake: "https://x.com/outpost/status/",
+    ),
+    "bluesky": Network(
+        make_fake=FakeBluesky,
+        account=_bluesky_account,
+        media=lambda: (memory_media(PNG, "image/png", "a.png"), memory_media(PNG, "image/png")),
+        remote_ids=lambda fake: fake.uris(),  # type: ignore[attr-defined]
+        secret=FakeBluesky().password,
+        forbidden=AuthRevoked,  # "Bad token scope": the app password lost its rights
+        created_key=lambda r: record_key(r.idempotency_key),
+        url_prefix=lambda fake: "https://bsky.app/profile/outpost.bsky.social/post/",
+        refuse_renewal=lambda fake: fake.revoke(),  # type: ignore[attr-defined]
+    ),
+    "discord": Network(
+        make_fake=FakeDiscord,
+        account=_discord_account,
+        media=lambda: (memory_media(PNG, "image/png", "a.png"), memory_media(MP4, "video/mp4")),
+        remote_ids=lambda fake: [m["id"] for m in fake.messages],  # type: ignore[attr-defined]
+        secret=FakeDiscord().token,
+        forbidden=ContentRejected,  # "Missing Permissions" on the channel: not the token
+        created_key=lambda r: r.text,  # no idempotency key: the fake records contents
+        url_prefix=lambda fake: "https://discord.com/channels/",
+    ),
+    "slack": Network(
+        make_fake=FakeSlack,
+        account=_slack_account,
+        media=lambda: (memory_media(PNG, "image/png", "a.png"), memory_media(MP4, "video/mp4")),
+        remote_ids=lambda fake: [  # type: ignore[attr-defined]
+            m["ts"] for m in fake.messages if m.get("thread_ts") is None
+        ],
+        secret="xoxb-good",
+        forbidden=ContentRejected,  # not_in_channel: invite the app, the token is fine
+    ),
+    "telegram": Network(
+        make_fake=_telegram_fake,
+        account=_telegram_account,
+        media=lambda: (memory_media(PNG, "image/png", "a.png"), memory_media(MP4, "video/mp4")),
+        remote_ids=lambda fake: [  # type: ignore[attr-defined]
+            str(m["message_id"]) for m in fake.sent if m["_channel"]
+        ],
+        secret=TELEGRAM_TOKEN,
+        forbidden=AuthRevoked,  # "bot was kicked from the channel chat": re-add the bot
+        created_key=lambda r: r.text,  # no idempotency key: the fake records texts
+        url_prefix=lambda fake: "https://t.me/outpostnews/",
+    ),
 }
 
 
@@ -83,7 +226,7 @@ async def setup(
     fake = network.make_fake()
     await fake.start()
     publisher = PUBLISHERS[request.param](http, timeout=TIMEOUT)
-    if isinstance(publisher, MastodonPublisher):
+    if isinstance(publisher, MastodonPublisher) or hasattr(publisher, "media_poll_interval"):
         publisher.media_poll_interval = 0.01
     yield network, fake, publisher
     await fake.stop()
@@ -96,11 +239,12 @@ def _assert_unique(fake: FakeServer) -> None:
 
 async def test_success_without_media(setup: tuple[Network, FakeServer, Publisher]) -> None:
     network, fake, publisher = setup
-    receipt = await publisher.publish(request_for(network.account(fake)))
-    assert fake.created_keys() == ["post-1:dest-1:r1"]
+    request = request_for(network.account(fake))
+    receipt = await publisher.publish(request)
+    assert fake.created_keys() == [network.created_key(request)]
     assert receipt.remote_id == network.remote_ids(fake)[0]
     assert receipt.url
-    assert receipt.url.startswith(fake.url)
+    assert receipt.url.startswith(network.url_prefix(fake))
 
 
 async def test_success_with_media(setup: tuple[Network, FakeServer, Publisher]) -> None:
@@ -145,6 +289,12 @@ async def test_failure_is_classified(
     expected = error or network.forbidden
     fake.fail_next(kind, **kw)
     request = request_for(network.account(fake))
+    if kind == "401" and network.refuse_renewal is not None:
+        # The session is renewed once and the post goes out.
+        receipt = await publisher.publish(request)
+        assert fake.created_keys() == [network.created_key(request)]
+        assert receipt.remote_id == network.remote_ids(fake)[0]
+        return
     with pytest.raises(PublishError) as caught:
         await publisher.publish(request)
     exc = caught.value
@@ -158,12 +308,43 @@ async def test_failure_is_classified(
     if isinstance(exc, RateLimited):
         assert exc.retry_after == pytest.approx(kw["reset"], abs=0.5)
         assert fake.sent_before_reset() == 0
-    if isinstance(exc, Ambiguous):
+    if isinstance(exc, Ambiguous) and publisher.dedupes:
         # The queue resends with the same key: the network must not get a second post.
         receipt: Receipt = await publisher.publish(request)
-        assert fake.created_keys() == [request.idempotency_key]
+        assert fake.created_keys() == [network.created_key(request)]
         assert receipt.remote_id == network.remote_ids(fake)[0]
+    elif isinstance(exc, Ambiguous):
+        # No key to resend with: the scheduler asks the network, and resends only if absent.
+        found = await publisher.find_existing(request)
+        if found is None:
+            assert created == 0
+            found = await publisher.publish(request)
+        if isinstance(found, Receipt):
+            assert fake.created_keys() == [network.created_key(request)]
+            assert found.remote_id == network.remote_ids(fake)[0]
+        else:
+            assert found is False  # reported as "may have been published", never resent
+            assert len(fake.created_keys()) == created
     _assert_unique(fake)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, net in NETWORKS.items() if net.refuse_renewal))
+async def test_refused_renewal_is_auth_revoked(name: str, http: aiohttp.ClientSession) -> None:
+    network = NETWORKS[name]
+    fake = network.make_fake()
+    await fake.start()
+    try:
+        publisher = PUBLISHERS[name](http, timeout=TIMEOUT)
+        await publisher.publish(request_for(network.account(fake), key="warm-up"))
+        assert network.refuse_renewal is not None
+        network.refuse_renewal(fake)
+        fake.fail_next("401")
+        with pytest.raises(AuthRevoked) as caught:
+            await publisher.publish(request_for(network.account(fake)))
+        assert network.secret not in str(caught.value)
+        assert len(fake.created_keys()) == 1
+    finally:
+        await fake.stop()
 
 
 async def test_refused_connection_is_unavailable(

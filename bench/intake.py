@@ -1,0 +1,246 @@
+"""Intake latency: a signed Slack slash command or an API POST until the row is committed and
+the job is queued, at 10, 50 and 200 concurrent clients.
+
+Run from the repository root (Postgres and Redis on their local ports):
+
+    .venv/bin/python bench/intake.py [--levels 10,50,200] [--requests 400]
+
+The app runs alone in a child process on a real port (Bolt at /slack/events, the REST API at
+/api/v1), the Slack Web API is the test fake. For the API the figure is the response time (the
+handler answers after commit and enqueue). Slack acknowledges first and schedules after, so its
+figure is the time from sending the command to the job's enqueue time recorded in Redis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import itertools
+import json
+import multiprocessing
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import asyncpg
+import redis.asyncio as aioredis
+from aiohttp import web
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import webhooks  # noqa: E402
+from app.web import build_app  # noqa: E402
+from bench.report import machine, write_section  # noqa: E402
+from bot.slack.routes import setup as slack_setup  # noqa: E402
+from core.settings import load_settings  # noqa: E402
+from scheduler.runtime import open_runtime  # noqa: E402
+from storage.db import _plain_dsn, ensure_database, upgrade  # noqa: E402
+from tests.fakes.slack import FakeSlack  # noqa: E402
+from tests.slack.conftest import SECRET, sign  # noqa: E402
+from tests.support import free_port  # noqa: E402
+from webhooks import ApiConfig, make_setup  # noqa: E402
+
+DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost_bench_intake"
+REDIS = "redis://127.0.0.1:6379/6"
+TOKEN = "op_bench_intake_token_0123456789abcdef"
+_ids = itertools.count(1)
+
+
+def settings_for(api_url: str, data_dir: str) -> object:
+    return load_settings(
+        database_url=DB, redis_url=REDIS, data_dir=Path(data_dir),
+        slack_signing_secret=SECRET, slack_bot_token="xoxb-good", slack_api_url=api_url,
+        queue_name="outpost:bench-intake", outpost_env="test", log_level="WARNING",
+    )
+
+
+async def prepare(api_url: str, data_dir: str) -> None:
+    conn = await asyncpg.connect(_plain_dsn(DB, "postgres"))
+    await conn.execute('DROP DATABASE IF EXISTS "outpost_bench_intake" WITH (FORCE)')
+    await conn.close()
+    await ensure_database(DB)
+    await upgrade(DB)
+    client = aioredis.from_url(REDIS)
+    await client.flushdb()
+    await client.aclose()
+    async with open_runtime(settings_for(api_url, data_dir)) as rt:  # type: ignore[arg-type]
+        ws = await rt.workspaces.ensure("slack:T0001", "UTC")
+        await rt.workspaces.add_account(
+            ws.id, "mastodon", "@bench@fake.social", rt.cipher.encrypt("t"),
+            base_url="http://127.0.0.1:9",
+        )
+        await rt.workspaces.add_token(
+            ws.id, "bench", hashlib.sha256(TOKEN.encode()).hexdigest(), "read write"
+        )
+
+
+async def serve(port: int, api_url: str, data_dir: str) -> None:
+    """The app alone in this process, as in production, until SIGTERM."""
+    async with open_runtime(settings_for(api_url, data_dir), pool_size=20) as rt:  # type: ignore[arg-type]
+        # The per-token rate limit would (rightly) refuse a benchmark's burst.
+        api = make_setup(ApiConfig(rate_limit=1_000_000))
+        runner = web.AppRunner(build_app(rt, [slack_setup, api]), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+        await runner.cleanup()
+
+
+def run_server(port: int, api_url: str, data_dir: str) -> None:
+    asyncio.run(serve(port, api_url, data_dir))
+
+
+async def api_call(http: aiohttp.ClientSession, base: str) -> float:
+    n = next(_ids)
+    body = {"text": f"API bench {n}", "when": "2030-01-01T09:00:00+00:00",
+            "destinations": ["mastodon"]}
+    start = time.perf_counter()
+    async with http.post(f"{base}/api/v1/posts", json=body,
+                         headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
+        await resp.read()
+        assert resp.status == 201, (resp.status, await resp.text())
+    return time.perf_counter() - start
+
+
+async def slack_call(http: aiohttp.ClientSession, base: str, fake: FakeSlack, user: int,
+                     sent: dict[str, float]) -> float:
+    n = next(_ids)
+    text = f"Slack bench {n}"
+    body = urlencode({
+        "team_id": "T0001", "channel_id": "C0GENERAL1", "channel_name": "general",
+        "user_id": f"U{user:08d}", "user_name": f"user{user}", "command": "/schedule",
+        "text": f"jan 1 2030 9am to mastodon: {text}", "api_app_id": "A0OUTPOST",
+        "response_url": f"{fake.url}/response/{n}", "trigger_id": f"{n}.bench.{time.time()}",
+    }).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    sent[text] = time.time()
+    start = time.perf_counter()
+    async with http.post(f"{base}/slack/events", data=body, headers=headers) as resp:
+        await resp.read()
+        assert resp.status == 200, resp.status
+    return time.perf_counter() - start
+
+
+async def slack_intake(sent: dict[str, float]) -> list[float]:
+    """Send time → the job's enqueue time in Redis, per command."""
+    conn = await asyncpg.connect(_plain_dsn(DB))
+    client = aioredis.from_url(REDIS)
+    try:
+        rows = await conn.fetch(
+            "SELECT p.content, d.id FROM scheduled_posts p JOIN post_destinations d "
+            "ON d.post_id = p.id WHERE p.content = ANY($1::text[])", list(sent)
+        )
+        out = []
+        for row in rows:
+            raw = await client.get(f"arq:job:pub:{row['id']}:0")
+            if raw is None:
+                continue
+            from arq.jobs import deserialize_job
+
+            job = deserialize_job(raw)
+            out.append(job.enqueue_time.timestamp() - sent[row["content"]])
+        return out
+    finally:
+        await conn.close()
+        await client.aclose()
+
+
+async def level(base: str, fake: FakeSlack, clients: int, total: int) -> dict[str, list[float]]:
+    per_client = max(1, total // clients)
+    api: list[float] = []
+    slack_sent: dict[str, float] = {}
+    connector = aiohttp.TCPConnector(limit=clients * 2)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def api_client() -> None:
+            for _ in range(per_client):
+                api.append(await api_call(http, base))
+
+        async def slack_client(user: int) -> None:
+            for _ in range(per_client):
+                await slack_call(http, base, fake, user, slack_sent)
+
+        await asyncio.gather(*(api_client() for _ in range(clients)))
+        await asyncio.sleep(1.0)
+        await asyncio.gather(*(slack_client(u) for u in range(clients)))
+    deadline = time.time() + 60
+    while time.time() < deadline:  # Slack schedules after the ack: wait for the rows
+        slack = await slack_intake(slack_sent)
+        if len(slack) >= len(slack_sent):
+            break
+        await asyncio.sleep(1.0)
+    return {"api": api, "slack": slack}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
+
+
+async def main(levels: list[int], total: int) -> str:
+    data_dir = tempfile.mkdtemp()
+    fake = FakeSlack()
+    await fake.start()
+    for user in range(max(levels)):
+        fake.add_user(f"U{user:08d}")
+    await prepare(fake.api_url(), data_dir)
+    port = free_port()
+    server = multiprocessing.get_context("spawn").Process(
+        target=run_server, args=(port, fake.api_url(), data_dir)
+    )
+    server.start()
+    base = f"http://127.0.0.1:{port}"
+    lines = ["| clients | API p50 | API p99 | Slack p50 | Slack p99 | requests each |",
+             "|---|---|---|---|---|---|"]
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(150):
+                try:
+                    async with http.get(f"{base}/healthz") as resp:
+                        if resp.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                await asyncio.sleep(0.2)
+        await level(base, fake, 10, 40)  # warm-up: users synced, pools filled
+        for clients in levels:
+            got = await level(base, fake, clients, total)
+            lines.append(
+                f"| {clients} | {statistics.median(got['api']) * 1000:.1f} ms | "
+                f"{pct(got['api'], 0.99):.1f} ms | {statistics.median(got['slack']) * 1000:.1f} ms"
+                f" | {pct(got['slack'], 0.99):.1f} ms | {len(got['api'])} / {len(got['slack'])} |"
+            )
+            print(lines[-1], flush=True)
+    finally:
+        if server.pid is not None:
+            os.kill(server.pid, signal.SIGTERM)
+        server.join(30)
+        await fake.stop()
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", default="10,50,200")
+    parser.add_argument("--requests", type=int, default=400)
+    args = parser.parse_args()
+    table = asyncio.run(main([int(x) for x in args.levels.split(",")], args.requests))
+    write_section(
+        "intake",
+        "## Intake: request to row committed and job queued\n\n"
+        f"`.venv/bin/python bench/intake.py --levels {args.levels} --requests {args.requests}` "
+        f"on {machine()}. One app process; clients send back to back. API: response time of "
+        "`POST /api/v1/posts` (answers after commit and enqueue). Slack: send time of the "
+        "signed `/schedule` to the job's enqueue time in Redis (Bolt acks first).\n\n" + table
+        + "\n",
+    )

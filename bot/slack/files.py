@@ -1,0 +1,58 @@
+"""Files shared with a request: streamed from Slack with the bot token into the media store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from core.errors import RequestProblem
+from scheduler.media import ingest_stream, upload_limit
+from scheduler.runtime import Runtime
+from storage.views import MediaView
+
+CHUNK = 256 * 1024
+SCOPE_HINT = "Check that the app has the files:read scope, then send the file again."
+
+
+async def _chunks(rt: Runtime, url: str, token: str, name: str) -> AsyncIterator[bytes]:
+    async with rt.http.get(url, headers={"Authorization": f"Bearer {token}"}) as resp:
+        # Without a valid token Slack answers 200 with its sign-in page, not an error.
+        if resp.status != 200 or resp.content_type == "text/html":
+            raise RequestProblem([f"I couldn't download “{name}” from Slack."], SCOPE_HINT)
+        async for chunk in resp.content.iter_chunked(CHUNK):
+            yield chunk
+
+
+async def fetch(
+    rt: Runtime,
+    workspace_id: uuid.UUID,
+    user_id: uuid.UUID,
+    files: Sequence[dict[str, Any]],
+    token: str,
+) -> list[MediaView]:
+    """Download and store each file; refuse an oversized one before downloading anything."""
+    limit = upload_limit(rt)
+    for item in files:
+        size = int(item.get("size") or 0)
+        if size > limit:
+            raise RequestProblem(
+                [f"“{item.get('name', 'file')}” is {size / 2**20:.0f} MB; "
+                 f"I take files up to {limit / 2**20:.0f} MB."],
+                "Send a smaller photo or a shorter video.",
+            )
+        if not (item.get("url_private_download") or item.get("url_private")):
+            raise RequestProblem(
+                [f"“{item.get('name', 'file')}” is a link to another service, not a file."],
+                "Upload the photo or video itself to Slack.",
+            )
+    stored = []
+    for item in files:
+        name = str(item.get("name") or "file")
+        url = str(item.get("url_private_download") or item.get("url_private"))
+        stored.append(
+            await ingest_stream(
+                rt, workspace_id, _chunks(rt, url, token, name), filename=name, user_id=user_id
+            )
+        )
+    return stored

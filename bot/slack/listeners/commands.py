@@ -1,0 +1,84 @@
+"""``/schedule <request>`` and its sub-commands; any other slash command gets help."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import render
+from bot.commands import parse_command
+from bot.render import Reply
+from bot.slack import blocks
+from bot.slack.service import SlackBot
+
+COMMAND = "/schedule"
+
+
+def register(app: AsyncApp, bot: SlackBot) -> None:
+    """Add the slash-command listeners."""
+
+    async def schedule(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        async with bot.work:
+            key = f"command:{body.get('trigger_id') or body.get('response_url')}"
+            if await bot.claim(key):
+                await run(bot, body, client, respond)
+
+    async def other(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        reply = render.help_reply(str(body.get("command", "")))
+        await respond(text=reply.text, blocks=blocks.reply_blocks(reply), response_type="ephemeral")
+
+    app.command(COMMAND)(schedule)
+    app.command(re.compile(r"^/(?!schedule$).+"))(other)
+
+
+async def run(
+    bot: SlackBot, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+) -> None:
+    """Answer one ``/schedule``: a visible summary for a new post, else an ephemeral reply."""
+    text, channel = str(body.get("text", "")), str(body["channel_id"])
+    team, user = str(body["team_id"]), str(body["user_id"])
+    origin = {"channel": channel, "user": user, "summary": "pending"}
+    ctx = await bot.chat_context(client, team, user, origin, body.get("user_name"))
+    command = parse_command(text)
+    if command.kind == "connect" and command.arg.strip().lower() == "slack":
+        reply = await connect_channel(bot, team, channel, str(body.get("channel_name", "")))
+    else:
+        reply = await bot.talk.handle(ctx, text)
+    if reply.post is not None and not reply.private and command.kind == "schedule":
+        if await bot.post_summary(client, reply, channel) is not None:
+            return
+        reply = Reply(
+            reply.text + "\nI can't post in this channel, so results will not show up here: "
+            "invite me with `/invite @Outpost`, or DM me.",
+            reply.buttons, private=True, post=reply.post,
+        )
+    await respond(
+        text=blocks.fallback(reply.text), blocks=blocks.reply_blocks(reply),
+        response_type="ephemeral", replace_original=False,
+    )
+
+
+async def connect_channel(bot: SlackBot, team: str, channel: str, name: str) -> Reply:
+    """Make this channel a destination (``to slack: …``) posted with the app's bot token."""
+    token = await bot.bot_token(team)
+    if token is None:
+        return Reply("This workspace has not installed Outpost; install it first.", private=True)
+    rt = bot.rt
+    ws = await rt.workspaces.ensure(f"slack:{team}")
+    handle = f"#{name}" if name and not name.startswith("#") else (name or channel)
+    await rt.workspaces.add_account(
+        ws.id, "slack", handle, rt.cipher.encrypt(token), base_url=bot.api_url,
+        settings={"channel": channel, "team_id": team},
+    )
+    return Reply(
+        f"{handle} is connected: schedule to it with `to slack: …`. "
+        "Keep me in the channel so I can post.",
+        private=True,
+    )

@@ -1,0 +1,78 @@
+"""The Edit time modal: opened by the button, submitted with a new time phrase."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import blocks
+from bot.slack.service import SlackBot, presser_team
+
+CALLBACK = "outpost_edit_time"
+BLOCK, INPUT = "when", "phrase"
+
+
+def edit_time_modal(post_id: str, channel: str) -> dict[str, Any]:
+    """A modal asking for the new time; the post and channel ride in private_metadata."""
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK,
+        "title": {"type": "plain_text", "text": "Edit time"},
+        "submit": {"type": "plain_text", "text": "Move"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"post_id": post_id, "channel": channel}),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BLOCK,
+                "label": {"type": "plain_text", "text": "New time"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": INPUT,
+                    "placeholder": {"type": "plain_text", "text": "tomorrow 10am"},
+                },
+            }
+        ],
+    }
+
+
+def register(app: AsyncApp, bot: SlackBot) -> None:
+    """Add the modal submission listener."""
+
+    async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        view = body.get("view") or {}
+        async with bot.work:
+            if await bot.claim(f"view:{view.get('id')}:{view.get('hash')}"):
+                await move(bot, body, view, client)
+
+    app.view(CALLBACK)(submitted)
+
+
+async def move(
+    bot: SlackBot, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+) -> None:
+    """Reschedule; the summary shows the new time, a problem goes to the person alone."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = (view.get("state") or {}).get("values") or {}
+    phrase = str(((values.get(BLOCK) or {}).get(INPUT) or {}).get("value") or "")
+    user = str((body.get("user") or {}).get("id", ""))
+    channel = str(meta.get("channel", ""))
+    ctx = await bot.chat_context(client, presser_team(body), user, {"channel": channel})
+    reply = await bot.talk.edit_time(ctx, str(meta.get("post_id", "")), phrase)
+    if reply.post is not None and not reply.private:
+        await bot.refresh_summary(client, reply.post, await bot.tz_of(ctx), actor="")
+        return
+    if not channel:
+        return
+    try:
+        await client.chat_postEphemeral(
+            channel=channel, user=user, text=blocks.fallback(reply.text),
+            blocks=blocks.reply_blocks(reply),
+        )
+    except SlackApiError:
+        await client.chat_postMessage(channel=user, text=blocks.fallback(reply.text))

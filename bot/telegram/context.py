@@ -1,0 +1,160 @@
+"""Who is talking and where: a Telegram message to a ``ChatContext``.
+
+A private chat is the person's own workspace (``telegram:<user id>``); a group or supergroup is
+a workspace shared by its members (``telegram:<chat id>``). Telegram's own admin list decides
+who may schedule in a group: its creator and administrators may (an admin can grant someone the
+right by making them an admin with no other rights); everyone else may list posts and accounts
+but not schedule, change or connect. An anonymous admin writes as the group itself and counts
+as an admin. Admin checks call getChatMember and are cached for ``ADMIN_TTL`` seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Bot, Chat, Message, User
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+
+from bot.conversation import ChatContext, Conversation
+from scheduler.runtime import Runtime
+from storage.telegram import TelegramStore
+
+PLATFORM = "telegram"
+ADMIN_TTL = 60.0
+SERVICES_KEY = "telegram.services"
+ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
+
+
+@dataclass
+class AdminCache:
+    """getChatMember answers, kept briefly so a busy group costs one call a minute per person."""
+
+    ttl: float = ADMIN_TTL
+    seen: dict[tuple[int, int], tuple[float, bool]] = field(default_factory=dict)
+
+    async def is_admin(self, bot: Bot, chat_id: int, user_id: int) -> bool:
+        """Whether ``user_id`` is the creator or an administrator of ``chat_id``."""
+        key = (chat_id, user_id)
+        hit = self.seen.get(key)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        try:
+            member = await bot.get_chat_member(chat_id, user_id)
+        except TelegramError:
+            return False  # fail closed: no answer, no rights
+        admin = member.status in ADMIN_STATUSES
+        self.seen[key] = (now, admin)
+        return admin
+
+
+@dataclass
+class Services:
+    """What the handlers share: the runtime, the conversation, our rows, the admin cache."""
+
+    runtime: Runtime
+    talk: Conversation
+    store: TelegramStore
+    admins: AdminCache
+
+
+def services(runtime: Runtime) -> Services:
+    """The process's Services for ``runtime``, made once."""
+    found = runtime.extras.get(SERVICES_KEY)
+    if isinstance(found, Services):
+        return found
+    made = Services(
+        runtime, Conversation(runtime), TelegramStore(runtime.workspaces.sessions), AdminCache()
+    )
+    runtime.extras[SERVICES_KEY] = made
+    return made
+
+
+def is_group(chat: Chat) -> bool:
+    return chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+
+
+def display_name(user: User | None) -> str | None:
+    if user is None:
+        return None
+    return user.full_name or user.username
+
+
+async def chat_context(
+    svc: Services, bot: Bot, chat: Chat, user: User | None, message: Message | None
+) -> ChatContext:
+    """The context for a message (or a button press on one) in ``chat`` by ``user``."""
+    anonymous_admin = message is not None and message.sender_chat is not None and (
+        message.sender_chat.id == chat.id
+    )
+    user_id = chat.id if anonymous_admin or user is None else user.id
+    if is_group(chat):
+        allowed = anonymous_admin or (
+            user is not None and await svc.admins.is_admin(bot, chat.id, user.id)
+        )
+        workspace = f"{PLATFORM}:{chat.id}"
+    else:
+        allowed = True
+        workspace = f"{PLATFORM}:{user_id}"
+    origin: dict[str, Any] = {"chat_id": chat.id}
+    if is_group(chat):
+        origin["group"] = True
+    if message is not None:
+        origin["message_id"] = message.message_id
+        if message.message_thread_id:
+            origin["thread_id"] = message.message_thread_id
+    return ChatContext(
+        platform=PLATFORM,
+        team_id=str(chat.id),
+        user_id=str(user_id),
+        user_name=chat.title if anonymous_admin else display_name(user),
+        origin=origin,
+        can_schedule=allowed,
+        workspace_name=workspace,
+    )
+
+
+def addressed(
+    text: str, username: str | None, *, group: bool, reply_to_bot: bool = False
+) -> str | None:
+    """The request in ``text`` if it is meant for the bot, without the @mention; else None.
+
+    In a private chat everything is. In a group only commands, @mentions and replies to the
+    bot are, so a bot that sees all messages does not answer the group's small talk.
+    """
+    mention = f"@{username}" if username else ""
+    found = bool(mention) and mention.lower() in text.lower()
+    if found:
+        at = text.lower().index(mention.lower())
+        text = (text[:at] + text[at + len(mention):]).strip()
+    if not group or found or reply_to_bot or text.lstrip().startswith("/"):
+        return text.strip()
+    return None
+
+
+def context_to_dict(ctx: ChatContext) -> dict[str, Any]:
+    """A ChatContext as JSON, for an album collected across updates and flushed by a worker."""
+    return {
+        "team_id": ctx.team_id,
+        "user_id": ctx.user_id,
+        "user_name": ctx.user_name,
+        "origin": dict(ctx.origin),
+        "can_schedule": ctx.can_schedule,
+        "workspace_name": ctx.workspace_name,
+    }
+
+
+def context_from_dict(data: dict[str, Any]) -> ChatContext:
+    """The inverse of ``context_to_dict``."""
+    return ChatContext(
+        platform=PLATFORM,
+        team_id=str(data["team_id"]),
+        user_id=str(data["user_id"]),
+        user_name=data.get("user_name"),
+        origin=dict(data.get("origin") or {}),
+        can_schedule=bool(data.get("can_schedule")),
+        workspace_name=str(data.get("workspace_name") or ""),
+    )

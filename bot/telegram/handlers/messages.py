@@ -1,0 +1,130 @@
+"""Messages: commands, requests (text or captioned media), album parts, replies to "Edit time",
+and edited messages (which never change a post)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, Message, Update
+from telegram.ext import CallbackContext, MessageHandler, filters
+
+from bot.commands import parse_command
+from bot.conversation import ChatContext
+from bot.render import Reply
+from bot.telegram.albums import NO_CAPTION, add_part
+from bot.telegram.app import TgApp
+from bot.telegram.context import Services, addressed, chat_context, is_group
+from bot.telegram.handlers.connect import connect_channel
+from bot.telegram.media import Attachment, attachment_of, schedule_with_media
+from bot.telegram.sending import send_reply
+from publishers.registry import canonical_platform
+
+Context = CallbackContext[Any, Any, Any, Any]
+EDIT_WINDOW = timedelta(minutes=10)
+CONTENT = (
+    filters.TEXT | filters.CAPTION | filters.PHOTO | filters.VIDEO | filters.ANIMATION
+    | filters.Document.ALL
+)  # fmt: skip
+EDITED = (
+    "Editing a message doesn't change a post I already have. Use the buttons under my "
+    "confirmation (Edit time, Cancel), or /cancel it and send the request again."
+)
+ADMINS_ONLY = "Only this chat's admins can do that."
+
+
+def welcome(tz: str) -> Reply:
+    return Reply(
+        f"👋 Hi! I read times in {tz} until you tell me your zone: `/timezone Europe/Berlin` "
+        "(any IANA name). /help shows what I can do.",
+        private=True,
+    )
+
+
+def register(app: TgApp, svc: Services) -> None:
+    """New and edited messages that carry text, a caption or a file."""
+
+    async def on_message(update: Update, context: Context) -> None:
+        message = update.message
+        if message is not None:
+            await handle_message(svc, context.bot, message)
+
+    async def on_edit(update: Update, context: Context) -> None:
+        message = update.edited_message
+        if message is None:
+            return
+        raw = message.text or message.caption or ""
+        bot: Bot = context.bot
+        if addressed(raw, bot.username, group=is_group(message.chat)) is None:
+            return
+        await send_reply(svc.runtime, bot, message.chat.id, Reply(EDITED, private=True),
+                         message.message_id)  # fmt: skip
+
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & CONTENT, on_edit))
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & CONTENT, on_message))
+
+
+def _replies_to_bot(message: Message, bot: Bot) -> bool:
+    original = message.reply_to_message
+    return bool(original and original.from_user and original.from_user.id == bot.id)
+
+
+async def handle_message(svc: Services, bot: Bot, message: Message) -> None:
+    """Answer one message; album parts are collected and answered once, later."""
+    chat = message.chat
+    ctx = await chat_context(svc, bot, chat, message.from_user, message)
+    attachment = attachment_of(message)
+    if message.media_group_id and attachment is not None:
+        await add_part(svc, ctx, message, attachment)
+        return
+    raw = message.text or message.caption or ""
+    text = addressed(
+        raw, bot.username, group=is_group(chat), reply_to_bot=_replies_to_bot(message, bot)
+    )
+    if text is None:
+        return
+    for reply in await respond(svc, bot, ctx, text, attachment):
+        await send_reply(svc.runtime, bot, chat.id, reply, message.message_id)
+
+
+async def respond(
+    svc: Services, bot: Bot, ctx: ChatContext, text: str, attachment: Attachment | None
+) -> list[Reply]:
+    """The replies to ``text`` (and its file) from the person in ``ctx``."""
+    me = await svc.talk.identify(ctx)
+    replies: list[Reply] = []
+    answer = await _answer(svc, bot, ctx, text, attachment, me.tz)
+    replies.append(answer)
+    if me.new_user:
+        replies.append(welcome(me.tz))
+    return replies
+
+
+async def _answer(
+    svc: Services, bot: Bot, ctx: ChatContext, text: str, attachment: Attachment | None, tz: str
+) -> Reply:
+    command = parse_command(text)
+    if attachment is None and not text.startswith("/") and ctx.can_schedule:
+        post_id = await svc.store.take_pending_edit(
+            int(ctx.team_id), int(ctx.user_id), svc.runtime.clock.now()
+        )
+        if post_id is not None:
+            return await svc.talk.edit_time(ctx, str(post_id), text)
+    if command.kind == "timezone" and not command.arg.strip():
+        return Reply(f"Your time zone is {tz}. Change it with `/timezone Europe/Berlin`.",
+                     private=True)  # fmt: skip
+    if command.kind in ("connect", "calendar") and not ctx.can_schedule:
+        return Reply(ADMINS_ONLY, private=True)
+    if command.kind == "connect" and canonical_platform(command.arg.split(" ", 1)[0]) == "telegram":
+        return await connect_channel(svc, bot, ctx, command.arg)
+    if attachment is not None and not text.strip():
+        return Reply(NO_CAPTION, private=True)
+    if attachment is not None and command.kind == "schedule" and ctx.can_schedule:
+        return await schedule_with_media(svc, bot, ctx, command.arg, [attachment])
+    return await svc.talk.handle(ctx, text)
+
+
+async def remember_edit(svc: Services, chat_id: int, user_id: int, post_id: Any) -> None:
+    """The person's next message in this chat is the new time for ``post_id``."""
+    expires = svc.runtime.clock.now() + EDIT_WINDOW
+    await svc.store.set_pending_edit(chat_id, user_id, post_id, expires)

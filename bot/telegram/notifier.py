@@ -1,0 +1,59 @@
+"""Tells the chat a post was published or failed: a reply to the message that asked for it."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.error import BadRequest, Forbidden, RetryAfter
+
+from bot import render
+from bot.render import Button, Reply
+from bot.telegram.app import bot_for, retry_seconds
+from bot.telegram.keyboards import html, markup
+from bot.telegram.sending import MARGIN, deliver
+from scheduler.notifier import PostResult
+from scheduler.publish import RetryLater
+from scheduler.runtime import Runtime
+
+log = logging.getLogger("outpost.telegram")
+
+
+def result_reply(result: PostResult) -> Reply:
+    """A link per destination, or the reason and a Retry button."""
+    buttons: tuple[Button, ...] = ()
+    if result.status in ("failed", "partially_published"):
+        buttons = (Button("Retry", "retry", result.post_id),)
+    return Reply(render.result(result), buttons)
+
+
+class TelegramNotifier:
+    """The Notifier for posts whose origin is a Telegram chat.
+
+    A 429 raises ``RetryLater`` with Telegram's ``retry_after``, so the notify task comes back
+    then; a chat that is gone or blocked the bot is logged and skipped.
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+
+    async def notify(self, result: PostResult) -> None:
+        """Reply in the chat, to the original message."""
+        chat_id = result.origin.get("chat_id")
+        if chat_id is None:
+            log.warning("telegram result without a chat", extra={"post_id": result.post_id})
+            return
+        reply_to = result.origin.get("message_id")
+        reply = result_reply(result)
+        bot = await bot_for(self.rt)
+        try:
+            await deliver(
+                bot, int(chat_id), html(reply.text), markup(reply),
+                int(reply_to) if reply_to else None,
+            )  # fmt: skip
+        except RetryAfter as exc:
+            raise RetryLater(retry_seconds(exc) + MARGIN) from None
+        except (Forbidden, BadRequest) as exc:
+            log.warning(
+                "telegram refused the result message",
+                extra={"post_id": result.post_id, "error": exc.message},
+            )

@@ -1,0 +1,117 @@
+"""``POST /telegram/webhook`` and the PTB Application's life inside our aiohttp app.
+
+Webhook mode: our route checks ``X-Telegram-Bot-Api-Secret-Token`` in constant time (403 and
+nothing stored when missing or wrong), drops an ``update_id`` seen before (Redis ``SET NX``
+for a day: Telegram redelivers until it gets a 200), and hands the update to PTB; start-up
+calls setWebhook with the secret and ``{PUBLIC_URL}/telegram/webhook``. Polling mode
+(``TELEGRAM_MODE=polling``, for a machine with no public URL) runs PTB's own updater instead.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.telegram.app import TgApp, bot_id, build_application, initialize
+from bot.telegram.context import services
+from bot.telegram.handlers import register_all
+from scheduler.runtime import Runtime
+
+log = logging.getLogger("outpost.telegram")
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+DEDUPE_TTL = 24 * 3600
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+def secret_matches(given: str | None, expected: str | None) -> bool:
+    """Constant-time comparison; no configured secret means nothing matches."""
+    if not expected or given is None:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+class TelegramBridge:
+    """Owns the PTB Application for one aiohttp app."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self.ptb: TgApp | None = None
+        secret = runtime.settings.telegram_webhook_secret
+        self.secret = secret.get_secret_value() if secret is not None else None
+
+    @property
+    def webhook_url(self) -> str:
+        return self.rt.settings.base_url + WEBHOOK_PATH
+
+    async def lifecycle(self, app: web.Application) -> AsyncIterator[None]:
+        """cleanup_ctx: initialize and start PTB, register the webhook or start polling."""
+        settings = self.rt.settings
+        ptb = build_application(settings)
+        register_all(ptb, services(self.rt))
+        await initialize(ptb.bot)
+        await ptb.initialize()
+        await ptb.start()
+        polling = settings.telegram_mode == "polling" and ptb.updater is not None
+        try:
+            if polling and ptb.updater is not None:
+                await ptb.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            else:
+                await ptb.bot.set_webhook(
+                    self.webhook_url, secret_token=self.secret, allowed_updates=ALLOWED_UPDATES
+                )
+        except TelegramError as exc:
+            # The rest of the server (API, calendar) is still useful; a restart retries.
+            log.error("telegram start-up call failed", extra={"error": exc.message})
+        self.ptb = ptb
+        yield
+        self.ptb = None
+        if ptb.updater is not None and ptb.updater.running:
+            await ptb.updater.stop()
+        await ptb.stop()
+        await ptb.shutdown()
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        """Verify, dedupe, hand to PTB; 200 once handled so Telegram does not redeliver."""
+        if not secret_matches(request.headers.get(SECRET_HEADER), self.secret):
+            return web.json_response(
+                {"error": {"code": "forbidden", "message": "wrong or missing secret token"}},
+                status=403,
+            )
+        ptb = self.ptb
+        if ptb is None:
+            return web.json_response({"error": {"code": "starting"}}, status=503)
+        try:
+            data: Any = await request.json()
+        except ValueError:
+            data = None
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int):
+            return web.json_response(
+                {"error": {"code": "bad_request", "message": "not a Telegram update"}},
+                status=400,
+            )
+        key = f"outpost:tg:update:{bot_id(self.rt.settings)}:{update_id}"
+        if not await self.rt.redis.set(key, b"1", nx=True, ex=DEDUPE_TTL):
+            return web.json_response({"ok": True, "duplicate": True})
+        try:
+            await ptb.process_update(Update.de_json(data, ptb.bot))
+        except BaseException:
+            # Not handled after all: let Telegram's redelivery through the dedupe.
+            await self.rt.redis.delete(key)
+            raise
+        return web.json_response({"ok": True})
+
+
+def setup(app: web.Application, runtime: Runtime) -> None:
+    """Add the webhook route and the PTB Application's start-up and shutdown."""
+    bridge = TelegramBridge(runtime)
+    app.router.add_post(WEBHOOK_PATH, bridge.webhook)
+    app.cleanup_ctx.append(bridge.lifecycle)

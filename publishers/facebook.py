@@ -1,0 +1,250 @@
+"""Facebook Pages through the Graph API, and the Graph error edge Instagram and Threads share.
+
+Graph errors carry their meaning in ``error.code``, not the HTTP status (an expired token is
+often a 400), so ``graph_send`` reads the code before falling back to ``http.classify``:
+
+    190, 102, 2500 / subcode 458-467     -> AuthRevoked (token expired, revoked, password changed)
+    10, 200-299                          -> AuthRevoked (a permission is missing: reconnect)
+    4, 17, 32, 613, 80001-80006, 80014   -> RateLimited (reset from X-Business-Use-Case-Usage /
+                                            X-App-Usage ``estimated_time_to_regain_access``,
+                                            minutes; else Retry-After; else an hour)
+    506                                  -> DuplicateContent
+    368                                  -> ContentRejected (blocked as abusive)
+    anything else                        -> by HTTP status, as ``http.classify``
+
+The account is a Page: ``settings["page_id"]`` and the Page access token. No idempotency key
+exists, so a post with the same message on the Page within ``lookback`` counts as ours.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import aiohttp
+
+from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
+from publishers.errors import (
+    Ambiguous,
+    AuthRevoked,
+    ContentRejected,
+    DuplicateContent,
+    PublishError,
+    RateLimited,
+    Unavailable,
+)
+from publishers.http import Now, Response, classify, utc_now
+
+GRAPH_URL = "https://graph.facebook.com"
+GRAPH_VERSION = "v21.0"
+_AUTH_CODES = frozenset({190, 102, 2500, 10}) | frozenset(range(200, 300))
+_RATE_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80003, 80004, 80005, 80006, 80014})
+_USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-App-Usage", "X-Ad-Account-Usage")
+DEFAULT_RATE_WAIT = 3600.0
+
+
+def regain_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds until access returns, from Meta's usage headers (given in minutes)."""
+    for name in _USAGE_HEADERS:
+        raw = headers.get(name)
+        if not raw:
+            continue
+        try:
+            usage = json.loads(raw)
+        except ValueError:
+            continue
+        entries = [e for v in usage.values() if isinstance(v, list) for e in v]
+        entries += [usage] if "estimated_time_to_regain_access" in usage else []
+        waits = [
+            float(e["estimated_time_to_regain_access"])
+            for e in entries
+            if isinstance(e, dict) and e.get("estimated_time_to_regain_access") is not None
+        ]
+        if waits:
+            return max(waits) * 60.0
+    return None
+
+
+def graph_error(
+    status: int, headers: Mapping[str, str], data: Any, text: str, *, label: str, now: datetime
+) -> PublishError:
+    """Classify a Graph error body; unknown codes fall back to the HTTP status."""
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict):
+        return classify(status, headers, data, text, label=label, now=now)
+    code = int(error.get("code") or 0)
+    message = str(error.get("message") or "no details")[:300]
+    said = f"{label} answered {status}: {message}"
+    if code in _RATE_CODES or status == 429:
+        wait = regain_after(headers)
+        if wait is None:
+            retry = headers.get("Retry-After")
+            wait = float(retry) if retry and retry.isdigit() else DEFAULT_RATE_WAIT
+        return RateLimited(f"{label} rate limit reached", wait, status)
+    if code in _AUTH_CODES:
+        return AuthRevoked(f"{label} refused the account's token ({code}: {message})", status)
+    if code == 506:
+        return DuplicateContent(said, status)
+    if code == 368:
+        return ContentRejected(said, status)
+    return classify(status, headers, {"error": message}, text, label=label, now=now)
+
+
+def _headers(token: str, key: str) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if key:
+        # Not a Graph header: it ties a creation to our destination in logs and fakes.
+        headers["X-Outpost-Idempotency-Key"] = key
+    return headers
+
+
+def graph_time(value: str) -> datetime:
+    """Graph's ``2024-05-01T10:00:00+0000`` timestamps, aware."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+
+
+async def graph_send(
+    http: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    client_timeout: aiohttp.ClientTimeout,
+    label: str,
+    token: str,
+    form: Mapping[str, str] | None = None,
+    data: Any = None,
+    key: str = "",
+    now: Now = utc_now,
+) -> Response:
+    """One Graph call, the token in the Authorization header; errors classified by code.
+
+    Transport failures are classified as ``send()`` does; only non-2xx bodies differ.
+    """
+    try:
+        async with http.request(
+            method,
+            url,
+            headers=_headers(token, key),
+            data=dict(form) if form is not None else data,
+            timeout=client_timeout,
+        ) as resp:
+            raw = await resp.read()
+            status, headers = resp.status, resp.headers
+    except aiohttp.ConnectionTimeoutError:
+        raise Unavailable(f"{label} did not accept a connection in time") from None
+    except aiohttp.ClientConnectorError:
+        raise Unavailable(f"{label} could not be reached") from None
+    except TimeoutError:
+        raise Ambiguous(f"{label} did not answer in time; the post may exist") from None
+    except aiohttp.InvalidURL:
+        raise AuthRevoked(f"the {label} server address is invalid; reconnect the account") from None
+    except aiohttp.ClientError as exc:
+        raise Ambiguous(
+            f"{label} dropped the connection ({type(exc).__name__}); the post may exist"
+        ) from None
+    text = raw.decode("utf-8", "replace")
+    try:
+        parsed: Any = json.loads(text) if text.strip() else None
+    except ValueError:
+        parsed = None
+    if 200 <= status < 300:
+        return Response(status, headers, parsed, text)
+    raise graph_error(status, headers, parsed, text, label=label, now=now())
+
+
+def _page(account: Account) -> str:
+    # With a Page access token, "me" is the Page itself.
+    return str(account.settings.get("page_id") or "me")
+
+
+class FacebookPublisher(Publisher):
+    """Posts to a Facebook Page's feed, with photos uploaded from the media store."""
+
+    platform: ClassVar[str] = "facebook"
+    label: ClassVar[str] = "Facebook"
+    max_length: ClassVar[int] = 63_206
+    max_media: ClassVar[int] = 10
+    media_types: ClassVar[frozenset[str]] = frozenset(
+        {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff"}
+    )
+    max_image_bytes: ClassVar[int] = 10 * 1024 * 1024
+    lookback: ClassVar[timedelta] = timedelta(hours=6)
+    now: Now = staticmethod(utc_now)
+
+    def _root(self, account: Account) -> str:
+        return f"{(account.base_url or GRAPH_URL).rstrip('/')}/{GRAPH_VERSION}"
+
+    async def _call(
+        self, account: Account, method: str, path: str, *, key: str = "", **kw: Any
+    ) -> dict[str, Any]:
+        resp = await graph_send(
+            self.http,
+            method,
+            self._root(account) + path,
+            client_timeout=self.timeout,
+            label=self.label,
+            token=account.access_token,
+            key=key,
+            now=self.now,
+            **kw,
+        )
+        return resp.data if isinstance(resp.data, dict) else {}
+
+    async def publish(self, request: PublishRequest) -> Receipt:
+        """Create the Page post (feed, one photo, or several attached photos)."""
+        account = request.account
+        page = _page(account)
+        existing = await self.find_existing(request)
+        if existing:
+            return existing
+        key = request.idempotency_key
+        if len(request.media) == 1:
+            form = await self._photo_form(request.media[0], published=True)
+            form.add_field("message", request.text)
+            data = await self._call(account, "POST", f"/{page}/photos", key=key, data=form)
+            post_id = str(data.get("post_id") or data.get("id") or "")
+        else:
+            fields = {"message": request.text}
+            for n, item in enumerate(request.media):
+                form = await self._photo_form(item, published=False)
+                photo = await self._call(account, "POST", f"/{page}/photos", data=form)
+                fields[f"attached_media[{n}]"] = json.dumps({"media_fbid": photo.get("id")})
+            data = await self._call(account, "POST", f"/{page}/feed", key=key, form=fields)
+            post_id = str(data.get("id") or "")
+        if not post_id:
+            raise Ambiguous(f"{self.label} answered without a post id")
+        return Receipt(remote_id=post_id, url=await self._permalink(account, post_id))
+
+    async def _photo_form(self, media: Media, *, published: bool) -> aiohttp.FormData:
+        form = aiohttp.FormData()
+        form.add_field("published", "true" if published else "false")
+        form.add_field(
+            "source", await media.read(), filename=media.filename, content_type=media.content_type
+        )
+        return form
+
+    async def _permalink(self, account: Account, post_id: str) -> str:
+        try:
+            data = await self._call(account, "GET", f"/{post_id}?fields=permalink_url")
+        except PublishError:
+            # The post exists; a link that cannot be fetched now must not fail the publish.
+            return f"https://www.facebook.com/{post_id}"
+        return str(data.get("permalink_url") or f"https://www.facebook.com/{post_id}")
+
+    async def find_existing(self, request: PublishRequest) -> Receipt | None:
+        """The Page's recent post with this message, or None."""
+        account = request.account
+        page = _page(account)
+        data = await self._call(
+            account, "GET", f"/{page}/posts?fields=id,message,created_time,permalink_url&limit=10"
+        )
+        since = self.now() - self.lookback
+        for post in data.get("data", []):
+            if (
+                str(post.get("message", "")).strip() == request.text.strip()
+                and graph_time(str(post["created_time"])) >= since
+            ):
+                return Receipt(remote_id=str(post["id"]), url=post.get("permalink_url"))
+        return None

@@ -1,0 +1,169 @@
+"""Instagram business accounts through the Graph API: container, wait, publish, media by URL.
+
+Instagram fetches every file itself from a public URL (the media store's signed URL), so a post
+needs media and a store that can sign URLs. Flow: one container per file (``is_carousel_item``
+for albums), the album container, wait until each reports ``FINISHED``, then ``media_publish``.
+Only ``media_publish`` creates a post; no idempotency key exists, so a recent post with the
+same caption within ``lookback`` counts as ours. Errors are read by ``facebook.graph_error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
+from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
+from publishers.facebook import GRAPH_URL, GRAPH_VERSION, graph_send
+from publishers.http import Now, utc_now
+
+# Feed images must lie between 4:5 (portrait) and 1.91:1 (landscape).
+MIN_RATIO, MAX_RATIO = 4 / 5, 1.91
+MAX_HASHTAGS, MAX_MENTIONS = 30, 20
+
+
+class InstagramPublisher(Publisher):
+    """Publishes images, reels and carousels to one Instagram business account."""
+
+    platform: ClassVar[str] = "instagram"
+    label: ClassVar[str] = "Instagram"
+    max_length: ClassVar[int] = 2200
+    max_media: ClassVar[int] = 10
+    media_types: ClassVar[frozenset[str]] = frozenset(
+        {"image/jpeg", "video/mp4", "video/quicktime"}
+    )
+    max_image_bytes: ClassVar[int] = 8 * 1024 * 1024
+    max_video_bytes: ClassVar[int] = 300 * 1024 * 1024
+    lookback: ClassVar[timedelta] = timedelta(hours=6)
+    container_poll_attempts: int = 30
+    container_poll_interval: float = 2.0
+    now: Now = staticmethod(utc_now)
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        """Base checks, plus: media required, aspect ratio, hashtag and mention counts."""
+        problems = super().validate(request)
+        name = request.account.handle or self.label
+        if not request.media:
+            problems.append(Problem(name, "Instagram posts need at least one photo or video"))
+        for item in request.media:
+            if item.content_type.startswith("image/") and item.width and item.height:
+                ratio = item.width / item.height
+                if not MIN_RATIO - 0.005 <= ratio <= MAX_RATIO + 0.005:
+                    problems.append(
+                        Problem(name, f"an image is {item.width}x{item.height}; Instagram "
+                                      "takes aspect ratios from 4:5 to 1.91:1")
+                    )  # fmt: skip
+        if request.text.count("#") > MAX_HASHTAGS:
+            problems.append(Problem(name, f"more than {MAX_HASHTAGS} hashtags"))
+        if request.text.count("@") > MAX_MENTIONS:
+            problems.append(Problem(name, f"more than {MAX_MENTIONS} @mentions"))
+        return problems
+
+    def _root(self, account: Account) -> str:
+        return f"{(account.base_url or GRAPH_URL).rstrip('/')}/{GRAPH_VERSION}"
+
+    async def _call(
+        self,
+        account: Account,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        key: str = "",
+    ) -> dict[str, Any]:
+        resp = await graph_send(
+            self.http,
+            method,
+            self._root(account) + path,
+            client_timeout=self.timeout,
+            label=self.label,
+            token=account.access_token,
+            form=form,
+            key=key,
+            now=self.now,
+        )
+        return resp.data if isinstance(resp.data, dict) else {}
+
+    async def publish(self, request: PublishRequest) -> Receipt:
+        """Create containers, wait for them, publish, and fetch the permalink."""
+        account = request.account
+        user = str(account.settings.get("ig_user_id") or "")
+        if not user:
+            raise AuthRevoked("the Instagram account id is missing; reconnect it")
+        if not request.media:
+            raise ContentRejected("Instagram posts need at least one photo or video")
+        existing = await self.find_existing(request)
+        if existing:
+            return existing
+        if len(request.media) == 1:
+            fields = await self._media_fields(request.media[0])
+            container = await self._create(account, user, {**fields, "caption": request.text})
+        else:
+            children = []
+            for item in request.media:
+                fields = {**await self._media_fields(item), "is_carousel_item": "true"}
+                children.append(await self._create(account, user, fields))
+            for child in children:
+                await self._wait(account, child)
+            form = {"media_type": "CAROUSEL", "children": ",".join(children)}
+            container = await self._create(account, user, {**form, "caption": request.text})
+        await self._wait(account, container)
+        data = await self._call(
+            account,
+            "POST",
+            f"/{user}/media_publish",
+            {"creation_id": container},
+            key=request.idempotency_key,
+        )
+        media_id = str(data.get("id") or "")
+        if not media_id:
+            raise Ambiguous(f"{self.label} answered without a media id")
+        return Receipt(remote_id=media_id, url=await self._permalink(account, media_id))
+
+    async def _media_fields(self, media: Media) -> dict[str, str]:
+        if media.signed_url is None:
+            raise ContentRejected("Instagram fetches files by URL, and this file has none")
+        url = await media.signed_url()
+        if media.content_type.startswith("video/"):
+            return {"media_type": "REELS", "video_url": url}
+        return {"image_url": url}
+
+    async def _create(self, account: Account, user: str, form: dict[str, str]) -> str:
+        data = await self._call(account, "POST", f"/{user}/media", form)
+        if not data.get("id"):
+            raise Unavailable(f"{self.label} did not return a container id")
+        return str(data["id"])
+
+    async def _wait(self, account: Account, container: str) -> None:
+        for _ in range(self.container_poll_attempts):
+            data = await self._call(account, "GET", f"/{container}?fields=status_code")
+            status = data.get("status_code")
+            if status == "FINISHED":
+                return
+            if status in ("ERROR", "EXPIRED"):
+                raise ContentRejected(f"{self.label} could not process a file ({status})")
+            # The one sanctioned wait: Instagram downloads and transcodes before publishing.
+            await asyncio.sleep(self.container_poll_interval)
+        raise Unavailable(f"{self.label} is still processing the media; try again later")
+
+    async def _permalink(self, account: Account, media_id: str) -> str | None:
+        try:
+            data = await self._call(account, "GET", f"/{media_id}?fields=permalink")
+        except PublishError:
+            return None  # published already; a missing link must not fail it
+        link = data.get("permalink")
+        return str(link) if link else None
+
+    async def find_existing(self, request: PublishRequest) -> Receipt | None:
+        """The account's recent post with this caption, or None."""
+        account = request.account
+        user = str(account.settings.get("ig_user_id") or "")
+        data = await self._call(
+            account, "GET", f"/{user}/media?fields=id,caption,timestamp,permalink&limit=10"
+        )
+        since = self.now() - self.lookback
+        for post in data.get("data", []):
+            stamp = datetime.fromisoformat(str(post.get("timestamp", "")).replace("Z", "+00:00"))
+            if str(post.get("caption", "")).strip() == request.text.strip() and stamp >= since:
+                return Receipt(remote_id=str(post["id"]), url=post.get("permalink"))
+        return None

@@ -1,0 +1,205 @@
+"""LinkedIn: the versioned Posts API for member profiles and organisation pages, with images.
+
+The account's ``settings["author"]`` is the URN posted as (``urn:li:person:…`` or
+``urn:li:organization:…``); ``base_url`` is ``LINKEDIN_API_URL`` and ``settings["web_url"]``
+the site that post links point at. Every call carries ``LinkedIn-Version`` (YYYYMM) and the
+Rest.li 2.0 protocol header.
+
+LinkedIn has no idempotency key. Before creating, and after an ambiguous answer, the account's
+latest posts are read and a post with the same commentary made within ``lookback`` is taken as
+ours; LinkedIn itself refuses an identical repeat ("Content is a duplicate of urn:…", 422),
+which ``send()`` classifies as DuplicateContent. 403 ("Not enough permissions") means the token
+lacks a scope or the member lost the page's admin role: reconnect (AuthRevoked).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
+from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
+from publishers.http import Now, send, utc_now
+
+API_URL = "https://api.linkedin.com"
+WEB_URL = "https://www.linkedin.com"
+API_VERSION = "202411"
+# "little text": these characters are markup in commentary and must be escaped to show as typed.
+_RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
+
+
+def little_text(text: str) -> str:
+    """``text`` escaped for LinkedIn's commentary format."""
+    return _RESERVED.sub(r"\\\1", text)
+
+
+def _forbidden(message: str) -> type[PublishError]:
+    return AuthRevoked if "permission" in message.lower() else ContentRejected
+
+
+class LinkedInPublisher(Publisher):
+    """Creates posts through ``POST /rest/posts`` as a member or an organisation."""
+
+    platform: ClassVar[str] = "linkedin"
+    label: ClassVar[str] = "LinkedIn"
+    max_length: ClassVar[int] = 3000
+    max_media: ClassVar[int] = 20
+    media_types: ClassVar[frozenset[str]] = frozenset({"image/jpeg", "image/png", "image/gif"})
+    max_image_bytes: ClassVar[int] = 20 * 1024 * 1024
+    # LinkedIn refuses images above 36 million pixels.
+    max_pixels: ClassVar[int] = 36_152_320
+    lookback: ClassVar[timedelta] = timedelta(hours=6)
+    image_poll_attempts: int = 20
+    image_poll_interval: float = 1.0
+    now: Now = staticmethod(utc_now)
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        """The base checks plus LinkedIn's pixel limit."""
+        problems = super().validate(request)
+        name = request.account.handle or self.label
+        for item in request.media:
+            if item.width and item.height and item.width * item.height > self.max_pixels:
+                problems.append(Problem(name, "an image is larger than 36 megapixels"))
+        return problems
+
+    def _headers(self, account: Account) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {account.access_token}",
+            "LinkedIn-Version": str(account.settings.get("api_version") or API_VERSION),
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+
+    @staticmethod
+    def _base(account: Account) -> str:
+        return (account.base_url or API_URL).rstrip("/")
+
+    def _post_url(self, account: Account, urn: str) -> str:
+        web = str(account.settings.get("web_url") or WEB_URL).rstrip("/")
+        return f"{web}/feed/update/{urn}/"
+
+    async def publish(self, request: PublishRequest) -> Receipt:
+        """Upload images, then create the post; a post already made for it is returned."""
+        account = request.account
+        author = await self._author(account)
+        existing = await self.find_existing(request)
+        if existing:
+            return existing
+        headers = self._headers(account)
+        images = [await self._upload(account, author, item) for item in request.media]
+        body: dict[str, Any] = {
+            "author": author,
+            "commentary": little_text(request.text),
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        if len(images) == 1:
+            body["content"] = {"media": {"id": images[0]}}
+        elif images:
+            body["content"] = {"multiImage": {"images": [{"id": i} for i in images]}}
+        resp = await send(
+            self.http,
+            "POST",
+            self._base(account) + "/rest/posts",
+            client_timeout=self.timeout,
+            label=self.label,
+            headers={**headers, "X-Outpost-Idempotency-Key": request.idempotency_key},
+            json_body=body,
+            forbidden=_forbidden,
+        )
+        urn = resp.headers.get("x-restli-id") or resp.headers.get("x-linkedin-id") or ""
+        if not urn:
+            raise Ambiguous(f"{self.label} answered {resp.status} without a post id")
+        return Receipt(remote_id=urn, url=self._post_url(account, urn))
+
+    async def find_existing(self, request: PublishRequest) -> Receipt | None:
+        """The author's recent post with this commentary, or None when there is none."""
+        account = request.account
+        author = await self._author(account)
+        resp = await send(
+            self.http,
+            "GET",
+            f"{self._base(account)}/rest/posts?q=author&author={quote(author, safe='')}"
+            "&count=10&sortBy=CREATED",
+            client_timeout=self.timeout,
+            label=self.label,
+            headers={**self._headers(account), "X-RestLi-Method": "FINDER"},
+            forbidden=_forbidden,
+        )
+        since = self.now() - self.lookback
+        wanted = little_text(request.text).strip()
+        for post in (resp.data or {}).get("elements", []):
+            created = datetime.fromtimestamp(int(post.get("createdAt", 0)) / 1000, UTC)
+            if created >= since and str(post.get("commentary", "")).strip() == wanted:
+                urn = str(post["id"])
+                return Receipt(remote_id=urn, url=self._post_url(account, urn))
+        return None
+
+    async def _author(self, account: Account) -> str:
+        """The URN posted as; a member account connected without one is asked who it is."""
+        author = str(account.settings.get("author") or "")
+        if author:
+            return author
+        resp = await send(
+            self.http,
+            "GET",
+            self._base(account) + "/v2/userinfo",
+            client_timeout=self.timeout,
+            label=self.label,
+            headers={"Authorization": f"Bearer {account.access_token}"},
+        )
+        sub = (resp.data or {}).get("sub")
+        if not sub:
+            raise AuthRevoked(f"{self.label} did not say who the account is; reconnect it")
+        return f"urn:li:person:{sub}"
+
+    async def _upload(self, account: Account, author: str, media: Media) -> str:
+        base, headers = self._base(account), self._headers(account)
+        init = await send(
+            self.http,
+            "POST",
+            base + "/rest/images?action=initializeUpload",
+            client_timeout=self.timeout,
+            label=self.label,
+            headers=headers,
+            json_body={"initializeUploadRequest": {"owner": author}},
+            forbidden=_forbidden,
+        )
+        value = (init.data or {}).get("value", {})
+        upload_url, image = value.get("uploadUrl"), value.get("image")
+        if not upload_url or not image:
+            raise Unavailable(f"{self.label} did not return an image upload address")
+        await send(
+            self.http,
+            "PUT",
+            str(upload_url),
+            client_timeout=self.timeout,
+            label=self.label,
+            headers={"Authorization": headers["Authorization"]},
+            data=await media.read(),
+        )
+        for _ in range(self.image_poll_attempts):
+            state = await send(
+                self.http,
+                "GET",
+                f"{base}/rest/images/{quote(str(image), safe='')}",
+                client_timeout=self.timeout,
+                label=self.label,
+                headers=headers,
+            )
+            status = (state.data or {}).get("status")
+            if status == "AVAILABLE":
+                return str(image)
+            if status == "PROCESSING_FAILED":
+                raise ContentRejected(f"{self.label} could not process an image")
+            # The one sanctioned wait: LinkedIn processes an image before a post may use it.
+            await asyncio.sleep(self.image_poll_interval)
+        raise Unavailable(f"{self.label} is still processing an image; try again later")

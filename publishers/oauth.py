@@ -1,0 +1,252 @@
+"""OAuth 2.0 helpers: provider table from settings, PKCE, authorize URLs, token calls.
+
+Pure apart from the token calls, which go through ``http.send()`` so an authorization server's
+answers are classified like any network's. A refused grant (``invalid_grant``: an expired,
+reused or revoked code or refresh token) becomes ``GrantRefused``, a kind of AuthRevoked: the
+person must connect again. Messages never carry codes, tokens or secrets.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+from publishers.errors import AuthRevoked, PermanentError
+from publishers.http import Now, Response, send, utc_now
+
+# name: (authorize URL, token URL, scopes, PKCE required, client auth, refresh style, API URL)
+_DEFAULTS: dict[str, tuple[str, str, str, bool, str, str, str]] = {
+    "x": (
+        "https://x.com/i/oauth2/authorize",
+        "https://api.x.com/2/oauth2/token",
+        "tweet.read tweet.write users.read media.write offline.access",
+        True, "basic", "oauth", "https://api.x.com",
+    ),
+    "linkedin": (
+        "https://www.linkedin.com/oauth/v2/authorization",
+        "https://www.linkedin.com/oauth/v2/accessToken",
+        "openid profile w_member_social w_organization_social r_organization_admin",
+        False, "body", "oauth", "https://api.linkedin.com",
+    ),
+    "facebook": (
+        "https://www.facebook.com/v21.0/dialog/oauth",
+        "https://graph.facebook.com/v21.0/oauth/access_token",
+        "pages_show_list,pages_manage_posts,pages_read_engagement,business_management,"
+        "instagram_basic,instagram_content_publish",
+        False, "body", "none", "https://graph.facebook.com",
+    ),
+    "threads": (
+        "https://threads.net/oauth/authorize",
+        "https://graph.threads.net/oauth/access_token",
+        "threads_basic,threads_content_publish",
+        False, "body", "threads", "https://graph.threads.net",
+    ),
+}  # fmt: skip
+# Instagram business accounts are reached through a Facebook login and its Pages.
+OAUTH_PLATFORMS = frozenset(_DEFAULTS) | {"instagram"}
+
+
+_WHY = {
+    "authorization code": ": it has expired or was already used",
+    "refresh token": ": access was revoked or has expired",
+}
+
+
+class GrantRefused(AuthRevoked):
+    """The authorization server refused a code or refresh token: connect again."""
+
+    code = "grant_refused"
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One network's OAuth endpoints and this install's client credentials."""
+
+    name: str
+    label: str
+    authorize_url: str
+    token_url: str
+    scopes: str
+    pkce: bool
+    client_auth: str  # "basic" (HTTP Basic) or "body" (client_secret in the form)
+    refresh: str  # "oauth" (refresh_token grant), "threads" (th_refresh_token), "none"
+    api_url: str
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+
+    @property
+    def configured(self) -> bool:
+        """True when this install has a client id and secret for the network."""
+        return bool(self.client_id and self.client_secret)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """What a token endpoint granted."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    expires_at: datetime | None = None
+    scope: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _setting(settings: object, name: str, default: str) -> str:
+    value = getattr(settings, name, None)
+    if value is None:
+        return default
+    if hasattr(value, "get_secret_value"):
+        return str(value.get_secret_value())
+    return str(value) or default
+
+
+def providers(settings: object) -> dict[str, Provider]:
+    """The provider table: ``{NAME}_AUTHORIZE_URL``, ``_TOKEN_URL``, ``_CLIENT_ID``, ``_SECRET``."""
+    table: dict[str, Provider] = {}
+    api_settings = {"x": "x_api_url", "linkedin": "linkedin_api_url"}
+    api_settings |= {"facebook": "facebook_graph_url", "threads": "threads_api_url"}
+    for name, (auth, token, scopes, pkce, client_auth, refresh, api) in _DEFAULTS.items():
+        table[name] = Provider(
+            name=name,
+            label={"x": "X", "linkedin": "LinkedIn"}.get(name, name.title()),
+            authorize_url=_setting(settings, f"{name}_authorize_url", auth),
+            token_url=_setting(settings, f"{name}_token_url", token),
+            scopes=scopes,
+            pkce=pkce,
+            client_auth=client_auth,
+            refresh=refresh,
+            api_url=_setting(settings, api_settings[name], api).rstrip("/"),
+            client_id=_setting(settings, f"{name}_client_id", ""),
+            client_secret=_setting(settings, f"{name}_client_secret", ""),
+        )
+    return table
+
+
+def pkce_pair() -> tuple[str, str]:
+    """A PKCE verifier and its S256 challenge (RFC 7636)."""
+    verifier = secrets.token_urlsafe(64)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def authorize_url(provider: Provider, redirect_uri: str, state: str, challenge: str = "") -> str:
+    """Where to send the person's browser to grant access."""
+    params = {
+        "response_type": "code",
+        "client_id": provider.client_id,
+        "redirect_uri": redirect_uri,
+        "scope": provider.scopes,
+        "state": state,
+    }
+    if challenge:
+        params |= {"code_challenge": challenge, "code_challenge_method": "S256"}
+    joiner = "&" if "?" in provider.authorize_url else "?"
+    return provider.authorize_url + joiner + urlencode(params)
+
+
+def _tokens(resp: Response, now: datetime, old_refresh: str | None = None) -> Tokens:
+    data = resp.data if isinstance(resp.data, dict) else {}
+    access = data.get("access_token")
+    if not isinstance(access, str) or not access:
+        raise GrantRefused("the authorization server answered without an access token")
+    expires_in = data.get("expires_in")
+    expires_at = now + timedelta(seconds=float(expires_in)) if expires_in else None
+    refresh = data.get("refresh_token") or old_refresh
+    secret_keys = {"access_token", "refresh_token", "id_token"}
+    extra = {k: v for k, v in data.items() if k not in secret_keys}
+    return Tokens(
+        access, str(refresh) if refresh else None, expires_at, str(data.get("scope", "")), extra
+    )
+
+
+async def _token_call(
+    http: aiohttp.ClientSession,
+    provider: Provider,
+    form: dict[str, str],
+    *,
+    limit: float,
+    now: Now,
+    what: str,
+) -> Response:
+    headers = {"Accept": "application/json"}
+    if provider.client_auth == "basic":
+        pair = f"{provider.client_id}:{provider.client_secret}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+    else:
+        form = {**form, "client_id": provider.client_id, "client_secret": provider.client_secret}
+    try:
+        return await send(
+            http,
+            "POST",
+            provider.token_url,
+            client_timeout=aiohttp.ClientTimeout(total=limit),
+            label=f"{provider.label} sign-in",
+            headers=headers,
+            data=form,
+            now=now,
+        )
+    except PermanentError as exc:
+        why = _WHY.get(what, "")
+        raise GrantRefused(
+            f"{provider.label} refused the {what} ({exc.message.split(': ', 1)[-1]}){why}. "
+            "Connect the account again.",
+            exc.status,
+        ) from None
+
+
+async def exchange_code(
+    http: aiohttp.ClientSession,
+    provider: Provider,
+    code: str,
+    redirect_uri: str,
+    verifier: str = "",
+    *,
+    limit: float = 15.0,
+    now: Now = utc_now,
+) -> Tokens:
+    """Trade an authorization code for tokens (``authorization_code`` grant)."""
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    if verifier:
+        form["code_verifier"] = verifier
+    resp = await _token_call(http, provider, form, limit=limit, now=now, what="authorization code")
+    return _tokens(resp, now())
+
+
+async def refresh_tokens(
+    http: aiohttp.ClientSession,
+    provider: Provider,
+    refresh_token: str,
+    *,
+    limit: float = 15.0,
+    now: Now = utc_now,
+) -> Tokens:
+    """New tokens from a refresh token; a rotated refresh token replaces the old one."""
+    if provider.refresh == "threads":
+        # Threads refreshes a long-lived token with itself, by GET.
+        try:
+            resp = await send(
+                http,
+                "GET",
+                f"{provider.api_url}/refresh_access_token?"
+                + urlencode({"grant_type": "th_refresh_token", "access_token": refresh_token}),
+                client_timeout=aiohttp.ClientTimeout(total=limit),
+                label=f"{provider.label} sign-in",
+                now=now,
+            )
+        except PermanentError as exc:
+            raise GrantRefused(
+                f"{provider.label} refused to renew the token. Connect the account again.",
+                exc.status,
+            ) from None
+        tokens = _tokens(resp, now())
+        return Tokens(tokens.access_token, tokens.access_token, tokens.expires_at, tokens.scope)
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    resp = await _token_call(http, provider, form, limit=limit, now=now, what="refresh token")
+    return _tokens(resp, now(), old_refresh=refresh_token)

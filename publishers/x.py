@@ -1,0 +1,360 @@
+"""X (API v2): posts with media and reply-chain threads, counted the way twitter-text counts.
+
+X has no idempotency key. After an ambiguous outcome ``find_existing`` reads the account's
+recent posts (``GET /2/users/{id}/tweets``) for the same text. A 403 that says "duplicate" is
+DuplicateContent; a 403 about tokens, scopes or suspension is AuthRevoked; any other 403 is
+ContentRejected. A 429 carries its reset as epoch seconds in ``x-rate-limit-reset``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+import aiohttp
+from multidict import CIMultiDict
+
+from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
+from publishers.errors import (
+    Ambiguous,
+    AuthRevoked,
+    ContentRejected,
+    DuplicateContent,
+    PermanentError,
+    PublishError,
+    Unavailable,
+)
+from publishers.http import Now, Response, classify, default_forbidden, utc_now
+from publishers.x_text import (
+    MAX_WEIGHTED_LENGTH,
+    comparable,
+    is_valid,
+    split_posts,
+    weighted_length,
+)
+
+Classifier = Callable[[int, Mapping[str, str], Any, str, datetime], PublishError]
+DEFAULT_API = "https://api.x.com"
+CHUNK = 4 * 1024 * 1024  # X takes append segments of up to 5 MB
+
+
+async def send_classified(
+    http: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    client_timeout: aiohttp.ClientTimeout,
+    label: str,
+    classifier: Classifier,
+    headers: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    data: Any = None,
+    now: Now = utc_now,
+) -> Response:
+    """``publishers.http.send`` with a network's own classifier for non-2xx answers."""
+    try:
+        async with http.request(
+            method, url, headers=headers, json=json_body, data=data, timeout=client_timeout
+        ) as resp:
+            raw = await resp.read()
+            status, resp_headers = resp.status, resp.headers
+    except aiohttp.ConnectionTimeoutError:
+        raise Unavailable(f"{label} did not accept a connection in time") from None
+    except aiohttp.ClientConnectorError:
+        raise Unavailable(f"{label} could not be reached") from None
+    except TimeoutError:
+        raise Ambiguous(f"{label} did not answer in time; the post may exist") from None
+    except aiohttp.InvalidURL:
+        raise AuthRevoked(f"the {label} server address is invalid; reconnect the account") from None
+    except aiohttp.ClientError as exc:
+        raise Ambiguous(
+            f"{label} dropped the connection ({type(exc).__name__}); the post may exist"
+        ) from None
+    text = raw.decode("utf-8", "replace")
+    try:
+        parsed: Any = json.loads(text) if text.strip() else None
+    except ValueError:
+        parsed = None
+    if 200 <= status < 300:
+        return Response(status, resp_headers, parsed, text)
+    raise classifier(status, resp_headers, parsed, text, now())
+
+
+def with_reset(headers: Mapping[str, str], name: str) -> CIMultiDict[str]:
+    """``headers`` with the network's reset header copied to the one ``classify`` reads."""
+    out: CIMultiDict[str] = CIMultiDict(headers)
+    if name in out and "Retry-After" not in out:
+        out["X-RateLimit-Reset"] = out[name]
+    return out
+
+
+def _forbidden(message: str) -> type[PublishError]:
+    if "duplicate" in message.lower():
+        return DuplicateContent
+    return default_forbidden(message)
+
+
+def _classify(
+    status: int, headers: Mapping[str, str], data: Any, text: str, now: datetime
+) -> PublishError:
+    if isinstance(data, dict) and isinstance(data.get("errors"), list) and data["errors"]:
+        first = data["errors"][0]
+        if isinstance(first, dict) and "detail" not in data:
+            data = {"detail": first.get("detail") or first.get("message")}
+    return classify(
+        status,
+        with_reset(headers, "x-rate-limit-reset"),
+        data,
+        text,
+        label="X",
+        now=now,
+        forbidden=_forbidden,
+    )
+
+
+class XPublisher(Publisher):
+    """Posts to X with the account's OAuth 2.0 user token."""
+
+    platform: ClassVar[str] = "x"
+    label: ClassVar[str] = "X"
+    max_length: ClassVar[int] = MAX_WEIGHTED_LENGTH
+    max_media: ClassVar[int] = 4
+    media_types: ClassVar[frozenset[str]] = frozenset(
+        {"image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/quicktime"}
+    )
+    max_image_bytes: ClassVar[int] = 5 * 1024 * 1024
+    max_gif_bytes: ClassVar[int] = 15 * 1024 * 1024
+    max_video_bytes: ClassVar[int] = 512 * 1024 * 1024
+    max_video_seconds: ClassVar[float] = 140.0
+    supports_threads: ClassVar[bool] = True
+    dedupes: ClassVar[bool] = False
+    # Bounds of the one allowed wait: X transcodes video and GIFs before they can be attached.
+    media_poll_attempts: int = 30
+    media_poll_interval: float = 5.0  # the most we wait between polls, whatever X suggests
+    # find_existing only believes posts this recent (X refuses exact repeats anyway).
+    lookback: timedelta = timedelta(days=2)
+    now: Now = staticmethod(utc_now)
+
+    def length(self, text: str) -> int:
+        """Weighted length per twitter-text v3 (URLs 23, CJK and emoji 2)."""
+        return weighted_length(text)
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        """Length, invalid characters, media count, mix, type, size, video duration and shape."""
+        name = request.account.handle or self.label
+        text, media = request.text, request.media
+        problems: list[Problem] = []
+        if not text.strip() and not media:
+            problems.append(Problem(name, "the post has no text and no media"))
+        size = self.length(text)
+        if size > self.max_length and not request.thread:
+            problems.append(Problem(name, f"text is {size} characters as X counts them; X allows "
+                                    f"{self.max_length} (or ask for a thread)"))  # fmt: skip
+        elif text and size <= self.max_length and not is_valid(text):
+            problems.append(Problem(name, "the text has characters X refuses (e.g. U+FFFE)"))
+        if len(media) > self.max_media:
+            problems.append(Problem(name, f"{len(media)} files; X takes {self.max_media}"))
+        moving = [
+            m for m in media if m.content_type.startswith("video/") or m.content_type == "image/gif"
+        ]
+        if moving and len(media) > 1:
+            problems.append(Problem(name, "X takes up to 4 images, or one video or GIF, not both"))
+        for item in media:
+            if item.content_type not in self.media_types:
+                problems.append(Problem(name, f"X does not take {item.content_type} files"))
+                continue
+            limit = self._size_limit(item)
+            if item.size > limit:
+                problems.append(
+                    Problem(name, f"a file is {item.size // 1024} KB; limit {limit // 1024} KB")
+                )
+            if item.content_type.startswith("video/"):
+                problems.extend(self._video_problems(name, item))
+        return problems
+
+    def _size_limit(self, item: Media) -> int:
+        if item.content_type == "image/gif":
+            return self.max_gif_bytes
+        if item.content_type.startswith("video/"):
+            return self.max_video_bytes
+        return self.max_image_bytes
+
+    def _video_problems(self, name: str, item: Media) -> list[Problem]:
+        problems: list[Problem] = []
+        if item.duration is not None and not 0.5 <= item.duration <= self.max_video_seconds:
+            problems.append(
+                Problem(name, f"a video runs {item.duration:.0f} s; X takes 0.5 to 140 s")
+            )
+        if item.width and item.height:
+            ratio = item.width / item.height
+            if not 1 / 3 <= ratio <= 3:
+                problems.append(
+                    Problem(name, f"a video is {item.width}x{item.height}; X needs 1:3 to 3:1")
+                )
+        return problems
+
+    # --- HTTP ------------------------------------------------------------------------------
+
+    def base(self, account: Account) -> str:
+        """The API base: the account's, its settings' ``api_url``, else api.x.com."""
+        return str(account.base_url or account.settings.get("api_url") or DEFAULT_API).rstrip("/")
+
+    async def _call(
+        self,
+        account: Account,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        data: Any = None,
+        query: Mapping[str, str] | None = None,
+    ) -> Response:
+        url = self.base(account) + path + (f"?{urlencode(query)}" if query else "")
+        return await send_classified(
+            self.http,
+            method,
+            url,
+            client_timeout=self.timeout,
+            label=self.label,
+            classifier=_classify,
+            headers={"Authorization": f"Bearer {account.access_token}"},
+            json_body=json_body,
+            data=data,
+            now=self.now,
+        )
+
+    # --- publishing ------------------------------------------------------------------------
+
+    async def publish(self, request: PublishRequest) -> Receipt:
+        """Upload media, then create the post, or a reply chain when threading."""
+        account = request.account
+        media_ids = [await self._upload(account, item) for item in request.media]
+        parts = split_posts(request.text) if request.thread else [request.text]
+        ids: list[str] = []
+        for n, part in enumerate(parts):
+            body: dict[str, Any] = {"text": part}
+            if n == 0 and media_ids:
+                body["media"] = {"media_ids": media_ids}
+            if ids:
+                body["reply"] = {"in_reply_to_tweet_id": ids[-1]}
+            resp = await self._call(account, "POST", "/2/tweets", json_body=body)
+            data = resp.data.get("data") if isinstance(resp.data, dict) else None
+            if not isinstance(data, dict) or not data.get("id"):
+                raise Ambiguous(f"{self.label} answered {resp.status} without a post id")
+            ids.append(str(data["id"]))
+        extra = {"thread_ids": ids} if len(ids) > 1 else {}
+        return Receipt(remote_id=ids[0], url=self.post_url(account, ids[0]), extra=extra)
+
+    def post_url(self, account: Account, post_id: str) -> str:
+        """The public link of a post."""
+        user = account.handle.lstrip("@") or "i"
+        return f"https://x.com/{user}/status/{post_id}"
+
+    async def _upload(self, account: Account, media: Media) -> str:
+        if media.content_type.startswith("image/") and media.content_type != "image/gif":
+            form = aiohttp.FormData()
+            form.add_field("media", io.BytesIO(await media.read()), filename=media.filename,
+                           content_type=media.content_type)  # fmt: skip
+            form.add_field("media_category", "tweet_image")
+            resp = await self._call(account, "POST", "/2/media/upload", data=form)
+            return self._media_id(resp)
+        category = "tweet_gif" if media.content_type == "image/gif" else "tweet_video"
+        init = {"media_type": media.content_type, "total_bytes": media.size,
+                "media_category": category}  # fmt: skip
+        media_id = self._media_id(
+            await self._call(account, "POST", "/2/media/upload/initialize", json_body=init)
+        )
+        data = await media.read()
+        for index, start in enumerate(range(0, max(len(data), 1), CHUNK)):
+            form = aiohttp.FormData()
+            chunk = io.BytesIO(data[start : start + CHUNK])
+            form.add_field(
+                "media", chunk, filename=media.filename, content_type="application/octet-stream"
+            )
+            form.add_field("segment_index", str(index))
+            await self._call(account, "POST", f"/2/media/upload/{media_id}/append", data=form)
+        resp = await self._call(account, "POST", f"/2/media/upload/{media_id}/finalize")
+        await self._await_processing(account, media_id, self._processing(resp))
+        return media_id
+
+    def _media_id(self, resp: Response) -> str:
+        data = resp.data.get("data") if isinstance(resp.data, dict) else None
+        media_id = str(data.get("id") or "") if isinstance(data, dict) else ""
+        if not media_id:
+            raise Unavailable(f"{self.label} accepted a file but returned no media id")
+        return media_id
+
+    @staticmethod
+    def _processing(resp: Response) -> dict[str, Any]:
+        data = resp.data.get("data") if isinstance(resp.data, dict) else None
+        info = data.get("processing_info") if isinstance(data, dict) else None
+        return info if isinstance(info, dict) else {}
+
+    async def _await_processing(
+        self, account: Account, media_id: str, info: dict[str, Any]
+    ) -> None:
+        for _ in range(self.media_poll_attempts):
+            state = info.get("state")
+            if state in (None, "succeeded"):
+                return
+            if state == "failed":
+                error = info.get("error")
+                reason = error.get("message") if isinstance(error, dict) else None
+                reason = reason or "X could not process the file"
+                raise ContentRejected(f"{self.label} refused a media file: {reason}")
+            # The one sanctioned wait: X asks us to come back after check_after_secs.
+            wait = float(info.get("check_after_secs") or 1)
+            await asyncio.sleep(min(wait, self.media_poll_interval))
+            query = {"command": "STATUS", "media_id": media_id}
+            resp = await self._call(account, "GET", "/2/media/upload", query=query)
+            info = self._processing(resp)
+        raise Unavailable(f"{self.label} is still processing a media file; try again later")
+
+    # --- after an ambiguous outcome --------------------------------------------------------
+
+    async def find_existing(self, request: PublishRequest) -> Receipt | bool | None:
+        """Look for the post among the account's recent posts; False when X cannot tell us.
+
+        Transient failures of the lookup itself propagate, so the caller looks again later.
+        """
+        account = request.account
+        parts = split_posts(request.text) if request.thread else [request.text]
+        try:
+            user_id = await self._user_id(account)
+            since = (self.now() - self.lookback).strftime("%Y-%m-%dT%H:%M:%SZ")
+            query = {"max_results": "100", "tweet.fields": "created_at,conversation_id",
+                     "start_time": since}  # fmt: skip
+            resp = await self._call(account, "GET", f"/2/users/{user_id}/tweets", query=query)
+        except PermanentError:
+            return False
+        posts = resp.data.get("data") if isinstance(resp.data, dict) else None
+        # Newest first: the reply chain is found from its oldest part.
+        by_text: dict[str, str] = {}
+        for post in reversed(posts if isinstance(posts, list) else []):
+            if isinstance(post, dict) and post.get("id"):
+                by_text.setdefault(comparable(str(post.get("text", ""))), str(post["id"]))
+        wanted = [comparable(part) for part in parts]
+        if not all(wanted):
+            return False  # a post without text cannot be told apart from another one
+        found = [by_text.get(text) for text in wanted]
+        if all(found):
+            ids = [str(i) for i in found]
+            extra = {"thread_ids": ids} if len(ids) > 1 else {}
+            return Receipt(remote_id=ids[0], url=self.post_url(account, ids[0]), extra=extra)
+        # Part of a thread exists: resending would duplicate it, so only a person can decide.
+        return None if not any(found) else False
+
+    async def _user_id(self, account: Account) -> str:
+        known = account.settings.get("user_id")
+        if known:
+            return str(known)
+        resp = await self._call(account, "GET", "/2/users/me")
+        data = resp.data.get("data") if isinstance(resp.data, dict) else None
+        if not isinstance(data, dict) or not data.get("id"):
+            raise Unavailable(f"{self.label} did not say which account the token belongs to")
+        return str(data["id"])

@@ -1,0 +1,357 @@
+"""Connecting accounts: OAuth start and callback per network, Facebook/Instagram page choice,
+Mastodon by instance, and the token-based forms (Bluesky, Discord, Mastodon access token).
+
+A state is random, stored as its SHA-256, single use and 10 minutes long; its PKCE verifier
+is stored encrypted. Nothing here logs or shows a code, token or secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from core.errors import OutpostError
+from publishers.errors import PublishError
+from publishers.facebook import GRAPH_VERSION, graph_send
+from publishers.http import send
+from publishers.oauth import Provider, Tokens, authorize_url, exchange_code, pkce_pair
+from scheduler.accounts import LinkGrant, account_store, oauth_providers
+from scheduler.runtime import Runtime
+from storage.views import AccountView
+
+STATE_TTL = timedelta(minutes=10)
+# Instagram business accounts are reached through a Facebook login and its Pages.
+FLOW = {"instagram": "facebook"}
+MASTODON_SCOPES = "read write"
+
+
+class ConnectError(OutpostError):
+    """A connect attempt that cannot go on; ``message`` says why, ``hint`` what to do."""
+
+    code = "connect_failed"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A Page or Instagram account the person may pick."""
+
+    key: str
+    platform: str
+    name: str
+    handle: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Pages and Instagram accounts to choose from, behind a one-time token."""
+
+    token: str
+    options: tuple[Option, ...]
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "account"
+
+
+def callback_url(runtime: Runtime, platform: str) -> str:
+    """The redirect URI registered with the network."""
+    return f"{runtime.settings.base_url}/connect/{platform}/callback"
+
+
+def _provider(runtime: Runtime, platform: str) -> Provider:
+    provider = oauth_providers(runtime).get(platform)
+    if provider is None:
+        raise ConnectError(f"{platform} does not connect through OAuth.")
+    if not provider.configured:
+        name = platform.upper()
+        raise ConnectError(
+            f"{provider.label} is not set up on this Outpost.",
+            f"An operator must set {name}_CLIENT_ID and {name}_CLIENT_SECRET.",
+        )
+    return provider
+
+
+async def _new_state(
+    runtime: Runtime, grant: LinkGrant, platform: str, pkce: bool, instance: str = ""
+) -> tuple[str, str]:
+    state = secrets.token_urlsafe(32)
+    verifier, challenge = pkce_pair() if pkce else ("", "")
+    await account_store(runtime).add_state(
+        _hash(state),
+        grant.workspace_id,
+        platform,
+        user_id=grant.user_id,
+        verifier_enc=runtime.cipher.encrypt(verifier) if verifier else None,
+        redirect_uri=callback_url(runtime, platform),
+        expires_at=runtime.clock.now() + STATE_TTL,
+        instance_url=instance,
+    )
+    return state, challenge
+
+
+async def start(runtime: Runtime, platform: str, grant: LinkGrant) -> str:
+    """The network's authorize URL for a new connect attempt."""
+    flow = FLOW.get(platform, platform)
+    provider = _provider(runtime, flow)
+    # PKCE costs nothing, so it is sent wherever the network accepts it, not only where required.
+    state, challenge = await _new_state(runtime, grant, flow, pkce=flow in ("x", "linkedin"))
+    return authorize_url(provider, callback_url(runtime, flow), state, challenge)
+
+
+async def finish(
+    runtime: Runtime, platform: str, query: Mapping[str, str]
+) -> list[AccountView] | Choice:
+    """Handle the network's redirect back: check the state, exchange the code, store tokens."""
+    store, now = account_store(runtime), runtime.clock.now()
+    again = f"Start again from /connect/{platform}."
+    taken = await store.take_state(_hash(query.get("state", "")), platform, now)
+    if taken is None:
+        raise ConnectError(
+            "This sign-in did not start here, or it was already used or expired (10 minutes).",
+            again,
+        )
+    if query.get("error"):
+        raise ConnectError(f"The network said: {str(query.get('error', ''))[:100]}.", again)
+    code = query.get("code", "")
+    if not code:
+        raise ConnectError("The network sent no authorization code.", again)
+    verifier = runtime.cipher.decrypt(taken.verifier_enc) if taken.verifier_enc else ""
+    if platform == "mastodon":
+        provider = await _mastodon_provider(runtime, taken.instance_url)
+    else:
+        provider = _provider(runtime, platform)
+    try:
+        tokens = await exchange_code(
+            runtime.http, provider, code, taken.redirect_uri, verifier, now=runtime.clock.now
+        )
+        if platform == "facebook":
+            return await _hold_pages(runtime, provider, tokens, taken.id)
+        return await _store(runtime, platform, provider, tokens, taken.workspace_id, taken.user_id)
+    except PublishError as exc:
+        raise ConnectError(exc.message, again) from None
+
+
+def _enc(runtime: Runtime, value: str | None) -> str | None:
+    return runtime.cipher.encrypt(value) if value else None
+
+
+async def _store(
+    runtime: Runtime,
+    platform: str,
+    provider: Provider,
+    tokens: Tokens,
+    workspace_id: Any,
+    user_id: Any,
+) -> list[AccountView]:
+    who = await _identities(runtime, platform, provider, tokens.access_token)
+    store, made = account_store(runtime), []
+    for handle, name, base_url, settings in who:
+        made.append(
+            await store.connect(
+                workspace_id,
+                platform,
+                handle,
+                runtime.cipher.encrypt(tokens.access_token),
+                refresh_token_enc=_enc(runtime, tokens.refresh_token),
+                expires_at=tokens.expires_at,
+                base_url=base_url,
+                display_name=name,
+                settings=settings,
+                user_id=user_id,
+            )
+        )
+    return made
+
+
+async def _get(runtime: Runtime, url: str, token: str, label: str, **headers: str) -> Any:
+    resp = await send(
+        runtime.http,
+        "GET",
+        url,
+        client_timeout=aiohttp.ClientTimeout(total=runtime.settings.publish_timeout_seconds),
+        label=label,
+        headers={"Authorization": f"Bearer {token}", **headers},
+    )
+    return resp.data or {}
+
+
+async def _identities(
+    runtime: Runtime, platform: str, provider: Provider, token: str
+) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(handle, display name, base URL, settings) of each account the token can post as."""
+    api = provider.api_url
+    if platform == "mastodon":
+        handle, name = await mastodon_identity(runtime, api, token)
+        return [(handle, name, api, {})]
+    if platform == "linkedin":
+        me = await _get(runtime, api + "/v2/userinfo", token, "LinkedIn")
+        found = [(_slug(me.get("name", "me")), me.get("name", ""), api,
+                  {"author": f"urn:li:person:{me['sub']}", "kind": "person"})]  # fmt: skip
+        versioned = {"LinkedIn-Version": "202411", "X-Restli-Protocol-Version": "2.0.0"}
+        acls = await _get(
+            runtime,
+            api + "/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED",
+            token,
+            "LinkedIn",
+            **versioned,
+        )
+        for acl in acls.get("elements", []):
+            urn = str(acl["organization"])
+            org = await _get(runtime, f"{api}/rest/organizations/{urn.rsplit(':', 1)[1]}",
+                             token, "LinkedIn", **versioned)  # fmt: skip
+            handle = org.get("vanityName") or _slug(org.get("localizedName", urn))
+            found.append((handle, org.get("localizedName", handle), api,
+                          {"author": urn, "kind": "organization"}))  # fmt: skip
+        return found
+    if platform == "threads":
+        me = await _get(runtime, f"{api}/v1.0/me?fields=id,username", token, "Threads")
+        return [(me["username"], me["username"], api, {"threads_user_id": str(me["id"])})]
+    if platform == "x":
+        me = await _get(runtime, api + "/2/users/me", token, "X")
+        data = me.get("data", {})
+        return [(data["username"], data.get("name", ""), api, {"user_id": str(data["id"])})]
+    raise ConnectError(f"{platform} cannot be connected this way.")
+
+
+async def _hold_pages(
+    runtime: Runtime, provider: Provider, tokens: Tokens, state_id: Any
+) -> Choice:
+    """List the person's Pages (and their Instagram accounts) and keep them for the choice."""
+    fields = "id,name,access_token,instagram_business_account{id,username}"
+    resp = await graph_send(
+        runtime.http,
+        "GET",
+        f"{provider.api_url}/{GRAPH_VERSION}/me/accounts?fields={fields}&limit=100",
+        client_timeout=aiohttp.ClientTimeout(total=runtime.settings.publish_timeout_seconds),
+        label="Facebook",
+        token=tokens.access_token,
+    )
+    pages = [p for p in (resp.data or {}).get("data", []) if p.get("access_token")]
+    if not pages:
+        raise ConnectError(
+            "This Facebook login manages no Pages Outpost may post to.",
+            "Grant access to at least one Page when Facebook asks, then try again.",
+        )
+    options: list[Option] = []
+    for page in pages:
+        options.append(
+            Option(f"facebook:{page['id']}", "facebook", page["name"], _slug(page["name"]))
+        )
+        ig = page.get("instagram_business_account")
+        if ig:
+            options.append(
+                Option(f"instagram:{ig['id']}", "instagram", page["name"], ig["username"])
+            )
+    token = secrets.token_urlsafe(32)
+    held = runtime.cipher.encrypt(json.dumps({"pages": pages, "api": provider.api_url}))
+    await account_store(runtime).hold_choice(
+        state_id, _hash(token), held, runtime.clock.now() + STATE_TTL
+    )
+    return Choice(token, tuple(options))
+
+
+async def choose(runtime: Runtime, token: str, picked: list[str]) -> list[AccountView]:
+    """Connect the Pages and Instagram accounts picked from a Choice."""
+    taken = await account_store(runtime).take_choice(_hash(token), runtime.clock.now())
+    if taken is None or taken.pending_enc is None:
+        raise ConnectError(
+            "This choice was already made or has expired.", "Start again from /connect/facebook."
+        )
+    held = json.loads(runtime.cipher.decrypt(taken.pending_enc))
+    made: list[AccountView] = []
+    for page in held["pages"]:
+        ig = page.get("instagram_business_account") or {}
+        targets = [("facebook", str(page["id"]), _slug(page["name"]), {"page_id": str(page["id"])})]
+        if ig:
+            targets.append(("instagram", str(ig["id"]), str(ig["username"]),
+                            {"ig_user_id": str(ig["id"]), "page_id": str(page["id"])}))  # fmt: skip
+        for platform, ident, handle, settings in targets:
+            if f"{platform}:{ident}" not in picked:
+                continue
+            made.append(
+                await account_store(runtime).connect(
+                    taken.workspace_id,
+                    platform,
+                    handle,
+                    runtime.cipher.encrypt(page["access_token"]),
+                    base_url=held["api"],
+                    display_name=page["name"],
+                    settings=settings,
+                    user_id=taken.user_id,
+                )
+            )
+    if not made:
+        raise ConnectError("No Page or Instagram account was picked.", "Tick at least one.")
+    return made
+
+
+def normalize_instance(raw: str) -> str:
+    """``mastodon.social`` or ``https://mastodon.social/`` -> ``https://mastodon.social``."""
+    value = raw.strip().rstrip("/")
+    if "://" not in value:
+        value = "https://" + value.lstrip("@").split("@")[-1]
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConnectError(f"{raw!r} is not a server address.", "Type it like mastodon.social")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+async def _mastodon_provider(runtime: Runtime, instance: str) -> Provider:
+    app = await account_store(runtime).mastodon_app(instance)
+    if app is None:
+        raise ConnectError("This Mastodon server was not registered.", "Start again.")
+    client_id, secret_enc, _ = app
+    return Provider(
+        "mastodon", "Mastodon", f"{instance}/oauth/authorize", f"{instance}/oauth/token",
+        MASTODON_SCOPES, True, "body", "none", instance, client_id,
+        runtime.cipher.decrypt(secret_enc),
+    )  # fmt: skip
+
+
+async def start_mastodon(runtime: Runtime, grant: LinkGrant, raw_instance: str) -> str:
+    """Register Outpost on the instance (once), then return its authorize URL."""
+    instance = normalize_instance(raw_instance)
+    redirect = callback_url(runtime, "mastodon")
+    store = account_store(runtime)
+    known = await store.mastodon_app(instance)
+    if known is None or known[2] != redirect:
+        form = {"client_name": "Outpost", "redirect_uris": redirect, "scopes": MASTODON_SCOPES}
+        try:
+            resp = await send(
+                runtime.http,
+                "POST",
+                instance + "/api/v1/apps",
+                client_timeout=aiohttp.ClientTimeout(
+                    total=runtime.settings.publish_timeout_seconds
+                ),
+                label="Mastodon",
+                data=form,
+            )
+        except PublishError as exc:
+            raise ConnectError(exc.message, "Check the server address and try again.") from None
+        data = resp.data or {}
+        secret = runtime.cipher.encrypt(str(data["client_secret"]))
+        await store.save_mastodon_app(instance, str(data["client_id"]), secret, redirect)
+    provider = await _mastodon_provider(runtime, instance)
+    state, challenge = await _new_state(runtime, grant, "mastodon", pkce=True, instance=instance)
+    return authorize_url(provider, redirect, state, challenge)
+
+
+async def mastodon_identity(runtime: Runtime, instance: str, token: str) -> tuple[str, str]:
+    """(``@user@host``, display name) of a Mastodon token."""
+    me = await _get(runtime, instance + "/api/v1/accounts/verify_credentials", token, "Mastodon")
+    host = urlsplit(instance).netloc
+    return f"@{me['username']}@{host}", str(me.get("display_name") or me["username"])

@@ -1,0 +1,64 @@
+"""API tokens (shown once, stored hashed, revocable, scoped) and the API's stores."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from core.errors import RequestProblem
+from scheduler.runtime import Runtime
+from storage.api import ApiStore, TokenView
+from storage.api_callbacks import CallbackStore
+
+SCOPES = ("read", "write")
+_API_STORE = "api_store"
+_CALLBACK_STORE = "callback_store"
+
+
+def api_store(rt: Runtime) -> ApiStore:
+    """The runtime's ApiStore, made on first use over the runtime's sessions."""
+    store = rt.extras.get(_API_STORE)
+    if not isinstance(store, ApiStore):
+        store = rt.extras[_API_STORE] = ApiStore(rt.posts.sessions)
+    return store
+
+
+def callback_store(rt: Runtime) -> CallbackStore:
+    """The runtime's CallbackStore, made on first use."""
+    store = rt.extras.get(_CALLBACK_STORE)
+    if not isinstance(store, CallbackStore):
+        store = rt.extras[_CALLBACK_STORE] = CallbackStore(rt.posts.sessions)
+    return store
+
+
+def hash_token(token: str) -> str:
+    """What is stored for a token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_token(
+    rt: Runtime, workspace_id: uuid.UUID, name: str, scopes: list[str]
+) -> tuple[str, TokenView]:
+    """A new token (to show once) and its stored record."""
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown or not scopes:
+        raise RequestProblem(
+            [f"Unknown scope {s!r}." for s in unknown] or ["A token needs at least one scope."],
+            'Scopes are "read" and "write".',
+        )
+    token = "op_" + secrets.token_urlsafe(32)
+    token_id = await rt.workspaces.add_token(
+        workspace_id, name, hash_token(token), " ".join(dict.fromkeys(scopes))
+    )
+    for view in await api_store(rt).tokens(workspace_id):
+        if view.id == token_id:
+            return token, view
+    raise AssertionError("a token just written is missing")
+
+
+async def authenticate(rt: Runtime, token: str) -> TokenView | None:
+    """The live token behind a bearer string, or None."""
+    if not token.startswith("op_") or len(token) > 200:
+        return None
+    return await api_store(rt).token(hash_token(token), rt.clock.now())

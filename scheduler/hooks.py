@@ -1,0 +1,182 @@
+"""Inbound hooks after verification: render the post from the sender's JSON, pick its time,
+schedule it once per delivery id, and preview all of that without storing anything."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+from core.errors import RequestProblem
+from publishers.base import PublishRequest
+from scheduler.api_tokens import api_store
+from scheduler.callbacks import emit
+from scheduler.destinations import resolve
+from scheduler.requests import account_for
+from scheduler.runtime import Runtime
+from scheduler.service import Scheduler
+from storage.api import HookView
+from storage.views import PostView
+
+# Sandboxed: templates are written by API users and must not reach Python internals.
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+TEMPLATE_HINT = 'A template looks like "{{ release.name }} is out: {{ release.html_url }}".'
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a delivery did: ``created``, ``duplicate`` or ``ignored``."""
+
+    status: str
+    post: PostView | None = None
+    post_id: uuid.UUID | None = None
+    reason: str = ""
+
+
+def check_template(template: str) -> None:
+    """Raise RequestProblem if ``template`` does not compile."""
+    try:
+        _ENV.from_string(template)
+    except TemplateSyntaxError as exc:
+        raise RequestProblem(
+            [f"The template has a syntax error on line {exc.lineno}: {exc.message}."],
+            TEMPLATE_HINT,
+        ) from None
+
+
+def render(template: str, payload: Any, event: str | None = None) -> str:
+    """The post text: ``template`` rendered with the payload's top-level keys (and ``payload``)."""
+    context: dict[str, Any] = dict(payload) if isinstance(payload, dict) else {}
+    context.update(payload=payload, event=event)
+    try:
+        text = _ENV.from_string(template).render(context)
+    except UndefinedError as exc:
+        raise RequestProblem(
+            [f"The template uses a field the payload lacks: {exc.message}."],
+            "Check the field names against a sample payload with the preview.",
+        ) from None
+    except SecurityError:
+        raise RequestProblem(
+            ["The template tried something the sandbox forbids."], TEMPLATE_HINT
+        ) from None
+    except TemplateSyntaxError as exc:
+        raise RequestProblem(
+            [f"The template has a syntax error on line {exc.lineno}: {exc.message}."],
+            TEMPLATE_HINT,
+        ) from None
+    except (TemplateError, ArithmeticError, TypeError, ValueError) as exc:
+        raise RequestProblem([f"The template failed: {exc}."], TEMPLATE_HINT) from None
+    return text.strip()
+
+
+def _field(payload: Any, path: str) -> Any:
+    value = payload
+    for part in path.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            raise RequestProblem(
+                [f"The payload has no field {path!r} for the post's time."],
+                'Point "timing.field" at an ISO-8601 time or a Unix timestamp in the payload.',
+            )
+    return value
+
+
+def due_time(timing: dict[str, Any], payload: Any, now: datetime) -> datetime:
+    """When the post goes out: now, after a delay, or at a time field of the payload."""
+    mode = timing.get("mode", "now")
+    if mode == "delay":
+        return now + timedelta(seconds=float(timing.get("seconds", 0)))
+    if mode != "field":
+        return now
+    raw = _field(payload, str(timing.get("field", "")))
+    try:
+        if isinstance(raw, bool):
+            raise TypeError
+        if isinstance(raw, int | float):
+            when = datetime.fromtimestamp(float(raw), UTC)
+        else:
+            when = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise RequestProblem(
+            [f"The payload's {timing.get('field')!r} is not a time: {str(raw)[:60]!r}."],
+            "Use an ISO-8601 time with an offset, e.g. 2026-12-03T10:30:00Z.",
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    when += timedelta(seconds=float(timing.get("offset_seconds", 0)))
+    # A time already past (the sender was slow, or announces what just happened) means now.
+    return max(when, now)
+
+
+async def preview(
+    rt: Runtime, hook: HookView, payload: Any, event: str | None = None
+) -> dict[str, Any]:
+    """What a delivery of ``payload`` would schedule, and what stops it; stores nothing."""
+    problems: list[str] = []
+    text: str | None = None
+    when: datetime | None = None
+    try:
+        text = render(hook.template, payload, event)
+    except RequestProblem as exc:
+        problems.extend(exc.problems)
+    try:
+        when = due_time(hook.timing, payload, rt.clock.now())
+    except RequestProblem as exc:
+        problems.extend(exc.problems)
+    chosen, unknown = resolve(hook.destinations, await rt.workspaces.accounts(hook.workspace_id))
+    problems.extend(unknown)
+    for account in chosen:
+        publisher = rt.publishers.get(account.platform)
+        if publisher is None or text is None:
+            continue
+        request = PublishRequest("", "", text, account_for(account, None))
+        problems.extend(str(p) for p in publisher.validate(request))
+    if text is not None and not text:
+        problems.append("The template renders to empty text for this payload.")
+    return {
+        "text": text,
+        "when": when.isoformat() if when else None,
+        "destinations": [f"{a.platform}:{a.handle}" for a in chosen],
+        "problems": list(dict.fromkeys(problems)),
+    }
+
+
+async def receive(
+    rt: Runtime, hook: HookView, payload: Any, delivery_id: str, event: str | None = None
+) -> Outcome:
+    """Schedule the post for one verified delivery; a redelivery creates nothing."""
+    if event == "ping":
+        return Outcome("ignored", reason="ping")
+    if hook.events and event is not None and event not in hook.events:
+        return Outcome("ignored", reason=f"event {event!r} is not one this hook posts for")
+    store = api_store(rt)
+    new, post_id = await store.claim_delivery(hook.id, delivery_id)
+    if not new:
+        return Outcome("duplicate", post_id=post_id)
+    try:
+        text = render(hook.template, payload, event)
+        when = due_time(hook.timing, payload, rt.clock.now())
+        workspace = await rt.workspaces.by_id(hook.workspace_id)
+        post = await Scheduler(rt).schedule_fields(
+            workspace.id,
+            text=text,
+            when=when,
+            destinations=list(hook.destinations),
+            tz=workspace.timezone,
+            origin={"platform": "hook", "hook_id": str(hook.id), "delivery_id": delivery_id},
+            callback_url=hook.callback_url,
+        )
+    except BaseException:
+        await store.settle_delivery(hook.id, delivery_id, None)
+        raise
+    await store.settle_delivery(hook.id, delivery_id, post.id)
+    await emit(rt, post, "post.scheduled")
+    return Outcome("created", post=post, post_id=post.id)

@@ -1,0 +1,111 @@
+"""Calendar logins: one-time links the bots send, and the browser sessions they open.
+
+A link's token is random, stored as its SHA-256, lives 15 minutes and is used up by one POST
+from the confirm page, so a link scanner fetching it with GET cannot burn it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from scheduler.runtime import Runtime
+from storage.calendar import CalendarStore, LoginGrant, SessionInfo
+
+LOGIN_TTL = timedelta(minutes=15)
+SESSION_TTL = timedelta(days=14)
+_STORE = "calendar_store"
+
+
+def calendar_store(runtime: Runtime) -> CalendarStore:
+    """The runtime's calendar store, made on first use from the shared sessionmaker."""
+    store = runtime.extras.get(_STORE)
+    if not isinstance(store, CalendarStore):
+        store = CalendarStore(runtime.posts.sessions)
+        runtime.extras[_STORE] = store
+    return store
+
+
+def token_hash(token: str) -> str:
+    """What is stored for a link or session token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def safe_next(path: str | None) -> str:
+    """A local path to land on; anything that could leave the site becomes "/"."""
+    if not path or not path.startswith("/") or path.startswith(("//", "/\\")):
+        return "/"
+    if any(ch in path for ch in "\r\n\\") or ":" in path.split("?", 1)[0]:
+        return "/"
+    return path
+
+
+async def create_login_link(
+    runtime: Runtime, workspace_id: uuid.UUID, user_id: uuid.UUID | None, next_path: str = "/"
+) -> str:
+    """A one-time calendar login link for a workspace (and a member of it), valid 15 min."""
+    token = secrets.token_urlsafe(32)
+    now = runtime.clock.now()
+    await calendar_store(runtime).add_login(
+        token_hash(token), workspace_id, user_id, safe_next(next_path), now + LOGIN_TTL, now
+    )
+    return f"{runtime.settings.base_url}/login/{token}"
+
+
+async def peek_login(runtime: Runtime, token: str) -> LoginGrant | None:
+    """What a link would grant, leaving it usable; None when used, expired or unknown."""
+    return await calendar_store(runtime).peek_login(token_hash(token), runtime.clock.now())
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    """The outcome of a login: a new session token to set, or the current session widened."""
+
+    grant: LoginGrant
+    new_token: str | None
+
+
+async def log_in(runtime: Runtime, token: str, current: SessionInfo | None) -> LoggedIn | None:
+    """Use a link up and open (or widen) a session; None when it cannot be used."""
+    store = calendar_store(runtime)
+    now = runtime.clock.now()
+    grant = await store.consume_login(token_hash(token), now)
+    if grant is None:
+        return None
+    if current is not None and grant.user_id is not None and current.user_id == grant.user_id:
+        await store.grant_workspace(current.token_hash, grant.workspace_id)
+        return LoggedIn(grant, None)
+    session_token = secrets.token_urlsafe(32)
+    await store.open_session(
+        token_hash(session_token), grant.user_id, [grant.workspace_id], now + SESSION_TTL
+    )
+    return LoggedIn(grant, session_token)
+
+
+async def open_session_for(
+    runtime: Runtime, user_id: uuid.UUID, workspace_ids: list[uuid.UUID], via: str
+) -> str:
+    """A session for a person already authenticated elsewhere (Supabase Auth)."""
+    session_token = secrets.token_urlsafe(32)
+    await calendar_store(runtime).open_session(
+        token_hash(session_token),
+        user_id,
+        workspace_ids,
+        runtime.clock.now() + SESSION_TTL,
+        via=via,
+    )
+    return session_token
+
+
+async def session_for(runtime: Runtime, session_token: str) -> SessionInfo | None:
+    """The live session behind a cookie value, or None."""
+    return await calendar_store(runtime).load_session(
+        token_hash(session_token), runtime.clock.now()
+    )
+
+
+async def log_out(runtime: Runtime, session: SessionInfo) -> None:
+    await calendar_store(runtime).close_session(session.token_hash)

@@ -1,0 +1,301 @@
+"""Stores of the REST API: tokens, idempotency keys, hooks and their deliveries, callbacks."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.errors import NotFound
+from storage.api_models import (
+    CallbackDelivery,
+    Hook,
+    HookDelivery,
+    IdempotencyKey,
+)
+from storage.models import ApiToken, SocialAccount
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """An API token, without its secret."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    name: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """What an ``Idempotency-Key`` already stands for; ``status`` None means still running."""
+
+    request_hash: str
+    status: int | None
+    body: Any
+
+
+@dataclass(frozen=True)
+class HookView:
+    """An inbound hook's configuration; the secret stays encrypted."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    name: str
+    verification: str
+    secret_enc: str
+    template: str
+    destinations: tuple[str, ...]
+    timing: dict[str, Any]
+    events: tuple[str, ...]
+    callback_url: str | None
+    enabled: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CallbackView:
+    """One callback delivery and how it went."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    post_id: uuid.UUID
+    event: str
+    url: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    response_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+def _token(row: ApiToken) -> TokenView:
+    return TokenView(
+        row.id, row.workspace_id, row.name, tuple(row.scopes.split()),
+        row.created_at, row.last_used_at, row.revoked_at,
+    )  # fmt: skip
+
+
+def _hook(row: Hook) -> HookView:
+    return HookView(
+        row.id, row.workspace_id, row.name, row.verification, row.secret_enc, row.template,
+        tuple(row.destinations), dict(row.timing), tuple(row.events or ()), row.callback_url,
+        row.enabled, row.created_at,
+    )  # fmt: skip
+
+
+def callback_view(row: CallbackDelivery) -> CallbackView:
+    """A delivery row as a plain view."""
+    return CallbackView(
+        row.id, row.workspace_id, row.post_id, row.event, row.url, dict(row.payload), row.status,
+        row.attempts, row.response_code, row.last_error, row.next_attempt_at, row.delivered_at,
+        row.created_at,
+    )  # fmt: skip
+
+
+class ApiStore:
+    """Every table of the API; each method is one transaction."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    # --- tokens -------------------------------------------------------------------------
+
+    async def token(self, token_hash: str, now: datetime) -> TokenView | None:
+        """The live token with this hash, touching ``last_used_at``."""
+        async with self.sessions.begin() as session:
+            row = await session.scalar(
+                update(ApiToken)
+                .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+                .values(last_used_at=now)
+                .returning(ApiToken)
+            )
+            return None if row is None else _token(row)
+
+    async def tokens(self, workspace_id: uuid.UUID) -> list[TokenView]:
+        """The workspace's tokens, oldest first."""
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(ApiToken)
+                .where(ApiToken.workspace_id == workspace_id)
+                .order_by(ApiToken.created_at, ApiToken.id)
+            )
+            return [_token(r) for r in rows]
+
+    async def revoke_token(
+        self, workspace_id: uuid.UUID, token_id: uuid.UUID, now: datetime
+    ) -> TokenView:
+        """Mark a token revoked (once)."""
+        async with self.sessions.begin() as session:
+            row = await session.get(ApiToken, token_id)
+            if row is None or row.workspace_id != workspace_id:
+                raise NotFound(f"No token {token_id} in this workspace.")
+            if row.revoked_at is None:
+                row.revoked_at = now
+            return _token(row)
+
+    # --- idempotency --------------------------------------------------------------------
+
+    async def remember(
+        self, workspace_id: uuid.UUID, key: str, request_hash: str, now: datetime
+    ) -> Remembered | None:
+        """Reserve ``key`` for this request (None), or say what it already stands for."""
+        async with self.sessions.begin() as session:
+            await session.execute(
+                delete(IdempotencyKey).where(
+                    IdempotencyKey.workspace_id == workspace_id,
+                    IdempotencyKey.key == key,
+                    IdempotencyKey.created_at < now - IDEMPOTENCY_TTL,
+                )
+            )
+            inserted = await session.scalar(
+                insert(IdempotencyKey)
+                .values(workspace_id=workspace_id, key=key, request_hash=request_hash,
+                        created_at=now)
+                .on_conflict_do_nothing(index_elements=["workspace_id", "key"])
+                .returning(IdempotencyKey.id)
+            )  # fmt: skip
+            if inserted is not None:
+                return None
+            row = await session.scalar(
+                select(IdempotencyKey).where(
+                    IdempotencyKey.workspace_id == workspace_id, IdempotencyKey.key == key
+                )
+            )
+            assert row is not None
+            return Remembered(row.request_hash, row.response_status, row.response_body)
+
+    async def answer(self, workspace_id: uuid.UUID, key: str, status: int, body: Any) -> None:
+        """Keep the response a reserved key will replay."""
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(IdempotencyKey)
+                .where(IdempotencyKey.workspace_id == workspace_id, IdempotencyKey.key == key)
+                .values(response_status=status, response_body=body)
+            )
+
+    async def forget(self, workspace_id: uuid.UUID, key: str) -> None:
+        """Drop a reservation whose request did not finish, so it can be tried again."""
+        async with self.sessions.begin() as session:
+            await session.execute(
+                delete(IdempotencyKey).where(
+                    IdempotencyKey.workspace_id == workspace_id, IdempotencyKey.key == key
+                )
+            )
+
+    async def purge_keys(self, now: datetime) -> int:
+        """Delete keys older than 24 hours."""
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_TTL)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # --- hooks --------------------------------------------------------------------------
+
+    async def add_hook(self, workspace_id: uuid.UUID, **fields: Any) -> HookView:
+        """Store a new hook."""
+        async with self.sessions.begin() as session:
+            row = Hook(id=uuid.uuid4(), workspace_id=workspace_id, **fields)
+            session.add(row)
+            await session.flush()
+            await session.refresh(row)
+            return _hook(row)
+
+    async def hook(self, hook_id: uuid.UUID, workspace_id: uuid.UUID | None = None) -> HookView:
+        """A hook, optionally only within ``workspace_id``."""
+        async with self.sessions() as session:
+            row = await session.get(Hook, hook_id)
+        if row is None or (workspace_id is not None and row.workspace_id != workspace_id):
+            raise NotFound(f"No hook {hook_id} in this workspace.")
+        return _hook(row)
+
+    async def hooks(self, workspace_id: uuid.UUID) -> list[HookView]:
+        """The workspace's hooks, oldest first."""
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(Hook).where(Hook.workspace_id == workspace_id).order_by(Hook.created_at)
+            )
+            return [_hook(r) for r in rows]
+
+    async def update_hook(
+        self, workspace_id: uuid.UUID, hook_id: uuid.UUID, **fields: Any
+    ) -> HookView:
+        """Change fields of a hook."""
+        async with self.sessions.begin() as session:
+            row = await session.get(Hook, hook_id, with_for_update=True)
+            if row is None or row.workspace_id != workspace_id:
+                raise NotFound(f"No hook {hook_id} in this workspace.")
+            for name, value in fields.items():
+                setattr(row, name, value)
+            return _hook(row)
+
+    async def delete_hook(self, workspace_id: uuid.UUID, hook_id: uuid.UUID) -> None:
+        """Delete a hook (its deliveries go with it)."""
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                delete(Hook).where(Hook.id == hook_id, Hook.workspace_id == workspace_id)
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                raise NotFound(f"No hook {hook_id} in this workspace.")
+
+    async def claim_delivery(
+        self, hook_id: uuid.UUID, delivery_id: str
+    ) -> tuple[bool, uuid.UUID | None]:
+        """(True, None) for a new delivery; (False, its post) for a redelivery."""
+        async with self.sessions.begin() as session:
+            new = await session.scalar(
+                insert(HookDelivery)
+                .values(hook_id=hook_id, delivery_id=delivery_id)
+                .on_conflict_do_nothing(index_elements=["hook_id", "delivery_id"])
+                .returning(HookDelivery.id)
+            )
+            if new is not None:
+                return True, None
+            post_id = await session.scalar(
+                select(HookDelivery.post_id).where(
+                    HookDelivery.hook_id == hook_id, HookDelivery.delivery_id == delivery_id
+                )
+            )
+            return False, post_id
+
+    async def settle_delivery(
+        self, hook_id: uuid.UUID, delivery_id: str, post_id: uuid.UUID | None
+    ) -> None:
+        """Link a delivery to its post, or (None) drop it so a fixed resend can succeed."""
+        async with self.sessions.begin() as session:
+            where = (HookDelivery.hook_id == hook_id, HookDelivery.delivery_id == delivery_id)
+            if post_id is None:
+                await session.execute(delete(HookDelivery).where(*where))
+            else:
+                await session.execute(update(HookDelivery).where(*where).values(post_id=post_id))
+
+    # --- accounts -----------------------------------------------------------------------
+
+    async def remove_account(self, workspace_id: uuid.UUID, account_id: uuid.UUID) -> None:
+        """Mark an account removed."""
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(SocialAccount)
+                .where(
+                    SocialAccount.id == account_id,
+                    SocialAccount.workspace_id == workspace_id,
+                    SocialAccount.status != "removed",
+                )
+                .values(status="removed")
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                raise NotFound(f"No account {account_id} in this workspace.")

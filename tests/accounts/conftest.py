@@ -1,0 +1,108 @@
+"""Fixtures for connecting accounts: fake networks, fake authorization servers, the web app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestServer
+
+from app.web import build_app
+from core.settings import Settings
+from scheduler.runtime import Runtime
+from storage.db import _plain_dsn
+from tests.fakes.facebook import FakeGraph, FakeThreads
+from tests.fakes.linkedin import FakeLinkedIn
+from tests.fakes.oauth import FakeAuthServer
+from tests.support import TEST_DB, free_port
+from web import connect
+
+APP_PORT = "app_port"
+
+
+@pytest.fixture
+async def linkedin() -> AsyncIterator[FakeLinkedIn]:
+    fake = FakeLinkedIn()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraph]:
+    fake = FakeGraph()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def threads() -> AsyncIterator[FakeThreads]:
+    fake = FakeThreads()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def li_auth(linkedin: FakeLinkedIn) -> AsyncIterator[FakeAuthServer]:
+    fake = FakeAuthServer(grants_to=linkedin.tokens, prefix="li")
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def fb_auth(graph: FakeGraph) -> AsyncIterator[FakeAuthServer]:
+    fake = FakeAuthServer(grants_to=graph.tokens, prefix="fb")
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+async def settings(
+    settings: Settings,
+    port: int,
+    linkedin: FakeLinkedIn,
+    graph: FakeGraph,
+    threads: FakeThreads,
+    li_auth: FakeAuthServer,
+    fb_auth: FakeAuthServer,
+) -> Settings:
+    """Settings pointing every OAuth and API URL at the fakes (the accounts' own state emptied)."""
+    conn = await asyncpg.connect(_plain_dsn(TEST_DB))
+    try:
+        await conn.execute("TRUNCATE oauth_states, mastodon_apps")
+    finally:
+        await conn.close()
+    values: dict[str, object] = {"public_url": f"http://127.0.0.1:{port}"}
+    for name, auth in (("linkedin", li_auth), ("facebook", fb_auth), ("threads", li_auth)):
+        values[f"{name}_authorize_url"] = auth.url + "/authorize"
+        values[f"{name}_token_url"] = auth.url + "/token"
+        values[f"{name}_client_id"] = auth.client_id
+        values[f"{name}_client_secret"] = auth.client_secret
+    values |= {"linkedin_api_url": linkedin.url, "facebook_graph_url": graph.url}
+    values["threads_api_url"] = threads.url
+    return settings.model_copy(update=values)
+
+
+@pytest.fixture
+async def app_url(runtime: Runtime, port: int) -> AsyncIterator[str]:
+    server = TestServer(build_app(runtime, [connect.setup]), host="127.0.0.1", port=port)
+    await server.start_server()
+    yield f"http://127.0.0.1:{port}"
+    await server.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session

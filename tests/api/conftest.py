@@ -1,0 +1,84 @@
+"""Fixtures for the API tests: the app on a real port, a workspace with a token, a worker
+that also runs the callback tasks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from app.web import build_app
+from scheduler.api_tokens import create_token
+from scheduler.callbacks import CALLBACK_FUNCTIONS, CallbackNotifier
+from scheduler.runtime import Runtime
+from scheduler.tasks import make_worker
+from tests.fakes.mastodon import FakeMastodon
+from tests.helpers import Team, team
+from webhooks import ApiConfig, make_setup
+
+CONFIG = ApiConfig(rate_limit=10_000, hook_rate_limit=10_000)
+
+
+@dataclass
+class Api:
+    """A running API: base URL, an HTTP session, and one workspace's read+write token."""
+
+    url: str
+    http: aiohttp.ClientSession
+    crew: Team
+    token: str
+    rt: Runtime
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def call(
+        self, method: str, path: str, *, token: str | None = None, **kw: Any
+    ) -> tuple[int, Any, aiohttp.ClientResponse]:
+        """(status, parsed JSON or None, response) of one request."""
+        headers = {"Authorization": f"Bearer {token or self.token}", **kw.pop("headers", {})}
+        async with self.http.request(method, self.url + path, headers=headers, **kw) as resp:
+            raw = await resp.read()
+            body = await resp.json() if raw and resp.content_type == "application/json" else None
+            return resp.status, body, resp
+
+
+async def start_api(
+    rt: Runtime, crew: Team, config: ApiConfig = CONFIG
+) -> tuple[TestServer, aiohttp.ClientSession, str]:
+    server = TestServer(build_app(rt, [make_setup(config)]), host="127.0.0.1")
+    await server.start_server()
+    token, _ = await create_token(rt, crew.workspace.id, "tests", ["read", "write"])
+    return server, aiohttp.ClientSession(), token
+
+
+@pytest.fixture
+async def api(runtime: Runtime, mastodon: FakeMastodon) -> AsyncIterator[Api]:
+    crew = await team(runtime, mastodon_url=mastodon.url)
+    server, http, token = await start_api(runtime, crew)
+    yield Api(str(server.make_url("")).rstrip("/"), http, crew, token, runtime)
+    await http.close()
+    await server.close()
+
+
+@pytest.fixture
+async def api_worker(runtime: Runtime) -> AsyncIterator[object]:
+    """A real arq worker with the callback tasks, reporting through CallbackNotifier."""
+    runtime.notifier = CallbackNotifier(runtime)
+    instance = make_worker(runtime, handle_signals=False, extra_functions=CALLBACK_FUNCTIONS)
+    task = asyncio.create_task(instance.main())
+    yield instance
+    task.cancel()
+    jobs = [t for t in instance.tasks.values() if not t.done()]
+    for job in jobs:
+        job.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
+    await asyncio.gather(*jobs, return_exceptions=True)

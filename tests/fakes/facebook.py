@@ -1,0 +1,340 @@
+"""Fake Graph APIs: Facebook Pages and Instagram (graph.facebook.com), Threads (graph.threads.net).
+
+Both answer like Meta: ids as strings, errors as ``{"error": {"message", "type", "code",
+"fbtrace_id"}}`` with the meaning in ``code`` (190 bad token, 200 missing permission, 32/4
+throttled, 506 duplicate), throttling announced in ``X-Business-Use-Case-Usage`` /
+``X-App-Usage``. One liberty: ``estimated_time_to_regain_access`` is given in fractional
+minutes (Meta rounds to whole ones) so tests need not wait a minute. Media is by URL for
+Instagram and Threads (recorded, never fetched) and multipart ``source`` for Page photos.
+``X-Outpost-Idempotency-Key`` is not a Meta header; the fakes record it to tie creations to
+destinations.
+
+Run alone with ``python -m tests.fakes.facebook --port N [--threads]``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from tests.fakes.base import RECORDED, FakeServer, run_main
+
+
+def _stamp(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def _graph_error(code: int, message: str, kind: str = "OAuthException") -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEf"}}
+
+
+class _GraphFake(FakeServer):
+    """Shared plumbing: tokens, error shape, throttling headers, created-key recording."""
+
+    version = "v21.0"
+    throttle_code = 32
+    error_bodies: ClassVar[dict[str, tuple[int, dict[str, Any]]]] = {
+        "400": (400, _graph_error(100, "(#100) Invalid parameter")),
+        # Graph reports a dead token as a 400 with code 190, not a 401.
+        "401": (400, _graph_error(190, "Error validating access token: Session has expired")),
+        "403": (403, _graph_error(200, "(#200) Requires pages_manage_posts permission")),
+        "422": (400, _graph_error(100, "(#100) Param message must be a string")),
+        "500": (500, _graph_error(1, "An unknown error has occurred.")),
+        "503": (503, _graph_error(2, "Service temporarily unavailable")),
+    }
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__(seed)
+        self.tokens: set[str] = set()
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.posts: list[dict[str, Any]] = []
+        self.container_polls = 1  # status reads answered IN_PROGRESS before FINISHED
+        self._created_keys: list[str] = []
+        self._ids = itertools.count(17_900_000_000_000_001)
+
+    def created_keys(self) -> list[str]:
+        """The recorded key of each published post, in order."""
+        return list(self._created_keys)
+
+    def reset(self) -> None:
+        """Forget posts, objects and recordings."""
+        super().reset()
+        self.objects.clear()
+        self.posts.clear()
+        self._created_keys.clear()
+
+    def error(
+        self, status: int, message: str, headers: dict[str, str] | None = None
+    ) -> web.Response:
+        """Meta's error shape, code 100 unless the message names another."""
+        return web.json_response(_graph_error(100, message), status=status, headers=headers)
+
+    def rate_limit_response(self, until: float) -> web.Response:
+        """Throttled: the code in the body, the wait in the usage header (minutes)."""
+        minutes = max(0.0, until - time.time()) / 60
+        usage = {"type": "pages", "call_count": 100, "total_cputime": 40, "total_time": 60}
+        usage["estimated_time_to_regain_access"] = round(minutes, 4)
+        header = json.dumps({"1": [usage]})
+        body = _graph_error(self.throttle_code, "(#32) Page request limit reached")
+        return web.json_response(body, status=400, headers={"X-Business-Use-Case-Usage": header})
+
+    def _new_id(self) -> str:
+        return str(next(self._ids))
+
+    def _token(self, request: web.Request) -> str | None:
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:] if auth.startswith("Bearer ") else request.query.get("access_token", "")
+        return token if token in self.tokens else None
+
+    def _bad_token(self) -> web.Response:
+        body = _graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+        return web.json_response(body, status=400)
+
+    def _fields(self, request: web.Request) -> dict[str, Any]:
+        rec = request[RECORDED]
+        return {**dict(request.query), **(rec.form or {})}
+
+    def _publish(self, request: web.Request, post: dict[str, Any]) -> dict[str, Any]:
+        post.setdefault("id", self._new_id())
+        post["created_time"] = _stamp(time.time())
+        post["permalink"] = post["permalink_url"] = f"{self.url}/p/{post['id']}"
+        self.posts.append(post)
+        self.objects[post["id"]] = {**post, "kind": "post"}
+        self._created_keys.append(request.headers.get("X-Outpost-Idempotency-Key", ""))
+        return post
+
+    async def _get_object(self, request: web.Request) -> web.Response:
+        if self._token(request) is None:
+            return self._bad_token()
+        obj = self.objects.get(request.match_info["id"])
+        if obj is None:
+            body = _graph_error(100, "Unsupported get request. Object does not exist")
+            return web.json_response(body, status=400)
+        if obj["kind"] == "container" and obj["status"] == "IN_PROGRESS":
+            obj["_polls"] -= 1
+            if obj["_polls"] < 0:
+                obj["status"] = "FINISHED"
+        wanted = request.query.get("fields", "id").split(",")
+        out = {k: obj[k] for k in wanted if k in obj}
+        out["status_code"] = obj.get("status") if "status_code" in wanted else None
+        return web.json_response({k: v for k, v in out.items() if v is not None})
+
+    def _container(self, owner: str, fields: dict[str, Any]) -> web.Response:
+        container = {"id": self._new_id(), "kind": "container", "owner": owner, **fields}
+        # Text containers are ready at once; media is fetched and processed first.
+        ready = not self.container_polls or fields.get("media_type") == "TEXT"
+        container["status"] = "FINISHED" if ready else "IN_PROGRESS"
+        container["_polls"] = self.container_polls
+        self.objects[container["id"]] = container
+        return web.json_response({"id": container["id"]})
+
+    async def _publish_container(
+        self, request: web.Request, owner: str, text_field: str
+    ) -> web.StreamResponse:
+        container = self.objects.get(str(self._fields(request).get("creation_id", "")))
+        if container is None or container.get("owner") != owner:
+            return web.json_response(_graph_error(100, "Invalid creation_id"), status=400)
+        if container["status"] == "PUBLISHED":
+            return web.json_response(_graph_error(9007, "Media already published"), status=400)
+        if container["status"] != "FINISHED":
+            body = _graph_error(9007, "The media is not ready for publishing, please wait")
+            return web.json_response(body, status=400)
+
+        async def create() -> web.StreamResponse:
+            container["status"] = "PUBLISHED"
+            post = {"owner": owner, text_field: container.get(text_field, "")}
+            post["children"] = container.get("children", "")
+            post["timestamp"] = datetime.now(UTC).isoformat(timespec="seconds")
+            return web.json_response({"id": self._publish(request, post)["id"]})
+
+        return await self.create_call(request, create)
+
+    def _recent(self, owner: str, request: web.Request) -> web.Response:
+        limit = int(request.query.get("limit", "25"))
+        mine = [p for p in reversed(self.posts) if p.get("owner") == owner][:limit]
+        return web.json_response({"data": mine, "paging": {}})
+
+
+class FakeGraph(_GraphFake):
+    """One Page (``page_id``) with a linked Instagram business account (``ig_id``)."""
+
+    name = "facebook"
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__(seed)
+        self.page_id, self.ig_id = "1001", "17841400000000001"
+        self.page_token, self.user_token = "page-token", "fb-user-token"
+        self.tokens = {self.page_token, self.user_token}
+
+    def add_routes(self, app: web.Application) -> None:
+        """Graph routes under ``/v21.0``."""
+        v = f"/{self.version}"
+        app.router.add_get(v + "/me", self._me)
+        app.router.add_get(v + "/me/accounts", self._me_accounts)
+        app.router.add_get(v + "/{id}/{edge}", self._get_edge)
+        app.router.add_post(v + "/{id}/{edge}", self._post_edge)
+        app.router.add_get(v + "/{id}", self._get_object)
+
+    def _owner(self, request: web.Request) -> str:
+        owner = request.match_info["id"]
+        # With a Page token, "me" is the Page.
+        return self.page_id if owner == "me" and self._token(request) == self.page_token else owner
+
+    async def _me(self, request: web.Request) -> web.Response:
+        if self._token(request) is None:
+            return self._bad_token()
+        return web.json_response({"id": "5550001", "name": "Ada Lovelace"})
+
+    async def _me_accounts(self, request: web.Request) -> web.Response:
+        if self._token(request) in (None, self.page_token):
+            return self._bad_token()
+        page = {
+            "id": self.page_id, "name": "Acme Corp", "access_token": self.page_token,
+            "category": "Company", "tasks": ["CREATE_CONTENT", "MANAGE"],
+            "instagram_business_account": {"id": self.ig_id, "username": "acme.corp"},
+        }  # fmt: skip
+        return web.json_response({"data": [page], "paging": {}})
+
+    async def _get_edge(self, request: web.Request) -> web.Response:
+        if self._token(request) is None:
+            return self._bad_token()
+        owner, edge = self._owner(request), request.match_info["edge"]
+        if (owner, edge) in (
+            (self.page_id, "posts"),
+            (self.page_id, "feed"),
+            (self.ig_id, "media"),
+        ):
+            return self._recent(owner, request)
+        return web.json_response(_graph_error(100, "Unknown edge"), status=400)
+
+    async def _post_edge(self, request: web.Request) -> web.StreamResponse:
+        token = self._token(request)
+        owner, edge = self._owner(request), request.match_info["edge"]
+        if token is None:
+            return self._bad_token()
+        fields = self._fields(request)
+        if owner == self.page_id and token != self.page_token:
+            return web.json_response(
+                _graph_error(190, "A Page access token is required"), status=400
+            )
+        if (owner, edge) == (self.page_id, "photos"):
+            return await self._photo(request, fields)
+        if (owner, edge) == (self.page_id, "feed"):
+            return await self._feed(request, fields)
+        if (owner, edge) == (self.ig_id, "media"):
+            if not (fields.get("image_url") or fields.get("video_url") or fields.get("children")):
+                return web.json_response(_graph_error(100, "Media URL is required"), status=400)
+            return self._container(owner, fields)
+        if (owner, edge) == (self.ig_id, "media_publish"):
+            return await self._publish_container(request, owner, "caption")
+        return web.json_response(_graph_error(100, "Unknown edge"), status=400)
+
+    def _duplicate(self, message: str) -> web.Response | None:
+        if message and any(p.get("message") == message for p in self.posts):
+            return web.json_response(
+                _graph_error(506, "(#506) Duplicate status message"), status=400
+            )
+        return None
+
+    async def _feed(self, request: web.Request, fields: dict[str, Any]) -> web.StreamResponse:
+        message = str(fields.get("message", ""))
+        attached = [json.loads(v)["media_fbid"] for k, v in fields.items() if "attached" in k]
+        if not message and not attached:
+            return web.json_response(_graph_error(100, "(#100) Missing message"), status=400)
+        if any(self.objects.get(str(a), {}).get("kind") != "photo" for a in attached):
+            return web.json_response(_graph_error(100, "(#100) Invalid attached_media"), status=400)
+        duplicate = self._duplicate(message)
+        if duplicate is not None:
+            return duplicate
+
+        async def create() -> web.StreamResponse:
+            post: dict[str, Any] = {"owner": self.page_id, "id": f"{self.page_id}_{self._new_id()}"}
+            post.update(message=message, attached=attached)
+            return web.json_response({"id": self._publish(request, post)["id"]})
+
+        return await self.create_call(request, create)
+
+    async def _photo(self, request: web.Request, fields: dict[str, Any]) -> web.StreamResponse:
+        if not isinstance(fields.get("source"), dict) and not fields.get("url"):
+            return web.json_response(_graph_error(324, "Requires upload file"), status=400)
+        photo_id = self._new_id()
+        self.objects[photo_id] = {"id": photo_id, "kind": "photo", "source": fields.get("source")}
+        if fields.get("published") == "false":
+            return web.json_response({"id": photo_id})
+        message = str(fields.get("message", ""))
+
+        async def create() -> web.StreamResponse:
+            post: dict[str, Any] = {"owner": self.page_id, "id": f"{self.page_id}_{photo_id}"}
+            post.update(message=message, attached=[photo_id])
+            return web.json_response(
+                {"id": photo_id, "post_id": self._publish(request, post)["id"]}
+            )
+
+        return await self.create_call(request, create)
+
+
+class FakeThreads(_GraphFake):
+    """One Threads profile (``user_id``) on ``graph.threads.net``."""
+
+    name = "threads"
+    version = "v1.0"
+    throttle_code = 4
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__(seed)
+        self.user_id, self.username = "2600000000001", "acme.threads"
+        self.tokens = {"threads-token"}
+
+    def add_routes(self, app: web.Application) -> None:
+        """Threads routes under ``/v1.0``."""
+        v = f"/{self.version}"
+        app.router.add_get(v + "/me", self._me)
+        app.router.add_get(v + "/{id}/threads", self._list)
+        app.router.add_post(v + "/{id}/threads", self._create_container)
+        app.router.add_post(v + "/{id}/threads_publish", self._publish_route)
+        app.router.add_get(v + "/{id}", self._get_object)
+
+    async def _me(self, request: web.Request) -> web.Response:
+        if self._token(request) is None:
+            return self._bad_token()
+        return web.json_response({"id": self.user_id, "username": self.username})
+
+    def _mine(self, request: web.Request) -> web.Response | None:
+        if self._token(request) is None:
+            return self._bad_token()
+        if request.match_info["id"] not in (self.user_id, "me"):
+            return web.json_response(_graph_error(10, "(#10) Permission denied"), status=403)
+        return None
+
+    async def _list(self, request: web.Request) -> web.Response:
+        return self._mine(request) or self._recent(self.user_id, request)
+
+    async def _create_container(self, request: web.Request) -> web.Response:
+        refused = self._mine(request)
+        if refused is not None:
+            return refused
+        fields = self._fields(request)
+        kind = fields.get("media_type")
+        if kind not in ("TEXT", "IMAGE", "VIDEO", "CAROUSEL"):
+            return web.json_response(_graph_error(100, "Invalid media_type"), status=400)
+        if kind == "TEXT" and not fields.get("text"):
+            return web.json_response(_graph_error(100, "Text is required"), status=400)
+        if len(str(fields.get("text", ""))) > 500:
+            return web.json_response(_graph_error(100, "Text is longer than 500"), status=400)
+        return self._container(self.user_id, fields)
+
+    async def _publish_route(self, request: web.Request) -> web.StreamResponse:
+        return self._mine(request) or await self._publish_container(request, self.user_id, "text")
+
+
+if __name__ == "__main__":
+    run_main(
+        FakeThreads() if "--threads" in sys.argv else FakeGraph(),
+        [a for a in sys.argv[1:] if a != "--threads"],
+    )

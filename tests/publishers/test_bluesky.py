@@ -1,0 +1,143 @@
+"""Bluesky specifics: graphemes, facets in bytes, sessions, record keys, reply chains."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from publishers import bluesky_text as bt
+from publishers.base import Account
+from publishers.bluesky import BlueskyPublisher
+from publishers.errors import RateLimited
+from tests.fakes.bluesky import TID, FakeBluesky
+from tests.publishers.helpers import PNG, memory_media, request_for
+
+LONG = " ".join(f"Part {i} mentions @alice.bsky.social and #launch 🚀 日本語." for i in range(30))
+
+
+@pytest.fixture
+async def pds() -> AsyncIterator[FakeBluesky]:
+    fake = FakeBluesky()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def publisher(http: aiohttp.ClientSession) -> BlueskyPublisher:
+    return BlueskyPublisher(http, timeout=0.5)
+
+
+def account(fake: FakeBluesky) -> Account:
+    return Account("acc-bs", "bluesky", "@" + fake.handle, fake.password, fake.url)
+
+
+def writes(fake: FakeBluesky) -> list[dict[str, object]]:
+    return [r.json for r in fake.requests if r.path.endswith("putRecord")]
+
+
+@pytest.mark.parametrize(
+    ("text", "graphemes"),
+    [
+        ("👨‍👩‍👧‍👦", 1),  # one ZWJ family: 7 code points, 25 bytes
+        ("🇩🇪🇫🇷", 2),  # two flags
+        ("👍🏽", 1),  # skin tone modifier
+        ("日本語のテキスト", 8),
+        ("https://example.com/a/very/long/path?query=1", 44),  # Bluesky counts URLs in full
+        ("é", 1),  # e + combining accent
+    ],
+)
+def test_graphemes(text: str, graphemes: int) -> None:
+    assert bt.length(text) == graphemes
+
+
+def test_validate_limits(publisher: BlueskyPublisher, pds: FakeBluesky) -> None:
+    acc = account(pds)
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 25 bytes
+    assert "3025 bytes" in publisher.validate(request_for(acc, text=family * 121))[0].message
+    assert publisher.validate(request_for(acc, text=family * 120)) == []  # 3000 bytes
+    assert publisher.validate(request_for(acc, text="a" * 300)) == []
+    assert "301" in publisher.validate(request_for(acc, text="a" * 301))[0].message
+    assert publisher.validate(request_for(acc, text="a" * 900, thread=True)) == []
+    png = memory_media(PNG, "image/png")
+    big = type(png)(**{**png.__dict__, "size": 2_000_001})
+    assert publisher.validate(request_for(acc, media=(big,))) != []
+    assert publisher.validate(request_for(acc, media=(png,) * 5)) != []
+
+
+def test_facets_count_bytes() -> None:
+    text = "🚀 日本 @alice.bsky.social → https://example.com/x. #ローンチ #1 mail a@b.co"
+    spans = {s.kind: s for s in bt.detect(text)}
+    raw = text.encode()
+    assert raw[spans["mention"].start : spans["mention"].end].decode() == "@alice.bsky.social"
+    assert raw[spans["link"].start : spans["link"].end].decode() == "https://example.com/x"
+    assert raw[spans["tag"].start : spans["tag"].end].decode() == "#ローンチ"
+    assert [s.kind for s in bt.detect(text)] == ["mention", "link", "tag"]
+
+
+def test_record_keys_are_stable_tids() -> None:
+    keys = [bt.record_key("post-1:dest-1:r1", n) for n in range(3)]
+    assert all(TID.match(k) for k in keys)
+    assert keys[0] == bt.record_key("post-1:dest-1:r1")
+    assert len(set(keys)) == 3
+    assert bt.record_key("post-1:dest-1:r2") != keys[0]
+
+
+async def test_post_with_facets_images_and_session(
+    publisher: BlueskyPublisher, pds: FakeBluesky
+) -> None:
+    text = "Hi @alice.bsky.social and @nobody.example.org: https://example.com #launch"
+    images = (memory_media(PNG, "image/png", "a.png"),)
+    receipt = await publisher.publish(request_for(account(pds), text=text, media=images))
+    await publisher.publish(request_for(account(pds), text="second", key="k2"))
+    (record, _) = [w["record"] for w in writes(pds)]  # type: ignore[index]
+    kinds = [f["features"][0]["$type"].split("#")[1] for f in record["facets"]]  # type: ignore[index]
+    assert kinds == ["mention", "link", "tag"]  # the unresolvable mention stays plain text
+    assert record["facets"][0]["features"][0]["did"] == pds.known_handles["alice.bsky.social"]  # type: ignore[index]
+    assert record["embed"]["images"][0]["alt"] == ""  # type: ignore[index]
+    assert [r.path for r in pds.requests].count("/xrpc/com.atproto.server.createSession") == 1
+    assert receipt.remote_id == pds.uris()[0]
+    assert receipt.url == f"https://bsky.app/profile/{pds.handle}/post/{pds.created_keys()[0]}"
+    assert pds.password not in repr(publisher.sessions)
+
+
+async def test_expired_session_is_refreshed(publisher: BlueskyPublisher, pds: FakeBluesky) -> None:
+    await publisher.publish(request_for(account(pds), key="k1"))
+    pds.expire_sessions()
+    await publisher.publish(request_for(account(pds), key="k2"))
+    paths = [r.path.rsplit(".", 1)[-1] for r in pds.requests]
+    assert paths.count("refreshSession") == 1
+    assert paths.count("createSession") == 1
+    pds.refresh.clear()  # a refresh token that expired: log in again with the app password
+    pds.expire_sessions()
+    await publisher.publish(request_for(account(pds), key="k3"))
+    assert [r.path for r in pds.requests].count("/xrpc/com.atproto.server.createSession") == 2
+    assert len(pds.created_keys()) == 3
+
+
+async def test_thread_resumes_without_duplicates(
+    publisher: BlueskyPublisher, pds: FakeBluesky
+) -> None:
+    request = request_for(account(pds), text=LONG, thread=True)
+    pds.fail_next("none")
+    pds.fail_next("drop")
+    with pytest.raises(Exception):  # noqa: B017, PT011 - classified in test_contract
+        await publisher.publish(request)
+    assert len(pds.created_keys()) == 2
+    receipt = await publisher.publish(request)
+    parts = bt.split_posts(LONG)
+    assert len(pds.created_keys()) == len(parts) == len(set(pds.created_keys()))
+    records = [pds.records[k]["value"] for k in pds.created_keys()]
+    root = {"uri": pds.uris()[0], "cid": pds.records[pds.created_keys()[0]]["cid"]}
+    assert all(r["reply"]["root"] == root for r in records[1:])
+    assert [r["text"] for r in records] == parts
+    assert receipt.extra["thread_uris"] == pds.uris()
+
+
+async def test_rate_limit_reset(publisher: BlueskyPublisher, pds: FakeBluesky) -> None:
+    pds.fail_next("429", reset=7.0)
+    with pytest.raises(RateLimited) as caught:
+        await publisher.publish(request_for(account(pds)))
+    assert caught.value.retry_after == pytest.approx(7.0, abs=0.6)

@@ -1,0 +1,32 @@
+"""The web calendar's wiring: templates, middleware, routes (all named ``cal.*``)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from scheduler.runtime import Runtime
+from web import auth, compose, feed, posts, views
+from web.pages import JINJA, STATIC, forbidden, make_env, unauthorized
+from web.session import RUNTIME, make_middleware
+
+
+def setup(app: web.Application, runtime: Runtime) -> None:
+    """Add the calendar's routes and its session/CSRF middleware to ``app``."""
+    app[RUNTIME] = runtime
+    app[JINJA] = make_env()
+    app.middlewares.append(make_middleware(runtime, unauthorized, forbidden))
+    router = app.router
+    router.add_get("/", views.calendar_view, name="cal.home")
+    router.add_get("/login", auth.signin, name="cal.signin")
+    router.add_post("/login/supabase", auth.supabase_login, name="cal.supabase")
+    router.add_get("/login/{token}", auth.confirm_page, name="cal.login")
+    router.add_post("/login/{token}", auth.confirm, name="cal.login_confirm")
+    router.add_post("/logout", auth.logout, name="cal.logout")
+    router.add_get("/posts/{post_id}", posts.post_page, name="cal.post")
+    router.add_post("/posts/{post_id}/{action}", posts.post_action, name="cal.post_action")
+    router.add_get("/compose", compose.compose_page, name="cal.compose")
+    router.add_post("/compose", compose.compose_submit, name="cal.compose_submit")
+    router.add_get("/calendar.ics", feed.feed, name="cal.feed")
+    router.add_get("/settings", feed.settings_page, name="cal.settings")
+    router.add_post("/settings/feed", feed.rotate, name="cal.rotate")
+    router.add_static("/assets/", STATIC, name="cal.static", append_version=True)

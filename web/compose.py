@@ -1,0 +1,200 @@
+"""The compose box: the bots' request line, a preview of how it was understood, media uploads.
+
+Uploads stream part by part to a temporary file under ``DATA_DIR/uploads`` and go through
+``scheduler.media.ingest_path``; nothing is read whole into memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from contextlib import suppress
+from pathlib import Path
+from typing import IO, Any
+
+from aiohttp import BodyPartReader, web
+
+from core.errors import NotFound, RequestProblem
+from scheduler.calendar import viewer_zone
+from scheduler.media import MAX_UPLOAD_BYTES, ingest_path
+from scheduler.runtime import Runtime
+from scheduler.service import Scheduler
+from storage.views import MediaView, WorkspaceView
+from web.pages import error_page, forbidden, pick_workspace, redirect, render, visible
+from web.session import DEFERRED_KEY, RUNTIME, csrf_ok, session_of
+
+MAX_FILES = 10
+CHUNK = 64 * 1024
+
+
+class Upload:
+    """What a compose form carried: fields, and temp files to ingest and then delete."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+        self.files: list[tuple[Path, str]] = []
+
+    def first(self, name: str) -> str:
+        return (self.fields.get(name) or [""])[0]
+
+    def discard(self) -> None:
+        for path, _ in self.files:
+            with suppress(OSError):
+                path.unlink()
+
+
+def _spool(runtime: Runtime) -> IO[bytes]:
+    folder = runtime.settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return tempfile.NamedTemporaryFile(dir=folder, prefix="up-", delete=False)
+
+
+async def _save_part(runtime: Runtime, part: BodyPartReader) -> Path:
+    handle = await asyncio.to_thread(_spool, runtime)
+    size = 0
+    try:
+        while chunk := await part.read_chunk(CHUNK):
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                raise RequestProblem(
+                    [f"{part.filename} is larger than {MAX_UPLOAD_BYTES >> 20} MB."],
+                    "Send a smaller file.",
+                )
+            await asyncio.to_thread(handle.write, chunk)
+    except BaseException:
+        handle.close()
+        os.unlink(handle.name)
+        raise
+    handle.close()
+    return Path(handle.name)
+
+
+async def _read_form(request: web.Request, runtime: Runtime) -> Upload | None:
+    """The form's fields and files; None when the CSRF part is missing or wrong."""
+    upload = Upload()
+    if not request.get(DEFERRED_KEY):
+        for key, value in (await request.post()).items():
+            if isinstance(value, str):
+                upload.fields.setdefault(key, []).append(value)
+        return upload
+    reader = await request.multipart()
+    first = await reader.next()
+    # The token must come before any file, so nothing is written for a forged request.
+    if not isinstance(first, BodyPartReader) or first.name != "csrf":
+        return None
+    if not csrf_ok(request, await first.text()):
+        return None
+    try:
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader) or part.name is None:
+                continue
+            if part.filename:
+                if len(upload.files) >= MAX_FILES:
+                    raise RequestProblem([f"At most {MAX_FILES} files per post."])
+                path = await _save_part(runtime, part)
+                if path.stat().st_size:
+                    upload.files.append((path, part.filename))
+                else:
+                    path.unlink()  # an empty file input, not an empty file
+            else:
+                upload.fields.setdefault(part.name, []).append(await part.text())
+    except BaseException:
+        upload.discard()
+        raise
+    return upload
+
+
+async def _media(
+    runtime: Runtime, ws: WorkspaceView, user: uuid.UUID | None, upload: Upload
+) -> list[MediaView]:
+    ids: list[uuid.UUID] = []
+    for value in upload.fields.get("media_id", []):
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            raise RequestProblem([f"“{value}” is not a media id."]) from None
+    try:
+        media = await runtime.library.get_many(ws.id, ids) if ids else []
+        for path, filename in upload.files:
+            media.append(await ingest_path(runtime, ws.id, path, user, filename))
+    finally:
+        upload.discard()
+    return media
+
+
+async def compose_page(request: web.Request) -> web.Response:
+    """``GET /compose``."""
+    session = session_of(request)
+    ws = pick_workspace(request, session)
+    if ws is None:
+        return error_page(request, 403, "No workspace", "You have no workspace to post to.")
+    return render(request, "compose.html", workspace=ws, **_empty(request))
+
+
+def _empty(request: web.Request) -> dict[str, Any]:
+    return {"draft": None, "problems": [], "media": [], "thumbs": {}, "text": "", "tz": ""}
+
+
+async def compose_submit(request: web.Request) -> web.Response:
+    """``POST /compose``: preview (default) or save."""
+    runtime = request.app[RUNTIME]
+    session = session_of(request)
+    try:
+        upload = await _read_form(request, runtime)
+    except RequestProblem as problem:
+        return error_page(request, 413, "Upload refused", problem.message, problem.hint)
+    if upload is None:
+        return await forbidden(request)  # type: ignore[return-value]
+    ws = pick_workspace(request, session)
+    asked = upload.first("ws")
+    if asked:
+        try:
+            ws = visible(session, uuid.UUID(asked))
+        except ValueError:
+            ws = None
+    if ws is None:
+        upload.discard()
+        return error_page(request, 404, "No such workspace", "You cannot post there.")
+    tz = viewer_zone(session, ws)
+    text = upload.first("request").strip()
+    scheduler = Scheduler(runtime)
+    media: list[MediaView] = []
+    try:
+        media = await _media(runtime, ws, session.user_id, upload)
+        if upload.first("action") == "save":
+            post = await scheduler.schedule(
+                ws.id,
+                text,
+                tz=tz,
+                user_id=session.user_id,
+                media=media,
+                origin={"platform": "calendar"},
+            )
+            return redirect(f"/posts/{post.id}?done=scheduled")
+        draft = await scheduler.understand(ws.id, text, tz=tz, media=media)
+        problems = list(draft.problems)
+        if draft.parsed.when is None and not problems:
+            problems.append("I couldn't find a time.")
+        status = 200
+    except (RequestProblem, NotFound) as problem:
+        draft, status = None, 400
+        problems = getattr(problem, "problems", [problem.message])
+    thumbs = {
+        m.id: await runtime.media.signed_url(m.storage_key, 3600)
+        for m in media
+        if m.content_type.startswith("image/")
+    }
+    return render(
+        request,
+        "compose.html",
+        status=status,
+        workspace=ws,
+        draft=draft,
+        problems=problems,
+        media=media,
+        thumbs=thumbs,
+        text=text,
+        tz=tz,
+    )

@@ -1,0 +1,127 @@
+"""The iCal feed per workspace (secret, revocable URL) and the settings page that rotates it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from aiohttp import web
+
+from scheduler.calendar import feed_items, feed_key, feed_workspace, rotate_feed_key
+from storage.calendar import CalendarItem
+from web.pages import STATUS_WORDS, error_page, pick_workspace, redirect, render, visible
+from web.session import RUNTIME, session_of
+
+
+def escape(value: str) -> str:
+    """RFC 5545 TEXT escaping."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def fold(line: str) -> str:
+    """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    out: list[str] = []
+    current, size, limit = "", 0, 75
+    for char in line:
+        width = len(char.encode())
+        if size + width > limit:
+            out.append(current)
+            current, size, limit = " ", 1, 75
+        current += char
+        size += width
+    out.append(current)
+    return "\r\n".join(out)
+
+
+def _stamp(value: datetime) -> str:
+    return value.strftime("%Y%m%dT%H%M%SZ")
+
+
+def ics(name: str, items: Iterable[CalendarItem], base_url: str, now: datetime) -> str:
+    """A VCALENDAR with one 15-minute VEVENT per post, times in UTC."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Outpost//Calendar//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape('Outpost: ' + name)}",
+    ]
+    for item in items:
+        networks = ", ".join(sorted({p for p, _, _ in item.destinations}))
+        word = STATUS_WORDS.get(item.status, item.status)
+        summary = f"{word} · {networks or 'no destination'} · {item.head[:60]}"
+        detail = "\n".join(
+            [item.head, ""]
+            + [f"{p} {h}: {STATUS_WORDS.get(s, s)}" for p, h, s in item.destinations]
+        )
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{item.id}@outpost",
+            f"DTSTAMP:{_stamp(now)}",
+            f"DTSTART:{_stamp(item.scheduled_at)}",
+            "DURATION:PT15M",
+            f"SUMMARY:{escape(summary)}",
+            f"DESCRIPTION:{escape(detail)}",
+            f"URL:{base_url}/posts/{item.id}",
+            f"STATUS:{'CANCELLED' if item.status == 'cancelled' else 'CONFIRMED'}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+async def feed(request: web.Request) -> web.Response:
+    """``GET /calendar.ics?key=…``."""
+    runtime = request.app[RUNTIME]
+    workspace_id = await feed_workspace(runtime, request.query.get("key", ""))
+    if workspace_id is None:
+        return web.Response(
+            status=404,
+            text="This calendar feed does not exist or was revoked; copy the new URL from "
+            "the calendar's settings page.",
+        )
+    ws = await runtime.workspaces.by_id(workspace_id)
+    items = await feed_items(runtime, workspace_id)
+    body = ics(ws.name, items, runtime.settings.base_url, runtime.clock.now())
+    return web.Response(
+        body=body.encode(),
+        headers={
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Cache-Control": "private, max-age=300",
+        },
+    )
+
+
+async def settings_page(request: web.Request) -> web.Response:
+    """``GET /settings``: the feed URL and the button that revokes it."""
+    runtime = request.app[RUNTIME]
+    ws = pick_workspace(request, session_of(request))
+    if ws is None:
+        return error_page(request, 403, "No workspace", "You have no workspace.")
+    key = await feed_key(runtime, ws.id)
+    url = f"{runtime.settings.base_url}/calendar.ics?key={key}"
+    return render(request, "settings.html", workspace=ws, feed_url=url)
+
+
+async def rotate(request: web.Request) -> web.Response:
+    """``POST /settings/feed``: a new feed URL; the old one stops working at once."""
+    runtime = request.app[RUNTIME]
+    session = session_of(request)
+    form = await request.post()
+    try:
+        ws = visible(session, uuid.UUID(str(form.get("ws", ""))))
+    except ValueError:
+        ws = None
+    if ws is None:
+        return error_page(request, 404, "No such workspace", "You cannot change that workspace.")
+    await rotate_feed_key(runtime, ws.id)
+    return redirect(f"/settings?ws={ws.id}&done=feed-rotated")

@@ -1,0 +1,140 @@
+"""A post's page and its actions: reschedule, edit text, cancel, retry failed, post now."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from core.errors import Conflict, NotFound, RequestProblem
+from scheduler.calendar import attempts, viewer_zone
+from scheduler.logins import safe_next
+from scheduler.service import Scheduler
+from storage.views import PostView, WorkspaceView
+from web.pages import error_page, redirect, render, visible
+from web.session import RUNTIME, session_of
+
+ACTIONS = ("reschedule", "edit", "cancel", "retry", "now")
+DONE = {
+    "reschedule": "rescheduled",
+    "edit": "edited",
+    "cancel": "cancelled",
+    "retry": "retrying",
+    "now": "posting",
+}
+
+
+async def _visible_post(request: web.Request) -> tuple[PostView, WorkspaceView] | web.Response:
+    """The post when it exists in a workspace this session may see; else a 404 page."""
+    runtime = request.app[RUNTIME]
+    session = session_of(request)
+    missing = error_page(
+        request, 404, "No such post", "There is no such post in your workspaces."
+    )
+    try:
+        post_id = uuid.UUID(request.match_info["post_id"])
+        post = await runtime.posts.get(post_id)
+    except (ValueError, NotFound):
+        return missing
+    ws = visible(session, post.workspace_id)
+    # Another workspace's post answers exactly like a missing one: no existence oracle.
+    return missing if ws is None else (post, ws)
+
+
+async def _page(
+    request: web.Request,
+    post: PostView,
+    ws: WorkspaceView,
+    status: int = 200,
+    error: RequestProblem | Conflict | None = None,
+) -> web.Response:
+    runtime = request.app[RUNTIME]
+    tz = viewer_zone(session_of(request), ws)
+    grouped = defaultdict(list)
+    for attempt in await attempts(runtime, post.id):
+        grouped[attempt.destination_id].append(attempt)
+    media = [(m, await runtime.media.signed_url(m.storage_key, 3600)) for m in post.media]
+    local = post.scheduled_at.astimezone(ZoneInfo(tz))
+    return render(
+        request,
+        "post.html",
+        status=status,
+        workspace=ws,
+        post=post,
+        tz=tz,
+        attempts=grouped,
+        media=media,
+        error=error,
+        back=f"/?ws={ws.id}&month={local:%Y-%m}",
+        editable=post.status in ("scheduled", "draft"),
+        retryable=post.status in ("failed", "partially_published"),
+    )
+
+
+async def post_page(request: web.Request) -> web.Response:
+    """``GET /posts/{id}``."""
+    found = await _visible_post(request)
+    if isinstance(found, web.Response):
+        return found
+    return await _page(request, *found)
+
+
+def _when(form: dict[str, str], post: PostView, tz: str) -> datetime:
+    """The new time from ``when`` (local date and time) or ``date`` (same local time)."""
+    zone = ZoneInfo(tz)
+    if form.get("when"):
+        try:
+            parsed = datetime.fromisoformat(form["when"])
+        except ValueError:
+            raise RequestProblem(
+                [f"“{form['when']}” is not a date and time."], "Use 2026-12-03T10:30."
+            ) from None
+        return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+    if form.get("date"):
+        try:
+            day = date.fromisoformat(form["date"])
+        except ValueError:
+            raise RequestProblem([f"“{form['date']}” is not a date."], "Use 2026-12-03.") from None
+        local = post.scheduled_at.astimezone(zone)
+        return datetime.combine(day, local.time(), tzinfo=zone)
+    raise RequestProblem(["Pick the new date and time."], "Use 2026-12-03T10:30.")
+
+
+async def post_action(request: web.Request) -> web.Response:
+    """``POST /posts/{id}/{action}``; errors re-render the page with what is wrong."""
+    action = request.match_info["action"]
+    found = await _visible_post(request)
+    if isinstance(found, web.Response):
+        return found
+    post, ws = found
+    if action not in ACTIONS:
+        return error_page(request, 404, "No such action", f"“{action}” is not something I do.")
+    form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    runtime = request.app[RUNTIME]
+    scheduler = Scheduler(runtime)
+    tz = viewer_zone(session_of(request), ws)
+    try:
+        if action == "reschedule":
+            await scheduler.reschedule(ws.id, post.id, _when(form, post, tz))
+        elif action == "edit":
+            text = form.get("text", "").replace("\r\n", "\n")
+            if not text.strip():
+                raise RequestProblem(["The text is empty."], "Write the post, or cancel it.")
+            await scheduler.edit(ws.id, post.id, text)
+        elif action == "cancel":
+            await scheduler.cancel(ws.id, post.id)
+        elif action == "retry":
+            await scheduler.retry(ws.id, post.id)
+        else:
+            await scheduler.post_now(ws.id, post.id)
+    except (RequestProblem, Conflict) as problem:
+        fresh = await runtime.posts.get(post.id)
+        status = 409 if isinstance(problem, Conflict) else 400
+        return await _page(request, fresh, ws, status=status, error=problem)
+    back = form.get("next")
+    target = safe_next(back) if back else f"/posts/{post.id}"
+    joiner = "&" if "?" in target else "?"
+    return redirect(f"{target}{joiner}done={DONE[action]}")

@@ -1,0 +1,119 @@
+"""Session and CSRF middleware for the calendar's routes (named ``cal.*``); others pass through.
+
+The CSRF token is an HMAC of the session token (or, before login, of a random pre-session
+cookie), sent in a hidden ``csrf`` field. Multipart forms carry it as their first part and the
+handler checks it before reading any file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from scheduler.logins import session_for
+from scheduler.runtime import Runtime
+from storage.calendar import SessionInfo
+
+RUNTIME = web.AppKey("calendar_runtime", Runtime)
+SESSION_COOKIE = "outpost_session"
+PRE_COOKIE = "outpost_pre"
+SESSION_KEY: web.RequestKey[SessionInfo | None] = web.RequestKey("cal_session")
+CSRF_KEY = web.RequestKey("cal_csrf", str)
+DEFERRED_KEY = web.RequestKey("cal_csrf_deferred", bool)
+PUBLIC = frozenset(
+    {"cal.login", "cal.login_confirm", "cal.signin", "cal.feed", "cal.static", "cal.supabase"}
+)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def csrf_for(secret: str, anchor: str) -> str:
+    """The CSRF token bound to a session (or pre-session) cookie."""
+    return hmac.new(secret.encode(), f"csrf:{anchor}".encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_ok(request: web.Request, value: object) -> bool:
+    """Whether a submitted token matches this request's."""
+    return isinstance(value, str) and hmac.compare_digest(value, request[CSRF_KEY])
+
+
+def session_of(request: web.Request) -> SessionInfo:
+    """The logged-in session (the middleware has already refused anonymous requests)."""
+    session = request[SESSION_KEY]
+    if session is None:
+        raise web.HTTPUnauthorized(text="Log in with a link from the bot first.")
+    return session
+
+
+def secure_cookies(runtime: Runtime) -> bool:
+    return runtime.settings.base_url.startswith("https://")
+
+
+def set_cookie(response: web.StreamResponse, runtime: Runtime, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="Lax",
+        secure=secure_cookies(runtime),
+        path="/",
+        max_age=14 * 24 * 3600,
+    )
+
+
+def _headers(response: web.StreamResponse, media_origin: str) -> None:
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
+        f"img-src 'self' data: {media_origin}; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'self'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Login and feed URLs carry secrets: never leak them in a Referer header.
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.content_type == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+
+
+def make_middleware(runtime: Runtime, unauthorized: Handler, forbidden: Handler) -> Middleware:
+    """The middleware; ``unauthorized``/``forbidden`` render the refusal pages."""
+    secret = runtime.settings.secret_key.get_secret_value()
+    media_origin = runtime.settings.base_url + (
+        " https:" if runtime.settings.supabase_enabled else ""
+    )
+
+    @web.middleware
+    async def calendar_session(request: web.Request, handler: Handler) -> web.StreamResponse:
+        name = request.match_info.route.name or ""
+        if not name.startswith("cal.") or name == "cal.static":
+            return await handler(request)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        session = await session_for(runtime, cookie) if cookie else None
+        request[SESSION_KEY] = session
+        anchor = cookie if session is not None and cookie else request.cookies.get(PRE_COOKIE)
+        fresh_pre = None
+        if not anchor:
+            fresh_pre = anchor = secrets.token_urlsafe(24)
+        request[CSRF_KEY] = csrf_for(secret, anchor)
+        response: web.StreamResponse
+        if session is None and name not in PUBLIC:
+            response = await unauthorized(request)
+        elif request.method == "POST" and (request.content_type or "").startswith("multipart/"):
+            request[DEFERRED_KEY] = True
+            response = await handler(request)
+        elif request.method == "POST" and not csrf_ok(request, (await request.post()).get("csrf")):
+            response = await forbidden(request)
+        else:
+            response = await handler(request)
+        if fresh_pre is not None and not response.prepared:
+            set_cookie(response, runtime, PRE_COOKIE, fresh_pre)
+        if not response.prepared:
+            _headers(response, media_origin)
+        return response
+
+    return calendar_session

@@ -1,0 +1,134 @@
+"""Inbound hooks: manage them through the API, and receive ``POST /hooks/{hook_id}``
+(verify first, then parse, then template into a post)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from core.errors import RequestProblem
+from publishers import signing
+from scheduler.api_tokens import api_store
+from scheduler.destinations import resolve
+from scheduler.hooks import check_template, preview, receive
+from webhooks.errors import ApiError
+from webhooks.http import Call, Reply, parse_json, rate_limit, read_body
+from webhooks.render import hook_json, post_json
+from webhooks.verify import VerificationError, verify
+
+
+def _base(call: Call) -> str:
+    return call.rt.settings.base_url
+
+
+async def _check_destinations(call: Call, destinations: list[str]) -> None:
+    accounts = await call.rt.workspaces.accounts(call.workspace_id)
+    _, unknown = resolve(destinations, accounts)
+    if unknown:
+        raise RequestProblem(unknown, "Connect the account first, or name one that is connected.")
+
+
+async def list_hooks(call: Call) -> Reply:
+    """The workspace's hooks."""
+    hooks = await api_store(call.rt).hooks(call.workspace_id)
+    return Reply(200, {"items": [hook_json(h, _base(call)) for h in hooks]})
+
+
+async def create_hook(call: Call) -> Reply:
+    """A new hook; its secret (given or generated) is shown only in this answer."""
+    body: dict[str, Any] = call.body
+    check_template(body["template"])
+    await _check_destinations(call, body["destinations"])
+    mode = body["verification"]
+    secret = body.get("secret") or (
+        signing.generate_secret() if mode == "standard" else secrets.token_urlsafe(32)
+    )
+    if mode == "standard":
+        try:
+            signing.secret_bytes(secret)
+        except signing.SignatureError as exc:
+            raise RequestProblem([f"`secret`: {exc}."]) from None
+    hook = await api_store(call.rt).add_hook(
+        call.workspace_id,
+        name=body["name"],
+        verification=mode,
+        secret_enc=call.rt.cipher.encrypt(secret),
+        template=body["template"],
+        destinations=body["destinations"],
+        timing=body.get("timing", {"mode": "now"}),
+        events=body.get("events", []),
+        callback_url=body.get("callback_url"),
+        enabled=True,
+    )
+    return Reply(201, {"hook": hook_json(hook, _base(call)), "secret": secret})
+
+
+async def get_hook(call: Call) -> Reply:
+    """One hook."""
+    hook = await api_store(call.rt).hook(call.path_id("hook_id"), call.workspace_id)
+    return Reply(200, hook_json(hook, _base(call)))
+
+
+async def edit_hook(call: Call) -> Reply:
+    """Change a hook; the secret stays."""
+    body: dict[str, Any] = call.body
+    if "template" in body:
+        check_template(body["template"])
+    if "destinations" in body:
+        await _check_destinations(call, body["destinations"])
+    hook = await api_store(call.rt).update_hook(call.workspace_id, call.path_id("hook_id"), **body)
+    return Reply(200, hook_json(hook, _base(call)))
+
+
+async def delete_hook(call: Call) -> Reply:
+    """Delete a hook and its delivery records."""
+    await api_store(call.rt).delete_hook(call.workspace_id, call.path_id("hook_id"))
+    return Reply(204)
+
+
+async def preview_hook(call: Call) -> Reply:
+    """The post a sample payload would make, with every problem; stores nothing."""
+    hook = await api_store(call.rt).hook(call.path_id("hook_id"), call.workspace_id)
+    result = await preview(call.rt, hook, call.body["payload"], call.body.get("event"))
+    return Reply(200, result)
+
+
+def _event(mode: str, headers: Any, payload: Any) -> str | None:
+    if mode == "github":
+        event = headers.get("X-GitHub-Event")
+        return None if event is None else str(event)
+    if mode == "standard" and isinstance(payload, dict) and isinstance(payload.get("type"), str):
+        return str(payload["type"])
+    other = headers.get("X-Event-Type")
+    return None if other is None else str(other)
+
+
+async def receive_hook(call: Call) -> Reply:
+    """Verify, then parse, then schedule once per delivery id; a failed check stores nothing."""
+    rt, request = call.rt, call.request
+    hook = await api_store(rt).hook(call.path_id("hook_id"))
+    if not hook.enabled:
+        raise ApiError(404, "not_found", "This hook is disabled.")
+    await rate_limit(rt, f"hook:{hook.id}", call.config.hook_rate_limit, call.config.rate_window)
+    raw = await read_body(request, call.config.json_limit)
+    try:
+        delivery_id = verify(
+            hook.verification, rt.cipher.decrypt(hook.secret_enc), request.headers, raw,
+            rt.clock.now(),
+        )  # fmt: skip
+    except VerificationError as exc:
+        raise ApiError(401, "invalid_signature", f"The delivery is not verified: {exc.reason}.",
+                       headers={"WWW-Authenticate": "Signature"}) from None  # fmt: skip
+    payload = parse_json(raw)
+    outcome = await receive(
+        rt, hook, payload, delivery_id, _event(hook.verification, request.headers, payload)
+    )
+    body: dict[str, Any] = {
+        "status": outcome.status,
+        "post_id": str(outcome.post_id) if outcome.post_id else None,
+    }
+    if outcome.reason:
+        body["reason"] = outcome.reason
+    if outcome.post is not None:
+        body["post"] = post_json(outcome.post)
+    return Reply(201 if outcome.status == "created" else 200, body)

@@ -1,0 +1,218 @@
+"""What every API route goes through: bearer auth and scopes, a rate limit per token, body
+size limits, JSON parsing that says where it broke, schema validation, ``Idempotency-Key``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from core.errors import OutpostError
+from scheduler.api_tokens import api_store, authenticate
+from scheduler.runtime import Runtime
+from storage.api import TokenView
+from webhooks.errors import ApiError, error_body, from_outpost, malformed
+from webhooks.openapi import Operation, problems
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    """Limits of the API; the defaults suit one small install."""
+
+    rate_limit: int = 300
+    rate_window: int = 60
+    hook_rate_limit: int = 120
+    json_limit: int = 1024 * 1024
+    media_limit: int = 100 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handler's answer: status and JSON body (None for 204)."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Call:
+    """One API request after auth: the runtime, the token, the parsed body."""
+
+    request: web.Request
+    rt: Runtime
+    op: Operation
+    config: ApiConfig
+    token: TokenView | None = None
+    body: Any = None
+    raw: bytes = b""
+
+    @property
+    def workspace_id(self) -> uuid.UUID:
+        """The calling token's workspace."""
+        assert self.token is not None
+        return self.token.workspace_id
+
+    def path_id(self, name: str) -> uuid.UUID:
+        """A UUID path parameter; anything else cannot name a thing, so 404."""
+        try:
+            return uuid.UUID(self.request.match_info[name])
+        except ValueError:
+            thing = name.removesuffix("_id")
+            raise ApiError(404, "not_found", f"No {thing} with that id.") from None
+
+    async def idempotent(self, fingerprint: str, run: Callable[[], Awaitable[Reply]]) -> Reply:
+        """Run once per ``Idempotency-Key``: replay the first answer, 409 for another body."""
+        key = self.request.headers.get("Idempotency-Key")
+        if key is None or self.token is None:
+            return await run()
+        if not 0 < len(key) <= 255 or not key.isascii() or not key.isprintable():
+            raise ApiError(
+                400, "bad_idempotency_key", "Idempotency-Key must be 1-255 ASCII characters."
+            )
+        store, ws = api_store(self.rt), self.token.workspace_id
+        fingerprint = hashlib.sha256(fingerprint.encode()).hexdigest()
+        prior = await store.remember(ws, key, fingerprint, self.rt.clock.now())
+        if prior is not None:
+            if prior.request_hash != fingerprint:
+                raise ApiError(409, "idempotency_key_reused",
+                               "This Idempotency-Key was used for a different request in the "
+                               "last 24 hours. Use a new key for a new request.")  # fmt: skip
+            if prior.status is None:
+                raise ApiError(409, "idempotency_key_in_use",
+                               "A request with this Idempotency-Key is still running; "
+                               "retry in a moment.", headers={"Retry-After": "1"})  # fmt: skip
+            return Reply(prior.status, prior.body, {"Idempotent-Replayed": "true"})
+        try:
+            reply = await run()
+        except (ApiError, OutpostError) as exc:
+            err = exc if isinstance(exc, ApiError) else from_outpost(exc)
+            await store.answer(ws, key, err.status, error_body(err.code, err.message, err.problems))
+            raise
+        except BaseException:
+            await store.forget(ws, key)
+            raise
+        await store.answer(ws, key, reply.status, reply.body)
+        return reply
+
+
+Handler = Callable[[Call], Awaitable[Reply]]
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The body, refusing (413) past ``limit`` without reading the rest."""
+    too_big = ApiError(413, "too_large", f"The body is larger than {_size(limit)}; "
+                       "send less (media goes to POST /api/v1/media).")  # fmt: skip
+    if request.content_length is not None and request.content_length > limit:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+
+
+def parse_json(raw: bytes) -> Any:
+    """JSON from bytes; 400 naming line and column when it is malformed."""
+    if not raw.strip():
+        raise ApiError(400, "malformed_json", "The body is empty; send a JSON object.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "malformed_json",
+                       f"The body is not UTF-8 (byte {exc.start}).") from None  # fmt: skip
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise malformed(exc) from None
+    except RecursionError:
+        raise ApiError(400, "malformed_json", "The JSON is nested too deeply.") from None
+    if _has_nul(value):
+        # Postgres text and jsonb cannot hold U+0000; refuse it here, not as a 500 later.
+        raise ApiError(422, "invalid_request", "Strings must not contain U+0000 (NUL).")
+    return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+async def bearer(request: web.Request, rt: Runtime) -> TokenView:
+    """The token of ``Authorization: Bearer``, or 401."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer realm="outpost"'}
+    if scheme.lower() != "bearer" or not value.strip():
+        raise ApiError(401, "unauthenticated",
+                       "Send Authorization: Bearer <token> (make one with "
+                       "`outpost token create --workspace NAME`).", headers=challenge)  # fmt: skip
+    token = await authenticate(rt, value.strip())
+    if token is None:
+        raise ApiError(401, "unauthenticated", "This token is unknown or revoked.",
+                       headers=challenge)  # fmt: skip
+    return token
+
+
+async def rate_limit(rt: Runtime, subject: str, limit: int, window: int) -> None:
+    """A fixed-window counter in Redis; 429 with Retry-After once ``limit`` is passed."""
+    now = rt.clock.now().timestamp()
+    slot = int(now // window)
+    key = f"outpost:ratelimit:{subject}:{slot}"
+    async with rt.redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, window + 5)
+        count, _ = await pipe.execute()
+    if int(count) > limit:
+        wait = max(1, math.ceil((slot + 1) * window - now))
+        raise ApiError(429, "rate_limited",
+                       f"More than {limit} requests in {window} s; wait {wait} s and retry.",
+                       headers={"Retry-After": str(wait)})  # fmt: skip
+
+
+def route(rt: Runtime, op: Operation, handler: Handler, config: ApiConfig) -> Any:
+    """The aiohttp handler for ``op``: auth, limits, body, idempotency, then ``handler``."""
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        """Answer one request for ``op``."""
+        call = Call(request, rt, op, config)
+        if op.scope is not None:
+            call.token = await bearer(request, rt)
+            await rate_limit(rt, f"token:{call.token.id}", config.rate_limit, config.rate_window)
+            if op.scope not in call.token.scopes:
+                raise ApiError(403, "insufficient_scope",
+                               f"This token lacks the {op.scope!r} scope this needs; make one "
+                               "with it.")  # fmt: skip
+        if op.body not in (None, "multipart", "any"):
+            call.raw = await read_body(request, config.json_limit)
+            call.body = parse_json(call.raw)
+            found = problems(str(op.body), call.body)
+            if found:
+                raise ApiError(422, "invalid_body", "The body does not match the "
+                               f"{op.body} schema: {found[0]}", problems=found)  # fmt: skip
+        if op.method == "post" and op.body != "multipart":
+            digest = hashlib.sha256(f"{op.operation_id} {request.path}\n".encode() + call.raw)
+            reply = await call.idempotent(digest.hexdigest(), lambda: handler(call))
+        else:
+            reply = await handler(call)
+        if reply.body is None:
+            return web.Response(status=reply.status, headers=reply.headers)
+        return web.json_response(reply.body, status=reply.status, headers=reply.headers)
+
+    return serve

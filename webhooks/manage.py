@@ -1,0 +1,101 @@
+"""Accounts, API tokens and callback endpoints of the caller's workspace."""
+
+from __future__ import annotations
+
+from core.errors import RequestProblem
+from publishers import signing
+from publishers.registry import canonical_platform
+from scheduler.api_tokens import api_store, callback_store, create_token
+from scheduler.callbacks import signing_secret
+from webhooks.http import Call, Reply
+from webhooks.render import account_json, endpoint_json, token_json
+
+# Platforms connected with a token (or, for webhooks, a generated secret) rather than OAuth.
+TOKEN_PLATFORMS = ("mastodon", "bluesky", "discord", "telegram", "webhook")
+NEEDS_BASE_URL = ("mastodon", "discord", "webhook")
+
+
+async def list_accounts(call: Call) -> Reply:
+    """Connected accounts."""
+    accounts = await call.rt.workspaces.accounts(call.workspace_id)
+    return Reply(200, {"items": [account_json(a) for a in accounts]})
+
+
+async def add_account(call: Call) -> Reply:
+    """Connect an account; a webhook without a token gets a signing secret, shown once."""
+    body, rt = call.body, call.rt
+    platform = canonical_platform(body["platform"])
+    usable = [p for p in TOKEN_PLATFORMS if p in rt.publishers]
+    if platform not in usable:
+        raise RequestProblem(
+            [f"{body['platform']!r} cannot be connected with a token here."],
+            f"Token-based platforms: {', '.join(usable)}; others connect at /connect/PLATFORM.",
+        )
+    base_url = body.get("base_url", "")
+    if platform in NEEDS_BASE_URL and not base_url:
+        raise RequestProblem([f"A {platform} account needs `base_url` (its instance or URL)."])
+    token, secret = body.get("token"), None
+    if token is None and platform == "webhook":
+        token = secret = signing.generate_secret()
+    if not token:
+        raise RequestProblem([f"A {platform} account needs `token`."])
+    account = await rt.workspaces.add_account(
+        call.workspace_id,
+        platform,
+        body["handle"],
+        rt.cipher.encrypt(token),
+        base_url=base_url,
+        display_name=body.get("display_name"),
+    )
+    return Reply(201, {"account": account_json(account), "secret": secret})
+
+
+async def remove_account(call: Call) -> Reply:
+    """Disconnect an account."""
+    await api_store(call.rt).remove_account(call.workspace_id, call.path_id("account_id"))
+    return Reply(204)
+
+
+async def list_tokens(call: Call) -> Reply:
+    """The workspace's tokens, revoked ones included."""
+    tokens = await api_store(call.rt).tokens(call.workspace_id)
+    return Reply(200, {"items": [token_json(t) for t in tokens]})
+
+
+async def make_token(call: Call) -> Reply:
+    """A new token; the only time its value is shown."""
+    token, view = await create_token(
+        call.rt, call.workspace_id, call.body["name"], call.body["scopes"]
+    )
+    return Reply(201, {"token": token, "info": token_json(view)})
+
+
+async def revoke_token(call: Call) -> Reply:
+    """Revoke a token; it stops working at once."""
+    await api_store(call.rt).revoke_token(
+        call.workspace_id, call.path_id("token_id"), call.rt.clock.now()
+    )
+    return Reply(204)
+
+
+async def list_endpoints(call: Call) -> Reply:
+    """Workspace-wide callback URLs."""
+    items = await callback_store(call.rt).endpoints(call.workspace_id)
+    return Reply(200, {"items": [endpoint_json(e) for e in items]})
+
+
+async def add_endpoint(call: Call) -> Reply:
+    """Add a callback URL."""
+    endpoint = await callback_store(call.rt).add_endpoint(call.workspace_id, call.body["url"])
+    return Reply(201, endpoint_json(endpoint))
+
+
+async def remove_endpoint(call: Call) -> Reply:
+    """Remove a callback URL."""
+    await callback_store(call.rt).remove_endpoint(call.workspace_id, call.path_id("endpoint_id"))
+    return Reply(204)
+
+
+async def callback_secret(call: Call) -> Reply:
+    """The ``whsec_`` secret to verify callbacks with (made on first request)."""
+    return Reply(200, {"secret": await signing_secret(call.rt, call.workspace_id)})

@@ -1,0 +1,288 @@
+"""The JSON Schemas of the API (OpenAPI 3.1 components): one source for the document and for
+validating every request body, so the two cannot drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+POST_STATUSES = [
+    "draft", "scheduled", "publishing", "published", "partially_published", "failed", "cancelled",
+]  # fmt: skip
+DESTINATION_STATUSES = ["pending", "publishing", "success", "failed", "unknown", "cancelled"]
+EVENTS = ["post.scheduled", "post.published", "post.partially_published", "post.failed"]
+MAX_TEXT = 100_000
+
+
+def ref(name: str) -> dict[str, str]:
+    """A reference to a component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` or null (3.1 style)."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def obj(
+    props: dict[str, Any], required: list[str] | None = None, *, closed: bool = True
+) -> dict[str, Any]:
+    """An object schema; ``closed`` forbids unknown fields (typos get an answer, not silence)."""
+    out: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        out["required"] = required
+    if closed:
+        out["additionalProperties"] = False
+    return out
+
+
+STR = {"type": "string"}
+UUID = {"type": "string", "format": "uuid"}
+TIME = {"type": "string", "format": "date-time"}
+URL = {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000}
+NAME = {"type": "string", "minLength": 1, "maxLength": 100}
+DESTS = {
+    "type": "array", "minItems": 1, "maxItems": 50,
+    "items": {"type": "string", "minLength": 1, "maxLength": 200},
+}  # fmt: skip
+MEDIA_IDS = {"type": "array", "maxItems": 20, "items": UUID}
+TIMING = {
+    "oneOf": [
+        obj({"mode": {"const": "now"}}, ["mode"]),
+        obj(
+            {"mode": {"const": "delay"},
+             "seconds": {"type": "integer", "minimum": 0, "maximum": 31_536_000}},
+            ["mode", "seconds"],
+        ),
+        obj(
+            {"mode": {"const": "field"},
+             "field": {"type": "string", "minLength": 1, "maxLength": 200},
+             "offset_seconds": {"type": "integer", "minimum": -31_536_000,
+                                "maximum": 31_536_000}},
+            ["mode", "field"],
+        ),
+    ]
+}  # fmt: skip
+
+SCHEMAS: dict[str, Any] = {
+    "Error": obj(
+        {
+            "error": obj(
+                {"code": STR, "message": STR, "problems": {"type": "array", "items": STR}},
+                ["code", "message"],
+            )
+        },
+        ["error"],
+    ),
+    "Destination": obj(
+        {
+            "id": UUID,
+            "platform": STR,
+            "handle": STR,
+            "status": {"enum": DESTINATION_STATUSES},
+            "url": nullable(STR),
+            "remote_id": nullable(STR),
+            "error": nullable(STR),
+            "published_at": nullable(TIME),
+        },
+        ["id", "platform", "handle", "status", "url", "error"],
+    ),
+    "Media": obj(
+        {
+            "id": UUID,
+            "content_type": STR,
+            "size_bytes": {"type": "integer"},
+            "sha256": STR,
+            "width": nullable({"type": "integer"}),
+            "height": nullable({"type": "integer"}),
+            "duration_seconds": nullable({"type": "number"}),
+            "filename": STR,
+        },
+        ["id", "content_type", "size_bytes", "sha256", "filename"],
+    ),
+    "Post": obj(
+        {
+            "id": UUID,
+            "status": {"enum": POST_STATUSES},
+            "text": STR,
+            "scheduled_at": TIME,
+            "timezone": STR,
+            "recurrence": nullable(STR),
+            "callback_url": nullable(STR),
+            "created_at": TIME,
+            "destinations": {"type": "array", "items": ref("Destination")},
+            "media": {"type": "array", "items": ref("Media")},
+        },
+        ["id", "status", "text", "scheduled_at", "timezone", "destinations", "media"],
+    ),
+    "PostList": obj(
+        {
+            "items": {"type": "array", "items": ref("Post")},
+            "next_offset": nullable({"type": "integer"}),
+        },
+        ["items", "next_offset"],
+    ),
+    "RequestPost": obj(
+        {
+            "request": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
+            "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
+            "media": MEDIA_IDS,
+            "callback_url": URL,
+        },
+        ["request"],
+    ),
+    "FieldsPost": obj(
+        {
+            "text": {"type": "string", "maxLength": MAX_TEXT},
+            "when": TIME,
+            "destinations": DESTS,
+            "media": MEDIA_IDS,
+            "callback_url": URL,
+        },
+        ["text", "when", "destinations"],
+    ),
+    "NewPost": {"oneOf": [ref("RequestPost"), ref("FieldsPost")]},
+    "EditPost": obj({"text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}}, ["text"]),
+    "Reschedule": obj({"when": TIME}, ["when"]),
+    "Account": obj(
+        {
+            "id": UUID,
+            "platform": STR,
+            "handle": STR,
+            "display_name": nullable(STR),
+            "base_url": STR,
+            "status": STR,
+        },
+        ["id", "platform", "handle", "status"],
+    ),
+    "AccountCreated": obj({"account": ref("Account"), "secret": nullable(STR)}, ["account"]),
+    "NewAccount": obj(
+        {
+            "platform": {"type": "string", "minLength": 1, "maxLength": 32},
+            "handle": {"type": "string", "minLength": 1, "maxLength": 200},
+            "base_url": URL,
+            "token": {"type": "string", "minLength": 1, "maxLength": 4000},
+            "display_name": {"type": "string", "maxLength": 200},
+        },
+        ["platform", "handle"],
+    ),
+    "Timing": TIMING,
+    "Hook": obj(
+        {
+            "id": UUID,
+            "name": STR,
+            "url": STR,
+            "verification": {"enum": ["standard", "github", "token"]},
+            "template": STR,
+            "destinations": {"type": "array", "items": STR},
+            "timing": ref("Timing"),
+            "events": {"type": "array", "items": STR},
+            "callback_url": nullable(STR),
+            "enabled": {"type": "boolean"},
+            "created_at": TIME,
+        },
+        ["id", "name", "url", "verification", "template", "destinations", "timing", "enabled"],
+    ),
+    "HookCreated": obj({"hook": ref("Hook"), "secret": STR}, ["hook", "secret"]),
+    "NewHook": obj(
+        {
+            "name": NAME,
+            "verification": {"enum": ["standard", "github", "token"]},
+            "template": {"type": "string", "minLength": 1, "maxLength": 20_000},
+            "destinations": DESTS,
+            "timing": ref("Timing"),
+            "events": {
+                "type": "array",
+                "maxItems": 50,
+                "items": {"type": "string", "minLength": 1, "maxLength": 100},
+            },
+            "callback_url": URL,
+            "secret": {"type": "string", "minLength": 16, "maxLength": 200},
+        },
+        ["name", "verification", "template", "destinations"],
+    ),
+    "EditHook": obj(
+        {
+            "name": NAME,
+            "template": {"type": "string", "minLength": 1, "maxLength": 20_000},
+            "destinations": DESTS,
+            "timing": ref("Timing"),
+            "events": {
+                "type": "array",
+                "maxItems": 50,
+                "items": {"type": "string", "minLength": 1, "maxLength": 100},
+            },
+            "callback_url": nullable(URL),
+            "enabled": {"type": "boolean"},
+        },
+    ),
+    "HookPreview": obj({"payload": {}, "event": {"type": "string", "maxLength": 100}}, ["payload"]),
+    "Preview": obj(
+        {
+            "text": nullable(STR),
+            "when": nullable(TIME),
+            "destinations": {"type": "array", "items": STR},
+            "problems": {"type": "array", "items": STR},
+        },
+        ["text", "when", "destinations", "problems"],
+    ),
+    "HookResult": obj(
+        {
+            "status": {"enum": ["created", "duplicate", "ignored"]},
+            "post_id": nullable(UUID),
+            "reason": STR,
+            "post": ref("Post"),
+        },
+        ["status", "post_id"],
+    ),
+    "Token": obj(
+        {
+            "id": UUID,
+            "name": STR,
+            "scopes": {"type": "array", "items": {"enum": ["read", "write"]}},
+            "created_at": TIME,
+            "last_used_at": nullable(TIME),
+            "revoked_at": nullable(TIME),
+        },
+        ["id", "name", "scopes", "created_at"],
+    ),
+    "TokenCreated": obj({"token": STR, "info": ref("Token")}, ["token", "info"]),
+    "NewToken": obj(
+        {
+            "name": NAME,
+            "scopes": {
+                "type": "array",
+                "minItems": 1,
+                "uniqueItems": True,
+                "items": {"enum": ["read", "write"]},
+            },
+        },
+        ["name", "scopes"],
+    ),
+    "Endpoint": obj({"id": UUID, "url": STR, "created_at": TIME}, ["id", "url"]),
+    "NewEndpoint": obj({"url": URL}, ["url"]),
+    "Secret": obj({"secret": STR}, ["secret"]),
+    "CallbackDelivery": obj(
+        {
+            "id": UUID,
+            "event": {"enum": EVENTS},
+            "url": STR,
+            "status": {"enum": ["pending", "delivered", "failed"]},
+            "attempts": {"type": "integer"},
+            "response_code": nullable({"type": "integer"}),
+            "last_error": nullable(STR),
+            "next_attempt_at": nullable(TIME),
+            "delivered_at": nullable(TIME),
+            "created_at": TIME,
+        },
+        ["id", "event", "url", "status", "attempts"],
+    ),
+}
+
+
+def listing(name: str) -> dict[str, Any]:
+    """``{"items": [<name>]}``."""
+    return obj({"items": {"type": "array", "items": ref(name)}}, ["items"])
+
+
+for _name in ("Account", "Hook", "Token", "Endpoint", "CallbackDelivery"):
+    SCHEMAS[f"{_name}List"] = listing(_name)
