@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import hashlib
 import itertools
-import json
 import multiprocessing
 import os
 import signal
@@ -36,7 +35,6 @@ from aiohttp import web
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-import webhooks  # noqa: E402
 from app.web import build_app  # noqa: E402
 from bench.report import machine, write_section  # noqa: E402
 from bot.slack.routes import setup as slack_setup  # noqa: E402
@@ -56,9 +54,15 @@ _ids = itertools.count(1)
 
 def settings_for(api_url: str, data_dir: str) -> object:
     return load_settings(
-        database_url=DB, redis_url=REDIS, data_dir=Path(data_dir),
-        slack_signing_secret=SECRET, slack_bot_token="xoxb-good", slack_api_url=api_url,
-        queue_name="outpost:bench-intake", outpost_env="test", log_level="WARNING",
+        database_url=DB,
+        redis_url=REDIS,
+        data_dir=Path(data_dir),
+        slack_signing_secret=SECRET,
+        slack_bot_token="xoxb-good",
+        slack_api_url=api_url,
+        queue_name="outpost:bench-intake",
+        outpost_env="test",
+        log_level="WARNING",
     )
 
 
@@ -74,7 +78,10 @@ async def prepare(api_url: str, data_dir: str) -> None:
     async with open_runtime(settings_for(api_url, data_dir)) as rt:  # type: ignore[arg-type]
         ws = await rt.workspaces.ensure("slack:T0001", "UTC")
         await rt.workspaces.add_account(
-            ws.id, "mastodon", "@bench@fake.social", rt.cipher.encrypt("t"),
+            ws.id,
+            "mastodon",
+            "@bench@fake.social",
+            rt.cipher.encrypt("t"),
             base_url="http://127.0.0.1:9",
         )
         await rt.workspaces.add_token(
@@ -102,26 +109,39 @@ def run_server(port: int, api_url: str, data_dir: str) -> None:
 
 async def api_call(http: aiohttp.ClientSession, base: str) -> float:
     n = next(_ids)
-    body = {"text": f"API bench {n}", "when": "2030-01-01T09:00:00+00:00",
-            "destinations": ["mastodon"]}
+    body = {
+        "text": f"API bench {n}",
+        "when": "2030-01-01T09:00:00+00:00",
+        "destinations": ["mastodon"],
+    }
     start = time.perf_counter()
-    async with http.post(f"{base}/api/v1/posts", json=body,
-                         headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
+    async with http.post(
+        f"{base}/api/v1/posts", json=body, headers={"Authorization": f"Bearer {TOKEN}"}
+    ) as resp:
         await resp.read()
         assert resp.status == 201, (resp.status, await resp.text())
     return time.perf_counter() - start
 
 
-async def slack_call(http: aiohttp.ClientSession, base: str, fake: FakeSlack, user: int,
-                     sent: dict[str, float]) -> float:
+async def slack_call(
+    http: aiohttp.ClientSession, base: str, fake: FakeSlack, user: int, sent: dict[str, float]
+) -> float:
     n = next(_ids)
     text = f"Slack bench {n}"
-    body = urlencode({
-        "team_id": "T0001", "channel_id": "C0GENERAL1", "channel_name": "general",
-        "user_id": f"U{user:08d}", "user_name": f"user{user}", "command": "/schedule",
-        "text": f"jan 1 2030 9am to mastodon: {text}", "api_app_id": "A0OUTPOST",
-        "response_url": f"{fake.url}/response/{n}", "trigger_id": f"{n}.bench.{time.time()}",
-    }).encode()
+    body = urlencode(
+        {
+            "team_id": "T0001",
+            "channel_id": "C0GENERAL1",
+            "channel_name": "general",
+            "user_id": f"U{user:08d}",
+            "user_name": f"user{user}",
+            "command": "/schedule",
+            "text": f"jan 1 2030 9am to mastodon: {text}",
+            "api_app_id": "A0OUTPOST",
+            "response_url": f"{fake.url}/response/{n}",
+            "trigger_id": f"{n}.bench.{time.time()}",
+        }
+    ).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
     sent[text] = time.time()
     start = time.perf_counter()
@@ -138,7 +158,8 @@ async def slack_intake(sent: dict[str, float]) -> list[float]:
     try:
         rows = await conn.fetch(
             "SELECT p.content, d.id FROM scheduled_posts p JOIN post_destinations d "
-            "ON d.post_id = p.id WHERE p.content = ANY($1::text[])", list(sent)
+            "ON d.post_id = p.id WHERE p.content = ANY($1::text[])",
+            list(sent),
         )
         out = []
         for row in rows:
@@ -200,8 +221,10 @@ async def main(levels: list[int], total: int) -> str:
     )
     server.start()
     base = f"http://127.0.0.1:{port}"
-    lines = ["| clients | API p50 | API p99 | Slack p50 | Slack p99 | requests each |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| clients | API p50 | API p99 | Slack p50 | Slack p99 | requests each |",
+        "|---|---|---|---|---|---|",
+    ]
     try:
         async with aiohttp.ClientSession() as http:
             for _ in range(150):
@@ -241,6 +264,7 @@ if __name__ == "__main__":
         f"`.venv/bin/python bench/intake.py --levels {args.levels} --requests {args.requests}` "
         f"on {machine()}. One app process; clients send back to back. API: response time of "
         "`POST /api/v1/posts` (answers after commit and enqueue). Slack: send time of the "
-        "signed `/schedule` to the job's enqueue time in Redis (Bolt acks first).\n\n" + table
+        "signed `/schedule` to the job's enqueue time in Redis (Bolt acks first).\n\n"
+        + table
         + "\n",
     )

@@ -30,7 +30,6 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-import redis.asyncio as aioredis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -54,7 +53,9 @@ class FakeProcess:
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.fakes.mastodon", "--port", "0"],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().strip()
@@ -122,8 +123,10 @@ async def arrivals(rt: Runtime, fake: FakeProcess, expected: int, timeout: float
 def figures(values: list[float]) -> str:
     ordered = sorted(values)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return (f"p50 {statistics.median(ordered) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-            f"max {ordered[-1] * 1000:.0f} ms")
+    return (
+        f"p50 {statistics.median(ordered) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+        f"max {ordered[-1] * 1000:.0f} ms"
+    )
 
 
 def workers(settings: Settings, logs: Path, count: int) -> list[WorkerProcess]:
@@ -138,9 +141,15 @@ async def main(args: argparse.Namespace) -> str:
     await upgrade(DB)
     logs = Path(tempfile.mkdtemp(prefix="outpost-bench-"))
     settings = make_settings(
-        logs / "data", database_url=DB, redis_url=REDIS, queue_name="outpost:bench",
-        job_timeout_seconds=60.0, reconcile_seconds=60.0, publish_timeout_seconds=15.0,
-        worker_poll_delay=0.05, worker_max_jobs=500,
+        logs / "data",
+        database_url=DB,
+        redis_url=REDIS,
+        queue_name="outpost:bench",
+        job_timeout_seconds=60.0,
+        reconcile_seconds=60.0,
+        publish_timeout_seconds=15.0,
+        worker_poll_delay=0.05,
+        worker_max_jobs=500,
     )
     fake = FakeProcess()
     out: list[str] = []
@@ -148,14 +157,19 @@ async def main(args: argparse.Namespace) -> str:
         async with open_runtime(settings, pool_size=20) as rt:
             ws = await rt.workspaces.create("bench", "UTC")
             await rt.workspaces.add_account(
-                ws.id, "mastodon", "@bench@fake", rt.cipher.encrypt("good-token"),
+                ws.id,
+                "mastodon",
+                "@bench@fake",
+                rt.cipher.encrypt("good-token"),
                 base_url=fake.url,
             )
             # 1. spread over a minute, one worker
             await reset(rt, fake)
             procs = workers(settings, logs, 1)
             start = datetime.now(UTC) + timedelta(seconds=15)
-            dues = [start + timedelta(seconds=random.uniform(0, 60)) for _ in range(args.spread_posts)]
+            dues = [
+                start + timedelta(seconds=random.uniform(0, 60)) for _ in range(args.spread_posts)
+            ]
             await schedule_many(rt, ws, dues)
             late = await arrivals(rt, fake, args.spread_posts, 150)
             for p in procs:
@@ -187,12 +201,16 @@ async def main(args: argparse.Namespace) -> str:
                 state_before = time.time()
                 await arrivals(rt, fake, args.throughput, 300)
                 state = await fake.control("/_fake/state")
-                times = sorted(r["at"] for r in state["requests"] if r["path"] == "/api/v1/statuses")
+                times = sorted(
+                    r["at"] for r in state["requests"] if r["path"] == "/api/v1/statuses"
+                )
                 for p in procs:
                     p.stop()
                 rate = len(times) / max(1e-9, times[-1] - times[0])
-                out.append(f"- throughput: {count} worker process(es): {rate:.0f} posts/s "
-                           f"({len(times)} posts in {times[-1] - times[0]:.1f} s)")
+                out.append(
+                    f"- throughput: {count} worker process(es): {rate:.0f} posts/s "
+                    f"({len(times)} posts in {times[-1] - times[0]:.1f} s)"
+                )
                 print(out[-1], flush=True)
                 del state_before
     finally:
@@ -204,16 +222,20 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spread-posts", type=int, default=600)
     parser.add_argument("--burst", type=int, default=10_000)
-    parser.add_argument("--burst-lead", type=float, default=120.0,
-                        help="seconds ahead the burst is due (must cover scheduling it)")
+    parser.add_argument(
+        "--burst-lead",
+        type=float,
+        default=120.0,
+        help="seconds ahead the burst is due (must cover scheduling it)",
+    )
     parser.add_argument("--throughput", type=int, default=3000)
     args = parser.parse_args()
     text = asyncio.run(main(args))
     cmd = " ".join(sys.argv[1:])
     write_section(
         "lateness",
-        "## Lateness and throughput\n\n"
-        f"`.venv/bin/python bench/lateness.py {cmd}`".rstrip() + f" on {machine()}. Workers "
+        f"## Lateness and throughput\n\n`.venv/bin/python bench/lateness.py {cmd}`".rstrip()
+        + f" on {machine()}. Workers "
         "are `outpost worker` processes (poll 0.05 s, max_jobs 500); the fake Mastodon runs in "
         "its own process and takes 50 ms per create call. Lateness is when the network received "
         "the post minus its scheduled time. The machine has 2 cores shared by Postgres, Redis, "

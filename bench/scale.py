@@ -62,14 +62,23 @@ async def main(posts: int, jobs: int) -> str:
     await admin.close()
     await ensure_database(DB)
     await upgrade(DB)
-    settings = make_settings(Path(tempfile.mkdtemp()) / "data", database_url=DB, redis_url=REDIS,
-                             queue_name="outpost:bench-scale")
+    settings = make_settings(
+        Path(tempfile.mkdtemp()) / "data",
+        database_url=DB,
+        redis_url=REDIS,
+        queue_name="outpost:bench-scale",
+    )
     lines: list[str] = []
     async with open_runtime(settings) as rt:
         spaces = [await rt.workspaces.create(f"scale{i}", "UTC") for i in range(10)]
         accounts = [
-            await rt.workspaces.add_account(ws.id, "mastodon", f"@s{i}@fake",
-                                            rt.cipher.encrypt("t"), base_url="http://127.0.0.1:9")
+            await rt.workspaces.add_account(
+                ws.id,
+                "mastodon",
+                f"@s{i}@fake",
+                rt.cipher.encrypt("t"),
+                base_url="http://127.0.0.1:9",
+            )
             for i, ws in enumerate(spaces)
         ]
         conn = await asyncpg.connect(_plain_dsn(DB))
@@ -78,7 +87,8 @@ async def main(posts: int, jobs: int) -> str:
         # Each post's destination is its own workspace's account.
         await conn.execute(
             "CREATE TEMP TABLE acct AS SELECT * FROM unnest($1::uuid[], $2::uuid[]) AS x(ws, acc)",
-            [ws.id for ws in spaces], [a.id for a in accounts],
+            [ws.id for ws in spaces],
+            [a.id for a in accounts],
         )
         await conn.execute(
             "INSERT INTO post_destinations (id, post_id, social_account_id, status, due_at, "
@@ -93,7 +103,8 @@ async def main(posts: int, jobs: int) -> str:
         lines.append(f"- seeded {count:,} posts and destinations in {seeded:.0f} s")
         # The calendar's month query: one workspace, a month a year from now.
         start = (datetime.now(UTC) + timedelta(days=365)).replace(
-            day=1, hour=0, minute=0, second=0, microsecond=0)
+            day=1, hour=0, minute=0, second=0, microsecond=0
+        )
         end = (start + timedelta(days=32)).replace(day=1)
         times, shown = [], 0
         for _ in range(30):

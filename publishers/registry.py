@@ -8,6 +8,7 @@ from publishers.base import Publisher
 from publishers.bluesky import BlueskyPublisher
 from publishers.discord import DiscordPublisher
 from publishers.facebook import FacebookPublisher
+from publishers.instagram import InstagramPublisher
 from publishers.linkedin import LinkedInPublisher
 from publishers.mastodon import MastodonPublisher
 from publishers.slack_channel import SlackChannelPublisher
@@ -20,6 +21,7 @@ PUBLISHERS: dict[str, type[Publisher]] = {
     "mastodon": MastodonPublisher,
     "linkedin": LinkedInPublisher,
     "facebook": FacebookPublisher,
+    "instagram": InstagramPublisher,
     "threads": ThreadsPublisher,
     "webhook": WebhookPublisher,
     "x": XPublisher,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.errors import RequestProblem
 from publishers.base import Publisher, PublishRequest
 from scheduler.destinations import resolve
-from scheduler.media_limits import shape_problems
+from scheduler.media_limits import fit_media, shape_problems
 from scheduler.queue import enqueue_publish
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.requests import account_for, media_for
@@ -81,6 +81,9 @@ class Scheduler:
             resolve(parsed.destinations, accounts) if parsed.destinations else ([], [])
         )
         problems.extend(unknown)
+        targets = [p for a in chosen if (p := self.publisher(a.platform)) is not None]
+        # A photo refused only for its format (WebP, PNG) is converted without loss of meaning.
+        media = await fit_media(self.rt, workspace_id, media, targets)
         if not parsed.text.strip() and not media:
             problems.append("The post has no text: write it after the colon.")
         for account in chosen:

@@ -201,3 +201,38 @@ async def test_attempt_row_written_for_each_call(
     assert rows[0]["attempts"] == 2
     assert len(mastodon.statuses) == 1
     assert time.time() > 0
+
+
+async def test_recurring_post_schedules_its_next_occurrence_once(
+    runtime: Runtime, worker: object, mastodon: FakeMastodon
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from scheduler.publish import Runner
+    from scheduler.tasks import Reconciler
+
+    crew = await team(runtime, mastodon_url=mastodon.url)
+    scheduler = Scheduler(runtime)
+    post = await scheduler.schedule(
+        crew.workspace.id, "every monday at 9:00 to mastodon: Weekly tip", tz="Europe/Berlin"
+    )
+    assert post.recurrence is not None
+    assert "BYDAY=MO" in post.recurrence
+    await scheduler.post_now(crew.workspace.id, post.id)
+
+    async def published() -> bool:
+        return (await runtime.posts.get(post.id)).status == "published"
+
+    await wait_for(published, timeout=10)
+    await Reconciler(runtime, Runner(runtime)).run_once()  # a second finalize adds nothing
+    upcoming = await scheduler.list(crew.workspace.id, statuses=("scheduled",))
+    assert len(upcoming) == 1
+    following = upcoming[0]
+    assert following.recurrence == post.recurrence
+    assert following.series_id == post.id
+    assert following.content == "Weekly tip"
+    local = following.scheduled_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert (local.weekday(), local.hour, local.minute) == (0, 9, 0)
+    assert following.scheduled_at > runtime.clock.now()
+    assert (await runtime.posts.get(post.id)).recurrence is None
+    assert len(mastodon.statuses) == 1

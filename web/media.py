@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 from aiohttp import web
 
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError, check_signature
+
+
+async def _content_type(runtime: Runtime, key: str) -> str:
+    """Networks that fetch by URL check the type, so send the sniffed one we recorded."""
+    workspace, _, digest = key.partition("/")
+    try:
+        item = await runtime.library.by_hash(uuid.UUID(workspace), digest)
+    except ValueError:
+        return "application/octet-stream"
+    return item.content_type if item is not None else "application/octet-stream"
 
 
 def setup(app: web.Application, runtime: Runtime) -> None:
@@ -21,7 +32,13 @@ def setup(app: web.Application, runtime: Runtime) -> None:
             expires = 0
         if not check_signature(secret, key, expires, request.query.get("sig", ""), time.time()):
             raise web.HTTPForbidden(text="This media link is invalid or has expired.")
-        response = web.StreamResponse(headers={"Cache-Control": "private, max-age=300"})
+        response = web.StreamResponse(
+            headers={
+                "Cache-Control": "private, max-age=300",
+                "Content-Type": await _content_type(runtime, key),
+                "X-Content-Type-Options": "nosniff",
+            }
+        )
         try:
             chunks = runtime.media.open(key)
             first = await anext(chunks)

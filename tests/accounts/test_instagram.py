@@ -107,3 +107,15 @@ async def test_faults(
         receipt = await publisher.publish(request)
         assert fake.created_keys() == [request.idempotency_key]
         assert receipt.remote_id == fake.posts[0]["id"]
+
+
+async def test_text_only_post_is_refused_when_scheduled(
+    setup: tuple[FakeGraph, InstagramPublisher, Account],
+) -> None:
+    from publishers.registry import PUBLISHERS
+
+    fake, publisher, account = setup
+    assert PUBLISHERS["instagram"] is InstagramPublisher
+    problems = publisher.validate(request_for(account))
+    assert any("photo or video" in p.message for p in problems)
+    assert fake.requests == []  # validation is pure: nothing reached the network
