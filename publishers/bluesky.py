@@ -30,8 +30,8 @@ from publishers.errors import (
     PublishError,
     Unavailable,
 )
-from publishers.http import Now, Response, classify, utc_now
-from publishers.x import send_classified, with_reset
+from publishers.http import Now, Response, classify, send, utc_now
+from publishers.x import with_reset
 
 DEFAULT_PDS = "https://bsky.social"
 POST = "app.bsky.feed.post"
@@ -144,7 +144,7 @@ class BlueskyPublisher(Publisher):
         sent = dict(headers or {})
         if token:
             sent["Authorization"] = f"Bearer {token}"
-        return await send_classified(
+        return await send(
             self.http, method, url, client_timeout=self.timeout, label=self.label,
             classifier=_classify, headers=sent, json_body=json_body, data=data, now=self.now,
         )  # fmt: skip

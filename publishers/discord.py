@@ -21,9 +21,8 @@ from multidict import CIMultiDict
 
 from publishers.base import Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import Ambiguous, AuthRevoked, PublishError
-from publishers.http import Now, Response, classify, utc_now
+from publishers.http import Now, Response, classify, send, utc_now
 from publishers.webhook import AnyType
-from publishers.x import send_classified
 
 UNKNOWN_WEBHOOK = 10015
 INVALID_WEBHOOK_TOKEN = 50027
@@ -83,7 +82,7 @@ class DiscordPublisher(Publisher):
         return problems
 
     async def _send(self, method: str, url: str, **kw: Any) -> Response:
-        return await send_classified(
+        return await send(
             self.http, method, url, client_timeout=self.timeout, label=self.label,
             classifier=_classify, now=self.now, **kw,
         )  # fmt: skip

@@ -33,9 +33,8 @@ from publishers.errors import (
     DuplicateContent,
     PublishError,
     RateLimited,
-    Unavailable,
 )
-from publishers.http import Now, Response, classify, utc_now
+from publishers.http import Now, Response, classify, exchange, utc_now
 
 GRAPH_URL = "https://graph.facebook.com"
 GRAPH_VERSION = "v21.0"
@@ -122,36 +121,20 @@ async def graph_send(
 
     Transport failures are classified as ``send()`` does; only non-2xx bodies differ.
     """
-    try:
-        async with http.request(
-            method,
-            url,
-            headers=_headers(token, key),
-            data=dict(form) if form is not None else data,
-            timeout=client_timeout,
-        ) as resp:
-            raw = await resp.read()
-            status, headers = resp.status, resp.headers
-    except aiohttp.ConnectionTimeoutError:
-        raise Unavailable(f"{label} did not accept a connection in time") from None
-    except aiohttp.ClientConnectorError:
-        raise Unavailable(f"{label} could not be reached") from None
-    except TimeoutError:
-        raise Ambiguous(f"{label} did not answer in time; the post may exist") from None
-    except aiohttp.InvalidURL:
-        raise AuthRevoked(f"the {label} server address is invalid; reconnect the account") from None
-    except aiohttp.ClientError as exc:
-        raise Ambiguous(
-            f"{label} dropped the connection ({type(exc).__name__}); the post may exist"
-        ) from None
-    text = raw.decode("utf-8", "replace")
-    try:
-        parsed: Any = json.loads(text) if text.strip() else None
-    except ValueError:
-        parsed = None
-    if 200 <= status < 300:
-        return Response(status, headers, parsed, text)
-    raise graph_error(status, headers, parsed, text, label=label, now=now())
+    answer = await exchange(
+        http,
+        method,
+        url,
+        client_timeout=client_timeout,
+        label=label,
+        headers=_headers(token, key),
+        data=dict(form) if form is not None else data,
+    )
+    if 200 <= answer.status < 300:
+        return answer
+    raise graph_error(
+        answer.status, answer.headers, answer.data, answer.text, label=label, now=now()
+    )
 
 
 def _page(account: Account) -> str:

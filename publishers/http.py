@@ -56,7 +56,7 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Response:
-    """A successful (2xx) response: status, headers and parsed body."""
+    """An HTTP answer: status, headers and parsed body (2xx when ``send`` returns it)."""
 
     status: int
     headers: Mapping[str, str]
@@ -143,7 +143,10 @@ def classify(
     return Ambiguous(said, status)
 
 
-async def send(
+Classifier = Callable[[int, Mapping[str, str], Any, str, datetime], PublishError]
+
+
+async def exchange(
     http: aiohttp.ClientSession,
     method: str,
     url: str,
@@ -153,10 +156,13 @@ async def send(
     headers: Mapping[str, str] | None = None,
     json_body: Any = None,
     data: Any = None,
-    now: Now = utc_now,
-    forbidden: Callable[[str], type[PublishError]] = default_forbidden,
+    bad_address: str = "reconnect the account",
 ) -> Response:
-    """Send one request; return the 2xx response or raise the classified PublishError."""
+    """Send one request and return whatever status came back; transport failures raise.
+
+    Nothing sent (refused, no connection in time) is ``Unavailable``; anything after the
+    request went out (read timeout, disconnect) is ``Ambiguous``: the post may exist.
+    """
     try:
         async with http.request(
             method, url, headers=headers, json=json_body, data=data, timeout=client_timeout
@@ -170,7 +176,7 @@ async def send(
     except TimeoutError:  # asyncio.TimeoutError and aiohttp's read timeouts
         raise Ambiguous(f"{label} did not answer in time; the post may exist") from None
     except aiohttp.InvalidURL:
-        raise AuthRevoked(f"the {label} server address is invalid; reconnect the account") from None
+        raise AuthRevoked(f"the {label} server address is invalid; {bad_address}") from None
     except aiohttp.ClientError as exc:
         # Disconnects, payload and socket errors after the request went out.
         raise Ambiguous(
@@ -181,6 +187,48 @@ async def send(
         parsed: Any = json.loads(text) if text.strip() else None
     except ValueError:
         parsed = None
-    if 200 <= status < 300:
-        return Response(status, resp_headers, parsed, text)
-    raise classify(status, resp_headers, parsed, text, label=label, now=now(), forbidden=forbidden)
+    return Response(status, resp_headers, parsed, text)
+
+
+async def send(
+    http: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    client_timeout: aiohttp.ClientTimeout,
+    label: str,
+    headers: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    data: Any = None,
+    now: Now = utc_now,
+    forbidden: Callable[[str], type[PublishError]] = default_forbidden,
+    classifier: Classifier | None = None,
+) -> Response:
+    """Send one request; return the 2xx response or raise the classified PublishError.
+
+    ``classifier`` replaces ``classify`` for networks whose error bodies say more than the
+    status (Graph error codes, X's duplicate detail).
+    """
+    answer = await exchange(
+        http,
+        method,
+        url,
+        client_timeout=client_timeout,
+        label=label,
+        headers=headers,
+        json_body=json_body,
+        data=data,
+    )
+    if 200 <= answer.status < 300:
+        return answer
+    if classifier is not None:
+        raise classifier(answer.status, answer.headers, answer.data, answer.text, now())
+    raise classify(
+        answer.status,
+        answer.headers,
+        answer.data,
+        answer.text,
+        label=label,
+        now=now(),
+        forbidden=forbidden,
+    )

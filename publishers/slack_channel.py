@@ -30,12 +30,26 @@ from publishers.http import DEFAULT_RETRY_AFTER, Now, send, utc_now
 API_URL = "https://slack.com/api/"
 EVENT_TYPE = "outpost_post"
 AUTH_CODES = frozenset(
-    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
-     "no_permission", "missing_scope", "team_access_not_granted", "org_login_required"}
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "no_permission",
+        "missing_scope",
+        "team_access_not_granted",
+        "org_login_required",
+    }
 )
 CHANNEL_CODES = frozenset(
-    {"channel_not_found", "not_in_channel", "is_archived", "restricted_action",
-     "cannot_post_to_channel"}
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "restricted_action",
+        "cannot_post_to_channel",
+    }
 )
 
 
@@ -64,8 +78,15 @@ class SlackChannelPublisher(Publisher):
     max_length: ClassVar[int] = 40_000
     max_media: ClassVar[int] = 10
     media_types: ClassVar[frozenset[str]] = frozenset(
-        {"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/quicktime",
-         "video/webm"}
+        {
+            "image/jpeg",
+            "image/png",
+            "image/gif",
+            "image/webp",
+            "video/mp4",
+            "video/quicktime",
+            "video/webm",
+        }
     )
     max_image_bytes: ClassVar[int] = 1024 * 1024 * 1024
     max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
@@ -78,18 +99,29 @@ class SlackChannelPublisher(Publisher):
         return (account.base_url or API_URL).rstrip("/") + "/"
 
     async def _call(
-        self, account: Account, method: str, *, query: dict[str, Any] | None = None,
-        form: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
+        self,
+        account: Account,
+        method: str,
+        *,
+        query: dict[str, Any] | None = None,
+        form: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """One Web API call; raises the classified error when Slack says ``ok: false``."""
         url = self._base(account) + method
         if query:
             url += "?" + urlencode(query)
         resp = await send(
-            self.http, "POST" if form is not None or body is not None else "GET", url,
-            client_timeout=self.timeout, label=self.label,
+            self.http,
+            "POST" if form is not None or body is not None else "GET",
+            url,
+            client_timeout=self.timeout,
+            label=self.label,
             headers={"Authorization": f"Bearer {account.access_token}"},
-            json_body=body, data=form, now=self.now, forbidden=_forbidden,
+            json_body=body,
+            data=form,
+            now=self.now,
+            forbidden=_forbidden,
         )
         data = resp.data if isinstance(resp.data, dict) else {}
         if not data.get("ok"):
@@ -113,17 +145,23 @@ class SlackChannelPublisher(Publisher):
             return existing
         files = [await self._upload(account, item) for item in request.media]
         sent = await self._call(
-            account, "chat.postMessage",
+            account,
+            "chat.postMessage",
             body={
-                "channel": channel, "text": request.text, "unfurl_links": True,
-                "metadata": {"event_type": EVENT_TYPE,
-                             "event_payload": {"key": request.idempotency_key}},
+                "channel": channel,
+                "text": request.text,
+                "unfurl_links": True,
+                "metadata": {
+                    "event_type": EVENT_TYPE,
+                    "event_payload": {"key": request.idempotency_key},
+                },
             },
         )
         ts = str(sent.get("ts") or "")
         if files:
             await self._call(
-                account, "files.completeUploadExternal",
+                account,
+                "files.completeUploadExternal",
                 body={"files": files, "channel_id": channel, "thread_ts": ts},
             )
         return Receipt(remote_id=ts, url=await self._permalink(account, channel, ts))
@@ -131,12 +169,19 @@ class SlackChannelPublisher(Publisher):
     async def _upload(self, account: Account, item: Media) -> dict[str, str]:
         data = await item.read()
         ticket = await self._call(
-            account, "files.getUploadURLExternal",
+            account,
+            "files.getUploadURLExternal",
             form={"filename": item.filename, "length": str(len(data))},
         )
         await send(
-            self.http, "POST", str(ticket["upload_url"]), client_timeout=self.timeout,
-            label=self.label, data=data, now=self.now, forbidden=_forbidden,
+            self.http,
+            "POST",
+            str(ticket["upload_url"]),
+            client_timeout=self.timeout,
+            label=self.label,
+            data=data,
+            now=self.now,
+            forbidden=_forbidden,
             headers={"Content-Type": "application/octet-stream"},
         )
         return {"id": str(ticket["file_id"]), "title": item.filename}
@@ -157,9 +202,14 @@ class SlackChannelPublisher(Publisher):
         oldest = (self.now() - self.lookback).timestamp()
         try:
             history = await self._call(
-                account, "conversations.history",
-                query={"channel": channel, "oldest": f"{oldest:.6f}", "limit": 100,
-                       "include_all_metadata": "true"},
+                account,
+                "conversations.history",
+                query={
+                    "channel": channel,
+                    "oldest": f"{oldest:.6f}",
+                    "limit": 100,
+                    "include_all_metadata": "true",
+                },
             )
         except AuthRevoked as exc:
             if "missing_scope" in exc.message:

@@ -26,9 +26,8 @@ from publishers.errors import (
     ContentRejected,
     PublishError,
     RateLimited,
-    Unavailable,
 )
-from publishers.http import classify, error_text, utc_now
+from publishers.http import classify, error_text, exchange, utc_now
 
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime"})
@@ -146,32 +145,20 @@ class TelegramChannelPublisher(Publisher):
     ) -> Any:
         """One Bot API call; its ``result``, or the classified error (never the URL: it holds
         the token)."""
-        try:
-            async with self.http.post(
-                self._url(account, method), json=json_body, data=data, timeout=self.timeout
-            ) as resp:
-                raw, status, headers = await resp.read(), resp.status, resp.headers
-        except aiohttp.ConnectionTimeoutError:
-            raise Unavailable(f"{self.label} did not accept a connection in time") from None
-        except aiohttp.ClientConnectorError:
-            raise Unavailable(f"{self.label} could not be reached") from None
-        except TimeoutError:
-            raise Ambiguous(f"{self.label} did not answer in time; the post may exist") from None
-        except aiohttp.InvalidURL:
-            raise AuthRevoked(f"the {self.label} API address is invalid; {READD}") from None
-        except aiohttp.ClientError as exc:
-            raise Ambiguous(
-                f"{self.label} dropped the connection ({type(exc).__name__}); the post may exist"
-            ) from None
-        text = raw.decode("utf-8", "replace")
-        try:
-            parsed: Any = json.loads(text) if text.strip() else None
-        except ValueError:
-            parsed = None
-        ok = isinstance(parsed, dict) and parsed.get("ok") is True
-        if 200 <= status < 300 and ok:
-            return parsed["result"]
-        raise self.classify(status, headers, parsed, text)
+        answer = await exchange(
+            self.http,
+            "POST",
+            self._url(account, method),
+            client_timeout=self.timeout,
+            label=self.label,
+            json_body=json_body,
+            data=data,
+            bad_address=READD,
+        )
+        body = answer.data
+        if 200 <= answer.status < 300 and isinstance(body, dict) and body.get("ok") is True:
+            return body["result"]
+        raise self.classify(answer.status, answer.headers, body, answer.text)
 
     def classify(self, status: int, headers: Any, data: Any, text: str) -> PublishError:
         """Telegram's error body to our error tree."""

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -22,14 +21,13 @@ from multidict import CIMultiDict
 from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
-    AuthRevoked,
     ContentRejected,
     DuplicateContent,
     PermanentError,
     PublishError,
     Unavailable,
 )
-from publishers.http import Now, Response, classify, default_forbidden, utc_now
+from publishers.http import Now, Response, classify, default_forbidden, send, utc_now
 from publishers.x_text import (
     MAX_WEIGHTED_LENGTH,
     comparable,
@@ -38,51 +36,8 @@ from publishers.x_text import (
     weighted_length,
 )
 
-Classifier = Callable[[int, Mapping[str, str], Any, str, datetime], PublishError]
 DEFAULT_API = "https://api.x.com"
 CHUNK = 4 * 1024 * 1024  # X takes append segments of up to 5 MB
-
-
-async def send_classified(
-    http: aiohttp.ClientSession,
-    method: str,
-    url: str,
-    *,
-    client_timeout: aiohttp.ClientTimeout,
-    label: str,
-    classifier: Classifier,
-    headers: Mapping[str, str] | None = None,
-    json_body: Any = None,
-    data: Any = None,
-    now: Now = utc_now,
-) -> Response:
-    """``publishers.http.send`` with a network's own classifier for non-2xx answers."""
-    try:
-        async with http.request(
-            method, url, headers=headers, json=json_body, data=data, timeout=client_timeout
-        ) as resp:
-            raw = await resp.read()
-            status, resp_headers = resp.status, resp.headers
-    except aiohttp.ConnectionTimeoutError:
-        raise Unavailable(f"{label} did not accept a connection in time") from None
-    except aiohttp.ClientConnectorError:
-        raise Unavailable(f"{label} could not be reached") from None
-    except TimeoutError:
-        raise Ambiguous(f"{label} did not answer in time; the post may exist") from None
-    except aiohttp.InvalidURL:
-        raise AuthRevoked(f"the {label} server address is invalid; reconnect the account") from None
-    except aiohttp.ClientError as exc:
-        raise Ambiguous(
-            f"{label} dropped the connection ({type(exc).__name__}); the post may exist"
-        ) from None
-    text = raw.decode("utf-8", "replace")
-    try:
-        parsed: Any = json.loads(text) if text.strip() else None
-    except ValueError:
-        parsed = None
-    if 200 <= status < 300:
-        return Response(status, resp_headers, parsed, text)
-    raise classifier(status, resp_headers, parsed, text, now())
 
 
 def with_reset(headers: Mapping[str, str], name: str) -> CIMultiDict[str]:
@@ -215,7 +170,7 @@ class XPublisher(Publisher):
         query: Mapping[str, str] | None = None,
     ) -> Response:
         url = self.base(account) + path + (f"?{urlencode(query)}" if query else "")
-        return await send_classified(
+        return await send(
             self.http,
             method,
             url,
