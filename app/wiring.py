@@ -30,7 +30,9 @@ def notifier_for(runtime: Runtime) -> Notifier:
     if settings.telegram_enabled:
         routes["telegram"] = TelegramNotifier(runtime)
     routing = RoutingNotifier(routes, LoggingNotifier())
-    routing.extra.append(CallbackNotifier(runtime))
+    callbacks = CallbackNotifier(runtime)
+    routing.extra.append(callbacks)
+    runtime.listeners.append(callbacks)
     return routing
 
 

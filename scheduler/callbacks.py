@@ -69,15 +69,18 @@ def _destinations(post: PostView) -> list[dict[str, Any]]:
     ]
 
 
-async def emit(rt: Runtime, post: PostView, event: str) -> int:
-    """Record and queue ``event`` for every URL that listens to ``post``; returns how many."""
+async def emit(rt: Runtime, post: PostView, event: str, destination_id: str | None = None) -> int:
+    """Record and queue ``event`` for every URL that listens to ``post``; returns how many.
+
+    With ``destination_id`` the event is about that destination alone (``data.destination``).
+    """
     endpoints = await callback_store(rt).endpoints(post.workspace_id)
     urls = list(dict.fromkeys([*([post.callback_url] if post.callback_url else []),
                                *(e.url for e in endpoints)]))  # fmt: skip
     if not urls:
         return 0
     now = rt.clock.now()
-    payload = {
+    payload: dict[str, Any] = {
         "type": event,
         "timestamp": _iso(now),
         "data": {
@@ -88,9 +91,14 @@ async def emit(rt: Runtime, post: PostView, event: str) -> int:
             "destinations": _destinations(post),
         },
     }
+    key = f"{post.id}:{post.revision}:{event}"
+    if destination_id is not None:
+        index = [str(d.id) for d in post.destinations].index(destination_id)
+        payload["data"]["destination"] = _destinations(post)[index]
+        key = f"{post.id}:{destination_id}:{event}"
     items = [
         NewCallback(post.workspace_id, post.id, event, url,
-                    f"{post.id}:{post.revision}:{event}:{url}"[:400], payload)
+                    f"{key}:{url}"[:400], payload)
         for url in urls
     ]  # fmt: skip
     ids = await callback_store(rt).add(items, now)
@@ -119,6 +127,12 @@ class CallbackNotifier:
         """Record and queue the final status event of ``result``."""
         post = await self.rt.posts.get(uuid.UUID(result.post_id))
         await emit(self.rt, post, f"post.{result.status}")
+
+    async def destination_done(self, post: PostView, destination_id: str) -> None:
+        """``destination.published`` or ``destination.failed`` as each one finishes."""
+        status = next(d.status for d in post.destinations if str(d.id) == destination_id)
+        event = "destination.published" if status == "success" else f"destination.{status}"
+        await emit(self.rt, post, event, destination_id)
 
 
 async def _send(rt: Runtime, url: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:

@@ -63,6 +63,12 @@ class Notifier(Protocol):
     async def notify(self, result: PostResult) -> None: ...
 
 
+class DestinationListener(Protocol):
+    """Hears about each destination as it finishes (before the post as a whole does)."""
+
+    async def destination_done(self, post: PostView, destination_id: str) -> None: ...
+
+
 class LoggingNotifier:
     """Writes results to the log; the fallback when no chat adapter claims the origin."""
 

@@ -16,7 +16,7 @@ from core.crypto import TokenCipher
 from core.settings import Settings
 from publishers.base import Publisher
 from publishers.registry import build_publishers
-from scheduler.notifier import LoggingNotifier, Notifier
+from scheduler.notifier import DestinationListener, LoggingNotifier, Notifier
 from storage.db import make_engine, make_sessionmaker
 from storage.library import MediaLibrary
 from storage.media import LocalMediaStore, MediaStore
@@ -42,6 +42,7 @@ class Runtime:
     media: MediaStore
     cipher: TokenCipher
     notifier: Notifier = field(default_factory=LoggingNotifier)
+    listeners: list[DestinationListener] = field(default_factory=list)
     worker_name: str = field(default_factory=lambda: f"{socket.gethostname()}")
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -72,6 +72,7 @@ async def api(runtime: Runtime, mastodon: FakeMastodon) -> AsyncIterator[Api]:
 async def api_worker(runtime: Runtime) -> AsyncIterator[object]:
     """A real arq worker with the callback tasks, reporting through CallbackNotifier."""
     runtime.notifier = CallbackNotifier(runtime)
+    runtime.listeners.append(runtime.notifier)
     instance = make_worker(runtime, handle_signals=False, extra_functions=CALLBACK_FUNCTIONS)
     task = asyncio.create_task(instance.main())
     yield instance

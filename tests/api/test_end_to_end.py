@@ -40,16 +40,22 @@ async def test_github_release_to_mastodon_with_a_signed_callback(
     post_id = answer["post_id"]
 
     async def published_and_called_back() -> bool:
-        types = [d["body"]["type"] for d in receiver.deliveries]
-        return "post.published" in types
+        types = {d["body"]["type"] for d in receiver.deliveries}
+        return {"post.published", "destination.published"} <= types
 
     await wait_for(published_and_called_back, timeout=30)
     text = "Outpost 1.4 is out: https://github.com/acme/outpost/releases/tag/v1.4.0"
     assert [s["text"] for s in mastodon.statuses] == [text]
     assert receiver.rejected == []
     events = [d["body"]["type"] for d in receiver.deliveries]
-    assert events == ["post.scheduled", "post.published"]
-    final = receiver.deliveries[-1]["body"]["data"]
+    # Separate jobs deliver them, so only "scheduled" is sure to arrive first.
+    assert events[0] == "post.scheduled"
+    assert sorted(events[1:]) == ["destination.published", "post.published"]
+    by_type = {d["body"]["type"]: d["body"]["data"] for d in receiver.deliveries}
+    per_destination = by_type["destination.published"]["destination"]
+    assert per_destination["status"] == "success"
+    assert per_destination["url"] == mastodon.statuses[0]["url"]
+    final = by_type["post.published"]
     assert final["post_id"] == post_id
     assert final["status"] == "published"
     assert final["destinations"] == [
@@ -67,6 +73,7 @@ async def test_github_release_to_mastodon_with_a_signed_callback(
     status, log, _ = await api.call("GET", f"/api/v1/posts/{post_id}/callbacks")
     assert [(c["event"], c["status"]) for c in log["items"]] == [
         ("post.scheduled", "delivered"),
+        ("destination.published", "delivered"),
         ("post.published", "delivered"),
     ]
     assert len(mastodon.statuses) == 1

@@ -11,6 +11,7 @@ from PIL import Image
 from tests.helpers import count_rows
 from tests.slack.conftest import CHANNEL, TEAM, USER, SlackHarness
 from tests.slack.test_commands import _until
+from tests.support import wait_for
 
 DM = "D0000DM001"
 
@@ -44,7 +45,13 @@ async def test_dm_with_photo_is_stored_and_attached(connected: SlackHarness) -> 
     summary = fake.messages[0]
     assert (summary["channel"], summary["thread_ts"]) == (DM, event["ts"])
     assert "1 file(s)" in summary["text"]
-    post = await slack.rt.posts.get(uuid.UUID(summary["text"].rsplit("id: ", 1)[1].strip()))
+    post_id = uuid.UUID(summary["text"].rsplit("id: ", 1)[1].strip())
+
+    async def summary_recorded() -> bool:  # the ts is stored just after Slack answers
+        return "summary_ts" in (await slack.rt.posts.get(post_id)).origin
+
+    await wait_for(summary_recorded, timeout=10)
+    post = await slack.rt.posts.get(post_id)
     assert [m.content_type for m in post.media] == ["image/png"]
     assert await slack.rt.media.exists(post.media[0].storage_key)
     assert post.origin["thread_ts"] == event["ts"]

@@ -94,9 +94,16 @@ async def test_a_429_on_our_reply_is_honoured(
     assert await post(client, updates.message(text="tomorrow 9am to mastodon: Later")) == 200
     await _reply_containing(telegram, "Scheduled for")
     await _reply_containing(telegram, "/timezone")
+
+    def delivered() -> list[dict[str, object]]:
+        return [m for m in telegram.sent if m["_method"] == "sendMessage"]
+
+    async def both_delivered() -> bool:  # the refused one is sent again after the reset
+        return len(delivered()) >= 2
+
+    await wait_for(both_delivered, timeout=15)
     assert telegram.sent_before_reset() == 0
-    delivered = [m for m in telegram.sent if m["_method"] == "sendMessage"]
-    assert len(delivered) == 2  # the refused one was queued, never lost or doubled
+    assert len(delivered()) == 2  # the refused one was queued, never lost or doubled
 
 
 async def test_notifier_turns_a_429_into_retry_later(
