@@ -32,6 +32,11 @@ async def publish_destination(ctx: dict[str, Any], dest_id: str, revision: int) 
         return await runner.publish(uuid.UUID(dest_id), revision)
     except RetryLater as later:
         raise Retry(defer=later.delay) from None
+    except Exception as exc:
+        # Postgres or Redis went away mid-job. The row says where we are (a claimed row keeps
+        # its lease), so running the job again soon is safe and quicker than the reconciler.
+        log.warning("publish job failed; retrying", extra={"error": repr(exc), "dest": dest_id})
+        raise Retry(defer=backoff(ctx.get("job_try", 1))) from None
 
 
 async def notify_post(ctx: dict[str, Any], post_id: str, revision: int) -> str:

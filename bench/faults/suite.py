@@ -62,6 +62,7 @@ class Report:
     lateness: list[float] = field(default_factory=list)
     lateness_after_recovery: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    details: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         def stats(values: list[float]) -> str:
@@ -83,6 +84,7 @@ class Report:
                 f"- failed with a reason (gave up after retries): {self.failed_with_reason}",
                 f"- lateness, all published: {stats(self.lateness)}",
                 f"- lateness, due after the last fault: {stats(self.lateness_after_recovery)}",
+                *(f"  - {line}" for line in self.details[:10]),
             ]
         )
 
@@ -90,8 +92,9 @@ class Report:
 class Chaos:
     """Workers that are killed and restarted, a Redis and a Postgres that go away."""
 
-    def __init__(self, rt: Runtime, cfg: Config, redis: PrivateRedis, pg: PrivatePostgres,
-                 logs: Path) -> None:
+    def __init__(
+        self, rt: Runtime, cfg: Config, redis: PrivateRedis, pg: PrivatePostgres, logs: Path
+    ) -> None:
         self.rt, self.cfg, self.redis, self.pg, self.logs = rt, cfg, redis, pg, logs
         self.random = random.Random(cfg.seed)
         self.workers = [self._spawn(i) for i in range(cfg.workers)]
@@ -160,8 +163,9 @@ async def _retrying(fn: Any, *args: Any, **kw: Any) -> Any:
     raise RuntimeError("intake kept failing")
 
 
-async def workload(rt: Runtime, cfg: Config, accounts: dict[uuid.UUID, list[str]],
-                   rng: random.Random) -> tuple[list[uuid.UUID], set[uuid.UUID]]:
+async def workload(
+    rt: Runtime, cfg: Config, accounts: dict[uuid.UUID, list[str]], rng: random.Random
+) -> tuple[list[uuid.UUID], set[uuid.UUID]]:
     """Schedule the posts, then edit, reschedule and cancel some while they wait."""
     scheduler = Scheduler(rt)
     start = rt.clock.now() + timedelta(seconds=5)
@@ -172,7 +176,10 @@ async def workload(rt: Runtime, cfg: Config, accounts: dict[uuid.UUID, list[str]
         handles = rng.sample(accounts[ws], rng.randint(2, min(4, len(accounts[ws]))))
         due = start + timedelta(seconds=rng.uniform(0, cfg.spread))
         post = await _retrying(
-            scheduler.schedule_fields, ws, text=f"post {i} {uuid.uuid4().hex[:6]}", when=due,
+            scheduler.schedule_fields,
+            ws,
+            text=f"post {i} {uuid.uuid4().hex[:6]}",
+            when=due,
             destinations=handles,
         )
         posts.append(post.id)
@@ -214,8 +221,14 @@ async def _accounts(rt: Runtime, fakes: list[Any]) -> dict[uuid.UUID, list[str]]
     return spaces
 
 
-async def audit(rt: Runtime, fakes: list[Any], posts: list[uuid.UUID],
-                cancelled: set[uuid.UUID], last_fault: float, report: Report) -> None:
+async def audit(
+    rt: Runtime,
+    fakes: list[Any],
+    posts: list[uuid.UUID],
+    cancelled: set[uuid.UUID],
+    last_fault: float,
+    report: Report,
+) -> None:
     """Compare Postgres with what each fake network actually received."""
     created: dict[str, int] = {}
     for fake in fakes:
@@ -233,8 +246,16 @@ async def audit(rt: Runtime, fakes: list[Any], posts: list[uuid.UUID],
                 report.unexpected += 1
             if (dest.status == "success") != on_network:
                 report.inconsistent += 1
+                report.details.append(
+                    f"inconsistent: {dest.platform} {dest.status} on_network={on_network} "
+                    f"attempts={dest.attempts} {dest.error_code}: {dest.error_message}"
+                )
             if dest.status == "failed" and dest.error_message:
                 report.failed_with_reason += 1
+                report.details.append(
+                    f"failed: {dest.platform} {dest.error_code}: "
+                    f"{dest.error_message} (attempts {dest.attempts})"
+                )
             if dest.status == "success" and dest.published_at is not None:
                 late = (dest.published_at - dest.due_at).total_seconds()
                 report.lateness.append(late)
@@ -247,8 +268,7 @@ async def settle(rt: Runtime, posts: list[uuid.UUID], timeout: float) -> None:
     while time.time() < deadline:
         try:
             open_posts = [
-                p for p in posts
-                if (await rt.posts.get(p)).status in ("scheduled", "publishing")
+                p for p in posts if (await rt.posts.get(p)).status in ("scheduled", "publishing")
             ]
         except Exception:
             open_posts = posts
@@ -274,8 +294,12 @@ async def run(cfg: Config, logs: Path) -> Report:
             fake.fault_rate = cfg.fault_rate
             fake.fault_kw = {"delay": 3.0, "reset": 1.0}
         settings = make_settings(
-            logs / "data", database_url=pg.url(), redis_url=redis.url,
-            job_timeout_seconds=4.0, publish_timeout_seconds=2.0, max_publish_attempts=30,
+            logs / "data",
+            database_url=pg.url(),
+            redis_url=redis.url,
+            job_timeout_seconds=4.0,
+            publish_timeout_seconds=2.0,
+            max_publish_attempts=30,
             reconcile_seconds=1.0,
         )
         await ensure_database(settings.database_url)

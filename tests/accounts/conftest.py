@@ -16,6 +16,7 @@ from storage.db import _plain_dsn
 from tests.fakes.facebook import FakeGraph, FakeThreads
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.oauth import FakeAuthServer
+from tests.fakes.x import FakeX
 from tests.support import TEST_DB, free_port
 from web import connect
 
@@ -63,6 +64,22 @@ async def fb_auth(graph: FakeGraph) -> AsyncIterator[FakeAuthServer]:
 
 
 @pytest.fixture
+async def xnet() -> AsyncIterator[FakeX]:
+    fake = FakeX()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def x_auth(xnet: FakeX) -> AsyncIterator[FakeAuthServer]:
+    fake = FakeAuthServer(grants_to=xnet.tokens, prefix="x")
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
 def port() -> int:
     return free_port()
 
@@ -76,6 +93,8 @@ async def settings(
     threads: FakeThreads,
     li_auth: FakeAuthServer,
     fb_auth: FakeAuthServer,
+    xnet: FakeX,
+    x_auth: FakeAuthServer,
 ) -> Settings:
     """Settings pointing every OAuth and API URL at the fakes (the accounts' own state emptied)."""
     conn = await asyncpg.connect(_plain_dsn(TEST_DB))
@@ -84,13 +103,15 @@ async def settings(
     finally:
         await conn.close()
     values: dict[str, object] = {"public_url": f"http://127.0.0.1:{port}"}
-    for name, auth in (("linkedin", li_auth), ("facebook", fb_auth), ("threads", li_auth)):
+    pairs = (("linkedin", li_auth), ("facebook", fb_auth), ("threads", li_auth), ("x", x_auth))
+    for name, auth in pairs:
         values[f"{name}_authorize_url"] = auth.url + "/authorize"
         values[f"{name}_token_url"] = auth.url + "/token"
         values[f"{name}_client_id"] = auth.client_id
         values[f"{name}_client_secret"] = auth.client_secret
     values |= {"linkedin_api_url": linkedin.url, "facebook_graph_url": graph.url}
     values["threads_api_url"] = threads.url
+    values["x_api_url"] = xnet.url
     return settings.model_copy(update=values)
 
 
