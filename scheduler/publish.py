@@ -38,6 +38,7 @@ from storage.views import Job, PostView
 log = logging.getLogger("outpost.publish")
 
 MAX_BACKOFF = 900.0
+RATE_LIMIT_PATIENCE = timedelta(hours=24)
 RESET_MARGIN = 0.25  # the platform's clock and ours differ; never arrive before its reset
 
 
@@ -163,10 +164,18 @@ class Runner:
         return "failed"
 
     async def _retry(self, claim: Claim, exc: PublishError, delay: float) -> str:
-        if claim.attempt_number >= self.rt.settings.max_publish_attempts:
+        now = self.rt.clock.now()
+        # A rate limit is the network saying "later", not "broken": it does not use up the
+        # attempt budget, only the day a post may wait.
+        limited = isinstance(exc, RateLimited)
+        if limited:
+            give_up = now - claim.post.scheduled_at > RATE_LIMIT_PATIENCE
+        else:
+            failures = await self.rt.publishing.failed_attempts(claim.destination.id)
+            give_up = failures + 1 >= self.rt.settings.max_publish_attempts
+        if give_up:
             message = f"Gave up after {claim.attempt_number} attempts: {exc.message} {advice(exc)}"
             return await self._fail(claim, exc.code, message)
-        now = self.rt.clock.now()
         metrics.OUTCOMES.labels(claim.destination.platform, exc.code).inc()
         won = await self.rt.publishing.finish(
             claim,

@@ -202,6 +202,19 @@ class PublishStore:
             )
             return result.first() is not None
 
+    async def failed_attempts(self, dest_id: uuid.UUID) -> int:
+        """Finished attempts that failed for a reason other than a rate limit."""
+        async with self.sessions() as session:
+            value = await session.scalar(
+                select(func.count()).where(
+                    PublishAttempt.destination_id == dest_id,
+                    PublishAttempt.finished_at.is_not(None),
+                    PublishAttempt.error_code.is_distinct_from("rate_limited"),
+                    PublishAttempt.outcome != "success",
+                )
+            )
+        return int(value or 0)
+
     async def expire_leases(self, now: datetime) -> list[uuid.UUID]:
         """``publishing`` whose worker vanished → ``unknown``; returns their ids."""
         async with self.sessions.begin() as session:

@@ -58,6 +58,7 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
         RECONCILE_SECONDS=str(settings.reconcile_seconds),
         WORKER_POLL_DELAY=str(settings.worker_poll_delay),
         PUBLISH_TIMEOUT_SECONDS=str(settings.publish_timeout_seconds),
+        MAX_PUBLISH_ATTEMPTS=str(settings.max_publish_attempts),
         QUEUE_NAME=settings.queue_name,
         LOG_LEVEL="INFO",
     )

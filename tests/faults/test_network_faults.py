@@ -123,3 +123,15 @@ async def test_gives_up_after_max_attempts(
     assert dest.error_message is not None
     assert "Gave up after 2 attempts" in dest.error_message
     assert runtime.clock.now() - dest.due_at < timedelta(seconds=30)
+
+
+async def test_rate_limits_do_not_use_up_the_attempt_budget(
+    runtime: Runtime, worker: object, mastodon: FakeMastodon
+) -> None:
+    runtime.settings.max_publish_attempts = 2
+    mastodon.fail_next("429", count=3, reset=0.3)
+    assert await _publish_one(runtime, mastodon) == "published"
+    creates = [r for r in mastodon.requests if r.path == "/api/v1/statuses"]
+    assert len(creates) == 4
+    assert mastodon.sent_before_reset() == 0
+    assert len(mastodon.statuses) == 1
