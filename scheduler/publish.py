@@ -120,7 +120,10 @@ class Runner:
                 ),
             )
         except RateLimited as exc:
-            delay = max(exc.retry_after + RESET_MARGIN, backoff(claim.attempt_number, 1.0))
+            # Honour the network's reset; a little jitter keeps a crowd of posts that hit the
+            # same window from all arriving in its first millisecond.
+            spread = random.uniform(0.0, min(5.0, float(claim.attempt_number)))
+            delay = exc.retry_after + RESET_MARGIN + spread
             return await self._retry(claim, exc, delay)
         except Ambiguous as exc:
             if publisher.dedupes:
