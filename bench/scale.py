@@ -42,10 +42,11 @@ REDIS = "redis://127.0.0.1:6379/4"
 
 SEED = """
 INSERT INTO scheduled_posts (id, workspace_id, content, scheduled_at, timezone, status, origin,
-                             revision, thread)
+                             revision, thread, notified_revision)
 SELECT gen_random_uuid(), ($1::uuid[])[1 + i % 10], 'Scale post ' || i,
        now() + i * interval '90 seconds', 'UTC',
-       CASE WHEN i % 50 = 0 THEN 'published' ELSE 'scheduled' END, '{}', 0, false
+       CASE WHEN i % 50 = 0 THEN 'published' ELSE 'scheduled' END, '{}', 0, false,
+       CASE WHEN i % 50 = 0 THEN 0 END
 FROM generate_series(1, $2::int) AS i;
 """
 
