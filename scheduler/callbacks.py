@@ -125,14 +125,23 @@ class CallbackNotifier:
 
     async def notify(self, result: PostResult) -> None:
         """Record and queue the final status event of ``result``."""
+        workspace = uuid.UUID(result.workspace_id)
+        if not await self._listening(workspace, result.callback_url):
+            return
         post = await self.rt.posts.get(uuid.UUID(result.post_id))
         await emit(self.rt, post, f"post.{result.status}")
 
-    async def destination_done(self, post: PostView, destination_id: str) -> None:
+    async def destination_done(self, post: PostView, destination_id: str, status: str) -> None:
         """``destination.published`` or ``destination.failed`` as each one finishes."""
-        status = next(d.status for d in post.destinations if str(d.id) == destination_id)
+        if not await self._listening(post.workspace_id, post.callback_url):
+            return
+        fresh = await self.rt.posts.get(post.id)
         event = "destination.published" if status == "success" else f"destination.{status}"
-        await emit(self.rt, post, event, destination_id)
+        await emit(self.rt, fresh, event, destination_id)
+
+    async def _listening(self, workspace_id: uuid.UUID, callback_url: str | None) -> bool:
+        # Most posts have no callback: one cheap query instead of loading the post.
+        return bool(callback_url) or bool(await callback_store(self.rt).endpoints(workspace_id))
 
 
 async def _send(rt: Runtime, url: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:

@@ -66,7 +66,8 @@ class Notifier(Protocol):
 class DestinationListener(Protocol):
     """Hears about each destination as it finishes (before the post as a whole does)."""
 
-    async def destination_done(self, post: PostView, destination_id: str) -> None: ...
+    async def destination_done(self, post: PostView, destination_id: str, status: str) -> None:
+        """``post`` is as claimed (other destinations' statuses may be older)."""
 
 
 class LoggingNotifier:

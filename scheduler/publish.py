@@ -154,7 +154,7 @@ class Runner:
         )
         metrics.OUTCOMES.labels(claim.destination.platform, "success").inc()
         if won:
-            await self.finished(claim.post.id, claim.destination.id)
+            await self.finished(claim.post, claim.destination.id, "success")
         return "success"
 
     async def _fail(self, claim: Claim, code: str, message: str) -> str:
@@ -163,7 +163,7 @@ class Runner:
         )
         metrics.OUTCOMES.labels(claim.destination.platform, "failed").inc()
         if won:
-            await self.finished(claim.post.id, claim.destination.id)
+            await self.finished(claim.post, claim.destination.id, "failed")
         return "failed"
 
     async def _retry(self, claim: Claim, exc: PublishError, delay: float) -> str:
@@ -235,19 +235,18 @@ class Runner:
                 ),
             )
         if settled:
-            await self.finished(post.id, dest_id)
+            outcome = "success" if isinstance(found, Receipt) else "failed"
+            await self.finished(post, dest_id, outcome)
         return "resolved"
 
-    async def finished(self, post_id: uuid.UUID, dest_id: uuid.UUID) -> None:
+    async def finished(self, post: PostView, dest_id: uuid.UUID, status: str) -> None:
         """A destination reached its outcome: tell the listeners, then finalize the post."""
-        if self.rt.listeners:
-            post = await self.rt.posts.get(post_id)
-            for listener in self.rt.listeners:
-                try:
-                    await listener.destination_done(post, str(dest_id))
-                except Exception:  # a callback problem must never undo or stall a publish
-                    log.exception("destination listener failed", extra={"post_id": str(post_id)})
-        await self.after(post_id)
+        for listener in self.rt.listeners:
+            try:
+                await listener.destination_done(post, str(dest_id), status)
+            except Exception:  # a callback problem must never undo or stall a publish
+                log.exception("destination listener failed", extra={"post_id": str(post.id)})
+        await self.after(post.id)
 
     async def after(self, post_id: uuid.UUID) -> None:
         """Finalize the post once its last destination is done, then queue the report."""

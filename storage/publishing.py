@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.convert import account_view
+from storage.convert import account_view, post_view
 from storage.models import (
     FINAL_DESTINATION_STATUSES,
     PostDestination,
@@ -284,9 +284,12 @@ class PublishStore:
             post.revision += 1
             post.updated_at = now
             await session.flush()
+            if not post.recurrence or final == "cancelled":
+                # The hot path: the caller needs only id, revision and status.
+                return post_view(post), None
             view = await load_post(session, post_id)
             assert view is not None
-            when = next_time(view) if view.recurrence and final != "cancelled" else None
+            when = next_time(view)
             following = None
             if when is not None:
                 created = await insert_post(
