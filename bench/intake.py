@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -111,7 +112,7 @@ async def api_call(http: aiohttp.ClientSession, base: str) -> float:
     n = next(_ids)
     body = {
         "text": f"API bench {n}",
-        "when": "2030-01-01T09:00:00+00:00",
+        "when": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
         "destinations": ["mastodon"],
     }
     start = time.perf_counter()
@@ -136,7 +137,7 @@ async def slack_call(
             "user_id": f"U{user:08d}",
             "user_name": f"user{user}",
             "command": "/schedule",
-            "text": f"jan 1 2030 9am to mastodon: {text}",
+            "text": f"tomorrow 9am to mastodon: {text}",
             "api_app_id": "A0OUTPOST",
             "response_url": f"{fake.url}/response/{n}",
             "trigger_id": f"{n}.bench.{time.time()}",
