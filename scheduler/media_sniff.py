@@ -16,6 +16,7 @@ from typing import BinaryIO
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import RequestProblem
+from scheduler.webm import webm_duration
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 EXTENSIONS = {
@@ -171,5 +172,5 @@ def sniff(path: Path) -> Sniffed:
     if head[4:8] == b"ftyp":
         return _iso_media(path, head, size)
     if head[:4] == b"\x1a\x45\xdf\xa3":
-        return Sniffed("video/webm")
+        return Sniffed("video/webm", duration=webm_duration(path))
     return _image(path)
