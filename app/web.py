@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -19,9 +19,9 @@ log = logging.getLogger("outpost.web")
 Setup = Callable[[web.Application, Runtime], None]
 
 
-async def _check(name: str, probe: asyncio.Future[object] | object) -> tuple[str, str]:
+async def _check(name: str, probe: Awaitable[object]) -> tuple[str, str]:
     try:
-        await asyncio.wait_for(probe, timeout=2.0)  # type: ignore[arg-type]
+        await asyncio.wait_for(probe, timeout=2.0)
     except Exception as exc:
         log.warning("health check failed", extra={"component": name, "error": repr(exc)})
         return name, "down"

@@ -27,16 +27,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import asyncpg  # noqa: E402
-from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
-from cryptography.fernet import Fernet  # noqa: E402
+import asyncpg
+from aiohttp.test_utils import TestClient, TestServer
+from cryptography.fernet import Fernet
 
-from app.web import build_app  # noqa: E402
-from core.settings import load_settings  # noqa: E402
-from scheduler.logins import create_login_link  # noqa: E402
-from scheduler.runtime import open_runtime  # noqa: E402
-from storage.db import _plain_dsn, ensure_database, upgrade  # noqa: E402
-from web.calendar import setup  # noqa: E402
+from app.web import build_app
+from core.settings import load_settings
+from scheduler.logins import create_login_link
+from scheduler.runtime import open_runtime
+from storage.db import _plain_dsn, ensure_database, upgrade
+from web.calendar import setup
 
 DB = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost_bench_calendar"

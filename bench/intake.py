@@ -36,16 +36,16 @@ from aiohttp import web
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from app.web import build_app  # noqa: E402
-from bench.report import machine, write_section  # noqa: E402
-from bot.slack.routes import setup as slack_setup  # noqa: E402
-from core.settings import load_settings  # noqa: E402
-from scheduler.runtime import open_runtime  # noqa: E402
-from storage.db import _plain_dsn, ensure_database, upgrade  # noqa: E402
-from tests.fakes.slack import FakeSlack  # noqa: E402
-from tests.slack.conftest import SECRET, sign  # noqa: E402
-from tests.support import free_port  # noqa: E402
-from webhooks import ApiConfig, make_setup  # noqa: E402
+from app.web import build_app
+from bench.report import machine, write_section
+from bot.slack.routes import setup as slack_setup
+from core.settings import load_settings
+from scheduler.runtime import open_runtime
+from storage.db import _plain_dsn, ensure_database, upgrade
+from tests.fakes.slack import FakeSlack
+from tests.slack.conftest import SECRET, sign
+from tests.support import free_port
+from webhooks import ApiConfig, make_setup
 
 DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost_bench_intake"
 REDIS = "redis://127.0.0.1:6379/6"

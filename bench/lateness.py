@@ -34,13 +34,13 @@ import asyncpg
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.report import machine, write_section  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from scheduler.runtime import Runtime, open_runtime  # noqa: E402
-from scheduler.service import Scheduler  # noqa: E402
-from storage.db import _plain_dsn, ensure_database, upgrade  # noqa: E402
-from tests.faults.workers import WorkerProcess  # noqa: E402
-from tests.support import make_settings  # noqa: E402
+from bench.report import machine, write_section
+from core.settings import Settings
+from scheduler.runtime import Runtime, open_runtime
+from scheduler.service import Scheduler
+from storage.db import _plain_dsn, ensure_database, upgrade
+from tests.faults.workers import WorkerProcess
+from tests.support import make_settings
 
 DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost_bench_pipeline"
 REDIS = "redis://127.0.0.1:6379/5"
@@ -198,7 +198,6 @@ async def main(args: argparse.Namespace) -> str:
                 due = datetime.now(UTC) + timedelta(seconds=2)
                 await schedule_many(rt, ws, [due] * args.throughput)
                 procs = workers(settings, logs, count)
-                state_before = time.time()
                 await arrivals(rt, fake, args.throughput, 300)
                 state = await fake.control("/_fake/state")
                 times = sorted(
@@ -212,7 +211,6 @@ async def main(args: argparse.Namespace) -> str:
                     f"({len(times)} posts in {times[-1] - times[0]:.1f} s)"
                 )
                 print(out[-1], flush=True)
-                del state_before
     finally:
         fake.stop()
     return "\n".join(out)

@@ -34,7 +34,7 @@ from typing import Any
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.report import machine, write_section  # noqa: E402
+from bench.report import machine, write_section
 
 DB = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost_bench_media"

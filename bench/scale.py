@@ -27,15 +27,15 @@ import asyncpg
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.report import machine, write_section  # noqa: E402
-from scheduler.calendar import window  # noqa: E402
-from scheduler.publish import Runner  # noqa: E402
-from scheduler.queue import enqueue_publish  # noqa: E402
-from scheduler.runtime import open_runtime  # noqa: E402
-from scheduler.tasks import Reconciler  # noqa: E402
-from storage.db import _plain_dsn, ensure_database, upgrade  # noqa: E402
-from storage.views import Job  # noqa: E402
-from tests.support import make_settings  # noqa: E402
+from bench.report import machine, write_section
+from scheduler.calendar import window
+from scheduler.publish import Runner
+from scheduler.queue import enqueue_publish
+from scheduler.runtime import open_runtime
+from scheduler.tasks import Reconciler
+from storage.db import _plain_dsn, ensure_database, upgrade
+from storage.views import Job
+from tests.support import make_settings
 
 DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost_bench_scale"
 REDIS = "redis://127.0.0.1:6379/4"

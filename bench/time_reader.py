@@ -28,7 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_CORPUS = os.path.join(ROOT, "..", "shared", "bench", "time_corpus_en.json")
 sys.path.insert(0, ROOT)
 
-from scheduler.reader import read_request, score_adapter  # noqa: E402
+from scheduler.reader import read_request, score_adapter
 
 GRAINS = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"]
 CHAT = [

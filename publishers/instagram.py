@@ -9,21 +9,19 @@ same caption within ``lookback`` counts as ours. Errors are read by ``facebook.g
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
-from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
-from publishers.facebook import GRAPH_URL, GRAPH_VERSION, graph_send
-from publishers.http import Now, utc_now
+from publishers.base import Account, Media, Problem, PublishRequest, Receipt
+from publishers.containers import ContainerPublisher
+from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, Unavailable
+from publishers.facebook import GRAPH_URL, GRAPH_VERSION
 
 # Feed images must lie between 4:5 (portrait) and 1.91:1 (landscape).
 MIN_RATIO, MAX_RATIO = 4 / 5, 1.91
 MAX_HASHTAGS, MAX_MENTIONS = 30, 20
 
 
-class InstagramPublisher(Publisher):
+class InstagramPublisher(ContainerPublisher):
     """Publishes images, reels and carousels to one Instagram business account."""
 
     platform: ClassVar[str] = "instagram"
@@ -35,10 +33,6 @@ class InstagramPublisher(Publisher):
     )
     max_image_bytes: ClassVar[int] = 8 * 1024 * 1024
     max_video_bytes: ClassVar[int] = 300 * 1024 * 1024
-    lookback: ClassVar[timedelta] = timedelta(hours=6)
-    container_poll_attempts: int = 30
-    container_poll_interval: float = 2.0
-    now: Now = staticmethod(utc_now)
 
     def validate(self, request: PublishRequest) -> list[Problem]:
         """Base checks, plus: media required, aspect ratio, hashtag and mention counts."""
@@ -63,27 +57,6 @@ class InstagramPublisher(Publisher):
     def _root(self, account: Account) -> str:
         return f"{(account.base_url or GRAPH_URL).rstrip('/')}/{GRAPH_VERSION}"
 
-    async def _call(
-        self,
-        account: Account,
-        method: str,
-        path: str,
-        form: dict[str, str] | None = None,
-        key: str = "",
-    ) -> dict[str, Any]:
-        resp = await graph_send(
-            self.http,
-            method,
-            self._root(account) + path,
-            client_timeout=self.timeout,
-            label=self.label,
-            token=account.access_token,
-            form=form,
-            key=key,
-            now=self.now,
-        )
-        return resp.data if isinstance(resp.data, dict) else {}
-
     async def publish(self, request: PublishRequest) -> Receipt:
         """Create containers, wait for them, publish, and fetch the permalink."""
         account = request.account
@@ -104,10 +77,10 @@ class InstagramPublisher(Publisher):
                 fields = {**await self._media_fields(item), "is_carousel_item": "true"}
                 children.append(await self._create(account, user, fields))
             for child in children:
-                await self._wait(account, child)
+                await self._wait(account, child, "status_code")
             form = {"media_type": "CAROUSEL", "children": ",".join(children)}
             container = await self._create(account, user, {**form, "caption": request.text})
-        await self._wait(account, container)
+        await self._wait(account, container, "status_code")
         data = await self._call(
             account,
             "POST",
@@ -134,36 +107,8 @@ class InstagramPublisher(Publisher):
             raise Unavailable(f"{self.label} did not return a container id")
         return str(data["id"])
 
-    async def _wait(self, account: Account, container: str) -> None:
-        for _ in range(self.container_poll_attempts):
-            data = await self._call(account, "GET", f"/{container}?fields=status_code")
-            status = data.get("status_code")
-            if status == "FINISHED":
-                return
-            if status in ("ERROR", "EXPIRED"):
-                raise ContentRejected(f"{self.label} could not process a file ({status})")
-            # The one sanctioned wait: Instagram downloads and transcodes before publishing.
-            await asyncio.sleep(self.container_poll_interval)
-        raise Unavailable(f"{self.label} is still processing the media; try again later")
-
-    async def _permalink(self, account: Account, media_id: str) -> str | None:
-        try:
-            data = await self._call(account, "GET", f"/{media_id}?fields=permalink")
-        except PublishError:
-            return None  # published already; a missing link must not fail it
-        link = data.get("permalink")
-        return str(link) if link else None
-
     async def find_existing(self, request: PublishRequest) -> Receipt | None:
         """The account's recent post with this caption, or None."""
-        account = request.account
-        user = str(account.settings.get("ig_user_id") or "")
-        data = await self._call(
-            account, "GET", f"/{user}/media?fields=id,caption,timestamp,permalink&limit=10"
-        )
-        since = self.now() - self.lookback
-        for post in data.get("data", []):
-            stamp = datetime.fromisoformat(str(post.get("timestamp", "")).replace("Z", "+00:00"))
-            if str(post.get("caption", "")).strip() == request.text.strip() and stamp >= since:
-                return Receipt(remote_id=str(post["id"]), url=post.get("permalink"))
-        return None
+        user = str(request.account.settings.get("ig_user_id") or "")
+        path = f"/{user}/media?fields=id,caption,timestamp,permalink&limit=10"
+        return await self._recent(request.account, path, "caption", request.text)

@@ -8,21 +8,18 @@ within ``lookback`` counts as ours. Errors are read by ``facebook.graph_error``.
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
-from publishers.errors import Ambiguous, ContentRejected, PublishError, Unavailable
-from publishers.facebook import graph_send
-from publishers.http import Now, utc_now
+from publishers.base import Account, Media, PublishRequest, Receipt
+from publishers.containers import ContainerPublisher
+from publishers.errors import Ambiguous, ContentRejected, Unavailable
 from publishers.mastodon import split_thread
 
 THREADS_URL = "https://graph.threads.net"
 THREADS_VERSION = "v1.0"
 
 
-class ThreadsPublisher(Publisher):
+class ThreadsPublisher(ContainerPublisher):
     """Publishes text, image, video and carousel posts, and reply chains, to one profile."""
 
     platform: ClassVar[str] = "threads"
@@ -35,34 +32,9 @@ class ThreadsPublisher(Publisher):
     max_image_bytes: ClassVar[int] = 8 * 1024 * 1024
     max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
     supports_threads: ClassVar[bool] = True
-    lookback: ClassVar[timedelta] = timedelta(hours=6)
-    container_poll_attempts: int = 30
-    container_poll_interval: float = 2.0
-    now: Now = staticmethod(utc_now)
 
     def _root(self, account: Account) -> str:
         return f"{(account.base_url or THREADS_URL).rstrip('/')}/{THREADS_VERSION}"
-
-    async def _call(
-        self,
-        account: Account,
-        method: str,
-        path: str,
-        form: dict[str, str] | None = None,
-        key: str = "",
-    ) -> dict[str, Any]:
-        resp = await graph_send(
-            self.http,
-            method,
-            self._root(account) + path,
-            client_timeout=self.timeout,
-            label=self.label,
-            token=account.access_token,
-            form=form,
-            key=key,
-            now=self.now,
-        )
-        return resp.data if isinstance(resp.data, dict) else {}
 
     def _parts(self, request: PublishRequest) -> list[str]:
         if request.thread:
@@ -83,7 +55,7 @@ class ThreadsPublisher(Publisher):
             if ids:
                 form["reply_to_id"] = ids[-1]
             container = await self._create(account, user, form)
-            await self._wait(account, container)
+            await self._wait(account, container, "status,error_message")
             key = request.idempotency_key if n == 1 else f"{request.idempotency_key}:{n}"
             data = await self._call(
                 account, "POST", f"/{user}/threads_publish", {"creation_id": container}, key=key
@@ -107,7 +79,7 @@ class ThreadsPublisher(Publisher):
             fields = {**await self._media_fields(item), "is_carousel_item": "true"}
             children.append(await self._create(account, user, fields))
         for child in children:
-            await self._wait(account, child)
+            await self._wait(account, child, "status,error_message")
         return {"media_type": "CAROUSEL", "children": ",".join(children), "text": text}
 
     async def _media_fields(self, media: Media) -> dict[str, str]:
@@ -124,37 +96,8 @@ class ThreadsPublisher(Publisher):
             raise Unavailable(f"{self.label} did not return a container id")
         return str(data["id"])
 
-    async def _wait(self, account: Account, container: str) -> None:
-        for _ in range(self.container_poll_attempts):
-            data = await self._call(account, "GET", f"/{container}?fields=status,error_message")
-            status = data.get("status") or data.get("status_code")
-            if status == "FINISHED":
-                return
-            if status in ("ERROR", "EXPIRED"):
-                raise ContentRejected(f"{self.label} could not process a file ({status})")
-            # The one sanctioned wait: Threads fetches and processes media before publishing.
-            await asyncio.sleep(self.container_poll_interval)
-        raise Unavailable(f"{self.label} is still processing the media; try again later")
-
-    async def _permalink(self, account: Account, post_id: str) -> str | None:
-        try:
-            data = await self._call(account, "GET", f"/{post_id}?fields=permalink")
-        except PublishError:
-            return None  # published already; a missing link must not fail it
-        link = data.get("permalink")
-        return str(link) if link else None
-
     async def find_existing(self, request: PublishRequest) -> Receipt | None:
         """The profile's recent post starting this thread, or None."""
-        account = request.account
-        user = str(account.settings.get("threads_user_id") or "me")
-        data = await self._call(
-            account, "GET", f"/{user}/threads?fields=id,text,timestamp,permalink&limit=10"
-        )
-        since = self.now() - self.lookback
-        first = self._parts(request)[0].strip()
-        for post in data.get("data", []):
-            stamp = datetime.fromisoformat(str(post.get("timestamp", "")).replace("Z", "+00:00"))
-            if str(post.get("text", "")).strip() == first and stamp >= since:
-                return Receipt(remote_id=str(post["id"]), url=post.get("permalink"))
-        return None
+        user = str(request.account.settings.get("threads_user_id") or "me")
+        path = f"/{user}/threads?fields=id,text,timestamp,permalink&limit=10"
+        return await self._recent(request.account, path, "text", self._parts(request)[0])

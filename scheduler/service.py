@@ -21,7 +21,7 @@ from scheduler.queue import enqueue_publish
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.requests import account_for, media_for
 from scheduler.runtime import Runtime
-from storage.views import Job, MediaView, NewPost, PostView
+from storage.views import AccountView, Job, MediaView, NewPost, PostView
 
 EXAMPLE = 'Try: "tomorrow 9am to mastodon: We\'re live!"'
 PAST_GRACE = timedelta(seconds=60)
@@ -32,7 +32,7 @@ class Draft:
     """A request as understood and checked, before anything is stored."""
 
     parsed: ParsedRequest
-    accounts: tuple[Any, ...]
+    accounts: tuple[AccountView, ...]
     problems: tuple[str, ...]
     media: tuple[MediaView, ...] = field(default_factory=tuple)
 
