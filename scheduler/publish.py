@@ -32,7 +32,7 @@ from scheduler.reader import next_occurrence
 from scheduler.requests import publish_request
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError
-from storage.publishing import Claim
+from storage.publishing import Claim, Finished, Outcome
 from storage.views import Job, PostView
 
 log = logging.getLogger("outpost.publish")
@@ -129,7 +129,7 @@ class Runner:
             if publisher.dedupes:
                 return await self._retry(claim, exc, backoff(claim.attempt_number))
             await self.rt.publishing.finish(
-                claim, "unknown", now(), code=exc.code, message=exc.message
+                Outcome(claim, "unknown", now(), code=exc.code, message=exc.message)
             )
             return await self.resolve(dest.id)
         except TransientError as exc:
@@ -149,21 +149,25 @@ class Runner:
         return await self._succeed(claim, receipt)
 
     async def _succeed(self, claim: Claim, receipt: Receipt) -> str:
-        won = await self.rt.publishing.finish(
-            claim, "success", self.rt.clock.now(), remote_id=receipt.remote_id, url=receipt.url
+        done = await self.rt.publishing.finish(
+            Outcome(
+                claim,
+                "success",
+                self.rt.clock.now(),
+                remote_id=receipt.remote_id,
+                url=receipt.url,
+            )
         )
         metrics.OUTCOMES.labels(claim.destination.platform, "success").inc()
-        if won:
-            await self.finished(claim.post, claim.destination.id, "success")
+        await self.finished(claim.post, claim.destination.id, "success", done)
         return "success"
 
     async def _fail(self, claim: Claim, code: str, message: str) -> str:
-        won = await self.rt.publishing.finish(
-            claim, "failed", self.rt.clock.now(), code=code, message=message
+        done = await self.rt.publishing.finish(
+            Outcome(claim, "failed", self.rt.clock.now(), code=code, message=message)
         )
         metrics.OUTCOMES.labels(claim.destination.platform, "failed").inc()
-        if won:
-            await self.finished(claim.post, claim.destination.id, "failed")
+        await self.finished(claim.post, claim.destination.id, "failed", done)
         return "failed"
 
     async def _retry(self, claim: Claim, exc: PublishError, delay: float) -> str:
@@ -180,15 +184,17 @@ class Runner:
             message = f"Gave up after {claim.attempt_number} attempts: {exc.message} {advice(exc)}"
             return await self._fail(claim, exc.code, message)
         metrics.OUTCOMES.labels(claim.destination.platform, exc.code).inc()
-        won = await self.rt.publishing.finish(
-            claim,
-            "pending",
-            now,
-            code=exc.code,
-            message=exc.message,
-            due_at=now + timedelta(seconds=delay),
+        done = await self.rt.publishing.finish(
+            Outcome(
+                claim,
+                "pending",
+                now,
+                code=exc.code,
+                message=exc.message,
+                due_at=now + timedelta(seconds=delay),
+            )
         )
-        if not won:
+        if not done.won:
             return "superseded"
         raise RetryLater(delay)
 
@@ -239,14 +245,27 @@ class Runner:
             await self.finished(post, dest_id, outcome)
         return "resolved"
 
-    async def finished(self, post: PostView, dest_id: uuid.UUID, status: str) -> None:
-        """A destination reached its outcome: tell the listeners, then finalize the post."""
+    async def finished(
+        self, post: PostView, dest_id: uuid.UUID, status: str, done: Finished | None = None
+    ) -> None:
+        """A destination reached its outcome: tell the listeners, then finalize the post.
+
+        ``done`` is what the worker's batched finish already did: when it closed the post,
+        only the report is left to queue.
+        """
+        if done is not None and not done.won:
+            return
         for listener in self.rt.listeners:
             try:
                 await listener.destination_done(post, str(dest_id), status)
             except Exception:  # a callback problem must never undo or stall a publish
                 log.exception("destination listener failed", extra={"post_id": str(post.id)})
-        await self.after(post.id)
+        if done is not None and done.post_status is not None and done.post_revision is not None:
+            if done.post_status != "cancelled":
+                await self._report(post.id, done.post_revision, done.post)
+            return
+        if done is None or done.recurring:
+            await self.after(post.id)
 
     async def after(self, post_id: uuid.UUID) -> None:
         """Finalize the post once its last destination is done, then queue the report."""
@@ -261,9 +280,25 @@ class Runner:
         if view.status != "cancelled":
             await enqueue_notify(self.rt.redis, view.id, view.revision)
 
-    async def notify(self, post_id: uuid.UUID, revision: int) -> str:
+    async def _report(self, post_id: uuid.UUID, revision: int, view: PostView | None) -> None:
+        """Tell the chat now, in this job; a queued notify job retries if that fails.
+
+        Most reports go out here, saving a job per post. If this worker dies first, the
+        reconciler finds the post unnotified and queues the job.
+        """
+        try:
+            await self.notify(post_id, revision, view)
+        except Exception as exc:  # incl. RetryLater: the job honours the chat's wait
+            log.info(
+                "report deferred to a job", extra={"post_id": str(post_id), "error": repr(exc)}
+            )
+            await enqueue_notify(self.rt.redis, post_id, revision)
+
+    async def notify(self, post_id: uuid.UUID, revision: int, view: PostView | None = None) -> str:
         """Tell the chat (and callbacks) about a finished post, once per revision."""
-        post = await self.rt.posts.get(post_id)
+        post = view if view is not None else await self.rt.publishing.post(post_id)
+        if post is None:
+            return "gone"
         if post.revision != revision or post.notified_revision == revision:
             return "skipped"
         await self.rt.notifier.notify(PostResult.from_view(post))

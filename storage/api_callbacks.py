@@ -12,9 +12,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.batch import Batcher
 from core.errors import Conflict, NotFound
 from storage.api import CallbackView, callback_view
 from storage.api_models import CallbackDelivery, CallbackEndpoint, CallbackSecret
+from storage.rows import driver
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class CallbackStore:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
+        self._listening = Batcher(self._listening_many, window=0.005)
 
     async def secret(self, workspace_id: uuid.UUID, make: Callable[[], str]) -> str:
         """The workspace's encrypted signing secret, made with ``make()`` on first use."""
@@ -71,6 +74,21 @@ class CallbackStore:
             if row is None:
                 raise Conflict(f"{url} is already a callback endpoint of this workspace.")
             return EndpointView(row.id, row.workspace_id, row.url, row.created_at)
+
+    async def listening(self, workspace_id: uuid.UUID) -> bool:
+        """Whether the workspace has any callback URL; asked once per finished destination,
+        so concurrent asks go out as one query."""
+        return await self._listening(workspace_id)
+
+    async def _listening_many(self, workspace_ids: list[uuid.UUID]) -> list[bool]:
+        async with driver(self.sessions) as conn:
+            rows = await conn.fetch(
+                "SELECT DISTINCT workspace_id FROM api_callback_endpoints"
+                " WHERE workspace_id = ANY($1::uuid[])",
+                workspace_ids,
+            )
+        found = {r["workspace_id"] for r in rows}
+        return [w in found for w in workspace_ids]
 
     async def endpoints(self, workspace_id: uuid.UUID) -> list[EndpointView]:
         """The workspace's callback URLs."""

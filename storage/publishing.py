@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.batch import Batcher
 from storage.convert import account_view, post_view
 from storage.models import (
     FINAL_DESTINATION_STATUSES,
@@ -24,39 +24,49 @@ from storage.models import (
     SocialAccount,
 )
 from storage.posts import insert_post, load_post
+from storage.publish_batch import (
+    Claim,
+    ClaimKey,
+    Finished,
+    Outcome,
+    aggregate,
+    claim_many,
+    finish_many,
+)
+from storage.rows import driver, fetch_posts, on_driver
 from storage.views import AccountView, DestinationView, Job, NewPost, PostView
 
+MARK_NOTIFIED = """
+    UPDATE scheduled_posts AS p SET notified_revision = v.rev
+    FROM unnest($1::uuid[], $2::int[]) AS v(id, rev)
+    WHERE p.id = v.id AND p.revision = v.rev AND p.notified_revision IS DISTINCT FROM v.rev
+    RETURNING p.id, p.revision
+"""
 
-@dataclass(frozen=True)
-class Claim:
-    """A destination this worker now owns until ``lease_until``."""
-
-    destination: DestinationView
-    post: PostView
-    account: AccountView
-    attempt_id: int
-    attempt_number: int
-
-
-def aggregate(statuses: list[str]) -> str | None:
-    """The post's status from its destinations', or None while any is unfinished."""
-    if any(s not in FINAL_DESTINATION_STATUSES for s in statuses):
-        return None
-    if statuses and all(s == "cancelled" for s in statuses):
-        return "cancelled"
-    successes = statuses.count("success")
-    if successes and successes == len([s for s in statuses if s != "cancelled"]):
-        return "published"
-    if successes:
-        return "partially_published"
-    return "failed"
+__all__ = ["Claim", "Finished", "Outcome", "PublishStore"]
 
 
 class PublishStore:
     """State transitions used by arq tasks and the reconciler."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], batch_window: float = 0.005
+    ) -> None:
         self.sessions = sessions
+        # Concurrent jobs' claims, outcomes and reports go out together (core.batch).
+        self._claims = Batcher(self._claim_many, window=batch_window, max_inflight=2)
+        self._outcomes = Batcher(self._finish_many, window=batch_window, max_inflight=2)
+        self._notices = Batcher(self._mark_notified_many, window=batch_window)
+        self._reports = Batcher(self._posts, window=batch_window)
+
+    async def post(self, post_id: uuid.UUID) -> PostView | None:
+        """A post as its report needs it; reads made by concurrent jobs go out together."""
+        return await self._reports(post_id)
+
+    async def _posts(self, post_ids: list[uuid.UUID]) -> list[PostView | None]:
+        async with driver(self.sessions) as conn:
+            found = await fetch_posts(on_driver(conn), post_ids)
+        return [found.get(post_id) for post_id in post_ids]
 
     async def destination(self, dest_id: uuid.UUID) -> tuple[str, int, datetime | None] | None:
         """(status, revision, lease_until) of a destination."""
@@ -79,95 +89,24 @@ class PublishStore:
         now: datetime,
         lease_until: datetime,
         worker: str,
-        from_status: str = "pending",
     ) -> Claim | None:
-        """Move ``from_status → publishing`` and write the attempt row, or None if not ours."""
-        async with self.sessions.begin() as session:
-            row = (
-                await session.execute(
-                    update(PostDestination)
-                    .where(
-                        PostDestination.id == dest_id,
-                        PostDestination.revision == revision,
-                        PostDestination.status == from_status,
-                        PostDestination.due_at <= now,
-                    )
-                    .values(
-                        status="publishing",
-                        attempts=PostDestination.attempts + 1,
-                        lease_until=lease_until,
-                        updated_at=now,
-                    )
-                    .returning(PostDestination.attempts, PostDestination.post_id)
-                )
-            ).first()
-            if row is None:
-                return None
-            number, post_id = row[0], row[1]
-            await session.execute(
-                update(ScheduledPost)
-                .where(ScheduledPost.id == post_id, ScheduledPost.status == "scheduled")
-                .values(status="publishing", updated_at=now)
-            )
-            attempt = PublishAttempt(
-                destination_id=dest_id, number=number, started_at=now, worker=worker
-            )
-            session.add(attempt)
-            await session.flush()
-            post = await load_post(session, post_id)
-            assert post is not None
-            dest = next(d for d in post.destinations if d.id == dest_id)
-            account = await session.get(SocialAccount, dest.account_id)
-            assert account is not None
-            return Claim(dest, post, account_view(account), attempt.id, number)
+        """Move ``pending → publishing`` and write the attempt row, or None if not ours.
 
-    async def finish(
-        self,
-        claim: Claim,
-        status: str,
-        now: datetime,
-        *,
-        remote_id: str | None = None,
-        url: str | None = None,
-        code: str | None = None,
-        message: str | None = None,
-        due_at: datetime | None = None,
-    ) -> bool:
-        """Record the attempt's outcome; False when the claim was lost meanwhile."""
-        values: dict[str, object] = {
-            "status": status,
-            "lease_until": None,
-            "updated_at": now,
-            "error_code": code,
-            "error_message": message,
-        }
-        if status == "success":
-            values.update(platform_post_id=remote_id, platform_url=url, published_at=now)
-        if due_at is not None:
-            values["due_at"] = due_at
-        async with self.sessions.begin() as session:
-            result = await session.execute(
-                update(PostDestination)
-                .where(
-                    PostDestination.id == claim.destination.id,
-                    PostDestination.status == "publishing",
-                    PostDestination.attempts == claim.attempt_number,
-                )
-                .values(**values)
-                .returning(PostDestination.id)
-            )
-            won = result.first() is not None
-            await session.execute(
-                update(PublishAttempt)
-                .where(PublishAttempt.id == claim.attempt_id)
-                .values(
-                    finished_at=now,
-                    outcome=status if won else "superseded",
-                    error_code=code,
-                    error_message=message,
-                )
-            )
-        return won
+        Claims made by concurrent jobs go out together (see ``storage.publish_batch``).
+        """
+        return await self._claims(ClaimKey(dest_id, revision, now, lease_until, worker))
+
+    async def finish(self, outcome: Outcome) -> Finished:
+        """Record the attempt's outcome and finalize the post if it was the last one."""
+        return await self._outcomes(outcome)
+
+    async def _claim_many(self, keys: list[ClaimKey]) -> list[Claim | None]:
+        async with driver(self.sessions) as conn:
+            return await claim_many(conn, keys)
+
+    async def _finish_many(self, outcomes: list[Outcome]) -> list[Finished]:
+        async with driver(self.sessions) as conn:
+            return await finish_many(conn, outcomes)
 
     async def settle(
         self,
@@ -348,18 +287,13 @@ class PublishStore:
             return [(r[0], r[1]) for r in rows]
 
     async def mark_notified(self, post_id: uuid.UUID, revision: int) -> bool:
-        async with self.sessions.begin() as session:
-            result = await session.execute(
-                update(ScheduledPost)
-                .where(
-                    ScheduledPost.id == post_id,
-                    ScheduledPost.revision == revision,
-                    ScheduledPost.notified_revision.is_distinct_from(revision),
-                )
-                .values(notified_revision=revision)
-                .returning(ScheduledPost.id)
-            )
-            return result.first() is not None
+        return await self._notices((post_id, revision))
+
+    async def _mark_notified_many(self, keys: list[tuple[uuid.UUID, int]]) -> list[bool]:
+        async with driver(self.sessions) as conn:
+            rows = await conn.fetch(MARK_NOTIFIED, [k[0] for k in keys], [k[1] for k in keys])
+        done = {(r["id"], r["revision"]) for r in rows}
+        return [k in done for k in keys]
 
     async def count_open(self) -> int:
         async with self.sessions() as session:
