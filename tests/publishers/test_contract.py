@@ -25,11 +25,12 @@ from publishers.registry import PUBLISHERS
 from tests.fakes import FakeMastodon, FakeServer, FakeWebhookReceiver
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.discord import FakeDiscord
-from tests.fakes.facebook import FakeGraph, FakeThreads
+from tests.fakes.facebook import FakeGraph
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import TOKEN as TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.threads import FakeThreads
 from tests.fakes.x import FakeX
 from tests.publishers.helpers import MP4, PNG, memory_media, request_for
 
