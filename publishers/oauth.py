@@ -32,7 +32,7 @@ import aiohttp
 
 from publishers.errors import AuthRevoked, PermanentError, PublishError
 from publishers.facebook import GRAPH_VERSION, graph_error
-from publishers.http import Now, Response, send, utc_now
+from publishers.http import Now, Response, error_text, send, utc_now
 
 # name: (authorize URL, token URL, scopes, PKCE required, client auth, refresh style, API URL)
 _DEFAULTS: dict[str, tuple[str, str, str, bool, str, str, str]] = {
@@ -244,14 +244,13 @@ async def refresh_tokens(
 ) -> Tokens:
     """New tokens from a refresh token; a rotated refresh token replaces the old one."""
     if provider.refresh == "threads":
-        # Threads refreshes a long-lived token with itself, by GET.
+        # Threads renews a long-lived access token with itself; there is no refresh token.
         query = {"grant_type": "th_refresh_token", "access_token": refresh_token}
         resp = await _meta_get(
             http, provider, f"{provider.api_url}/refresh_access_token?{urlencode(query)}",
             limit=limit, now=now, why="refused to renew the token",
         )  # fmt: skip
-        tokens = _tokens(resp, now())
-        return Tokens(tokens.access_token, tokens.access_token, tokens.expires_at, tokens.scope)
+        return _tokens(resp, now())
     form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
     resp = await _token_call(http, provider, form, limit=limit, now=now, what="refresh token")
     return _tokens(resp, now(), old_refresh=refresh_token)
@@ -265,18 +264,22 @@ async def _meta_get(
     def classifier(
         status: int, headers: Mapping[str, str], data: Any, text: str, at: datetime
     ) -> PublishError:
-        return graph_error(status, headers, data, text, label=label, now=at)
+        error = graph_error(status, headers, data, text, label=label, now=at)
+        if not isinstance(error, PermanentError):
+            return error  # throttled or down: try again later, the token may still be fine
+        body = data.get("error") if isinstance(data, dict) else None
+        if isinstance(body, dict) and body.get("message"):
+            detail = f"{body.get('code', status)}: {str(body['message'])[:200]}"
+        else:
+            detail = error_text(data, text)
+        return GrantRefused(
+            f"{provider.label} {why} ({detail}). Connect the account again.", status
+        )
 
-    try:
-        return await send(
-            http, "GET", url, client_timeout=aiohttp.ClientTimeout(total=limit), label=label,
-            headers={"Accept": "application/json"}, now=now, classifier=classifier,
-        )  # fmt: skip
-    except PermanentError as exc:
-        detail = exc.message.split(": ", 1)[-1]
-        raise GrantRefused(
-            f"{provider.label} {why} ({detail}). Connect the account again.", exc.status
-        ) from None
+    return await send(
+        http, "GET", url, client_timeout=aiohttp.ClientTimeout(total=limit), label=label,
+        headers={"Accept": "application/json"}, now=now, classifier=classifier,
+    )  # fmt: skip
 
 
 async def exchange_long_lived(

@@ -13,6 +13,7 @@ Run alone with ``python -m tests.fakes.threads --port N``.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from aiohttp import web
@@ -89,6 +90,8 @@ class FakeThreads(GraphFake):
 
     async def _refresh(self, request: web.Request) -> web.Response:
         self.refreshes += 1
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if request.query.get("grant_type") != "th_refresh_token":
             body = graph_error(100, "Unsupported grant_type, expected th_refresh_token")
             return web.json_response(body, status=400)
