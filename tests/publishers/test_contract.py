@@ -6,6 +6,8 @@ import pickle
 import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
 import pytest
@@ -24,6 +26,7 @@ from publishers.mastodon import MastodonPublisher
 from publishers.registry import PUBLISHERS
 from tests.fakes import FakeMastodon, FakeServer, FakeWebhookReceiver
 from tests.fakes.bluesky import FakeBluesky
+from tests.fakes.bluesky_video import FakeBlueskyVideo
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.facebook import FakeGraph
 from tests.fakes.linkedin import FakeLinkedIn
@@ -52,6 +55,12 @@ class Network:
     url_prefix: Callable[[FakeServer], str] = lambda fake: fake.url
     # Networks that renew a refused session and then succeed; this makes the fake refuse all.
     refuse_renewal: Callable[[FakeServer], None] | None = None
+    # Networks whose video takes its own path: the request's media, a second service it needs
+    # (and the settings pointing at it), and what the created post must show.
+    video: Callable[[], tuple[Media, ...]] | None = None
+    video_service: Callable[[FakeServer], FakeServer] | None = None
+    video_settings: Callable[[FakeServer], dict[str, Any]] = lambda service: {}
+    video_posted: Callable[[FakeServer], bool] = lambda fake: True
 
 
 def _mastodon_account(fake: FakeServer) -> Account:
@@ -98,6 +107,19 @@ def _slack_account(fake: FakeServer) -> Account:
 def _discord_account(fake: FakeServer) -> Account:
     assert isinstance(fake, FakeDiscord)
     return Account("acc-dc", "discord", "#launches", "", fake.url + fake.webhook_path())
+
+
+def _pds(fake: FakeServer) -> FakeBluesky:
+    assert isinstance(fake, FakeBluesky)
+    return fake
+
+
+def _bluesky_video_posted(fake: FakeServer) -> bool:
+    assert isinstance(fake, FakeBluesky)
+    [record] = [r["value"] for r in fake.records.values()]
+    embed = record["embed"]
+    blob = fake.blobs[embed["video"]["ref"]["$link"]]
+    return bool(embed["$type"] == "app.bsky.embed.video" and blob["mimeType"] == "video/mp4")
 
 
 def _telegram_fake() -> FakeServer:
@@ -179,6 +201,10 @@ NETWORKS: dict[str, Network] = {
         created_key=lambda r: record_key(r.idempotency_key),
         url_prefix=lambda fake: "https://bsky.app/profile/outpost.bsky.social/post/",
         refuse_renewal=lambda fake: fake.revoke(),  # type: ignore[attr-defined]
+        video=lambda: (memory_media(MP4, "video/mp4", "clip.mp4"),),
+        video_service=lambda pds: FakeBlueskyVideo(_pds(pds)),
+        video_settings=lambda svc: {"bluesky_video_url": svc.url + "/xrpc"},
+        video_posted=_bluesky_video_posted,
     ),
     "discord": Network(
         make_fake=FakeDiscord,
@@ -264,6 +290,35 @@ async def test_success_with_media(setup: tuple[Network, FakeServer, Publisher]) 
         assert len(polls) == 2  # the video answered 206 once, then 200
     if isinstance(fake, FakeWebhookReceiver):
         assert fake.deliveries[0]["body"]["data"]["media"][0]["url"] == "https://cdn.test/a.png"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, net in NETWORKS.items() if net.video))
+async def test_success_with_video(name: str, http: aiohttp.ClientSession) -> None:
+    network = NETWORKS[name]
+    assert network.video is not None
+    fake = network.make_fake()
+    await fake.start()
+    service = network.video_service(fake) if network.video_service else None
+    try:
+        if service is not None:
+            await service.start()
+        publisher = PUBLISHERS[name](http, timeout=TIMEOUT)
+        publisher.configure(SimpleNamespace(**network.video_settings(service or fake)))
+        for attribute in ("media_poll_interval", "container_poll_interval"):
+            if hasattr(publisher, attribute):
+                setattr(publisher, attribute, 0.01)
+        request = request_for(network.account(fake), media=network.video())
+        assert publisher.validate(request) == []
+        receipt = await publisher.publish(request)
+        assert fake.created_keys() == [network.created_key(request)]
+        assert receipt.remote_id == network.remote_ids(fake)[0]
+        assert receipt.url
+        assert receipt.url.startswith(network.url_prefix(fake))
+        assert network.video_posted(fake)
+    finally:
+        if service is not None:
+            await service.stop()
+        await fake.stop()
 
 
 FAULTS = [
