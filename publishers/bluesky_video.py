@@ -14,6 +14,7 @@ Unavailable (the queue retries later).
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -76,7 +77,7 @@ async def upload(
     query = urlencode({"did": did, "name": media.filename})
     resp = await send(
         http, "POST", f"{base}/app.bsky.video.uploadVideo?{query}", client_timeout=client_timeout,
-        label=LABEL, classifier=_classify, now=now, data=await media.read(),
+        label=LABEL, classifier=_classify, now=now, data=io.BytesIO(await media.read()),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "video/mp4"},
     )  # fmt: skip
     status = _job(resp.data)

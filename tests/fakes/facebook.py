@@ -3,9 +3,11 @@
 Both answer like Meta: ids as strings, errors as ``{"error": {"message", "type", "code",
 "fbtrace_id"}}`` with the meaning in ``code`` (190 bad token, 200 missing permission, 32/4
 throttled, 506 duplicate), throttling announced in ``X-Business-Use-Case-Usage`` /
-``X-App-Usage``. One liberty: ``estimated_time_to_regain_access`` is given in fractional
-minutes (Meta rounds to whole ones) so tests need not wait a minute. Media is by URL for
-Instagram and Threads (recorded, never fetched) and multipart ``source`` for Page photos.
+``X-App-Usage``. Page videos are created from ``file_url`` and answer ``{"id"}``; the video
+node names its ``post_id`` and a relative ``permalink_url``. One liberty:
+``estimated_time_to_regain_access`` is given in fractional minutes (Meta rounds to whole ones)
+so tests need not wait a minute. Media is by URL for Instagram, Threads and Page videos
+(recorded, never fetched) and multipart ``source`` for Page photos.
 ``X-Outpost-Idempotency-Key`` is not a Meta header; the fakes record it to tie creations to
 destinations.
 
@@ -313,6 +315,8 @@ class FakeGraph(GraphFake):
             return await self._photo(request, fields)
         if (owner, edge) == (self.page_id, "feed"):
             return await self._feed(request, fields)
+        if (owner, edge) == (self.page_id, "videos"):
+            return await self._video(request, fields)
         if (owner, edge) == (self.ig_id, "media"):
             if not (fields.get("image_url") or fields.get("video_url") or fields.get("children")):
                 return web.json_response(graph_error(100, "Media URL is required"), status=400)
@@ -343,6 +347,28 @@ class FakeGraph(GraphFake):
             post: dict[str, Any] = {"owner": self.page_id, "id": f"{self.page_id}_{self._new_id()}"}
             post.update(message=message, attached=attached)
             return web.json_response({"id": self._publish(request, post)["id"]})
+
+        return await self.create_call(request, create)
+
+    async def _video(self, request: web.Request, fields: dict[str, Any]) -> web.StreamResponse:
+        """A Page video from ``file_url`` (recorded, never fetched) or a ``source`` upload."""
+        if not fields.get("file_url") and not isinstance(fields.get("source"), dict):
+            body = graph_error(100, "(#100) Either file_url or source is required")
+            return web.json_response(body, status=400)
+        description = str(fields.get("description", ""))
+
+        async def create() -> web.StreamResponse:
+            video_id = self._new_id()
+            post: dict[str, Any] = {"owner": self.page_id, "id": f"{self.page_id}_{video_id}"}
+            post.update(message=description, video=video_id)
+            self._publish(request, post)
+            # Graph gives a video's permalink relative to www.facebook.com.
+            self.objects[video_id] = {
+                "id": video_id, "kind": "video", "description": description,
+                "file_url": fields.get("file_url"), "post_id": post["id"],
+                "permalink_url": f"/{self.page_id}/videos/{video_id}/",
+            }  # fmt: skip
+            return web.json_response({"id": video_id})
 
         return await self.create_call(request, create)
 

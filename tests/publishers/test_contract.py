@@ -35,7 +35,7 @@ from tests.fakes.telegram import TOKEN as TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.threads import FakeThreads
 from tests.fakes.x import FakeX
-from tests.publishers.helpers import MP4, PNG, memory_media, request_for
+from tests.publishers.helpers import BIG_MP4, MP4, PNG, memory_media, request_for
 
 TIMEOUT = 0.5
 
@@ -109,6 +109,23 @@ def _discord_account(fake: FakeServer) -> Account:
     return Account("acc-dc", "discord", "#launches", "", fake.url + fake.webhook_path())
 
 
+def _linkedin_video_posted(fake: FakeServer) -> bool:
+    assert isinstance(fake, FakeLinkedIn)
+    urn = fake.posts[0]["content"]["media"]["id"]
+    parts = [r for r in fake.requests if r.method == "PUT"]
+    stored = b"".join(r.body for r in parts)
+    return bool(fake.videos[urn]["status"] == "AVAILABLE" and stored == BIG_MP4
+                and len(parts) == 3 and "Authorization" not in parts[0].headers)  # fmt: skip
+
+
+def _facebook_video_posted(fake: FakeServer) -> bool:
+    assert isinstance(fake, FakeGraph)
+    [made] = [r for r in fake.requests if r.path.endswith("/videos")]
+    video = fake.objects[fake.posts[0]["video"]]
+    return bool(made.form and made.form["file_url"] == "https://cdn.test/c.mp4"
+                and video["description"] == "Hello from Outpost")  # fmt: skip
+
+
 def _pds(fake: FakeServer) -> FakeBluesky:
     assert isinstance(fake, FakeBluesky)
     return fake
@@ -142,6 +159,9 @@ NETWORKS: dict[str, Network] = {
         remote_ids=lambda fake: [p["id"] for p in fake.posts],  # type: ignore[attr-defined]
         secret="li-token",
         forbidden=AuthRevoked,  # "Not enough permissions": a scope or the admin role is gone
+        # 1,000,000-byte reads do not line up with LinkedIn's 4 MB parts.
+        video=lambda: (memory_media(BIG_MP4, "video/mp4", "clip.mp4", chunk=1_000_000),),
+        video_posted=_linkedin_video_posted,
     ),
     "facebook": Network(
         make_fake=FakeGraph,
@@ -150,6 +170,8 @@ NETWORKS: dict[str, Network] = {
         remote_ids=lambda fake: [p["id"] for p in fake.posts],  # type: ignore[attr-defined]
         secret="page-token",
         forbidden=AuthRevoked,  # Graph code 200: a permission is missing, reconnect
+        video=lambda: (memory_media(MP4, "video/mp4", "clip.mp4", url="https://cdn.test/c.mp4"),),
+        video_posted=_facebook_video_posted,
     ),
     "threads": Network(
         make_fake=FakeThreads,
