@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     linkedin_api_url: str = "https://api.linkedin.com"
     facebook_graph_url: str = "https://graph.facebook.com"
     threads_api_url: str = "https://graph.threads.net"
+    bluesky_video_url: str = "https://video.bsky.app/xrpc"
     x_authorize_url: str = "https://x.com/i/oauth2/authorize"
     x_token_url: str = "https://api.x.com/2/oauth2/token"  # noqa: S105 (a URL, not a secret)
     linkedin_authorize_url: str = "https://www.linkedin.com/oauth/v2/authorization"

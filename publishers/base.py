@@ -107,6 +107,9 @@ class Publisher(ABC):
         self.http = http
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
+    def configure(self, settings: object) -> None:  # noqa: B027 (an optional hook)
+        """Read this network's settings (a service's base URL); most networks need none."""
+
     def length(self, text: str) -> int:
         """Text length as this network counts it."""
         return len(text)

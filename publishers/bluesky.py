@@ -6,6 +6,9 @@ or refused access JWT is refreshed once (``refreshSession``); if the refresh is 
 new session is made from the app password, and only when that is refused is the account
 AuthRevoked.
 
+Video: one mp4 per post, sent through Bluesky's video service (``bluesky_video``), whose base
+URL is the ``BLUESKY_VIDEO_URL`` setting.
+
 Idempotency: each record is written with ``putRecord`` under a record key derived from the
 destination's idempotency key and ``swapRecord: null`` ("create only"). A resend writes the same
 key, the PDS answers InvalidSwap, and the existing record is read back: ``dedupes = True``.
@@ -22,6 +25,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from publishers import bluesky_text as bt
+from publishers import bluesky_video as bv
 from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
@@ -69,14 +73,25 @@ def _classify(
     )
 
 
+def _pds_of(data: Mapping[str, Any]) -> str:
+    """The PDS endpoint in a session's DID document, where the account's repo lives."""
+    doc = data.get("didDoc")
+    services = doc.get("service", []) if isinstance(doc, dict) else []
+    for service in services if isinstance(services, list) else []:
+        if isinstance(service, dict) and str(service.get("id", "")).endswith("#atproto_pds"):
+            return str(service.get("serviceEndpoint") or "")
+    return ""
+
+
 @dataclass
 class Session:
-    """An atproto session: JWTs, the account's DID and handle."""
+    """An atproto session: JWTs, the account's DID and handle, and its PDS from the DID doc."""
 
     access: str
     refresh: str
     did: str
     handle: str
+    pds: str = ""
 
     def __repr__(self) -> str:
         return f"Session(did={self.did!r}, handle={self.handle!r})"
@@ -91,29 +106,40 @@ class BlueskyPublisher(Publisher):
     max_bytes: ClassVar[int] = bt.MAX_BYTES
     max_media: ClassVar[int] = 4
     media_types: ClassVar[frozenset[str]] = frozenset(
-        {"image/jpeg", "image/png", "image/webp", "image/gif"}
+        {"image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4"}
     )
     # app.bsky.embed.images#image: "May be up to 2 MB, formerly limited to 1 MB" (maxSize).
     max_image_bytes: ClassVar[int] = 2_000_000
+    max_video_bytes: ClassVar[int] = bv.MAX_VIDEO_BYTES
     supports_threads: ClassVar[bool] = True
     dedupes: ClassVar[bool] = True
+    media_poll_attempts: int = 120
+    media_poll_interval: float = 1.0
     now: Now = staticmethod(utc_now)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sessions: dict[tuple[str, str], Session] = {}
+        self.video_url = bv.VIDEO_URL
+
+    def configure(self, settings: object) -> None:
+        """The video service's base URL from ``BLUESKY_VIDEO_URL``."""
+        self.video_url = str(getattr(settings, "bluesky_video_url", None) or bv.VIDEO_URL)
 
     def length(self, text: str) -> int:
         """Graphemes, as Bluesky counts."""
         return bt.length(text)
 
     def validate(self, request: PublishRequest) -> list[Problem]:
-        """The base checks (graphemes, count, type, size) plus the 3000-byte limit."""
+        """The base checks (graphemes, count, type, size), the 3000-byte limit, one video alone."""
         problems = super().validate(request)
+        name = request.account.handle or self.label
         size = bt.byte_length(request.text)
         if size > self.max_bytes and not request.thread:
-            name = request.account.handle or self.label
             problems.append(Problem(name, f"text is {size} bytes; Bluesky allows {self.max_bytes}"))
+        videos = [m for m in request.media if m.content_type.startswith("video/")]
+        if videos and len(request.media) > 1:
+            problems.append(Problem(name, "Bluesky takes one video per post, without images"))
         return problems
 
     # --- sessions and calls ----------------------------------------------------------------
@@ -154,7 +180,7 @@ class BlueskyPublisher(Publisher):
         if not all(isinstance(data.get(k), str) for k in ("accessJwt", "refreshJwt", "did")):
             raise Unavailable(f"{self.label} answered a session request without tokens")
         handle = str(data.get("handle") or "")
-        return Session(data["accessJwt"], data["refreshJwt"], data["did"], handle)
+        return Session(data["accessJwt"], data["refreshJwt"], data["did"], handle, _pds_of(data))
 
     async def _create_session(self, account: Account) -> Session:
         body = {"identifier": self.identifier(account), "password": account.access_token}
@@ -210,7 +236,12 @@ class BlueskyPublisher(Publisher):
         """Upload images, then write each part under its own record key, replying in a chain."""
         account = request.account
         session = await self.session(account)
-        images = [await self._upload(account, item) for item in request.media]
+        media_embed: dict[str, Any] | None = None
+        if request.media and request.media[0].content_type.startswith("video/"):
+            media_embed = await self._video(account, request.media[0])
+        elif request.media:
+            images = [await self._upload(account, item) for item in request.media]
+            media_embed = {"$type": "app.bsky.embed.images", "images": images}
         parts = bt.split_posts(request.text) if request.thread else [request.text]
         refs: list[dict[str, str]] = []
         for n, part in enumerate(parts):
@@ -225,8 +256,8 @@ class BlueskyPublisher(Publisher):
             facets = await self._facets(account, part)
             if facets:
                 record["facets"] = facets
-            if n == 0 and images:
-                record["embed"] = {"$type": "app.bsky.embed.images", "images": images}
+            if n == 0 and media_embed:
+                record["embed"] = media_embed
             if refs:
                 record["reply"] = {"root": refs[0], "parent": refs[-1]}
             session, ref = await self._write(
@@ -275,6 +306,24 @@ class BlueskyPublisher(Publisher):
         if media.width and media.height:
             image["aspectRatio"] = {"width": media.width, "height": media.height}
         return image
+
+    async def _video(self, account: Account, media: Media) -> dict[str, Any]:
+        session = await self.session(account)
+        expires = int(self.now().timestamp()) + bv.SERVICE_TOKEN_SECONDS
+        query = {"aud": bv.service_did(session.pds or self.pds(account)), "lxm": bv.UPLOAD_BLOB,
+                 "exp": str(expires)}  # fmt: skip
+        session, resp = await self._authed(
+            account, "GET", "com.atproto.server.getServiceAuth", query=query
+        )
+        token = resp.data.get("token") if isinstance(resp.data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise Unavailable(f"{self.label} answered a service-token request without a token")
+        blob = await bv.upload(
+            self.http, media, video_url=self.video_url, token=token, did=session.did,
+            client_timeout=self.timeout, now=self.now, attempts=self.media_poll_attempts,
+            interval=self.media_poll_interval,
+        )  # fmt: skip
+        return bv.embed(blob, media)
 
     async def _facets(self, account: Account, text: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []

@@ -14,6 +14,10 @@ often a 400), so ``graph_send`` reads the code before falling back to ``http.cla
 
 The account is a Page: ``settings["page_id"]`` and the Page access token. No idempotency key
 exists, so a post with the same message on the Page within ``lookback`` counts as ours.
+
+A video goes alone: ``POST /{page}/videos`` with ``file_url`` (a short-lived signed URL from
+the media store; Facebook fetches it) and ``description``. That non-resumable path takes up to
+1 GB and 20 minutes. The receipt is the video's post (``post_id`` on the video) and its link.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
+from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
     AuthRevoked,
@@ -37,6 +41,7 @@ from publishers.errors import (
 from publishers.http import Now, Response, classify, exchange, utc_now
 
 GRAPH_URL = "https://graph.facebook.com"
+WEB_URL = "https://www.facebook.com"
 GRAPH_VERSION = "v21.0"
 _AUTH_CODES = frozenset({190, 102, 2500, 10}) | frozenset(range(200, 300))
 _RATE_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80003, 80004, 80005, 80006, 80014})
@@ -150,11 +155,23 @@ class FacebookPublisher(Publisher):
     max_length: ClassVar[int] = 63_206
     max_media: ClassVar[int] = 10
     media_types: ClassVar[frozenset[str]] = frozenset(
-        {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff"}
-    )
+        {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff",
+         "video/mp4", "video/quicktime"}
+    )  # fmt: skip
     max_image_bytes: ClassVar[int] = 10 * 1024 * 1024
+    # /{page}/videos by file_url is Graph's non-resumable upload: 1 GB (20 minutes).
+    max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
     lookback: ClassVar[timedelta] = timedelta(hours=6)
     now: Now = staticmethod(utc_now)
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        """The base checks; a video is posted alone, and Facebook must be able to fetch it."""
+        problems = super().validate(request)
+        name = request.account.handle or self.label
+        videos = [m for m in request.media if m.content_type.startswith("video/")]
+        if videos and len(request.media) > 1:
+            problems.append(Problem(name, "Facebook takes one video per post, without photos"))
+        return problems
 
     def _root(self, account: Account) -> str:
         return f"{(account.base_url or GRAPH_URL).rstrip('/')}/{GRAPH_VERSION}"
@@ -183,6 +200,8 @@ class FacebookPublisher(Publisher):
         if existing:
             return existing
         key = request.idempotency_key
+        if request.media and request.media[0].content_type.startswith("video/"):
+            return await self._video(account, page, request.media[0], request.text, key)
         if len(request.media) == 1:
             form = await self._photo_form(request.media[0], published=True)
             form.add_field("message", request.text)
@@ -199,6 +218,29 @@ class FacebookPublisher(Publisher):
         if not post_id:
             raise Ambiguous(f"{self.label} answered without a post id")
         return Receipt(remote_id=post_id, url=await self._permalink(account, post_id))
+
+    async def _video(
+        self, account: Account, page: str, media: Media, text: str, key: str
+    ) -> Receipt:
+        if media.signed_url is None:
+            raise ContentRejected("Facebook fetches videos by URL, and this file has none")
+        form = {"file_url": await media.signed_url(), "description": text, "published": "true"}
+        data = await self._call(account, "POST", f"/{page}/videos", key=key, form=form)
+        video_id = str(data.get("id") or "")
+        if not video_id:
+            raise Ambiguous(f"{self.label} answered without a video id")
+        try:
+            video = await self._call(account, "GET", f"/{video_id}?fields=post_id,permalink_url")
+        except PublishError:
+            video = {}  # the video exists; a link that cannot be fetched must not fail it
+        post_id = str(video.get("post_id") or "")
+        if post_id:
+            return Receipt(remote_id=post_id, url=await self._permalink(account, post_id),
+                           extra={"video_id": video_id})  # fmt: skip
+        # Graph gives a video's permalink relative to the site.
+        link = str(video.get("permalink_url") or f"/{page}/videos/{video_id}/")
+        return Receipt(remote_id=f"{page}_{video_id}", url=WEB_URL + link,
+                       extra={"video_id": video_id})  # fmt: skip
 
     async def _photo_form(self, media: Media, *, published: bool) -> aiohttp.FormData:
         form = aiohttp.FormData()

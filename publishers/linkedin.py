@@ -1,4 +1,5 @@
-"""LinkedIn: the versioned Posts API for member profiles and organisation pages, with images.
+"""LinkedIn: the versioned Posts API for member profiles and organisation pages, with images
+and a video (the Videos API, in ``linkedin_video``).
 
 The account's ``settings["author"]`` is the URN posted as (``urn:li:person:…`` or
 ``urn:li:organization:…``); ``base_url`` is ``LINKEDIN_API_URL`` and ``settings["web_url"]``
@@ -23,6 +24,7 @@ from urllib.parse import quote
 from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
 from publishers.http import Now, send, utc_now
+from publishers.linkedin_video import upload_video
 
 API_URL = "https://api.linkedin.com"
 WEB_URL = "https://www.linkedin.com"
@@ -47,22 +49,33 @@ class LinkedInPublisher(Publisher):
     label: ClassVar[str] = "LinkedIn"
     max_length: ClassVar[int] = 3000
     max_media: ClassVar[int] = 20
-    media_types: ClassVar[frozenset[str]] = frozenset({"image/jpeg", "image/png", "image/gif"})
+    media_types: ClassVar[frozenset[str]] = frozenset(
+        {"image/jpeg", "image/png", "image/gif", "video/mp4"}
+    )
     max_image_bytes: ClassVar[int] = 20 * 1024 * 1024
+    # Videos API: MP4 from 75 KB to 500 MB (length, 3 s to 30 min, is in media_limits).
+    max_video_bytes: ClassVar[int] = 500 * 1024 * 1024
+    min_video_bytes: ClassVar[int] = 75 * 1024
     # LinkedIn refuses images above 36 million pixels.
     max_pixels: ClassVar[int] = 36_152_320
     lookback: ClassVar[timedelta] = timedelta(hours=6)
-    image_poll_attempts: int = 20
-    image_poll_interval: float = 1.0
+    media_poll_attempts: int = 120
+    media_poll_interval: float = 1.0
     now: Now = staticmethod(utc_now)
 
     def validate(self, request: PublishRequest) -> list[Problem]:
-        """The base checks plus LinkedIn's pixel limit."""
+        """The base checks plus LinkedIn's pixel limit and its video rules."""
         problems = super().validate(request)
         name = request.account.handle or self.label
         for item in request.media:
-            if item.width and item.height and item.width * item.height > self.max_pixels:
+            if item.content_type.startswith("video/"):
+                if item.size < self.min_video_bytes:
+                    problems.append(Problem(name, "LinkedIn takes videos of 75 KB or more"))
+            elif item.width and item.height and item.width * item.height > self.max_pixels:
                 problems.append(Problem(name, "an image is larger than 36 megapixels"))
+        videos = [m for m in request.media if m.content_type.startswith("video/")]
+        if videos and len(request.media) > 1:
+            problems.append(Problem(name, "LinkedIn takes one video per post, without images"))
         return problems
 
     def _headers(self, account: Account) -> dict[str, str]:
@@ -88,7 +101,7 @@ class LinkedInPublisher(Publisher):
         if existing:
             return existing
         headers = self._headers(account)
-        images = [await self._upload(account, author, item) for item in request.media]
+        images = [await self._media(account, author, item) for item in request.media]
         body: dict[str, Any] = {
             "author": author,
             "commentary": little_text(request.text),
@@ -101,7 +114,7 @@ class LinkedInPublisher(Publisher):
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
-        if len(images) == 1:
+        if len(images) == 1:  # one image or one video
             body["content"] = {"media": {"id": images[0]}}
         elif images:
             body["content"] = {"multiImage": {"images": [{"id": i} for i in images]}}
@@ -161,6 +174,15 @@ class LinkedInPublisher(Publisher):
             raise AuthRevoked(f"{self.label} did not say who the account is; reconnect it")
         return f"urn:li:person:{sub}"
 
+    async def _media(self, account: Account, author: str, media: Media) -> str:
+        if not media.content_type.startswith("video/"):
+            return await self._upload(account, author, media)
+        return await upload_video(
+            self.http, media, base=self._base(account), headers=self._headers(account),
+            owner=author, client_timeout=self.timeout, forbidden=_forbidden,
+            attempts=self.media_poll_attempts, interval=self.media_poll_interval,
+        )  # fmt: skip
+
     async def _upload(self, account: Account, author: str, media: Media) -> str:
         base, headers = self._base(account), self._headers(account)
         init = await send(
@@ -186,7 +208,7 @@ class LinkedInPublisher(Publisher):
             headers={"Authorization": headers["Authorization"]},
             data=await media.read(),
         )
-        for _ in range(self.image_poll_attempts):
+        for _ in range(self.media_poll_attempts):
             state = await send(
                 self.http,
                 "GET",
@@ -201,5 +223,5 @@ class LinkedInPublisher(Publisher):
             if status == "PROCESSING_FAILED":
                 raise ContentRejected(f"{self.label} could not process an image")
             # The one sanctioned wait: LinkedIn processes an image before a post may use it.
-            await asyncio.sleep(self.image_poll_interval)
+            await asyncio.sleep(self.media_poll_interval)
         raise Unavailable(f"{self.label} is still processing an image; try again later")

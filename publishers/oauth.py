@@ -4,6 +4,17 @@ Pure apart from the token calls, which go through ``http.send()`` so an authoriz
 answers are classified like any network's. A refused grant (``invalid_grant``: an expired,
 reused or revoked code or refresh token) becomes ``GrantRefused``, a kind of AuthRevoked: the
 person must connect again. Messages never carry codes, tokens or secrets.
+
+Meta's networks add a step after the code exchange, because the code buys a short-lived token
+(an hour or two) and nothing to refresh it with:
+
+    Facebook  GET {graph}/v21.0/oauth/access_token?grant_type=fb_exchange_token -> ~60 days;
+              Page tokens listed with that user token never expire
+    Threads   GET {threads}/access_token?grant_type=th_exchange_token -> 60 days, renewed
+              with GET {threads}/refresh_access_token?grant_type=th_refresh_token
+
+Both take the app secret in the query string, as Meta documents; URLs never reach a message.
+Their errors are Graph-shaped (``{"error": {"code": 190, ...}}``) and read by ``graph_error``.
 """
 
 from __future__ import annotations
@@ -11,6 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,8 +30,9 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from publishers.errors import AuthRevoked, PermanentError
-from publishers.http import Now, Response, send, utc_now
+from publishers.errors import AuthRevoked, PermanentError, PublishError
+from publishers.facebook import GRAPH_VERSION, graph_error
+from publishers.http import Now, Response, error_text, send, utc_now
 
 # name: (authorize URL, token URL, scopes, PKCE required, client auth, refresh style, API URL)
 _DEFAULTS: dict[str, tuple[str, str, str, bool, str, str, str]] = {
@@ -51,6 +64,8 @@ _DEFAULTS: dict[str, tuple[str, str, str, bool, str, str, str]] = {
 }  # fmt: skip
 # Instagram business accounts are reached through a Facebook login and its Pages.
 OAUTH_PLATFORMS = frozenset(_DEFAULTS) | {"instagram"}
+# Networks whose code exchange gives a short-lived token that must be traded for a long one.
+LONG_LIVED = frozenset({"facebook", "threads"})
 
 
 _WHY = {
@@ -229,24 +244,71 @@ async def refresh_tokens(
 ) -> Tokens:
     """New tokens from a refresh token; a rotated refresh token replaces the old one."""
     if provider.refresh == "threads":
-        # Threads refreshes a long-lived token with itself, by GET.
-        try:
-            resp = await send(
-                http,
-                "GET",
-                f"{provider.api_url}/refresh_access_token?"
-                + urlencode({"grant_type": "th_refresh_token", "access_token": refresh_token}),
-                client_timeout=aiohttp.ClientTimeout(total=limit),
-                label=f"{provider.label} sign-in",
-                now=now,
-            )
-        except PermanentError as exc:
-            raise GrantRefused(
-                f"{provider.label} refused to renew the token. Connect the account again.",
-                exc.status,
-            ) from None
-        tokens = _tokens(resp, now())
-        return Tokens(tokens.access_token, tokens.access_token, tokens.expires_at, tokens.scope)
+        # Threads renews a long-lived access token with itself; there is no refresh token.
+        query = {"grant_type": "th_refresh_token", "access_token": refresh_token}
+        resp = await _meta_get(
+            http, provider, f"{provider.api_url}/refresh_access_token?{urlencode(query)}",
+            limit=limit, now=now, why="refused to renew the token",
+        )  # fmt: skip
+        return _tokens(resp, now())
     form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
     resp = await _token_call(http, provider, form, limit=limit, now=now, what="refresh token")
     return _tokens(resp, now(), old_refresh=refresh_token)
+
+
+async def _meta_get(
+    http: aiohttp.ClientSession, provider: Provider, url: str, *, limit: float, now: Now, why: str
+) -> Response:
+    label = f"{provider.label} sign-in"
+
+    def classifier(
+        status: int, headers: Mapping[str, str], data: Any, text: str, at: datetime
+    ) -> PublishError:
+        error = graph_error(status, headers, data, text, label=label, now=at)
+        if not isinstance(error, PermanentError):
+            return error  # throttled or down: try again later, the token may still be fine
+        body = data.get("error") if isinstance(data, dict) else None
+        if isinstance(body, dict) and body.get("message"):
+            detail = f"{body.get('code', status)}: {str(body['message'])[:200]}"
+        else:
+            detail = error_text(data, text)
+        return GrantRefused(
+            f"{provider.label} {why} ({detail}). Connect the account again.", status
+        )
+
+    return await send(
+        http, "GET", url, client_timeout=aiohttp.ClientTimeout(total=limit), label=label,
+        headers={"Accept": "application/json"}, now=now, classifier=classifier,
+    )  # fmt: skip
+
+
+async def exchange_long_lived(
+    http: aiohttp.ClientSession,
+    provider: Provider,
+    short_token: str,
+    *,
+    limit: float = 15.0,
+    now: Now = utc_now,
+) -> Tokens:
+    """Trade a short-lived Facebook or Threads user token for a long-lived one (~60 days)."""
+    if provider.name == "facebook":
+        query = {
+            "grant_type": "fb_exchange_token",
+            "client_id": provider.client_id,
+            "client_secret": provider.client_secret,
+            "fb_exchange_token": short_token,
+        }
+        url = f"{provider.api_url}/{GRAPH_VERSION}/oauth/access_token?{urlencode(query)}"
+    elif provider.name == "threads":
+        query = {
+            "grant_type": "th_exchange_token",
+            "client_secret": provider.client_secret,
+            "access_token": short_token,
+        }
+        url = f"{provider.api_url}/access_token?{urlencode(query)}"
+    else:
+        raise ValueError(f"{provider.name} has no long-lived token exchange")
+    resp = await _meta_get(
+        http, provider, url, limit=limit, now=now, why="refused to extend the sign-in"
+    )
+    return _tokens(resp, now())

@@ -53,6 +53,12 @@ def canonical_platform(name: str) -> str:
     return ALIASES.get(key, key)
 
 
-def build_publishers(http: aiohttp.ClientSession, timeout: float) -> dict[str, Publisher]:
-    """One publisher per network, sharing the process's HTTP session."""
-    return {name: cls(http, timeout) for name, cls in PUBLISHERS.items()}
+def build_publishers(
+    http: aiohttp.ClientSession, timeout: float, settings: object = None
+) -> dict[str, Publisher]:
+    """One publisher per network, sharing the process's HTTP session, configured by settings."""
+    made = {name: cls(http, timeout) for name, cls in PUBLISHERS.items()}
+    if settings is not None:
+        for publisher in made.values():
+            publisher.configure(settings)
+    return made

@@ -3,9 +3,10 @@
 One refresh at a time per account, across every worker: the refresh runs inside
 ``AccountStore.refresh_locked`` (a Postgres advisory lock for the transaction), re-reads the
 row under the lock and skips the call when another worker already renewed it; the new access
-token and a rotated refresh token are committed together. A refused refresh marks the account
-``reconnect``, fails its pending destinations with the reason, and finalizes their posts so
-the chat that asked is told.
+token and a rotated refresh token are committed together. Threads has no refresh token: its
+long-lived access token renews itself (``th_refresh_token``) in the week before it expires.
+A refused refresh marks the account ``reconnect``, fails its pending destinations with the
+reason, and finalizes their posts so the chat that asked is told.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,7 +29,11 @@ from storage.accounts import AccountStore, TokenRow, TokenUpdate
 from storage.views import AccountView
 
 LINK_TTL = timedelta(minutes=15)
+STATE_TTL = timedelta(minutes=10)
 REFRESH_MARGIN = timedelta(minutes=10)
+# Threads renews a 60-day token with itself, and only once it is a day old: renewing in its
+# last week keeps an account that posts at least weekly connected without a person.
+LONG_MARGINS = {"threads": timedelta(days=7)}
 _STORE = "account_store"
 
 
@@ -35,6 +41,22 @@ class LinkInvalid(OutpostError):
     """A connect link that was tampered with, is for another network, or has expired."""
 
     code = "link_invalid"
+
+
+class ConnectError(OutpostError):
+    """A connect attempt that cannot go on; ``message`` says why, ``hint`` what to do."""
+
+    code = "connect_failed"
+
+
+def hash_secret(value: str) -> str:
+    """How states and choice tokens are stored: their SHA-256, never the value."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def slug(name: str) -> str:
+    """A handle made from a display name."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "account"
 
 
 @dataclass(frozen=True)
@@ -98,6 +120,18 @@ def _refreshable(runtime: Runtime, platform: str) -> Provider | None:
     return provider if provider is not None and provider.refresh != "none" else None
 
 
+def _margin(platform: str) -> timedelta:
+    """How long before expiry a token is renewed."""
+    return LONG_MARGINS.get(platform, REFRESH_MARGIN)
+
+
+def _renewal_enc(provider: Provider | None, row: TokenRow) -> str | None:
+    """What a renewal spends: the refresh token, or (Threads) the long-lived access token."""
+    if provider is None:
+        return None
+    return row.access_token_enc if provider.refresh == "threads" else row.refresh_token_enc
+
+
 async def mark_reconnect(runtime: Runtime, account: AccountView, reason: str) -> None:
     """Mark the account to reconnect, fail its pending posts with ``reason``, tell the chats."""
     # Imported here: scheduler.publish calls into this module before publishing.
@@ -117,19 +151,20 @@ def _reason(account: AccountView, why: str) -> str:
 async def _refresh(runtime: Runtime, account: AccountView, stale: str | None) -> AccountView:
     """Renew under the lock; ``stale`` is the access token a 401 refused (None: expiry)."""
     provider = _refreshable(runtime, account.platform)
-    cipher, now = runtime.cipher, runtime.clock.now
+    cipher, now, margin = runtime.cipher, runtime.clock.now, _margin(account.platform)
 
     async def decide(row: TokenRow) -> TokenUpdate | None:
-        if stale is None and (row.expires_at is None or row.expires_at - now() > REFRESH_MARGIN):
+        if stale is None and (row.expires_at is None or row.expires_at - now() > margin):
             return None  # another worker renewed it while we waited for the lock
         if stale is not None and row.access_token_enc != stale:
             return None
-        if provider is None or not row.refresh_token_enc:
+        spent = _renewal_enc(provider, row)
+        if provider is None or not spent:
             raise GrantRefused(f"{account.platform} tokens cannot be renewed without you.")
         tokens = await refresh_tokens(
             runtime.http,
             provider,
-            cipher.decrypt(row.refresh_token_enc),
+            cipher.decrypt(spent),
             limit=runtime.settings.publish_timeout_seconds,
             now=now,
         )
@@ -148,7 +183,7 @@ async def _refresh(runtime: Runtime, account: AccountView, stale: str | None) ->
 
 
 async def ensure_fresh(runtime: Runtime, account: AccountView) -> AccountView:
-    """The account with a token valid for at least ``REFRESH_MARGIN``, refreshing if needed."""
+    """The account with a token valid for at least its margin, refreshing if needed."""
     if account.status == "reconnect":
         raise AuthRevoked(_reason(account, "The account's access was revoked."))
     row = await account_store(runtime).tokens(account.id)
@@ -156,9 +191,9 @@ async def ensure_fresh(runtime: Runtime, account: AccountView) -> AccountView:
         raise AuthRevoked(_reason(account, "The account was removed."))
     current = replace(account, access_token_enc=row.access_token_enc)
     expires = row.expires_at
-    if expires is None or expires - runtime.clock.now() > REFRESH_MARGIN:
+    if expires is None or expires - runtime.clock.now() > _margin(account.platform):
         return current
-    if _refreshable(runtime, account.platform) is None or not row.refresh_token_enc:
+    if not _renewal_enc(_refreshable(runtime, account.platform), row):
         return current  # cannot renew; let the network say whether it still works
     return await _refresh(runtime, current, None)
 
@@ -170,7 +205,7 @@ async def refresh_after_401(
     if isinstance(error, GrantRefused):
         raise error
     row = await account_store(runtime).tokens(account.id)
-    if _refreshable(runtime, account.platform) is None or row is None or not row.refresh_token_enc:
+    if row is None or not _renewal_enc(_refreshable(runtime, account.platform), row):
         await mark_reconnect(runtime, account, _reason(account, error.message))
         raise error
     return await _refresh(runtime, account, account.access_token_enc)

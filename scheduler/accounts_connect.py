@@ -1,5 +1,6 @@
-"""Connecting accounts: OAuth start and callback per network, Facebook/Instagram page choice,
-Mastodon by instance, and the token-based forms (Bluesky, Discord, Mastodon access token).
+"""Connecting accounts: OAuth start and callback per network, Mastodon by instance, and the
+token-based forms (Bluesky, Discord, Mastodon access token). Facebook and Threads trade the
+code's short-lived token for a long-lived one first; the Page choice is in ``accounts_meta``.
 
 A state is random, stored as its SHA-256, single use and 10 minutes long; its PKCE verifier
 is stored encrypted. Nothing here logs or shows a code, token or secret.
@@ -7,63 +8,40 @@ is stored encrypted. Nothing here logs or shows a code, token or secret.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from core.errors import OutpostError
 from publishers.errors import PublishError
-from publishers.facebook import GRAPH_VERSION, graph_send
 from publishers.http import send
-from publishers.oauth import Provider, Tokens, authorize_url, exchange_code, pkce_pair
-from scheduler.accounts import LinkGrant, account_store, oauth_providers
+from publishers.oauth import (
+    LONG_LIVED,
+    Provider,
+    Tokens,
+    authorize_url,
+    exchange_code,
+    pkce_pair,
+)
+from scheduler.accounts import (
+    STATE_TTL,
+    ConnectError,
+    LinkGrant,
+    account_store,
+    hash_secret,
+    oauth_providers,
+    slug,
+)
+from scheduler.accounts_meta import Choice, choose, hold_pages, long_lived
 from scheduler.runtime import Runtime
 from storage.views import AccountView
 
-STATE_TTL = timedelta(minutes=10)
+__all__ = ["Choice", "ConnectError", "callback_url", "choose", "finish", "start"]
 # Instagram business accounts are reached through a Facebook login and its Pages.
 FLOW = {"instagram": "facebook"}
 MASTODON_SCOPES = "read write"
-
-
-class ConnectError(OutpostError):
-    """A connect attempt that cannot go on; ``message`` says why, ``hint`` what to do."""
-
-    code = "connect_failed"
-
-
-@dataclass(frozen=True)
-class Option:
-    """A Page or Instagram account the person may pick."""
-
-    key: str
-    platform: str
-    name: str
-    handle: str
-
-
-@dataclass(frozen=True)
-class Choice:
-    """Pages and Instagram accounts to choose from, behind a one-time token."""
-
-    token: str
-    options: tuple[Option, ...]
-
-
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "account"
 
 
 def callback_url(runtime: Runtime, platform: str) -> str:
@@ -90,7 +68,7 @@ async def _new_state(
     state = secrets.token_urlsafe(32)
     verifier, challenge = pkce_pair() if pkce else ("", "")
     await account_store(runtime).add_state(
-        _hash(state),
+        hash_secret(state),
         grant.workspace_id,
         platform,
         user_id=grant.user_id,
@@ -117,7 +95,7 @@ async def finish(
     """Handle the network's redirect back: check the state, exchange the code, store tokens."""
     store, now = account_store(runtime), runtime.clock.now()
     again = f"Start again from /connect/{platform}."
-    taken = await store.take_state(_hash(query.get("state", "")), platform, now)
+    taken = await store.take_state(hash_secret(query.get("state", "")), platform, now)
     if taken is None:
         raise ConnectError(
             "This sign-in did not start here, or it was already used or expired (10 minutes).",
@@ -137,8 +115,10 @@ async def finish(
         tokens = await exchange_code(
             runtime.http, provider, code, taken.redirect_uri, verifier, now=runtime.clock.now
         )
+        if platform in LONG_LIVED:
+            tokens = await long_lived(runtime, provider, tokens)
         if platform == "facebook":
-            return await _hold_pages(runtime, provider, tokens, taken.id)
+            return await hold_pages(runtime, provider, tokens, taken.id)
         return await _store(runtime, platform, provider, tokens, taken.workspace_id, taken.user_id)
     except PublishError as exc:
         raise ConnectError(exc.message, again) from None
@@ -198,7 +178,7 @@ async def _identities(
         return [(handle, name, api, {})]
     if platform == "linkedin":
         me = await _get(runtime, api + "/v2/userinfo", token, "LinkedIn")
-        found = [(_slug(me.get("name", "me")), me.get("name", ""), api,
+        found = [(slug(me.get("name", "me")), me.get("name", ""), api,
                   {"author": f"urn:li:person:{me['sub']}", "kind": "person"})]  # fmt: skip
         versioned = {"LinkedIn-Version": "202411", "X-Restli-Protocol-Version": "2.0.0"}
         acls = await _get(
@@ -212,7 +192,7 @@ async def _identities(
             urn = str(acl["organization"])
             org = await _get(runtime, f"{api}/rest/organizations/{urn.rsplit(':', 1)[1]}",
                              token, "LinkedIn", **versioned)  # fmt: skip
-            handle = org.get("vanityName") or _slug(org.get("localizedName", urn))
+            handle = org.get("vanityName") or slug(org.get("localizedName", urn))
             found.append((handle, org.get("localizedName", handle), api,
                           {"author": urn, "kind": "organization"}))  # fmt: skip
         return found
@@ -224,78 +204,6 @@ async def _identities(
         data = me.get("data", {})
         return [(data["username"], data.get("name", ""), api, {"user_id": str(data["id"])})]
     raise ConnectError(f"{platform} cannot be connected this way.")
-
-
-async def _hold_pages(
-    runtime: Runtime, provider: Provider, tokens: Tokens, state_id: Any
-) -> Choice:
-    """List the person's Pages (and their Instagram accounts) and keep them for the choice."""
-    fields = "id,name,access_token,instagram_business_account{id,username}"
-    resp = await graph_send(
-        runtime.http,
-        "GET",
-        f"{provider.api_url}/{GRAPH_VERSION}/me/accounts?fields={fields}&limit=100",
-        client_timeout=aiohttp.ClientTimeout(total=runtime.settings.publish_timeout_seconds),
-        label="Facebook",
-        token=tokens.access_token,
-    )
-    pages = [p for p in (resp.data or {}).get("data", []) if p.get("access_token")]
-    if not pages:
-        raise ConnectError(
-            "This Facebook login manages no Pages Outpost may post to.",
-            "Grant access to at least one Page when Facebook asks, then try again.",
-        )
-    options: list[Option] = []
-    for page in pages:
-        options.append(
-            Option(f"facebook:{page['id']}", "facebook", page["name"], _slug(page["name"]))
-        )
-        ig = page.get("instagram_business_account")
-        if ig:
-            options.append(
-                Option(f"instagram:{ig['id']}", "instagram", page["name"], ig["username"])
-            )
-    token = secrets.token_urlsafe(32)
-    held = runtime.cipher.encrypt(json.dumps({"pages": pages, "api": provider.api_url}))
-    await account_store(runtime).hold_choice(
-        state_id, _hash(token), held, runtime.clock.now() + STATE_TTL
-    )
-    return Choice(token, tuple(options))
-
-
-async def choose(runtime: Runtime, token: str, picked: list[str]) -> list[AccountView]:
-    """Connect the Pages and Instagram accounts picked from a Choice."""
-    taken = await account_store(runtime).take_choice(_hash(token), runtime.clock.now())
-    if taken is None or taken.pending_enc is None:
-        raise ConnectError(
-            "This choice was already made or has expired.", "Start again from /connect/facebook."
-        )
-    held = json.loads(runtime.cipher.decrypt(taken.pending_enc))
-    made: list[AccountView] = []
-    for page in held["pages"]:
-        ig = page.get("instagram_business_account") or {}
-        targets = [("facebook", str(page["id"]), _slug(page["name"]), {"page_id": str(page["id"])})]
-        if ig:
-            targets.append(("instagram", str(ig["id"]), str(ig["username"]),
-                            {"ig_user_id": str(ig["id"]), "page_id": str(page["id"])}))  # fmt: skip
-        for platform, ident, handle, settings in targets:
-            if f"{platform}:{ident}" not in picked:
-                continue
-            made.append(
-                await account_store(runtime).connect(
-                    taken.workspace_id,
-                    platform,
-                    handle,
-                    runtime.cipher.encrypt(page["access_token"]),
-                    base_url=held["api"],
-                    display_name=page["name"],
-                    settings=settings,
-                    user_id=taken.user_id,
-                )
-            )
-    if not made:
-        raise ConnectError("No Page or Instagram account was picked.", "Tick at least one.")
-    return made
 
 
 def normalize_instance(raw: str) -> str:

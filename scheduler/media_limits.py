@@ -56,7 +56,8 @@ LIMITS: dict[str, ShapeLimits] = {
     "linkedin": ShapeLimits(
         max_image_pixels=36_152_320, max_video_seconds=1800, min_video_seconds=3
     ),
-    "facebook": ShapeLimits(max_video_seconds=14_400, min_video_seconds=1),
+    # Page videos go by file_url, Graph's non-resumable upload: 20 minutes (4 h needs resumable).
+    "facebook": ShapeLimits(max_video_seconds=1200, min_video_seconds=1),
     "instagram": ShapeLimits(max_aspect=1.91, max_video_seconds=900, min_video_seconds=3),
     "telegram": ShapeLimits(max_image_side_sum=10_000, max_aspect=20.0),
 }

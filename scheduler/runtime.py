@@ -96,7 +96,7 @@ async def open_runtime(
             library=MediaLibrary(sessions),
             redis=redis,
             http=http,
-            publishers=build_publishers(http, settings.publish_timeout_seconds),
+            publishers=build_publishers(http, settings.publish_timeout_seconds, settings),
             media=media,
             cipher=settings.cipher(),
         )

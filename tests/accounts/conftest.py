@@ -13,9 +13,10 @@ from app.web import build_app
 from core.settings import Settings
 from scheduler.runtime import Runtime
 from storage.db import _plain_dsn
-from tests.fakes.facebook import FakeGraph, FakeThreads
+from tests.fakes.facebook import FakeGraph
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.oauth import FakeAuthServer
+from tests.fakes.threads import FakeThreads
 from tests.fakes.x import FakeX
 from tests.support import TEST_DB, free_port
 from web import connect
@@ -57,7 +58,18 @@ async def li_auth(linkedin: FakeLinkedIn) -> AsyncIterator[FakeAuthServer]:
 
 @pytest.fixture
 async def fb_auth(graph: FakeGraph) -> AsyncIterator[FakeAuthServer]:
-    fake = FakeAuthServer(grants_to=graph.tokens, prefix="fb")
+    """Facebook Login: its code exchange gives a short-lived user token and no refresh token."""
+    fake = FakeAuthServer(grants_to=graph.tokens, prefix="fb", shape="facebook")
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def th_auth(threads: FakeThreads) -> AsyncIterator[FakeAuthServer]:
+    """Threads' authorize and code exchange (``{access_token, user_id}``, short-lived)."""
+    fake = FakeAuthServer(grants_to=threads.tokens, prefix="th", shape="threads")
+    fake.user_id = threads.user_id
     await fake.start()
     yield fake
     await fake.stop()
@@ -93,6 +105,7 @@ async def settings(
     threads: FakeThreads,
     li_auth: FakeAuthServer,
     fb_auth: FakeAuthServer,
+    th_auth: FakeAuthServer,
     xnet: FakeX,
     x_auth: FakeAuthServer,
 ) -> Settings:
@@ -103,7 +116,7 @@ async def settings(
     finally:
         await conn.close()
     values: dict[str, object] = {"public_url": f"http://127.0.0.1:{port}"}
-    pairs = (("linkedin", li_auth), ("facebook", fb_auth), ("threads", li_auth), ("x", x_auth))
+    pairs = (("linkedin", li_auth), ("facebook", fb_auth), ("threads", th_auth), ("x", x_auth))
     for name, auth in pairs:
         values[f"{name}_authorize_url"] = auth.url + "/authorize"
         values[f"{name}_token_url"] = auth.url + "/token"

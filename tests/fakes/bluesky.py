@@ -3,6 +3,11 @@
 putRecord with ``swapRecord: null`` on a key that exists answers 400 InvalidSwap, as the PDS
 does; ``com.atproto.identity.resolveHandle`` (not among the trimmed lexicons) answers
 ``{"did"}`` for the handles in ``known_handles`` and 400 "Unable to resolve handle" otherwise.
+A record's embed is checked against the lexicons (``tests.fakes.lexicon``), blobs included.
+``com.atproto.server.getServiceAuth`` mints service tokens; the video service fake
+(``tests.fakes.bluesky_video``) spends one to store a processed video here, as the real one
+calls ``uploadBlob`` with it: the token must name this PDS (``did:web:`` of its host) as
+audience, ``com.atproto.repo.uploadBlob`` as method, and not have expired.
 
 Run alone with ``python -m tests.fakes.bluesky --port N``.
 """
@@ -15,20 +20,26 @@ import json
 import os
 import re
 import secrets
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import grapheme
 import jsonschema
 from aiohttp import web
 
 from tests.fakes.base import RECORDED, FakeServer, run_main
+from tests.fakes.lexicon import definition
+from tests.fakes.lexicon import problem as lexicon_problem
 
 LEXICONS = Path(os.environ.get("OUTPOST_SPECS", "/work/shared/specs")) / "bluesky"
 TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 POST = "app.bsky.feed.post"
 MAX_BLOB = 2_000_000  # app.bsky.embed.images#image maxSize
+UPLOAD_BLOB = "com.atproto.repo.uploadBlob"
+MAX_SERVICE_TOKEN_SECONDS = 3600  # the PDS refuses longer-lived method-bound service tokens
 
 
 @cache
@@ -46,6 +57,14 @@ def cid_for(data: bytes) -> str:
     """A CIDv1-looking string (base32, "bafyrei" prefix) for ``data``."""
     digest = base64.b32encode(hashlib.sha256(data).digest()).decode().lower().rstrip("=")
     return "bafyrei" + digest[:52]
+
+
+def _tid() -> str:
+    """A fresh TID (microseconds since the epoch and a clock id, base32-sortable), as a PDS
+    gives a createRecord without ``rkey``."""
+    value = (time.time_ns() // 1000) << 10 | secrets.randbelow(1024)
+    alphabet = "234567abcdefghijklmnopqrstuvwxyz"
+    return "".join(alphabet[(value >> (5 * n)) & 31] for n in reversed(range(13)))
 
 
 class FakeBluesky(FakeServer):
@@ -74,6 +93,7 @@ class FakeBluesky(FakeServer):
         self.refresh: set[str] = set()
         self.records: dict[str, dict[str, Any]] = {}  # rkey -> {uri, cid, value}
         self.blobs: dict[str, dict[str, Any]] = {}
+        self.service_tokens: dict[str, dict[str, Any]] = {}
         self._created: list[str] = []
 
     def created_keys(self) -> list[str]:
@@ -87,7 +107,8 @@ class FakeBluesky(FakeServer):
     def reset(self) -> None:
         """Forget records, blobs, sessions and recordings."""
         super().reset()
-        for store in (self.access, self.expired, self.refresh, self.records, self.blobs):
+        for store in (self.access, self.expired, self.refresh, self.records, self.blobs,
+                      self.service_tokens):  # fmt: skip
             store.clear()
         self._created.clear()
 
@@ -110,6 +131,7 @@ class FakeBluesky(FakeServer):
         r = app.router
         r.add_post("/xrpc/com.atproto.server.createSession", self._create_session)
         r.add_post("/xrpc/com.atproto.server.refreshSession", self._refresh_session)
+        r.add_get("/xrpc/com.atproto.server.getServiceAuth", self._service_auth)
         r.add_post("/xrpc/com.atproto.repo.uploadBlob", self._upload_blob)
         r.add_post("/xrpc/com.atproto.repo.putRecord", self._put_record)
         r.add_post("/xrpc/com.atproto.repo.createRecord", self._put_record)
@@ -154,8 +176,48 @@ class FakeBluesky(FakeServer):
         access, refresh = "acc-" + secrets.token_hex(12), "ref-" + secrets.token_hex(12)
         self.access.add(access)
         self.refresh.add(refresh)
+        did_doc = {"id": self.did, "alsoKnownAs": [f"at://{self.handle}"],
+                   "service": [{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer",
+                                "serviceEndpoint": self.url}]}  # fmt: skip
         return web.json_response({"accessJwt": access, "refreshJwt": refresh, "handle": self.handle,
-                                  "did": self.did, "active": True})  # fmt: skip
+                                  "did": self.did, "didDoc": did_doc, "active": True})  # fmt: skip
+
+    def did_web(self) -> str:
+        """This PDS's service DID: ``did:web:`` and its host (a port's colon percent-encoded)."""
+        return "did:web:" + urlsplit(self.url).netloc.replace(":", "%3A")
+
+    async def _service_auth(self, request: web.Request) -> web.Response:
+        refused = self._auth(request, self.access)
+        if refused is not None:
+            return refused
+        query = request.query
+        if not query.get("aud", "").startswith("did:"):
+            return self.xrpc_error(400, "InvalidRequest", "Params must have the property aud")
+        exp = float(query.get("exp") or time.time() + 60)
+        if exp - time.time() > MAX_SERVICE_TOKEN_SECONDS or exp < time.time():
+            return self.xrpc_error(400, "BadExpiration", "expiration too far in the future")
+        token = "svc-" + secrets.token_hex(12)
+        self.service_tokens[token] = {"aud": query["aud"], "lxm": query.get("lxm"), "exp": exp,
+                                      "iss": self.did}  # fmt: skip
+        return web.json_response({"token": token})
+
+    def store_with_service_token(
+        self, token: str, data: bytes, mime: str
+    ) -> dict[str, Any] | tuple[int, str, str]:
+        """uploadBlob as a service calls it: the blob, or (status, error, message)."""
+        grant = self.service_tokens.get(token)
+        if grant is None:
+            return 401, "InvalidToken", "jwt signature does not match jwt issuer"
+        if grant["aud"] != self.did_web():
+            return 401, "InvalidToken", f"jwt audience does not match service did: {grant['aud']}"
+        if grant["lxm"] != UPLOAD_BLOB:
+            return 401, "InvalidToken", "bad jwt lexicon method (lxm)"
+        if grant["exp"] < time.time():
+            return 400, "ExpiredToken", "jwt expired"
+        cid = cid_for(data)
+        blob = {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": len(data)}
+        self.blobs[cid] = blob
+        return blob
 
     def _invalid(self, nsid: str, body: Any) -> web.Response | None:
         errors = [
@@ -220,8 +282,14 @@ class FakeBluesky(FakeServer):
                 return "Record/facets byte range splits a character"
         embed = record.get("embed")
         if embed is not None:
+            _, post = definition(POST)
+            union = post["record"]["properties"]["embed"]
+            found = lexicon_problem(embed, union, "Record/embed", POST, self.blobs)
+            if found:
+                return found
+        if embed is not None and embed.get("$type") == "app.bsky.embed.images":
             images = embed.get("images", [])
-            if embed.get("$type") != "app.bsky.embed.images" or not 1 <= len(images) <= 4:
+            if not 1 <= len(images) <= 4:
                 return "Record/embed/images must hold 1 to 4 images"
             for image in images:
                 blob = self.blobs.get(image.get("image", {}).get("ref", {}).get("$link", ""))
@@ -247,7 +315,7 @@ class FakeBluesky(FakeServer):
             return invalid
         if body["repo"] not in (self.did, self.handle) or body["collection"] != POST:
             return self.xrpc_error(400, "InvalidRequest", "Could not find repo or collection")
-        rkey = str(body.get("rkey") or secrets.token_hex(6))
+        rkey = str(body.get("rkey") or _tid())
         if not TID.match(rkey):
             return self.xrpc_error(400, "InvalidRequest", "Invalid TID record key")
         problem = self._record_problem(body["record"])

@@ -1,22 +1,29 @@
-"""Fake Graph APIs: Facebook Pages and Instagram (graph.facebook.com), Threads (graph.threads.net).
+"""Fake Graph API: Facebook Pages and Instagram (graph.facebook.com); the base of the Threads fake.
 
 Both answer like Meta: ids as strings, errors as ``{"error": {"message", "type", "code",
 "fbtrace_id"}}`` with the meaning in ``code`` (190 bad token, 200 missing permission, 32/4
 throttled, 506 duplicate), throttling announced in ``X-Business-Use-Case-Usage`` /
-``X-App-Usage``. One liberty: ``estimated_time_to_regain_access`` is given in fractional
-minutes (Meta rounds to whole ones) so tests need not wait a minute. Media is by URL for
-Instagram and Threads (recorded, never fetched) and multipart ``source`` for Page photos.
+``X-App-Usage``. Page videos are created from ``file_url`` and answer ``{"id"}``; the video
+node names its ``post_id`` and a relative ``permalink_url``. One liberty:
+``estimated_time_to_regain_access`` is given in fractional minutes (Meta rounds to whole ones)
+so tests need not wait a minute. Media is by URL for Instagram, Threads and Page videos
+(recorded, never fetched) and multipart ``source`` for Page photos.
 ``X-Outpost-Idempotency-Key`` is not a Meta header; the fakes record it to tie creations to
 destinations.
 
-Run alone with ``python -m tests.fakes.facebook --port N [--threads]``.
+Token lifetimes are modelled: a user token from the login (``FakeAuthServer(shape="facebook")``)
+is short-lived; ``GET /v21.0/oauth/access_token?grant_type=fb_exchange_token`` trades it for a
+long-lived one; ``/me/accounts`` lists a Page token that never expires only for a long-lived
+user token, and one that dies with the user token otherwise. ``expire_short_lived()`` is the
+hour passing: those tokens then answer 190 / subcode 463 "Session has expired".
+
+Run alone with ``python -m tests.fakes.facebook --port N``.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import sys
 import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -30,28 +37,41 @@ def _stamp(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def _graph_error(code: int, message: str, kind: str = "OAuthException") -> dict[str, Any]:
-    return {"error": {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEf"}}
+def graph_error(
+    code: int, message: str, kind: str = "OAuthException", subcode: int | None = None
+) -> dict[str, Any]:
+    """Meta's error body."""
+    error: dict[str, Any] = {"message": message, "type": kind, "code": code}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return {"error": {**error, "fbtrace_id": "AbCdEf"}}
 
 
-class _GraphFake(FakeServer):
+EXPIRED = "Error validating access token: Session has expired on Thursday, 01-May-25 10:00:00 PDT."
+
+
+class GraphFake(FakeServer):
     """Shared plumbing: tokens, error shape, throttling headers, created-key recording."""
 
     version = "v21.0"
     throttle_code = 32
     error_bodies: ClassVar[dict[str, tuple[int, dict[str, Any]]]] = {
-        "400": (400, _graph_error(100, "(#100) Invalid parameter")),
+        "400": (400, graph_error(100, "(#100) Invalid parameter")),
         # Graph reports a dead token as a 400 with code 190, not a 401.
-        "401": (400, _graph_error(190, "Error validating access token: Session has expired")),
-        "403": (403, _graph_error(200, "(#200) Requires pages_manage_posts permission")),
-        "422": (400, _graph_error(100, "(#100) Param message must be a string")),
-        "500": (500, _graph_error(1, "An unknown error has occurred.")),
-        "503": (503, _graph_error(2, "Service temporarily unavailable")),
+        "401": (400, graph_error(190, "Error validating access token: Session has expired")),
+        "403": (403, graph_error(200, "(#200) Requires pages_manage_posts permission")),
+        "422": (400, graph_error(100, "(#100) Param message must be a string")),
+        "500": (500, graph_error(1, "An unknown error has occurred.")),
+        "503": (503, graph_error(2, "Service temporarily unavailable")),
     }
 
     def __init__(self, seed: int = 0) -> None:
         super().__init__(seed)
         self.tokens: set[str] = set()
+        self.client_id, self.client_secret = "outpost-client", "outpost-secret"
+        self.long_lived: dict[str, float] = {}  # token -> when it was issued
+        self.permanent: set[str] = set()  # tokens that never expire (Page tokens)
+        self.expired: set[str] = set()
         self.objects: dict[str, dict[str, Any]] = {}
         self.posts: list[dict[str, Any]] = []
         self.container_polls = 1  # status reads answered IN_PROGRESS before FINISHED
@@ -73,7 +93,7 @@ class _GraphFake(FakeServer):
         self, status: int, message: str, headers: dict[str, str] | None = None
     ) -> web.Response:
         """Meta's error shape, code 100 unless the message names another."""
-        return web.json_response(_graph_error(100, message), status=status, headers=headers)
+        return web.json_response(graph_error(100, message), status=status, headers=headers)
 
     def rate_limit_response(self, until: float) -> web.Response:
         """Throttled: the code in the body, the wait in the usage header (minutes)."""
@@ -81,20 +101,56 @@ class _GraphFake(FakeServer):
         usage = {"type": "pages", "call_count": 100, "total_cputime": 40, "total_time": 60}
         usage["estimated_time_to_regain_access"] = round(minutes, 4)
         header = json.dumps({"1": [usage]})
-        body = _graph_error(self.throttle_code, "(#32) Page request limit reached")
+        body = graph_error(self.throttle_code, "(#32) Page request limit reached")
         return web.json_response(body, status=400, headers={"X-Business-Use-Case-Usage": header})
 
     def _new_id(self) -> str:
         return str(next(self._ids))
 
-    def _token(self, request: web.Request) -> str | None:
+    @staticmethod
+    def _presented(request: web.Request) -> str:
         auth = request.headers.get("Authorization", "")
-        token = auth[7:] if auth.startswith("Bearer ") else request.query.get("access_token", "")
-        return token if token in self.tokens else None
+        return auth[7:] if auth.startswith("Bearer ") else request.query.get("access_token", "")
 
-    def _bad_token(self) -> web.Response:
-        body = _graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+    def _token(self, request: web.Request) -> str | None:
+        token = self._presented(request)
+        return token if token in self.tokens and token not in self.expired else None
+
+    def _bad_token(self, request: web.Request | None = None) -> web.Response:
+        if request is not None and self._presented(request) in self.expired:
+            return self.token_error(expired=True)
+        return self.token_error()
+
+    @staticmethod
+    def token_error(*, expired: bool = False) -> web.Response:
+        """Graph's answer to a dead token: 400, code 190 (subcode 463 when it expired)."""
+        if expired:
+            return web.json_response(graph_error(190, EXPIRED, subcode=463), status=400)
+        body = graph_error(190, "Invalid OAuth access token - Cannot parse access token")
         return web.json_response(body, status=400)
+
+    def issue_long_lived(self, prefix: str) -> str:
+        """A new long-lived user token, accepted from now on."""
+        token = f"{prefix}-{next(self._ids)}"
+        self.tokens.add(token)
+        self.long_lived[token] = time.time()
+        return token
+
+    def expire(self, token: str) -> None:
+        """``token`` answers 190 / 463 from now on."""
+        self.expired.add(token)
+
+    def expire_short_lived(self) -> None:
+        """An hour or two passes: every token neither long-lived nor permanent expires."""
+        for token in self.tokens - set(self.long_lived) - self.permanent:
+            self.expire(token)
+
+    def _client_refused(self, query: Any, *, with_id: bool = True) -> web.Response | None:
+        wrong_id = with_id and query.get("client_id") != self.client_id
+        if wrong_id or query.get("client_secret") != self.client_secret:
+            body = graph_error(1, "Error validating client secret.")
+            return web.json_response(body, status=400)
+        return None
 
     def _fields(self, request: web.Request) -> dict[str, Any]:
         rec = request[RECORDED]
@@ -111,10 +167,10 @@ class _GraphFake(FakeServer):
 
     async def _get_object(self, request: web.Request) -> web.Response:
         if self._token(request) is None:
-            return self._bad_token()
+            return self._bad_token(request)
         obj = self.objects.get(request.match_info["id"])
         if obj is None:
-            body = _graph_error(100, "Unsupported get request. Object does not exist")
+            body = graph_error(100, "Unsupported get request. Object does not exist")
             return web.json_response(body, status=400)
         if obj["kind"] == "container" and obj["status"] == "IN_PROGRESS":
             obj["_polls"] -= 1
@@ -139,11 +195,11 @@ class _GraphFake(FakeServer):
     ) -> web.StreamResponse:
         container = self.objects.get(str(self._fields(request).get("creation_id", "")))
         if container is None or container.get("owner") != owner:
-            return web.json_response(_graph_error(100, "Invalid creation_id"), status=400)
+            return web.json_response(graph_error(100, "Invalid creation_id"), status=400)
         if container["status"] == "PUBLISHED":
-            return web.json_response(_graph_error(9007, "Media already published"), status=400)
+            return web.json_response(graph_error(9007, "Media already published"), status=400)
         if container["status"] != "FINISHED":
-            body = _graph_error(9007, "The media is not ready for publishing, please wait")
+            body = graph_error(9007, "The media is not ready for publishing, please wait")
             return web.json_response(body, status=400)
 
         async def create() -> web.StreamResponse:
@@ -161,7 +217,7 @@ class _GraphFake(FakeServer):
         return web.json_response({"data": mine, "paging": {}})
 
 
-class FakeGraph(_GraphFake):
+class FakeGraph(GraphFake):
     """One Page (``page_id``) with a linked Instagram business account (``ig_id``)."""
 
     name = "facebook"
@@ -171,10 +227,15 @@ class FakeGraph(_GraphFake):
         self.page_id, self.ig_id = "1001", "17841400000000001"
         self.page_token, self.user_token = "page-token", "fb-user-token"
         self.tokens = {self.page_token, self.user_token}
+        self.long_lived[self.user_token] = time.time()
+        self.permanent.add(self.page_token)
+        self.page_tokens = {self.page_token}
+        self.exchanges = 0
 
     def add_routes(self, app: web.Application) -> None:
         """Graph routes under ``/v21.0``."""
         v = f"/{self.version}"
+        app.router.add_get(v + "/oauth/access_token", self._exchange)
         app.router.add_get(v + "/me", self._me)
         app.router.add_get(v + "/me/accounts", self._me_accounts)
         app.router.add_get(v + "/{id}/{edge}", self._get_edge)
@@ -184,18 +245,45 @@ class FakeGraph(_GraphFake):
     def _owner(self, request: web.Request) -> str:
         owner = request.match_info["id"]
         # With a Page token, "me" is the Page.
-        return self.page_id if owner == "me" and self._token(request) == self.page_token else owner
+        return self.page_id if owner == "me" and self._token(request) in self.page_tokens else owner
+
+    async def _exchange(self, request: web.Request) -> web.Response:
+        """``fb_exchange_token``: a long-lived user token (~60 days) for a short-lived one."""
+        query = request.query
+        if query.get("grant_type") != "fb_exchange_token":
+            body = graph_error(100, "(#100) Invalid grant_type; this fake knows fb_exchange_token")
+            return web.json_response(body, status=400)
+        refused = self._client_refused(query)
+        if refused is not None:
+            return refused
+        short = query.get("fb_exchange_token", "")
+        if short in self.expired:
+            return self.token_error(expired=True)
+        if short not in self.tokens or short in self.page_tokens:
+            return self.token_error()
+        self.exchanges += 1
+        token = self.issue_long_lived("fb-ll")
+        return web.json_response(
+            {"access_token": token, "token_type": "bearer", "expires_in": 5_183_944}
+        )
 
     async def _me(self, request: web.Request) -> web.Response:
         if self._token(request) is None:
-            return self._bad_token()
+            return self._bad_token(request)
         return web.json_response({"id": "5550001", "name": "Ada Lovelace"})
 
     async def _me_accounts(self, request: web.Request) -> web.Response:
-        if self._token(request) in (None, self.page_token):
-            return self._bad_token()
+        user = self._token(request)
+        if user is None or user in self.page_tokens:
+            return self._bad_token(request)
+        page_token = self.page_token
+        if user not in self.long_lived:
+            # A Page token from a short-lived user token expires with it.
+            page_token = f"page-short-{next(self._ids)}"
+            self.tokens.add(page_token)
+            self.page_tokens.add(page_token)
         page = {
-            "id": self.page_id, "name": "Acme Corp", "access_token": self.page_token,
+            "id": self.page_id, "name": "Acme Corp", "access_token": page_token,
             "category": "Company", "tasks": ["CREATE_CONTENT", "MANAGE"],
             "instagram_business_account": {"id": self.ig_id, "username": "acme.corp"},
         }  # fmt: skip
@@ -203,7 +291,7 @@ class FakeGraph(_GraphFake):
 
     async def _get_edge(self, request: web.Request) -> web.Response:
         if self._token(request) is None:
-            return self._bad_token()
+            return self._bad_token(request)
         owner, edge = self._owner(request), request.match_info["edge"]
         if (owner, edge) in (
             (self.page_id, "posts"),
@@ -211,34 +299,36 @@ class FakeGraph(_GraphFake):
             (self.ig_id, "media"),
         ):
             return self._recent(owner, request)
-        return web.json_response(_graph_error(100, "Unknown edge"), status=400)
+        return web.json_response(graph_error(100, "Unknown edge"), status=400)
 
     async def _post_edge(self, request: web.Request) -> web.StreamResponse:
         token = self._token(request)
         owner, edge = self._owner(request), request.match_info["edge"]
         if token is None:
-            return self._bad_token()
+            return self._bad_token(request)
         fields = self._fields(request)
-        if owner == self.page_id and token != self.page_token:
+        if owner == self.page_id and token not in self.page_tokens:
             return web.json_response(
-                _graph_error(190, "A Page access token is required"), status=400
+                graph_error(190, "A Page access token is required"), status=400
             )
         if (owner, edge) == (self.page_id, "photos"):
             return await self._photo(request, fields)
         if (owner, edge) == (self.page_id, "feed"):
             return await self._feed(request, fields)
+        if (owner, edge) == (self.page_id, "videos"):
+            return await self._video(request, fields)
         if (owner, edge) == (self.ig_id, "media"):
             if not (fields.get("image_url") or fields.get("video_url") or fields.get("children")):
-                return web.json_response(_graph_error(100, "Media URL is required"), status=400)
+                return web.json_response(graph_error(100, "Media URL is required"), status=400)
             return self._container(owner, fields)
         if (owner, edge) == (self.ig_id, "media_publish"):
             return await self._publish_container(request, owner, "caption")
-        return web.json_response(_graph_error(100, "Unknown edge"), status=400)
+        return web.json_response(graph_error(100, "Unknown edge"), status=400)
 
     def _duplicate(self, message: str) -> web.Response | None:
         if message and any(p.get("message") == message for p in self.posts):
             return web.json_response(
-                _graph_error(506, "(#506) Duplicate status message"), status=400
+                graph_error(506, "(#506) Duplicate status message"), status=400
             )
         return None
 
@@ -246,9 +336,9 @@ class FakeGraph(_GraphFake):
         message = str(fields.get("message", ""))
         attached = [json.loads(v)["media_fbid"] for k, v in fields.items() if "attached" in k]
         if not message and not attached:
-            return web.json_response(_graph_error(100, "(#100) Missing message"), status=400)
+            return web.json_response(graph_error(100, "(#100) Missing message"), status=400)
         if any(self.objects.get(str(a), {}).get("kind") != "photo" for a in attached):
-            return web.json_response(_graph_error(100, "(#100) Invalid attached_media"), status=400)
+            return web.json_response(graph_error(100, "(#100) Invalid attached_media"), status=400)
         duplicate = self._duplicate(message)
         if duplicate is not None:
             return duplicate
@@ -260,9 +350,31 @@ class FakeGraph(_GraphFake):
 
         return await self.create_call(request, create)
 
+    async def _video(self, request: web.Request, fields: dict[str, Any]) -> web.StreamResponse:
+        """A Page video from ``file_url`` (recorded, never fetched) or a ``source`` upload."""
+        if not fields.get("file_url") and not isinstance(fields.get("source"), dict):
+            body = graph_error(100, "(#100) Either file_url or source is required")
+            return web.json_response(body, status=400)
+        description = str(fields.get("description", ""))
+
+        async def create() -> web.StreamResponse:
+            video_id = self._new_id()
+            post: dict[str, Any] = {"owner": self.page_id, "id": f"{self.page_id}_{video_id}"}
+            post.update(message=description, video=video_id)
+            self._publish(request, post)
+            # Graph gives a video's permalink relative to www.facebook.com.
+            self.objects[video_id] = {
+                "id": video_id, "kind": "video", "description": description,
+                "file_url": fields.get("file_url"), "post_id": post["id"],
+                "permalink_url": f"/{self.page_id}/videos/{video_id}/",
+            }  # fmt: skip
+            return web.json_response({"id": video_id})
+
+        return await self.create_call(request, create)
+
     async def _photo(self, request: web.Request, fields: dict[str, Any]) -> web.StreamResponse:
         if not isinstance(fields.get("source"), dict) and not fields.get("url"):
-            return web.json_response(_graph_error(324, "Requires upload file"), status=400)
+            return web.json_response(graph_error(324, "Requires upload file"), status=400)
         photo_id = self._new_id()
         self.objects[photo_id] = {"id": photo_id, "kind": "photo", "source": fields.get("source")}
         if fields.get("published") == "false":
@@ -279,62 +391,5 @@ class FakeGraph(_GraphFake):
         return await self.create_call(request, create)
 
 
-class FakeThreads(_GraphFake):
-    """One Threads profile (``user_id``) on ``graph.threads.net``."""
-
-    name = "threads"
-    version = "v1.0"
-    throttle_code = 4
-
-    def __init__(self, seed: int = 0) -> None:
-        super().__init__(seed)
-        self.user_id, self.username = "2600000000001", "acme.threads"
-        self.tokens = {"threads-token"}
-
-    def add_routes(self, app: web.Application) -> None:
-        """Threads routes under ``/v1.0``."""
-        v = f"/{self.version}"
-        app.router.add_get(v + "/me", self._me)
-        app.router.add_get(v + "/{id}/threads", self._list)
-        app.router.add_post(v + "/{id}/threads", self._create_container)
-        app.router.add_post(v + "/{id}/threads_publish", self._publish_route)
-        app.router.add_get(v + "/{id}", self._get_object)
-
-    async def _me(self, request: web.Request) -> web.Response:
-        if self._token(request) is None:
-            return self._bad_token()
-        return web.json_response({"id": self.user_id, "username": self.username})
-
-    def _mine(self, request: web.Request) -> web.Response | None:
-        if self._token(request) is None:
-            return self._bad_token()
-        if request.match_info["id"] not in (self.user_id, "me"):
-            return web.json_response(_graph_error(10, "(#10) Permission denied"), status=403)
-        return None
-
-    async def _list(self, request: web.Request) -> web.Response:
-        return self._mine(request) or self._recent(self.user_id, request)
-
-    async def _create_container(self, request: web.Request) -> web.Response:
-        refused = self._mine(request)
-        if refused is not None:
-            return refused
-        fields = self._fields(request)
-        kind = fields.get("media_type")
-        if kind not in ("TEXT", "IMAGE", "VIDEO", "CAROUSEL"):
-            return web.json_response(_graph_error(100, "Invalid media_type"), status=400)
-        if kind == "TEXT" and not fields.get("text"):
-            return web.json_response(_graph_error(100, "Text is required"), status=400)
-        if len(str(fields.get("text", ""))) > 500:
-            return web.json_response(_graph_error(100, "Text is longer than 500"), status=400)
-        return self._container(self.user_id, fields)
-
-    async def _publish_route(self, request: web.Request) -> web.StreamResponse:
-        return self._mine(request) or await self._publish_container(request, self.user_id, "text")
-
-
 if __name__ == "__main__":
-    run_main(
-        FakeThreads() if "--threads" in sys.argv else FakeGraph(),
-        [a for a in sys.argv[1:] if a != "--threads"],
-    )
+    run_main(FakeGraph())

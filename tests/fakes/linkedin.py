@@ -1,4 +1,4 @@
-"""A fake LinkedIn API: versioned Posts and Images APIs, OpenID userinfo, organisation ACLs.
+"""A fake LinkedIn API: versioned Posts, Images and Videos APIs, OpenID userinfo, organisation ACLs.
 
 Answers like ``api.linkedin.com``: a created post is ``201`` with an empty body and its URN in
 ``x-restli-id``; errors are ``{"message", "status", "serviceErrorCode"}``; a repeat of the same
@@ -6,18 +6,29 @@ commentary is ``422 Content is a duplicate of urn:…``. Requests without ``Link
 ``X-Restli-Protocol-Version`` get the 400/426 LinkedIn sends. ``X-Outpost-Idempotency-Key`` is
 not a LinkedIn header: the fake only records it so tests can tie a post to its destination.
 
+Videos: ``initializeUpload`` checks ``fileSizeBytes`` (75 KB to 500 MB) and answers one
+pre-signed ``/dms-uploads/…`` URL per 4 MB range; each ``PUT`` must carry exactly its range and
+answers an ``ETag``; ``finalizeUpload`` needs the upload token and every ETag in order; the
+video is then ``PROCESSING`` for ``video_processing_polls`` reads, and ``AVAILABLE`` (or
+``PROCESSING_FAILED`` when ``fail_video_processing`` is set). A post may use only an
+``AVAILABLE`` video.
+
 Run alone with ``python -m tests.fakes.linkedin --port N``.
 """
 
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from typing import Any, ClassVar
 
 from aiohttp import web
 
 from tests.fakes.base import RECORDED, FakeServer, run_main
+
+PART_BYTES = 4 * 1024 * 1024
+MIN_VIDEO, MAX_VIDEO = 75 * 1024, 500 * 1024 * 1024
 
 
 class FakeLinkedIn(FakeServer):
@@ -49,6 +60,9 @@ class FakeLinkedIn(FakeServer):
         self.image_processing_polls = 1
         self.posts: list[dict[str, Any]] = []
         self.images: dict[str, dict[str, Any]] = {}
+        self.videos: dict[str, dict[str, Any]] = {}
+        self.video_processing_polls = 1
+        self.fail_video_processing = False
         self._created_keys: list[str] = []
         self._ids = itertools.count(7100000000000000001)
 
@@ -61,6 +75,7 @@ class FakeLinkedIn(FakeServer):
         super().reset()
         self.posts.clear()
         self.images.clear()
+        self.videos.clear()
         self._created_keys.clear()
 
     def error(
@@ -83,6 +98,9 @@ class FakeLinkedIn(FakeServer):
         r.add_post("/rest/images", self._init_image)
         r.add_put("/upload/{image}", self._upload_image)
         r.add_get("/rest/images/{urn}", self._get_image)
+        r.add_post("/rest/videos", self._video_action)
+        r.add_put("/dms-uploads/{video}/part/{n}", self._upload_part)
+        r.add_get("/rest/videos/{urn}", self._get_video)
         r.add_get("/v2/userinfo", self._userinfo)
         r.add_get("/rest/organizationAcls", self._org_acls)
         r.add_get("/rest/organizations/{id}", self._organization)
@@ -113,9 +131,10 @@ class FakeLinkedIn(FakeServer):
         content = body.get("content") or {}
         ids = [content["media"]["id"]] if "media" in content else []
         ids += [i["id"] for i in content.get("multiImage", {}).get("images", [])]
-        for image in ids:
-            if self.images.get(image, {}).get("status") != "AVAILABLE":
-                return self.error(422, f"Image {image} is not available")
+        for media in ids:
+            known = self.videos if media.startswith("urn:li:video:") else self.images
+            if known.get(media, {}).get("status") != "AVAILABLE":
+                return self.error(422, f"Media {media} is not available")
         for post in self.posts:
             if post["commentary"] == commentary and post["author"] == body["author"]:
                 return self.error(422, f"Content is a duplicate of {post['id']}")
@@ -183,6 +202,81 @@ class FakeLinkedIn(FakeServer):
                 image["status"] = "AVAILABLE"
             image["_polls"] -= 1
         return web.json_response({k: v for k, v in image.items() if not k.startswith("_")})
+
+    async def _video_action(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        body = request[RECORDED].json or {}
+        action = request.query.get("action")
+        if action == "initializeUpload":
+            return self._init_video(body.get("initializeUploadRequest") or {})
+        if action == "finalizeUpload":
+            return self._finalize_video(body.get("finalizeUploadRequest") or {})
+        return self.error(400, "Unsupported action")
+
+    def _init_video(self, init: dict[str, Any]) -> web.Response:
+        if init.get("owner") not in self._authors():
+            return self.error(403, "Not enough permissions to upload as this owner")
+        size = init.get("fileSizeBytes")
+        if not isinstance(size, int) or not MIN_VIDEO <= size <= MAX_VIDEO:
+            return self.error(400, "fileSizeBytes must be between 75 KB and 500 MB")
+        key = f"C5F10AQ{next(self._ids)}"
+        urn = f"urn:li:video:{key}"
+        parts = [(first, min(first + PART_BYTES, size) - 1) for first in range(0, size, PART_BYTES)]
+        self.videos[urn] = {"id": urn, "owner": init["owner"], "status": "WAITING_UPLOAD",
+                            "_key": key, "_parts": parts, "_etags": {}, "_token":
+                            secrets.token_hex(8) if len(parts) > 1 else ""}  # fmt: skip
+        instructions = [{"uploadUrl": f"{self.url}/dms-uploads/{key}/part/{n}",
+                         "firstByte": first, "lastByte": last}
+                        for n, (first, last) in enumerate(parts)]  # fmt: skip
+        value = {"uploadUrlsExpireAt": int(time.time() * 1000) + 86_400_000, "video": urn,
+                 "uploadInstructions": instructions,
+                 "uploadToken": self.videos[urn]["_token"]}  # fmt: skip
+        return web.json_response({"value": value})
+
+    def _video_by_key(self, key: str) -> dict[str, Any] | None:
+        return next((v for v in self.videos.values() if v["_key"] == key), None)
+
+    async def _upload_part(self, request: web.Request) -> web.Response:
+        video = self._video_by_key(request.match_info["video"])
+        n = int(request.match_info["n"])
+        if video is None or not 0 <= n < len(video["_parts"]):
+            return self.error(404, "Upload URL not found or expired")
+        first, last = video["_parts"][n]
+        if len(request[RECORDED].body) != last - first + 1:
+            return self.error(400, f"Part {n} must be bytes {first}-{last}")
+        etag = f"/ETag{secrets.token_hex(6)}/"
+        video["_etags"][n] = etag
+        return web.Response(status=200, headers={"ETag": etag})
+
+    def _finalize_video(self, final: dict[str, Any]) -> web.Response:
+        video = self.videos.get(str(final.get("video", "")))
+        if video is None:
+            return self.error(404, "Video not found")
+        if final.get("uploadToken", "") != video["_token"]:
+            return self.error(400, "Invalid uploadToken")
+        expected = [video["_etags"].get(n) for n in range(len(video["_parts"]))]
+        if None in expected or final.get("uploadedPartIds") != expected:
+            return self.error(400, "uploadedPartIds do not match the uploaded parts")
+        video["status"], video["_polls"] = "PROCESSING", self.video_processing_polls
+        return web.Response(status=200)
+
+    async def _get_video(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        video = self.videos.get(request.match_info["urn"])
+        if video is None:
+            return self.error(404, "Video not found")
+        if video["status"] == "PROCESSING":
+            video["_polls"] -= 1
+            if video["_polls"] < 0:
+                failed = self.fail_video_processing
+                video["status"] = "PROCESSING_FAILED" if failed else "AVAILABLE"
+                if failed:
+                    video["processingFailureReason"] = "Video format is not supported"
+        return web.json_response({k: v for k, v in video.items() if not k.startswith("_")})
 
     async def _userinfo(self, request: web.Request) -> web.Response:
         refused = self._check(request, versioned=False)

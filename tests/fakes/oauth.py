@@ -4,10 +4,14 @@
 client's ``redirect_uri`` with ``code`` and ``state``. ``POST /token`` grants
 ``authorization_code`` (client credentials in the form or HTTP Basic, PKCE S256 checked when a
 challenge was given, codes single-use and ``code_ttl`` seconds long) and ``refresh_token``
-(rotating: each use issues a new refresh token and kills the old one). ``GET
-/refresh_access_token`` is Threads' ``th_refresh_token``. Errors are RFC 6749 JSON
-(``invalid_grant``, ``invalid_client``, ...). Issued access tokens are added to ``grants_to``
-(a network fake's token set), so the network accepts them.
+(rotating: each use issues a new refresh token and kills the old one). Errors are RFC 6749
+JSON (``invalid_grant``, ``invalid_client``, ...). Issued access tokens are added to
+``grants_to`` (a network fake's token set), so the network accepts them.
+
+``shape`` gives a code exchange the answer of a network that departs from RFC 6749: Facebook
+(``access_token``, ``token_type``, ``expires_in``: a short-lived user token, no refresh token)
+and Threads (``access_token`` and ``user_id`` only). Their long-lived exchanges and Threads'
+refresh live on the Graph hosts, so ``tests.fakes.facebook`` answers them.
 
 Run alone with ``python -m tests.fakes.oauth --port N``.
 """
@@ -33,9 +37,15 @@ class FakeAuthServer(FakeServer):
     name = "oauth"
 
     def __init__(
-        self, grants_to: set[str] | None = None, prefix: str = "at", seed: int = 0
+        self,
+        grants_to: set[str] | None = None,
+        prefix: str = "at",
+        seed: int = 0,
+        shape: str = "oauth",
     ) -> None:
         super().__init__(seed)
+        self.shape = shape  # "oauth", "facebook" or "threads"
+        self.user_id = "2600000000001"  # what a Threads code exchange names
         self.client_id, self.client_secret = "outpost-client", "outpost-secret"
         self.grants_to = grants_to if grants_to is not None else set()
         self.prefix = prefix
@@ -53,16 +63,21 @@ class FakeAuthServer(FakeServer):
         return []
 
     def add_routes(self, app: web.Application) -> None:
-        """Authorize, token, Threads-style refresh."""
+        """Authorize and token."""
         app.router.add_get("/authorize", self._authorize)
         app.router.add_post("/token", self._token)
-        app.router.add_get("/refresh_access_token", self._threads_refresh)
 
     def error(
         self, status: int, message: str, headers: dict[str, str] | None = None
     ) -> web.Response:
-        """RFC 6749 section 5.2 error body."""
+        """RFC 6749 section 5.2 error body; Meta's token endpoints answer in Graph's shape."""
         code, _, description = message.partition(":")
+        if self.shape != "oauth":
+            # Meta: a bad code is OAuthException 100 (subcode 36007), a bad client code 1.
+            number = 1 if code == "invalid_client" else 100
+            error = {"message": description.strip() or code, "type": "OAuthException",
+                     "code": number, "fbtrace_id": "AbCdEf"}  # fmt: skip
+            return web.json_response({"error": error}, status=status, headers=headers)
         body = {"error": code, "error_description": description.strip() or code}
         return web.json_response(body, status=status, headers=headers)
 
@@ -97,8 +112,12 @@ class FakeAuthServer(FakeServer):
 
     def _issue(self, scope: str) -> dict[str, Any]:
         access = f"{self.prefix}-{next(self._n)}"
-        refresh = f"rt-{next(self._n)}"
         self.grants_to.add(access)
+        if self.shape == "facebook":
+            return {"access_token": access, "token_type": "bearer", "expires_in": 5400}
+        if self.shape == "threads":
+            return {"access_token": access, "user_id": int(self.user_id)}
+        refresh = f"rt-{next(self._n)}"
         self.refresh_tokens.add(refresh)
         return {
             "access_token": access, "token_type": "bearer", "expires_in": self.expires_in,
@@ -114,7 +133,7 @@ class FakeAuthServer(FakeServer):
         grant = form.get("grant_type")
         if grant == "authorization_code":
             return self._code_grant(form)
-        if grant == "refresh_token":
+        if grant == "refresh_token" and self.shape == "oauth":
             return self._refresh_grant(str(form.get("refresh_token", "")))
         return self.error(400, "unsupported_grant_type: grant type not supported")
 
@@ -144,19 +163,6 @@ class FakeAuthServer(FakeServer):
             self.refresh_tokens.discard(answer["refresh_token"])
             answer.pop("refresh_token")
         return web.json_response(answer)
-
-    async def _threads_refresh(self, request: web.Request) -> web.Response:
-        self.refreshes += 1
-        token = request.query.get("access_token", "")
-        if request.query.get("grant_type") != "th_refresh_token" or self.refuse_refresh:
-            return self.error(400, "invalid_grant: token cannot be refreshed")
-        if token not in self.grants_to:
-            return self.error(400, "invalid_grant: token cannot be refreshed")
-        access = f"{self.prefix}-{next(self._n)}"
-        self.grants_to.add(access)
-        return web.json_response(
-            {"access_token": access, "token_type": "bearer", "expires_in": 5_184_000}
-        )
 
 
 if __name__ == "__main__":

@@ -9,16 +9,18 @@ from publishers.base import Account, Media, PublishRequest
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 256
+# Large enough for LinkedIn (75 KB at least) and for three 4 MB upload parts.
+BIG_MP4 = MP4 + bytes(range(256)) * (9 * 4096)
 
 
 def memory_media(
-    data: bytes, content_type: str, name: str = "file", url: str | None = None
+    data: bytes, content_type: str, name: str = "file", url: str | None = None, chunk: int = 64
 ) -> Media:
-    """A Media whose bytes come from memory, with an optional signed URL."""
+    """A Media whose bytes come from memory in ``chunk``-sized pieces, with an optional URL."""
 
     async def chunks() -> AsyncIterator[bytes]:
-        for start in range(0, len(data), 64):
-            yield data[start : start + 64]
+        for start in range(0, len(data), chunk):
+            yield data[start : start + chunk]
 
     signed: Callable[[], Awaitable[str]] | None = None
     if url is not None:

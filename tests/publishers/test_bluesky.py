@@ -1,18 +1,23 @@
-"""Bluesky specifics: graphemes, facets in bytes, sessions, record keys, reply chains."""
+"""Bluesky specifics: graphemes, facets in bytes, sessions, record keys, reply chains, video."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
 
 from publishers import bluesky_text as bt
-from publishers.base import Account
+from publishers.base import Account, Media
 from publishers.bluesky import BlueskyPublisher
-from publishers.errors import RateLimited
+from publishers.errors import ContentRejected, RateLimited, Unavailable
+from scheduler.media_limits import shape_problems
 from tests.fakes.bluesky import TID, FakeBluesky
-from tests.publishers.helpers import PNG, memory_media, request_for
+from tests.fakes.bluesky_video import FakeBlueskyVideo
+from tests.publishers.helpers import MP4, PNG, memory_media, request_for
 
 LONG = " ".join(f"Part {i} mentions @alice.bsky.social and #launch 🚀 日本語." for i in range(30))
 
@@ -141,3 +146,121 @@ async def test_rate_limit_reset(publisher: BlueskyPublisher, pds: FakeBluesky) -
     with pytest.raises(RateLimited) as caught:
         await publisher.publish(request_for(account(pds)))
     assert caught.value.retry_after == pytest.approx(7.0, abs=0.6)
+
+
+# --- video ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def video(pds: FakeBluesky) -> AsyncIterator[FakeBlueskyVideo]:
+    fake = FakeBlueskyVideo(pds)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def with_video(publisher: BlueskyPublisher, video: FakeBlueskyVideo) -> BlueskyPublisher:
+    publisher.configure(SimpleNamespace(bluesky_video_url=video.url + "/xrpc"))
+    publisher.media_poll_interval = 0.01
+    return publisher
+
+
+def clip(**shape: float) -> Media:
+    made = memory_media(MP4, "video/mp4", "clip.mp4")
+    return replace(made, **shape)  # type: ignore[arg-type]
+
+
+def test_validate_video(publisher: BlueskyPublisher, pds: FakeBluesky) -> None:
+    acc = account(pds)
+    png = memory_media(PNG, "image/png")
+    assert publisher.validate(request_for(acc, media=(clip(),))) == []
+    mixed = publisher.validate(request_for(acc, media=(clip(), png)))
+    assert [p.message for p in mixed] == ["Bluesky takes one video per post, without images"]
+    assert publisher.validate(request_for(acc, media=(clip(), clip()))) != []
+    webm = replace(clip(), content_type="video/webm")
+    assert "video/webm" in publisher.validate(request_for(acc, media=(webm,)))[0].message
+    big = clip(size=100_000_001)
+    assert "limit" in publisher.validate(request_for(acc, media=(big,)))[0].message
+    long = request_for(acc, media=(clip(duration=181.0),))
+    assert "3 min 0 s" in shape_problems(publisher, long)[0].message
+    assert shape_problems(publisher, request_for(acc, media=(clip(duration=180.0),))) == []
+
+
+async def test_video_goes_through_the_video_service(
+    publisher: BlueskyPublisher, pds: FakeBluesky, video: FakeBlueskyVideo
+) -> None:
+    with_video(publisher, video)
+    media = clip(width=1920, height=1080)
+    receipt = await publisher.publish(request_for(account(pds), media=(media,)))
+    [auth] = [r for r in pds.requests if r.path.endswith("getServiceAuth")]
+    assert auth.query["aud"] == pds.did_web()
+    assert auth.query["lxm"] == "com.atproto.repo.uploadBlob"
+    assert 29 * 60 <= int(auth.query["exp"]) - time.time() <= 30 * 60
+    assert auth.headers["Authorization"].startswith("Bearer acc-")  # the session's access JWT
+    [upload] = [r for r in video.requests if r.path.endswith("uploadVideo")]
+    assert upload.query == {"did": pds.did, "name": "clip.mp4"}
+    assert upload.headers["Content-Type"] == "video/mp4"
+    assert upload.headers["Authorization"].removeprefix("Bearer ") in pds.service_tokens
+    assert upload.body == MP4
+    polls = [r for r in video.requests if r.path.endswith("getJobStatus")]
+    assert len(polls) == video.processing_polls + 1
+    assert all("Authorization" not in r.headers for r in polls)
+    assert not [r for r in pds.requests if r.path.endswith("uploadBlob")]  # the service stored it
+    record = pds.records[receipt.remote_id.rsplit("/", 1)[1]]["value"]
+    assert record["embed"]["$type"] == "app.bsky.embed.video"
+    assert record["embed"]["aspectRatio"] == {"width": 1920, "height": 1080}
+    assert pds.blobs[record["embed"]["video"]["ref"]["$link"]]["mimeType"] == "video/mp4"
+
+
+async def test_processed_video_is_reused(
+    publisher: BlueskyPublisher, pds: FakeBluesky, video: FakeBlueskyVideo
+) -> None:
+    with_video(publisher, video)
+    first = await publisher.publish(request_for(account(pds), media=(clip(),), key="k1"))
+    again = await publisher.publish(request_for(account(pds), text="Again", media=(clip(),),
+                                                key="k2"))  # fmt: skip
+    jobs = list(video.jobs.values())
+    assert [j["state"] for j in jobs] == ["JOB_STATE_COMPLETED", "JOB_STATE_FAILED"]
+    assert jobs[1]["error"] == "already_exists"
+    blobs = [pds.records[r.remote_id.rsplit("/", 1)[1]]["value"]["embed"]["video"]
+             for r in (first, again)]  # fmt: skip
+    assert blobs[0] == blobs[1]
+
+
+async def test_failed_job_is_content_rejected(
+    publisher: BlueskyPublisher, pds: FakeBluesky, video: FakeBlueskyVideo
+) -> None:
+    with_video(publisher, video)
+    video.fail_next_job("encoding_failure", "Video could not be encoded")
+    with pytest.raises(ContentRejected) as caught:
+        await publisher.publish(request_for(account(pds), media=(clip(),)))
+    assert "could not be encoded" in caught.value.message
+    assert pds.records == {}
+
+
+async def test_slow_processing_is_retried_later(
+    publisher: BlueskyPublisher, pds: FakeBluesky, video: FakeBlueskyVideo
+) -> None:
+    with_video(publisher, video)
+    video.processing_polls = 50
+    publisher.media_poll_attempts = 3
+    with pytest.raises(Unavailable):
+        await publisher.publish(request_for(account(pds), media=(clip(),)))
+    assert pds.records == {}
+
+
+async def test_pds_refuses_a_video_blob_it_does_not_hold(
+    http: aiohttp.ClientSession, pds: FakeBluesky
+) -> None:
+    """The fake PDS validates the embed against the lexicons, blob included."""
+    session = await BlueskyPublisher(http, timeout=0.5).session(account(pds))
+    record = {"$type": "app.bsky.feed.post", "text": "x", "createdAt": "2025-01-01T00:00:00Z",
+              "embed": {"$type": "app.bsky.embed.video",
+                        "video": {"$type": "blob", "ref": {"$link": "bafyreinope"},
+                                  "mimeType": "video/mp4", "size": 10}}}  # fmt: skip
+    body = {"repo": session.did, "collection": "app.bsky.feed.post", "record": record}
+    headers = {"Authorization": f"Bearer {session.access}"}
+    url = f"{pds.url}/xrpc/com.atproto.repo.createRecord"
+    async with http.post(url, json=body, headers=headers) as resp:
+        assert resp.status == 400
+        assert "could not find blob" in (await resp.json())["message"]

@@ -6,6 +6,8 @@ import pickle
 import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
 import pytest
@@ -24,14 +26,16 @@ from publishers.mastodon import MastodonPublisher
 from publishers.registry import PUBLISHERS
 from tests.fakes import FakeMastodon, FakeServer, FakeWebhookReceiver
 from tests.fakes.bluesky import FakeBluesky
+from tests.fakes.bluesky_video import FakeBlueskyVideo
 from tests.fakes.discord import FakeDiscord
-from tests.fakes.facebook import FakeGraph, FakeThreads
+from tests.fakes.facebook import FakeGraph
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import TOKEN as TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.threads import FakeThreads
 from tests.fakes.x import FakeX
-from tests.publishers.helpers import MP4, PNG, memory_media, request_for
+from tests.publishers.helpers import BIG_MP4, MP4, PNG, memory_media, request_for
 
 TIMEOUT = 0.5
 
@@ -51,6 +55,12 @@ class Network:
     url_prefix: Callable[[FakeServer], str] = lambda fake: fake.url
     # Networks that renew a refused session and then succeed; this makes the fake refuse all.
     refuse_renewal: Callable[[FakeServer], None] | None = None
+    # Networks whose video takes its own path: the request's media, a second service it needs
+    # (and the settings pointing at it), and what the created post must show.
+    video: Callable[[], tuple[Media, ...]] | None = None
+    video_service: Callable[[FakeServer], FakeServer] | None = None
+    video_settings: Callable[[FakeServer], dict[str, Any]] = lambda service: {}
+    video_posted: Callable[[FakeServer], bool] = lambda fake: True
 
 
 def _mastodon_account(fake: FakeServer) -> Account:
@@ -99,6 +109,36 @@ def _discord_account(fake: FakeServer) -> Account:
     return Account("acc-dc", "discord", "#launches", "", fake.url + fake.webhook_path())
 
 
+def _linkedin_video_posted(fake: FakeServer) -> bool:
+    assert isinstance(fake, FakeLinkedIn)
+    urn = fake.posts[0]["content"]["media"]["id"]
+    parts = [r for r in fake.requests if r.method == "PUT"]
+    stored = b"".join(r.body for r in parts)
+    return bool(fake.videos[urn]["status"] == "AVAILABLE" and stored == BIG_MP4
+                and len(parts) == 3 and "Authorization" not in parts[0].headers)  # fmt: skip
+
+
+def _facebook_video_posted(fake: FakeServer) -> bool:
+    assert isinstance(fake, FakeGraph)
+    [made] = [r for r in fake.requests if r.path.endswith("/videos")]
+    video = fake.objects[fake.posts[0]["video"]]
+    return bool(made.form and made.form["file_url"] == "https://cdn.test/c.mp4"
+                and video["description"] == "Hello from Outpost")  # fmt: skip
+
+
+def _pds(fake: FakeServer) -> FakeBluesky:
+    assert isinstance(fake, FakeBluesky)
+    return fake
+
+
+def _bluesky_video_posted(fake: FakeServer) -> bool:
+    assert isinstance(fake, FakeBluesky)
+    [record] = [r["value"] for r in fake.records.values()]
+    embed = record["embed"]
+    blob = fake.blobs[embed["video"]["ref"]["$link"]]
+    return bool(embed["$type"] == "app.bsky.embed.video" and blob["mimeType"] == "video/mp4")
+
+
 def _telegram_fake() -> FakeServer:
     fake = FakeTelegram()
     fake.add_chat(-1009876543210, "channel", title="Outpost News", username="outpostnews")
@@ -119,6 +159,9 @@ NETWORKS: dict[str, Network] = {
         remote_ids=lambda fake: [p["id"] for p in fake.posts],  # type: ignore[attr-defined]
         secret="li-token",
         forbidden=AuthRevoked,  # "Not enough permissions": a scope or the admin role is gone
+        # 1,000,000-byte reads do not line up with LinkedIn's 4 MB parts.
+        video=lambda: (memory_media(BIG_MP4, "video/mp4", "clip.mp4", chunk=1_000_000),),
+        video_posted=_linkedin_video_posted,
     ),
     "facebook": Network(
         make_fake=FakeGraph,
@@ -127,6 +170,8 @@ NETWORKS: dict[str, Network] = {
         remote_ids=lambda fake: [p["id"] for p in fake.posts],  # type: ignore[attr-defined]
         secret="page-token",
         forbidden=AuthRevoked,  # Graph code 200: a permission is missing, reconnect
+        video=lambda: (memory_media(MP4, "video/mp4", "clip.mp4", url="https://cdn.test/c.mp4"),),
+        video_posted=_facebook_video_posted,
     ),
     "threads": Network(
         make_fake=FakeThreads,
@@ -178,6 +223,10 @@ NETWORKS: dict[str, Network] = {
         created_key=lambda r: record_key(r.idempotency_key),
         url_prefix=lambda fake: "https://bsky.app/profile/outpost.bsky.social/post/",
         refuse_renewal=lambda fake: fake.revoke(),  # type: ignore[attr-defined]
+        video=lambda: (memory_media(MP4, "video/mp4", "clip.mp4"),),
+        video_service=lambda pds: FakeBlueskyVideo(_pds(pds)),
+        video_settings=lambda svc: {"bluesky_video_url": svc.url + "/xrpc"},
+        video_posted=_bluesky_video_posted,
     ),
     "discord": Network(
         make_fake=FakeDiscord,
@@ -263,6 +312,35 @@ async def test_success_with_media(setup: tuple[Network, FakeServer, Publisher]) 
         assert len(polls) == 2  # the video answered 206 once, then 200
     if isinstance(fake, FakeWebhookReceiver):
         assert fake.deliveries[0]["body"]["data"]["media"][0]["url"] == "https://cdn.test/a.png"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, net in NETWORKS.items() if net.video))
+async def test_success_with_video(name: str, http: aiohttp.ClientSession) -> None:
+    network = NETWORKS[name]
+    assert network.video is not None
+    fake = network.make_fake()
+    await fake.start()
+    service = network.video_service(fake) if network.video_service else None
+    try:
+        if service is not None:
+            await service.start()
+        publisher = PUBLISHERS[name](http, timeout=TIMEOUT)
+        publisher.configure(SimpleNamespace(**network.video_settings(service or fake)))
+        for attribute in ("media_poll_interval", "container_poll_interval"):
+            if hasattr(publisher, attribute):
+                setattr(publisher, attribute, 0.01)
+        request = request_for(network.account(fake), media=network.video())
+        assert publisher.validate(request) == []
+        receipt = await publisher.publish(request)
+        assert fake.created_keys() == [network.created_key(request)]
+        assert receipt.remote_id == network.remote_ids(fake)[0]
+        assert receipt.url
+        assert receipt.url.startswith(network.url_prefix(fake))
+        assert network.video_posted(fake)
+    finally:
+        if service is not None:
+            await service.stop()
+        await fake.stop()
 
 
 FAULTS = [
