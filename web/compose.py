@@ -19,6 +19,7 @@ from aiohttp import BodyPartReader, web
 from core.errors import NotFound, RequestProblem
 from scheduler.calendar import viewer_zone
 from scheduler.media import MAX_UPLOAD_BYTES, ingest_path
+from scheduler.media_fit import NeedsConversion
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from storage.views import MediaView, WorkspaceView
@@ -134,7 +135,16 @@ async def compose_page(request: web.Request) -> web.Response:
 
 
 def _empty(request: web.Request) -> dict[str, Any]:
-    return {"draft": None, "problems": [], "media": [], "thumbs": {}, "text": "", "tz": ""}
+    return {
+        "draft": None,
+        "problems": [],
+        "media": [],
+        "thumbs": {},
+        "text": "",
+        "tz": "",
+        "fit": False,
+        "can_fit": False,
+    }
 
 
 async def compose_submit(request: web.Request) -> web.Response:
@@ -159,8 +169,10 @@ async def compose_submit(request: web.Request) -> web.Response:
         return error_page(request, 404, "No such workspace", "You cannot post there.")
     tz = viewer_zone(session, ws)
     text = upload.first("request").strip()
+    fit = upload.first("fit_media") == "1"
     scheduler = Scheduler(runtime)
     media: list[MediaView] = []
+    can_fit = False
     try:
         media = await _media(runtime, ws, session.user_id, upload)
         if upload.first("action") == "save":
@@ -171,16 +183,21 @@ async def compose_submit(request: web.Request) -> web.Response:
                 user_id=session.user_id,
                 media=media,
                 origin={"platform": "calendar"},
+                fit_media=fit,
             )
             return redirect(f"/posts/{post.id}?done=scheduled")
-        draft = await scheduler.understand(ws.id, text, tz=tz, media=media)
+        draft = await scheduler.understand(
+            ws.id, text, tz=tz, media=media, fit_media=fit, user_id=session.user_id
+        )
         problems = list(draft.problems)
+        can_fit = bool(draft.fixable)
         if draft.parsed.when is None and not problems:
             problems.append("I couldn't find a time.")
         status = 200
     except (RequestProblem, NotFound) as problem:
         draft, status = None, 400
         problems = getattr(problem, "problems", [problem.message])
+        can_fit = isinstance(problem, NeedsConversion)
     thumbs = {
         m.id: await runtime.media.signed_url(m.storage_key, 3600)
         for m in media
@@ -197,4 +214,6 @@ async def compose_submit(request: web.Request) -> web.Response:
         thumbs=thumbs,
         text=text,
         tz=tz,
+        fit=fit,
+        can_fit=can_fit,
     )
