@@ -125,6 +125,18 @@ async def _media(
     return media
 
 
+async def _thumbs(runtime: Runtime, media: list[MediaView]) -> dict[uuid.UUID, str]:
+    """Signed URLs of the photos, and of the videos' poster frames where there is one."""
+    videos = [m.storage_key for m in media if m.content_type.startswith("video/")]
+    posters = await runtime.library.posters(videos) if videos else {}
+    thumbs: dict[uuid.UUID, str] = {}
+    for m in media:
+        key = m.storage_key if m.content_type.startswith("image/") else posters.get(m.storage_key)
+        if key:
+            thumbs[m.id] = await runtime.media.signed_url(key, 3600)
+    return thumbs
+
+
 async def compose_page(request: web.Request) -> web.Response:
     """``GET /compose``."""
     session = session_of(request)
@@ -198,11 +210,7 @@ async def compose_submit(request: web.Request) -> web.Response:
         draft, status = None, 400
         problems = getattr(problem, "problems", [problem.message])
         can_fit = isinstance(problem, NeedsConversion)
-    thumbs = {
-        m.id: await runtime.media.signed_url(m.storage_key, 3600)
-        for m in media
-        if m.content_type.startswith("image/")
-    }
+    thumbs = await _thumbs(runtime, media)
     return render(
         request,
         "compose.html",
