@@ -6,7 +6,7 @@ shows a neutral placeholder: a poster is never a reason to refuse an upload.
 
 The work per video is bounded: only keyframes are decoded (``skip_frame``), the first one at
 or after about a second in (fade-ins make frame 0 black), looking no further than
-``MAX_PACKETS`` packets.
+``MAX_PACKETS`` packets, and frames over ``MAX_PIXELS`` are not decoded at all.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 POSTER_SIDE = 480
 MAX_PACKETS = 600
+MAX_PIXELS = 40_000_000  # above 8K UHD (33 Mpx)
 AIM_SECONDS = 1.0
 SUFFIX = ".poster.jpg"
 
@@ -48,7 +49,10 @@ def _frame(path: Path) -> Image.Image | None:
         if not container.streams.video:
             return None
         stream = container.streams.video[0]
-        stream.codec_context.skip_frame = "NONKEY"
+        context = stream.codec_context
+        if context.width * context.height > MAX_PIXELS:
+            return None  # decoding one such frame would take more memory than a poster is worth
+        context.skip_frame = "NONKEY"
         base, ticks = stream.time_base, stream.duration
         length = float(ticks * base) if ticks and base else 0.0
         aim = min(AIM_SECONDS, length / 4) if length > 0 else AIM_SECONDS

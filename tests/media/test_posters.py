@@ -12,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from PIL import Image
 
+from scheduler import media_poster
 from scheduler.media import ingest_path, thumbnail
 from scheduler.media_cleanup import remove_orphans
 from scheduler.media_poster import POSTER_SIDE, poster_frame, poster_key
@@ -72,6 +73,16 @@ def test_portrait_phone_video_poster_is_upright(tmp_path: Path) -> None:
     assert isinstance(bottom, tuple)
     assert top[0] > 200 > bottom[0]  # the red left side is on top once turned clockwise
     assert bottom[2] > 200
+
+
+def test_frames_too_large_to_be_worth_decoding_give_no_poster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    video = encoded_video(tmp_path / "clip.mp4")
+    monkeypatch.setattr(media_poster, "MAX_PIXELS", 64 * 48 - 1)
+    assert poster_frame(video) is None
+    monkeypatch.setattr(media_poster, "MAX_PIXELS", 64 * 48)
+    assert poster_frame(video) is not None
 
 
 def test_undecodable_and_non_video_files_have_no_poster(tmp_path: Path) -> None:
