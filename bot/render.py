@@ -131,7 +131,9 @@ HELP = (
     "• in 2 hours on mastodon: Launching today 🚀\n"
     "• every monday at 9:00 to linkedin: Weekly tip\n"
     "• now to all: Doors open\n"
-    "Attach photos or a video to the same message to post them too.\n"
+    "Attach photos or a video to the same message to post them too; start the request with "
+    "`fit` to let me convert photos a network refuses for their size or format "
+    "(e.g. `fit tomorrow 9am to bluesky: Our new office`).\n"
     "Other commands: `posts` (upcoming), `cancel ID`, `timezone Europe/Berlin`, `accounts`, "
     "`connect mastodon`, `calendar` (a login link), `help`."
 )

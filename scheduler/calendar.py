@@ -51,12 +51,22 @@ async def window(
 
 
 async def thumbnails(runtime: Runtime, items: Sequence[CalendarItem]) -> dict[uuid.UUID, str]:
-    """Signed URLs of the first image of each post that has one."""
+    """Signed URLs of each post's first photo, or of its first video's poster frame.
+
+    A video with no poster (none could be decoded) has no entry: the page shows a placeholder.
+    """
+    videos = [i.thumb_key for i in items if i.thumb_key and _is(i, "video/")]
+    posters = await runtime.library.posters(videos) if videos else {}
     urls: dict[uuid.UUID, str] = {}
     for item in items:
-        if item.thumb_key and (item.thumb_type or "").startswith("image/"):
-            urls[item.id] = await runtime.media.signed_url(item.thumb_key, 3600)
+        key = item.thumb_key if _is(item, "image/") else posters.get(item.thumb_key or "")
+        if key:
+            urls[item.id] = await runtime.media.signed_url(key, 3600)
     return urls
+
+
+def _is(item: CalendarItem, kind: str) -> bool:
+    return (item.thumb_type or "").startswith(kind)
 
 
 async def attempts(runtime: Runtime, post_id: uuid.UUID) -> list[AttemptView]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from PIL import Image
 
 from core.errors import RequestProblem
+from scheduler.media_poster import make_poster
 from scheduler.media_sniff import EXTENSIONS, Sniffed, sniff
 from scheduler.runtime import Runtime
 from storage.views import MediaView
@@ -148,13 +149,18 @@ async def _ingest(
     existing = await rt.library.by_hash(workspace_id, digest)
     # A row whose bytes are gone (a cleanup racing, a wiped disk) is healed by storing again.
     if existing is not None and await rt.media.exists(existing.storage_key):
+        # A video stored before posters existed, or whose poster could not be stored, gets one.
+        if existing.content_type.startswith("video/") and not await rt.library.has_poster_row(
+            existing.id
+        ):
+            await make_poster(rt, existing, path)
         return existing
     sniffed = existing_sniff(existing)
     if sniffed is None:
         sniffed = await asyncio.to_thread(sniff, path)
     key = f"{workspace_id}/{digest}"
     await rt.media.put_file(key, path, sniffed.content_type)
-    return await rt.library.record(
+    recorded = await rt.library.record(
         MediaView(
             id=uuid.uuid4(),
             workspace_id=workspace_id,
@@ -170,6 +176,8 @@ async def _ingest(
         ),
         user_id,
     )
+    await make_poster(rt, recorded, path)
+    return recorded
 
 
 def existing_sniff(item: MediaView | None) -> Sniffed | None:
@@ -180,10 +188,15 @@ def existing_sniff(item: MediaView | None) -> Sniffed | None:
 
 
 async def thumbnail(rt: Runtime, item: MediaView, side: int = 160) -> bytes | None:
-    """A small JPEG of a photo for the calendar; None for videos (no decoder here)."""
-    if not item.content_type.startswith("image/"):
+    """A small JPEG of a photo, or of a video's poster frame; None if a video has none."""
+    key: str | None = item.storage_key
+    if item.content_type.startswith("video/"):
+        key = (await rt.library.posters([item.storage_key])).get(item.storage_key)
+    elif not item.content_type.startswith("image/"):
+        key = None
+    if key is None:
         return None
-    data = b"".join([chunk async for chunk in rt.media.open(item.storage_key)])
+    data = b"".join([chunk async for chunk in rt.media.open(key)])
 
     def _shrink() -> bytes:
         with Image.open(io.BytesIO(data)) as image:

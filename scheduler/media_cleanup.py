@@ -14,6 +14,7 @@ from typing import Any
 
 from arq.cron import CronJob, cron
 
+from scheduler.media_poster import poster_key
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError
 from storage.views import MediaView
@@ -35,6 +36,9 @@ async def remove_orphans(rt: Runtime, batch: int = BATCH) -> list[MediaView]:
     removed: list[MediaView] = []
 
     async def delete_bytes(item: MediaView) -> None:
+        if item.content_type.startswith("video/"):
+            # The poster first: if the video's delete fails, the row stays and both go later.
+            await rt.media.delete(poster_key(item.storage_key))
         await rt.media.delete(item.storage_key)
 
     for item in await rt.library.orphans(cutoff, batch):

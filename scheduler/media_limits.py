@@ -1,32 +1,17 @@
-"""Per-network media limits beyond count, bytes and type, and converting photos to fit.
+"""Per-network media limits beyond count, bytes and type.
 
 ``Publisher.validate`` checks how many files, which types and how many bytes. This adds what
 a network refuses for a file's shape: pixel size, video length, aspect ratio. A publisher
 class may override any figure with a class attribute of the same name.
 
-``fit_media`` converts photos (Pillow) that a destination refuses only for their format or
-byte size: automatically when nothing a viewer would notice changes (WebP or an opaque PNG
-to JPEG at high quality, any still image to PNG), and with recompression or downscaling only
-when the person asked for it (``allow_lossy``). Animations and transparency are never
-flattened without being asked.
+Photos refused only for their format or byte size may be converted: see ``media_fit``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import io
-import tempfile
-import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
-
-from PIL import Image
 
 from publishers.base import Media, Problem, Publisher, PublishRequest
-from scheduler.media import ingest_path
-from scheduler.runtime import Runtime
-from storage.views import MediaView
 
 
 @dataclass(frozen=True)
@@ -121,81 +106,3 @@ def _item_problems(item: Media, lim: ShapeLimits, label: str) -> list[str]:
                 f"{_clock(lim.min_video_seconds)}"
             )
     return out
-
-
-def _refused_only_for_format_or_size(publisher: Publisher, item: Media) -> bool:
-    if not item.content_type.startswith("image/"):
-        return False
-    wrong_type = item.content_type not in publisher.media_types
-    too_big = item.size > publisher.max_image_bytes
-    return wrong_type or too_big
-
-
-def _convert(source: bytes, target: str, max_bytes: int, lossy: bool) -> bytes | None:
-    """Re-encode ``source`` as ``target`` within ``max_bytes``, or None if that would change it."""
-    with Image.open(io.BytesIO(source)) as image:
-        if getattr(image, "n_frames", 1) > 1:
-            return None  # an animation would become a still
-        transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-        if target == "image/jpeg" and transparent and not lossy:
-            return None
-        picture = image.convert("RGB" if target == "image/jpeg" else "RGBA")
-    fmt = "JPEG" if target == "image/jpeg" else "PNG"
-    steps = [(95, 1.0)] if not lossy else [(95, 1.0), (85, 1.0), (85, 0.75), (80, 0.5), (75, 0.35)]
-    for quality, scale in steps:
-        frame = picture
-        if scale < 1.0:
-            size = (max(1, int(picture.width * scale)), max(1, int(picture.height * scale)))
-            frame = picture.resize(size, Image.Resampling.LANCZOS)
-        buffer = io.BytesIO()
-        frame.save(buffer, fmt, quality=quality, optimize=True)
-        if buffer.tell() <= max_bytes:
-            return buffer.getvalue()
-    return None
-
-
-def _targets(publishers: Sequence[Publisher]) -> list[str]:
-    common = set.intersection(*(set(p.media_types) for p in publishers))
-    return [t for t in ("image/jpeg", "image/png") if t in common]
-
-
-async def fit_media(
-    rt: Runtime,
-    workspace_id: uuid.UUID,
-    media: Sequence[MediaView],
-    publishers: Sequence[Publisher],
-    *,
-    allow_lossy: bool = False,
-) -> tuple[MediaView, ...]:
-    """``media`` with photos converted where every destination then takes them."""
-    fitted: list[MediaView] = []
-    for item in media:
-        view = Media(str(item.id), item.content_type, item.size_bytes, item.sha256)
-        if not publishers or not any(_refused_only_for_format_or_size(p, view) for p in publishers):
-            fitted.append(item)
-            continue
-        replacement = await _converted(rt, workspace_id, item, publishers, allow_lossy)
-        fitted.append(replacement or item)
-    return tuple(fitted)
-
-
-async def _converted(
-    rt: Runtime,
-    workspace_id: uuid.UUID,
-    item: MediaView,
-    publishers: Sequence[Publisher],
-    lossy: bool,
-) -> MediaView | None:
-    source = b"".join([chunk async for chunk in rt.media.open(item.storage_key)])
-    budget = min(p.max_image_bytes for p in publishers)
-    for target in _targets(publishers):
-        data = await asyncio.to_thread(_convert, source, target, budget, lossy)
-        if data is None:
-            continue
-        spool = rt.settings.data_dir / "tmp"
-        await asyncio.to_thread(spool.mkdir, parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=spool) as tmp:
-            path = Path(tmp) / "converted"
-            await asyncio.to_thread(path.write_bytes, data)
-            return await ingest_path(rt, workspace_id, path, filename=item.filename)
-    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.errors import RequestProblem
 from publishers.base import Publisher, PublishRequest
 from scheduler.destinations import resolve
-from scheduler.media_limits import fit_media, shape_problems
+from scheduler.media_fit import FIELDS_HINT, NeedsConversion, checked, fit, request_hint
 from scheduler.queue import enqueue_publish
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.requests import account_for, media_for
@@ -35,6 +35,9 @@ class Draft:
     accounts: tuple[AccountView, ...]
     problems: tuple[str, ...]
     media: tuple[MediaView, ...] = field(default_factory=tuple)
+    # Problems among ``problems`` that asking for photos to be converted would fix.
+    fixable: tuple[str, ...] = ()
+    hint: str = EXAMPLE
 
 
 def check_zone(name: str) -> str:
@@ -61,10 +64,20 @@ class Scheduler:
         tz: str,
         media: Sequence[MediaView] = (),
         thread: bool = False,
+        fit_media: bool = False,
+        user_id: uuid.UUID | None = None,
     ) -> Draft:
-        """Parse and check a request without storing anything (the preview)."""
+        """Parse and check a request without storing anything (the preview).
+
+        Photos are converted to fit when that loses nothing, or when asked (``fit_media`` or
+        the request's leading ``fit``); converted files are stored even if nothing is scheduled.
+        """
         parsed = read_request(request, now=self.rt.clock.now(), tz=tz)
-        return await self._check(workspace_id, parsed, tuple(media), thread)
+        if fit_media:
+            parsed = replace(parsed, fit_media=True)
+        return await self._check(
+            workspace_id, parsed, tuple(media), thread, request_hint(request), user_id
+        )
 
     async def _check(
         self,
@@ -72,6 +85,8 @@ class Scheduler:
         parsed: ParsedRequest,
         media: tuple[MediaView, ...],
         thread: bool,
+        fit_hint: str,
+        user_id: uuid.UUID | None,
     ) -> Draft:
         if "\x00" in parsed.text or any("\x00" in d for d in parsed.destinations):
             raise RequestProblem(["The request contains a NUL character (U+0000)."], EXAMPLE)
@@ -82,10 +97,14 @@ class Scheduler:
         )
         problems.extend(unknown)
         targets = [p for a in chosen if (p := self.publisher(a.platform)) is not None]
-        # A photo refused only for its format (WebP, PNG) is converted without loss of meaning.
-        media = await fit_media(self.rt, workspace_id, media, targets)
+        fitted = await fit(
+            self.rt, workspace_id, media, targets, allow_lossy=parsed.fit_media, user_id=user_id
+        )
+        media = fitted.media
+        unstored = {str(m.id) for m in media if not m.storage_key}
         if not parsed.text.strip() and not media:
             problems.append("The post has no text: write it after the colon.")
+        fixable: list[str] = []
         for account in chosen:
             publisher = self.publisher(account.platform)
             if publisher is None:
@@ -99,9 +118,18 @@ class Scheduler:
                 media=tuple(media_for(m, None) for m in media),
                 thread=thread,
             )
-            problems.extend(str(p) for p in publisher.validate(request))
-            problems.extend(str(p) for p in shape_problems(publisher, request))
-        return Draft(parsed, tuple(chosen), tuple(dict.fromkeys(problems)), media)
+            found = checked(publisher, request, unstored, set(fitted.lossy_ok))
+            problems.extend(str(p) for p in found.problems)
+            fixable.extend(str(p) for p in found.fixable)
+        problems.extend(fitted.failed)
+        return Draft(
+            parsed,
+            tuple(chosen),
+            tuple(dict.fromkeys(problems)),
+            media,
+            tuple(dict.fromkeys(fixable)),
+            fit_hint if fixable else EXAMPLE,
+        )
 
     def publisher(self, platform: str) -> Publisher | None:
         return self.rt.publishers.get(platform)
@@ -117,9 +145,18 @@ class Scheduler:
         origin: dict[str, Any] | None = None,
         callback_url: str | None = None,
         thread: bool = False,
+        fit_media: bool = False,
     ) -> PostView:
         """Schedule a request typed in a chat, the shell or the API's ``request`` field."""
-        draft = await self.understand(workspace_id, request, tz=tz, media=media, thread=thread)
+        draft = await self.understand(
+            workspace_id,
+            request,
+            tz=tz,
+            media=media,
+            thread=thread,
+            fit_media=fit_media,
+            user_id=user_id,
+        )
         return await self._store(workspace_id, draft, user_id, origin, callback_url, thread)
 
     async def schedule_fields(
@@ -135,6 +172,7 @@ class Scheduler:
         origin: dict[str, Any] | None = None,
         callback_url: str | None = None,
         thread: bool = False,
+        fit_media: bool = False,
     ) -> PostView:
         """Schedule from structured fields (the REST API, inbound hooks)."""
         now = self.rt.clock.now()
@@ -151,8 +189,11 @@ class Scheduler:
             destinations=tuple(d.strip().lower() for d in destinations),
             text=text,
             problems=tuple(problems),
+            fit_media=fit_media,
         )
-        draft = await self._check(workspace_id, parsed, tuple(media), thread)
+        draft = await self._check(
+            workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id
+        )
         return await self._store(workspace_id, draft, user_id, origin, callback_url, thread)
 
     async def _store(
@@ -170,6 +211,8 @@ class Scheduler:
             problems.append(
                 "Say where to post: add `to mastodon` (or another account) before the colon."
             )
+        if problems and draft.fixable:
+            raise NeedsConversion(problems, draft.hint)
         if problems or parsed.when is None:
             raise RequestProblem(problems or ["I couldn't find a time."], EXAMPLE)
         now = self.rt.clock.now()

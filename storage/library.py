@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, exists, not_, select
+from sqlalchemy import delete, exists, not_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import Exists
 
 from core.errors import NotFound
 from storage.convert import media_view
+from storage.media_models import MediaPoster
 from storage.models import MediaItem, PostMedia
 from storage.views import MediaView
 
@@ -78,6 +79,42 @@ class MediaLibrary:
                 select(PostMedia.post_id).where(PostMedia.media_id == media_id)
             )
             return list(found)
+
+    async def record_poster(self, media_id: uuid.UUID, storage_key: str | None) -> None:
+        """Remember a video's poster frame (None: none could be decoded); the first one stays."""
+        async with self.sessions.begin() as session:
+            await session.execute(
+                insert(MediaPoster)
+                .values(media_id=media_id, storage_key=storage_key)
+                .on_conflict_do_nothing(index_elements=["media_id"])
+            )
+
+    async def has_poster_row(self, media_id: uuid.UUID) -> bool:
+        """Whether a poster was made (or found impossible) for this file."""
+        async with self.sessions() as session:
+            found = await session.scalar(
+                select(MediaPoster.media_id).where(MediaPoster.media_id == media_id)
+            )
+        return found is not None
+
+    async def posters(self, storage_keys: Sequence[str]) -> dict[str, str | None]:
+        """Poster keys by video key (``<workspace>/<sha256>``) for videos that have a row."""
+        pairs = []
+        for key in storage_keys:
+            workspace, _, digest = key.partition("/")
+            try:
+                pairs.append((uuid.UUID(workspace), digest))
+            except ValueError:
+                continue
+        if not pairs:
+            return {}
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(MediaItem.storage_key, MediaPoster.storage_key)
+                .join(MediaPoster, MediaPoster.media_id == MediaItem.id)
+                .where(tuple_(MediaItem.workspace_id, MediaItem.sha256).in_(pairs))
+            )
+            return {row[0]: row[1] for row in rows}
 
     async def orphans(self, older_than: datetime, limit: int = 100) -> list[MediaView]:
         """Files no post carries, recorded before ``older_than`` (oldest first)."""

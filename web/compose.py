@@ -19,6 +19,7 @@ from aiohttp import BodyPartReader, web
 from core.errors import NotFound, RequestProblem
 from scheduler.calendar import viewer_zone
 from scheduler.media import MAX_UPLOAD_BYTES, ingest_path
+from scheduler.media_fit import NeedsConversion
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from storage.views import MediaView, WorkspaceView
@@ -124,6 +125,18 @@ async def _media(
     return media
 
 
+async def _thumbs(runtime: Runtime, media: list[MediaView]) -> dict[uuid.UUID, str]:
+    """Signed URLs of the photos, and of the videos' poster frames where there is one."""
+    videos = [m.storage_key for m in media if m.content_type.startswith("video/")]
+    posters = await runtime.library.posters(videos) if videos else {}
+    thumbs: dict[uuid.UUID, str] = {}
+    for m in media:
+        key = m.storage_key if m.content_type.startswith("image/") else posters.get(m.storage_key)
+        if key:
+            thumbs[m.id] = await runtime.media.signed_url(key, 3600)
+    return thumbs
+
+
 async def compose_page(request: web.Request) -> web.Response:
     """``GET /compose``."""
     session = session_of(request)
@@ -134,7 +147,16 @@ async def compose_page(request: web.Request) -> web.Response:
 
 
 def _empty(request: web.Request) -> dict[str, Any]:
-    return {"draft": None, "problems": [], "media": [], "thumbs": {}, "text": "", "tz": ""}
+    return {
+        "draft": None,
+        "problems": [],
+        "media": [],
+        "thumbs": {},
+        "text": "",
+        "tz": "",
+        "fit": False,
+        "can_fit": False,
+    }
 
 
 async def compose_submit(request: web.Request) -> web.Response:
@@ -159,8 +181,10 @@ async def compose_submit(request: web.Request) -> web.Response:
         return error_page(request, 404, "No such workspace", "You cannot post there.")
     tz = viewer_zone(session, ws)
     text = upload.first("request").strip()
+    fit = upload.first("fit_media") == "1"
     scheduler = Scheduler(runtime)
     media: list[MediaView] = []
+    can_fit = False
     try:
         media = await _media(runtime, ws, session.user_id, upload)
         if upload.first("action") == "save":
@@ -171,21 +195,22 @@ async def compose_submit(request: web.Request) -> web.Response:
                 user_id=session.user_id,
                 media=media,
                 origin={"platform": "calendar"},
+                fit_media=fit,
             )
             return redirect(f"/posts/{post.id}?done=scheduled")
-        draft = await scheduler.understand(ws.id, text, tz=tz, media=media)
+        draft = await scheduler.understand(
+            ws.id, text, tz=tz, media=media, fit_media=fit, user_id=session.user_id
+        )
         problems = list(draft.problems)
+        can_fit = bool(draft.fixable)
         if draft.parsed.when is None and not problems:
             problems.append("I couldn't find a time.")
         status = 200
     except (RequestProblem, NotFound) as problem:
         draft, status = None, 400
         problems = getattr(problem, "problems", [problem.message])
-    thumbs = {
-        m.id: await runtime.media.signed_url(m.storage_key, 3600)
-        for m in media
-        if m.content_type.startswith("image/")
-    }
+        can_fit = isinstance(problem, NeedsConversion)
+    thumbs = await _thumbs(runtime, media)
     return render(
         request,
         "compose.html",
@@ -197,4 +222,6 @@ async def compose_submit(request: web.Request) -> web.Response:
         thumbs=thumbs,
         text=text,
         tz=tz,
+        fit=fit,
+        can_fit=can_fit,
     )

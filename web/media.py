@@ -7,12 +7,15 @@ import uuid
 
 from aiohttp import web
 
+from scheduler.media_poster import SUFFIX as POSTER_SUFFIX
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError, check_signature
 
 
 async def _content_type(runtime: Runtime, key: str) -> str:
     """Networks that fetch by URL check the type, so send the sniffed one we recorded."""
+    if key.endswith(POSTER_SUFFIX):
+        return "image/jpeg"  # a video's poster frame, always made as JPEG
     workspace, _, digest = key.partition("/")
     try:
         item = await runtime.library.by_hash(uuid.UUID(workspace), digest)

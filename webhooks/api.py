@@ -70,6 +70,7 @@ async def create_post(call: Call) -> Reply:
             media=media,
             origin=origin,
             callback_url=body.get("callback_url"),
+            fit_media=body.get("fit_media", False),
         )
     else:
         post = await scheduler.schedule_fields(
@@ -81,6 +82,7 @@ async def create_post(call: Call) -> Reply:
             media=media,
             origin=origin,
             callback_url=body.get("callback_url"),
+            fit_media=body.get("fit_media", False),
         )
     await emit(rt, post, "post.scheduled")
     return Reply(201, post_json(post))

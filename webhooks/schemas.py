@@ -45,6 +45,13 @@ DESTS = {
     "items": {"type": "string", "minLength": 1, "maxLength": 200},
 }  # fmt: skip
 MEDIA_IDS = {"type": "array", "maxItems": 20, "items": UUID}
+FIT_MEDIA = {
+    "type": "boolean",
+    "default": False,
+    "description": "Let Outpost convert photos a destination refuses for their format or byte "
+    "size: as JPEG, recompressed or scaled down. Without it only conversions that lose "
+    "nothing are made.",
+}
 TIMING = {
     "oneOf": [
         obj({"mode": {"const": "now"}}, ["mode"]),
@@ -126,6 +133,7 @@ SCHEMAS: dict[str, Any] = {
             "request": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
             "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
             "media": MEDIA_IDS,
+            "fit_media": FIT_MEDIA,
             "callback_url": URL,
         },
         ["request"],
@@ -136,6 +144,7 @@ SCHEMAS: dict[str, Any] = {
             "when": TIME,
             "destinations": DESTS,
             "media": MEDIA_IDS,
+            "fit_media": FIT_MEDIA,
             "callback_url": URL,
         },
         ["text", "when", "destinations"],

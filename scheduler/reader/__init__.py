@@ -23,6 +23,8 @@ Conventions (all read in the user's zone unless the phrase names one):
   BYHOUR/BYMINUTE/BYSECOND in local time; ``when`` is the first slot after now. "the first
   monday of the month" (with "the", or "of this month") is one day, as in the corpus.
   ``next_occurrence`` counts INTERVAL from ``dtstart``: pass the first ``when`` to keep phase.
+- A leading "fit" ("fit tomorrow 9am to bluesky: ...") is not part of the time: it asks for
+  photos a destination refuses for their size or format to be converted (``fit_media``).
 - Holidays are their next occurrence (today included); Islamic holidays use the tabular
   calendar and may be a day off local observance.
 """

@@ -25,6 +25,8 @@ class ParsedRequest:
     text: str
     problems: tuple[str, ...]
     grain: str = "minute"
+    # The request began with "fit": photos may be recompressed or scaled down to fit.
+    fit_media: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The ``outpost parse --json`` object."""
@@ -75,6 +77,7 @@ _TIMEISH = frozenset(
 )
 _COLON = re.compile(r":")
 _KEYWORD = frozenset({"to", "on"})
+_FIT = re.compile(r"fit\s+", re.IGNORECASE)
 
 
 def _split_text(s: str) -> tuple[str, str | None]:
@@ -132,7 +135,11 @@ def _split_head(head: str) -> tuple[str, tuple[str, ...], bool]:
 def read_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
     """Read a full chat request in the user's zone ``tz``."""
     user = get_zone(tz)
-    head, body = _split_text(text.strip())
+    request = text.strip()
+    asked = _FIT.match(request)
+    if asked:
+        request = request[asked.end() :]
+    head, body = _split_text(request)
     phrase, dests, ambiguous = _split_head(head)
     result = parse_time(phrase, now=now, tz=tz) if phrase.strip() else None
     problems: list[str] = []
@@ -142,7 +149,7 @@ def read_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
     shown = describe(when, grain) if when else None
     if result is None:
         problems.append(
-            f'I couldn\'t find a time in "{phrase.strip() or text.strip()}". Try: {EXAMPLE}'
+            f'I couldn\'t find a time in "{phrase.strip() or request}". Try: {EXAMPLE}'
         )
     else:
         problems.extend(result.problems)
@@ -167,6 +174,7 @@ def read_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
         body if body is not None else "",
         tuple(problems),
         grain,
+        fit_media=asked is not None,
     )
 
 

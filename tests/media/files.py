@@ -7,6 +7,7 @@ import os
 import struct
 from pathlib import Path
 
+import av
 from PIL import Image
 
 
@@ -68,3 +69,34 @@ def write_mp4(path: Path, payload: int, duration: float = 95.0) -> int:
             out.write(block[: min(left, len(block))])
             left -= len(block)
     return path.stat().st_size
+
+
+def encoded_video(
+    path: Path,
+    *,
+    codec: str = "libx264",
+    seconds: float = 2.0,
+    fps: int = 10,
+    size: tuple[int, int] = (64, 48),
+    first: str = "black",
+    then: str = "blue",
+    switch: float = 0.5,
+) -> Path:
+    """A real, playable video made with PyAV: ``first`` until ``switch`` seconds, then ``then``.
+
+    A keyframe every half second, so which frame becomes the poster can be told by colour.
+    The container follows the suffix (``.mp4``, ``.webm``).
+    """
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.gop_size = max(1, fps // 2)
+        for n in range(int(seconds * fps)):
+            colour = first if n < switch * fps else then
+            frame = av.VideoFrame.from_image(Image.new("RGB", size, colour))
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path

@@ -11,7 +11,8 @@ from PIL import Image
 
 from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
 from scheduler.media import ingest_stream
-from scheduler.media_limits import fit_media, shape_problems
+from scheduler.media_fit import fit_media
+from scheduler.media_limits import shape_problems
 from scheduler.runtime import Runtime
 from tests.helpers import team
 from tests.media.files import image_bytes, noisy_png
