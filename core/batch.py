@@ -14,15 +14,29 @@ a batch.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
+DRAIN_SECONDS = 10.0
 K = TypeVar("K")
 R = TypeVar("R")
 
 
 class Batcher(Generic[K, R]):
     """``await batcher(key)`` runs ``run(keys)`` for many keys at once; one result per key."""
+
+    # Every batch in flight in this process, so that shutdown can wait for them before it
+    # closes the connections they use.
+    _running: ClassVar[weakref.WeakSet[asyncio.Task[None]]] = weakref.WeakSet()
+
+    @classmethod
+    async def drain_all(cls) -> None:
+        """Wait for the batches in flight on this loop (callers are gone by now)."""
+        loop = asyncio.get_running_loop()
+        tasks = [t for t in cls._running if t.get_loop() is loop and not t.done()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=DRAIN_SECONDS)
 
     def __init__(
         self,
@@ -62,6 +76,7 @@ class Batcher(Generic[K, R]):
             batch, self._pending = self._pending[: self.max_size], self._pending[self.max_size :]
             task = asyncio.get_running_loop().create_task(self._execute(batch))
             self._inflight.add(task)
+            Batcher._running.add(task)
             task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[None]) -> None:

@@ -182,10 +182,20 @@ async def _refresh(runtime: Runtime, account: AccountView, stale: str | None) ->
     return replace(account, access_token_enc=row.access_token_enc, status=row.status)
 
 
-async def ensure_fresh(runtime: Runtime, account: AccountView) -> AccountView:
-    """The account with a token valid for at least its margin, refreshing if needed."""
+async def ensure_fresh(
+    runtime: Runtime, account: AccountView, *, just_read: bool = False
+) -> AccountView:
+    """The account with a token valid for at least its margin, refreshing if needed.
+
+    ``just_read``: the view was read from its row a moment ago (a worker's claim); if its
+    token is far from expiring, the row need not be read again. A token another worker
+    rotated meanwhile shows up as a 401, which refreshes once (``refresh_after_401``).
+    """
     if account.status == "reconnect":
         raise AuthRevoked(_reason(account, "The account's access was revoked."))
+    expires = account.expires_at
+    if just_read and (expires is None or expires - runtime.clock.now() > _margin(account.platform)):
+        return account
     row = await account_store(runtime).tokens(account.id)
     if row is None:
         raise AuthRevoked(_reason(account, "The account was removed."))
@@ -216,9 +226,11 @@ async def publish_fresh(
     publisher: Publisher,
     account: AccountView,
     build: Callable[[AccountView], PublishRequest],
+    *,
+    just_read: bool = False,
 ) -> Receipt:
     """Publish with a fresh token; on AuthRevoked, refresh once and publish again."""
-    account = await ensure_fresh(runtime, account)
+    account = await ensure_fresh(runtime, account, just_read=just_read)
     try:
         return await publisher.publish(build(account))
     except AuthRevoked as exc:

@@ -118,6 +118,7 @@ class Runner:
                 lambda account: publish_request(
                     post, dest, account, post.media, store=self.rt.media, cipher=self.rt.cipher
                 ),
+                just_read=True,  # the claim read the account a moment ago
             )
         except RateLimited as exc:
             # Honour the network's reset; a little jitter keeps a crowd of posts that hit the

@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
+from core.batch import Batcher
 from core.clock import Clock, SystemClock
 from core.crypto import TokenCipher
 from core.settings import Settings
@@ -101,6 +102,7 @@ async def open_runtime(
             cipher=settings.cipher(),
         )
     finally:
+        await Batcher.drain_all()  # batched statements still in flight use the engine
         await media.aclose()
         await http.close()
         await redis.aclose(close_connection_pool=True)

@@ -21,6 +21,7 @@ def account_view(row: SocialAccount) -> AccountView:
         access_token_enc=row.access_token,
         settings=dict(row.settings or {}),
         status=row.status,
+        expires_at=row.token_expires_at,
     )
 
 

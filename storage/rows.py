@@ -75,8 +75,15 @@ async def driver(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[An
     engine = sessions.kw["bind"]
     assert isinstance(engine, AsyncEngine)
     async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        yield raw.driver_connection
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        try:
+            yield raw
+        finally:
+            if raw.is_closed() or raw.is_in_transaction():
+                # Cut off mid-transaction (a cancelled job, a dropped link): never hand
+                # this connection to anyone else.
+                await conn.invalidate()
 
 
 async def fetch_posts(

@@ -30,6 +30,9 @@ class AccountView:
     access_token_enc: str = field(repr=False)
     settings: dict[str, Any]
     status: str
+    # When the access token read with this view expires (None: it does not). Lets a publish
+    # skip re-reading the token row when the view was just read (a worker's claim).
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
