@@ -38,6 +38,15 @@ from storage.db import ensure_database, upgrade
 from tests.support import make_settings
 
 
+def _counting(run: Any, batches: Counter[str], name: str) -> Any:
+    async def counted(keys: list[Any]) -> Any:
+        batches[name] += 1
+        batches[name + " keys"] += len(keys)
+        return await run(keys)
+
+    return counted
+
+
 def cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -86,6 +95,10 @@ async def main(args: argparse.Namespace) -> None:
                 await original(self, command, check_health)
 
             rt.redis.connection_pool.connection_class.send_packed_command = counted  # type: ignore[method-assign]
+            batches: Counter[str] = Counter()
+            for name in ("_claims", "_outcomes", "_reports", "_notices"):
+                batcher = getattr(rt.publishing, name)
+                batcher._run = _counting(batcher._run, batches, name)
             jobs = worker_jobs(rt)
             worker = make_worker(
                 rt, burst=True, handle_signals=False, extra_functions=jobs.functions
@@ -108,6 +121,11 @@ async def main(args: argparse.Namespace) -> None:
                 f"{statements / n:.1f} SQL statements, {redis_calls / n:.1f} Redis round trips, "
                 f"{used / n * 1000:.2f} ms CPU in this process"
             )
+            sizes = ", ".join(
+                f"{name[1:]} {batches[name + ' keys'] / max(1, batches[name]):.1f}"
+                for name in ("_claims", "_outcomes", "_reports", "_notices")
+            )
+            print(f"mean batch sizes: {sizes}")
             if args.statements:
                 for sql, times in kinds.most_common(args.statements):
                     print(f"{times / n:7.2f}  {sql}")

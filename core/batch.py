@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 DRAIN_SECONDS = 10.0
 K = TypeVar("K")
@@ -26,17 +26,26 @@ R = TypeVar("R")
 class Batcher(Generic[K, R]):
     """``await batcher(key)`` runs ``run(keys)`` for many keys at once; one result per key."""
 
-    # Every batch in flight in this process, so that shutdown can wait for them before it
-    # closes the connections they use.
-    _running: ClassVar[weakref.WeakSet[asyncio.Task[None]]] = weakref.WeakSet()
+    # Every batcher in this process, so that shutdown can send what waits and wait for what
+    # is in flight before it closes the connections they use.
+    _all: ClassVar[weakref.WeakSet[Batcher[Any, Any]]] = weakref.WeakSet()
 
     @classmethod
     async def drain_all(cls) -> None:
-        """Wait for the batches in flight on this loop (callers are gone by now)."""
+        """Send every waiting batch now and wait for all batches of this loop to end."""
         loop = asyncio.get_running_loop()
-        tasks = [t for t in cls._running if t.get_loop() is loop and not t.done()]
-        if tasks:
-            await asyncio.wait(tasks, timeout=DRAIN_SECONDS)
+        deadline = loop.time() + DRAIN_SECONDS
+        while loop.time() < deadline:  # a finished batch may have started the next one
+            tasks: list[asyncio.Task[None]] = []
+            for batcher in list(cls._all):
+                if batcher._loop is not loop:
+                    continue
+                if batcher._pending and batcher._timer is not None:
+                    batcher._start()
+                tasks.extend(t for t in batcher._inflight if not t.done())
+            if not tasks:
+                return
+            await asyncio.wait(tasks, timeout=deadline - loop.time())
 
     def __init__(
         self,
@@ -53,9 +62,11 @@ class Batcher(Generic[K, R]):
         self._pending: list[tuple[K, asyncio.Future[R]]] = []
         self._inflight: set[asyncio.Task[None]] = set()
         self._timer: asyncio.Handle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        Batcher._all.add(self)
 
     async def __call__(self, key: K) -> R:
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         future: asyncio.Future[R] = loop.create_future()
         self._pending.append((key, future))
         if len(self._pending) >= self.max_size and len(self._inflight) < self.max_inflight:
@@ -72,11 +83,13 @@ class Batcher(Generic[K, R]):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        # A caller cancelled meanwhile (its job timed out) needs no answer: don't claim or
+        # record anything for it.
+        self._pending = [(k, f) for k, f in self._pending if not f.done()]
         while self._pending and len(self._inflight) < self.max_inflight:
             batch, self._pending = self._pending[: self.max_size], self._pending[self.max_size :]
             task = asyncio.get_running_loop().create_task(self._execute(batch))
             self._inflight.add(task)
-            Batcher._running.add(task)
             task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[None]) -> None:

@@ -18,6 +18,7 @@ from arq.cron import CronJob, cron
 from arq.worker import Function, Worker, func
 
 from scheduler import metrics
+from scheduler.arq_worker import Worker1RTT
 from scheduler.publish import RetryLater, Runner, backoff
 from scheduler.queue import NOTIFY, PUBLISH, enqueue_notify, enqueue_publish, missing, queue_depth
 from scheduler.runtime import Runtime
@@ -75,7 +76,9 @@ class Reconciler:
         for post_id in await rt.publishing.unfinalized(now):
             await self.runner.after(post_id)
             counts["finalized"] += 1
-        for post_id, revision in await rt.publishing.unnotified():
+        # A report is sent by the job that finished the post, within the job timeout.
+        settled = now - timedelta(seconds=rt.settings.job_timeout_seconds + 10)
+        for post_id, revision in await rt.publishing.unnotified(settled):
             counts["notified"] += await enqueue_notify(rt.redis, post_id, revision)
         for kind, count in counts.items():
             if count:
@@ -137,7 +140,7 @@ def make_worker(
     settings = runtime.settings
     runner = Runner(runtime)
     timeout = settings.job_timeout_seconds
-    return Worker(
+    return Worker1RTT(
         functions=[
             func(publish_destination, name=PUBLISH, max_tries=10_000, timeout=timeout),
             func(notify_post, name=NOTIFY, max_tries=20, timeout=timeout),

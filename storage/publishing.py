@@ -50,7 +50,7 @@ class PublishStore:
     """State transitions used by arq tasks and the reconciler."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], batch_window: float = 0.005
+        self, sessions: async_sessionmaker[AsyncSession], batch_window: float = 0.02
     ) -> None:
         self.sessions = sessions
         # Concurrent jobs' claims, outcomes and reports go out together (core.batch).
@@ -273,17 +273,23 @@ class PublishStore:
             )
             return list(rows)
 
-    async def unnotified(self, limit: int = 1000) -> list[tuple[uuid.UUID, int]]:
+    async def unnotified(
+        self, finished_before: datetime | None = None, limit: int = 1000
+    ) -> list[tuple[uuid.UUID, int]]:
+        """Finished posts whose report is not marked sent.
+
+        The worker that finishes a post reports it in the same job; ``finished_before``
+        leaves it that long, so the reconciler only takes up reports a crash left behind
+        and never races a report being sent.
+        """
+        query = select(ScheduledPost.id, ScheduledPost.revision).where(
+            ScheduledPost.notified_revision.is_distinct_from(ScheduledPost.revision),
+            ScheduledPost.status.in_(("published", "partially_published", "failed")),
+        )
+        if finished_before is not None:
+            query = query.where(ScheduledPost.updated_at < finished_before)
         async with self.sessions() as session:
-            rows = await session.execute(
-                select(ScheduledPost.id, ScheduledPost.revision)
-                .where(
-                    ScheduledPost.notified_revision.is_distinct_from(ScheduledPost.revision),
-                    ScheduledPost.status.in_(("published", "partially_published", "failed")),
-                )
-                .order_by(ScheduledPost.updated_at)
-                .limit(limit)
-            )
+            rows = await session.execute(query.order_by(ScheduledPost.updated_at).limit(limit))
             return [(r[0], r[1]) for r in rows]
 
     async def mark_notified(self, post_id: uuid.UUID, revision: int) -> bool:

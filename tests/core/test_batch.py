@@ -75,3 +75,20 @@ async def test_a_cancelled_caller_does_not_break_the_batch() -> None:
     assert await kept == 2
     with pytest.raises(asyncio.CancelledError):
         await doomed
+
+
+async def test_drain_sends_what_waits_for_its_window_and_skips_callers_gone() -> None:
+    seen: list[list[str]] = []
+
+    async def run(keys: list[str]) -> list[str]:
+        seen.append(keys)
+        return keys
+
+    batcher = Batcher(run, window=60.0)  # a window far longer than the test
+    gone = asyncio.ensure_future(batcher("gone"))
+    kept = asyncio.ensure_future(batcher("kept"))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await Batcher.drain_all()  # shutdown: nothing may stay queued behind a timer
+    assert seen == [["kept"]]
+    assert await kept == "kept"
