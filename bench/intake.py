@@ -192,11 +192,39 @@ async def level(base: str, fake: FakeSlack, clients: int, total: int) -> dict[st
             for _ in range(per_client):
                 await slack_call(http, base, fake, user, slack_sent)
 
+        started = time.perf_counter()
         await asyncio.gather(*(api_client() for _ in range(clients)))
+        api_seconds = time.perf_counter() - started
         await asyncio.sleep(1.0)
         await asyncio.gather(*(slack_client(u) for u in range(clients)))
     deadline = time.time() + 60
     while time.time() < deadline:  # Slack schedules after the ack: wait for the rows
+        slack = await slack_intake(slack_sent)
+        if len(slack) >= len(slack_sent):
+            break
+        await asyncio.sleep(1.0)
+    return {"api": api, "slack": slack, "api_seconds": [api_seconds]}
+
+
+async def paced(base: str, fake: FakeSlack, clients: int, seconds: float) -> dict[str, list[float]]:
+    """Each client sends one request a second (open loop): the latency a request sees when the
+    app keeps up, as opposed to ``level``'s back-to-back clients, which measure a queue."""
+    api: list[float] = []
+    slack_sent: dict[str, float] = {}
+    connector = aiohttp.TCPConnector(limit=clients * 2)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def client(index: int) -> None:
+            await asyncio.sleep(index / clients)  # spread the clients over the second
+            start = time.perf_counter()
+            for tick in range(int(seconds)):
+                api.append(await api_call(http, base))
+                await slack_call(http, base, fake, index, slack_sent)
+                await asyncio.sleep(max(0.0, start + tick + 1 - time.perf_counter()))
+
+        await asyncio.gather(*(client(i) for i in range(clients)))
+    deadline = time.time() + 60
+    while time.time() < deadline:
         slack = await slack_intake(slack_sent)
         if len(slack) >= len(slack_sent):
             break
@@ -209,7 +237,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
 
 
-async def main(levels: list[int], total: int) -> str:
+async def main(levels: list[int], total: int, paced_levels: list[int], paced_seconds: float) -> str:
     data_dir = tempfile.mkdtemp()
     fake = FakeSlack()
     await fake.start()
@@ -223,8 +251,8 @@ async def main(levels: list[int], total: int) -> str:
     server.start()
     base = f"http://127.0.0.1:{port}"
     lines = [
-        "| clients | API p50 | API p99 | Slack p50 | Slack p99 | requests each |",
-        "|---|---|---|---|---|---|",
+        "| clients | API p50 | API p99 | API rate | Slack p50 | Slack p99 | requests each |",
+        "|---|---|---|---|---|---|---|",
     ]
     try:
         async with aiohttp.ClientSession() as http:
@@ -238,10 +266,22 @@ async def main(levels: list[int], total: int) -> str:
                 await asyncio.sleep(0.2)
         await level(base, fake, 10, 40)  # warm-up: users synced, pools filled
         for clients in levels:
+            started = time.perf_counter()
             got = await level(base, fake, clients, total)
+            rate = len(got["api"]) / got["api_seconds"][0]
             lines.append(
-                f"| {clients} | {statistics.median(got['api']) * 1000:.1f} ms | "
-                f"{pct(got['api'], 0.99):.1f} ms | {statistics.median(got['slack']) * 1000:.1f} ms"
+                f"| {clients} back to back | {statistics.median(got['api']) * 1000:.1f} ms | "
+                f"{pct(got['api'], 0.99):.1f} ms | {rate:.0f}/s | "
+                f"{statistics.median(got['slack']) * 1000:.1f} ms"
+                f" | {pct(got['slack'], 0.99):.1f} ms | {len(got['api'])} / {len(got['slack'])} |"
+            )
+            print(lines[-1], f"({time.perf_counter() - started:.0f} s)", flush=True)
+        for clients in paced_levels:
+            got = await paced(base, fake, clients, paced_seconds)
+            lines.append(
+                f"| {clients} x 1 request/s | {statistics.median(got['api']) * 1000:.1f} ms | "
+                f"{pct(got['api'], 0.99):.1f} ms | {clients}/s offered | "
+                f"{statistics.median(got['slack']) * 1000:.1f} ms"
                 f" | {pct(got['slack'], 0.99):.1f} ms | {len(got['api'])} / {len(got['slack'])} |"
             )
             print(lines[-1], flush=True)
@@ -257,15 +297,27 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="10,50,200")
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--paced", default="50", help="clients sending 1 request/s each")
+    parser.add_argument("--paced-seconds", type=float, default=20.0)
     args = parser.parse_args()
-    table = asyncio.run(main([int(x) for x in args.levels.split(",")], args.requests))
+    paced_levels = [int(x) for x in args.paced.split(",") if x]
+    table = asyncio.run(
+        main(
+            [int(x) for x in args.levels.split(",")],
+            args.requests,
+            paced_levels,
+            args.paced_seconds,
+        )
+    )
     write_section(
         "intake",
         "## Intake: request to row committed and job queued\n\n"
-        f"`.venv/bin/python bench/intake.py --levels {args.levels} --requests {args.requests}` "
-        f"on {machine()}. One app process; clients send back to back. API: response time of "
-        "`POST /api/v1/posts` (answers after commit and enqueue). Slack: send time of the "
-        "signed `/schedule` to the job's enqueue time in Redis (Bolt acks first).\n\n"
-        + table
-        + "\n",
+        f"`.venv/bin/python bench/intake.py --levels {args.levels} --requests {args.requests} "
+        f"--paced {args.paced} --paced-seconds {args.paced_seconds:g}` on {machine()}. One app "
+        "process. API: response time of `POST /api/v1/posts` (answers after commit and "
+        "enqueue). Slack: send time of the signed `/schedule` to the job's enqueue time in "
+        "Redis (Bolt acks first). Back-to-back clients send their next request as soon as "
+        "the last is answered, so their latency is the queue in front of one process "
+        "(clients / rate); paced clients send one request a second each, the latency a "
+        "request sees when the app keeps up.\n\n" + table + "\n",
     )

@@ -74,7 +74,10 @@ async def emit(rt: Runtime, post: PostView, event: str, destination_id: str | No
 
     With ``destination_id`` the event is about that destination alone (``data.destination``).
     """
-    endpoints = await callback_store(rt).endpoints(post.workspace_id)
+    store = callback_store(rt)
+    if not post.callback_url and not await store.listening(post.workspace_id):
+        return 0  # the common case, answered by one batched query
+    endpoints = await store.endpoints(post.workspace_id)
     urls = list(dict.fromkeys([*([post.callback_url] if post.callback_url else []),
                                *(e.url for e in endpoints)]))  # fmt: skip
     if not urls:

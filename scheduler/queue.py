@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix, job_key_prefix
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
+from arq.jobs import serialize_job
+from arq.utils import timestamp_ms, to_unix_ms
 from redis.exceptions import RedisError
 
 from storage.views import Job
@@ -33,23 +35,64 @@ def notify_job_id(post_id: uuid.UUID, revision: int) -> str:
     return f"notify:{post_id}:{revision}"
 
 
+# Queue many jobs in one round trip, by arq's rules: a job whose key or result exists is not
+# queued again (the job id is the dedupe); its key expires a day after it is due.
+# ARGV: queue, job key prefix, result key prefix, then (id, score, ttl ms, payload)...
+ENQUEUE = """
+local added = 0
+for i = 4, #ARGV, 4 do
+    local id = ARGV[i]
+    if redis.call('EXISTS', ARGV[2] .. id, ARGV[3] .. id) == 0 then
+        redis.call('PSETEX', ARGV[2] .. id, ARGV[i + 2], ARGV[i + 3])
+        redis.call('ZADD', ARGV[1], ARGV[i + 1], id)
+        added = added + 1
+    end
+end
+return added
+"""
+CHUNK = 500
+
+
 async def enqueue_publish(redis: ArqRedis, jobs: Iterable[Job]) -> int:
-    """Queue each job at its due time; returns how many were new. Never raises on Redis loss."""
+    """Queue each job at its due time; returns how many were new. Never raises on Redis loss.
+
+    One round trip per 500 jobs instead of arq's three per job (``enqueue_job``), with the
+    same payload (``serialize_job``), key expiry and dedupe.
+    """
     added = 0
+    pending = list(jobs)
     try:
-        for job in jobs:
-            queued = await redis.enqueue_job(
-                PUBLISH,
-                str(job.destination_id),
-                job.revision,
-                _job_id=publish_job_id(job.destination_id, job.revision, job.attempt),
-                _defer_until=job.due_at,
-            )
-            added += queued is not None
+        for start in range(0, len(pending), CHUNK):
+            added += await _enqueue(redis, pending[start : start + CHUNK])
     except (RedisError, OSError) as exc:
         # The rows are committed: the reconciler will queue what is missing.
         log.warning("enqueue failed; the reconciler will retry", extra={"error": str(exc)})
     return added
+
+
+async def _enqueue(redis: ArqRedis, jobs: list[Job]) -> int:
+    if not jobs:
+        return 0
+    now = timestamp_ms()
+    args: list[bytes | str | int | float] = [
+        redis.default_queue_name,
+        job_key_prefix,
+        result_key_prefix,
+    ]
+    for job in jobs:
+        score = to_unix_ms(job.due_at)
+        payload = serialize_job(
+            PUBLISH,
+            (str(job.destination_id), job.revision),
+            {},
+            None,
+            now,
+            serializer=redis.job_serializer,
+        )
+        ttl = max(score - now, 0) + redis.expires_extra_ms
+        args += [publish_job_id(job.destination_id, job.revision, job.attempt), score, ttl, payload]
+    script = redis.register_script(ENQUEUE)
+    return int(await script(args=args))
 
 
 async def enqueue_notify(redis: ArqRedis, post_id: uuid.UUID, revision: int) -> bool:
