@@ -207,22 +207,26 @@ async def level(base: str, fake: FakeSlack, clients: int, total: int) -> dict[st
 
 
 async def paced(base: str, fake: FakeSlack, clients: int, seconds: float) -> dict[str, list[float]]:
-    """Each client sends one request a second (open loop): the latency a request sees when the
-    app keeps up, as opposed to ``level``'s back-to-back clients, which measure a queue."""
+    """Each client sends one request a second (open loop), first to the API for ``seconds``,
+    then as Slack commands: the latency a request sees at that load, as opposed to
+    ``level``'s back-to-back clients, whose latency is the queue they build themselves."""
     api: list[float] = []
     slack_sent: dict[str, float] = {}
     connector = aiohttp.TCPConnector(limit=clients * 2)
     async with aiohttp.ClientSession(connector=connector) as http:
 
-        async def client(index: int) -> None:
+        async def client(index: int, slack: bool) -> None:
             await asyncio.sleep(index / clients)  # spread the clients over the second
             start = time.perf_counter()
             for tick in range(int(seconds)):
-                api.append(await api_call(http, base))
-                await slack_call(http, base, fake, index, slack_sent)
+                if slack:
+                    await slack_call(http, base, fake, index, slack_sent)
+                else:
+                    api.append(await api_call(http, base))
                 await asyncio.sleep(max(0.0, start + tick + 1 - time.perf_counter()))
 
-        await asyncio.gather(*(client(i) for i in range(clients)))
+        await asyncio.gather(*(client(i, False) for i in range(clients)))
+        await asyncio.gather(*(client(i, True) for i in range(clients)))
     deadline = time.time() + 60
     while time.time() < deadline:
         slack = await slack_intake(slack_sent)
@@ -241,7 +245,7 @@ async def main(levels: list[int], total: int, paced_levels: list[int], paced_sec
     data_dir = tempfile.mkdtemp()
     fake = FakeSlack()
     await fake.start()
-    for user in range(max(levels)):
+    for user in range(max([*levels, *paced_levels, 10])):
         fake.add_user(f"U{user:08d}")
     await prepare(fake.api_url(), data_dir)
     port = free_port()
@@ -303,7 +307,7 @@ if __name__ == "__main__":
     paced_levels = [int(x) for x in args.paced.split(",") if x]
     table = asyncio.run(
         main(
-            [int(x) for x in args.levels.split(",")],
+            [int(x) for x in args.levels.split(",") if x],
             args.requests,
             paced_levels,
             args.paced_seconds,

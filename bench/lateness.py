@@ -274,5 +274,5 @@ if __name__ == "__main__":
         "its own process and takes 50 ms per create call. Lateness is when the network received "
         "the post minus its scheduled time. The machine has 2 cores shared by Postgres, Redis, "
         "the fake and the workers, so four worker processes cannot run four times as fast "
-        'here; see "Bars not met" below for where the time goes.\n\n' + text + "\n",
+        'here; see "The bars" below.\n\n' + text + "\n",
     )

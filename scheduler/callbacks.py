@@ -144,7 +144,9 @@ class CallbackNotifier:
 
     async def _listening(self, workspace_id: uuid.UUID, callback_url: str | None) -> bool:
         # Most posts have no callback: one cheap query instead of loading the post.
-        return bool(callback_url) or await callback_store(self.rt).listening(workspace_id)
+        return bool(callback_url) or await callback_store(self.rt).listening(
+            workspace_id, batched=True
+        )
 
 
 async def _send(rt: Runtime, url: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -19,6 +19,7 @@ from storage.api_models import (
     IdempotencyKey,
 )
 from storage.models import ApiToken, SocialAccount
+from storage.rows import Attrs, driver
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
@@ -115,15 +116,18 @@ class ApiStore:
     # --- tokens -------------------------------------------------------------------------
 
     async def token(self, token_hash: str, now: datetime) -> TokenView | None:
-        """The live token with this hash, touching ``last_used_at``."""
-        async with self.sessions.begin() as session:
-            row = await session.scalar(
-                update(ApiToken)
-                .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
-                .values(last_used_at=now)
-                .returning(ApiToken)
+        """The live token with this hash, touching ``last_used_at``.
+
+        Asked on every API request: one statement on the driver connection, no transaction.
+        """
+        async with driver(self.sessions) as conn:
+            row = await conn.fetchrow(
+                "UPDATE api_tokens SET last_used_at = $2"
+                " WHERE token_hash = $1 AND revoked_at IS NULL RETURNING *",
+                token_hash,
+                now,
             )
-            return None if row is None else _token(row)
+        return None if row is None else _token(cast(ApiToken, Attrs(row)))
 
     async def tokens(self, workspace_id: uuid.UUID) -> list[TokenView]:
         """The workspace's tokens, oldest first."""

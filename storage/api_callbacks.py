@@ -46,7 +46,9 @@ class CallbackStore:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
-        self._listening = Batcher(self._listening_many, window=0.005)
+        # A request must not wait for company; a worker finishing hundreds of posts should.
+        self._listening = Batcher(self._listening_many)
+        self._listening_late = Batcher(self._listening_many, window=0.02)
 
     async def secret(self, workspace_id: uuid.UUID, make: Callable[[], str]) -> str:
         """The workspace's encrypted signing secret, made with ``make()`` on first use."""
@@ -75,9 +77,13 @@ class CallbackStore:
                 raise Conflict(f"{url} is already a callback endpoint of this workspace.")
             return EndpointView(row.id, row.workspace_id, row.url, row.created_at)
 
-    async def listening(self, workspace_id: uuid.UUID) -> bool:
-        """Whether the workspace has any callback URL; asked once per finished destination,
-        so concurrent asks go out as one query."""
+    async def listening(self, workspace_id: uuid.UUID, *, batched: bool = False) -> bool:
+        """Whether the workspace has any callback URL; concurrent asks go out as one query.
+
+        ``batched`` waits up to 20 ms for other asks (the worker, once per finished post).
+        """
+        if batched:
+            return await self._listening_late(workspace_id)
         return await self._listening(workspace_id)
 
     async def _listening_many(self, workspace_ids: list[uuid.UUID]) -> list[bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -21,6 +21,7 @@ from storage.models import (
     Workspace,
     WorkspaceMember,
 )
+from storage.rows import Attrs, driver
 from storage.views import AccountView, WorkspaceView
 
 
@@ -61,11 +62,12 @@ class WorkspaceStore:
         return workspace_view(row)
 
     async def by_id(self, workspace_id: uuid.UUID) -> WorkspaceView:
-        async with self.sessions() as session:
-            row = await session.get(Workspace, workspace_id)
+        # Read on every request: one statement on the driver connection (storage.rows).
+        async with driver(self.sessions) as conn:
+            row = await conn.fetchrow("SELECT * FROM workspaces WHERE id = $1", workspace_id)
         if row is None:
             raise NotFound("No such workspace.")
-        return workspace_view(row)
+        return workspace_view(cast(Workspace, Attrs(row)))
 
     async def sync_chat_user(
         self,
@@ -207,15 +209,14 @@ class WorkspaceStore:
         return account_view(row)
 
     async def accounts(self, workspace_id: uuid.UUID) -> list[AccountView]:
-        async with self.sessions() as session:
-            rows = await session.scalars(
-                select(SocialAccount)
-                .where(
-                    SocialAccount.workspace_id == workspace_id, SocialAccount.status != "removed"
-                )
-                .order_by(SocialAccount.platform, SocialAccount.handle)
+        # Read for every request that names destinations: one statement, no transaction.
+        async with driver(self.sessions) as conn:
+            rows = await conn.fetch(
+                "SELECT * FROM social_accounts WHERE workspace_id = $1 AND status <> 'removed'"
+                " ORDER BY platform, handle",
+                workspace_id,
             )
-            return [account_view(r) for r in rows]
+        return [account_view(cast(SocialAccount, Attrs(r))) for r in rows]
 
     async def all_accounts(self) -> list[AccountView]:
         async with self.sessions() as session:
