@@ -37,9 +37,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from app.web import build_app
-from bench.report import machine, write_section
+from bench.report import machine, wait_healthy, write_section
 from bot.slack.routes import setup as slack_setup
-from core.settings import load_settings
+from core.settings import Settings, load_settings
 from scheduler.runtime import open_runtime
 from storage.db import _plain_dsn, ensure_database, upgrade
 from tests.fakes.slack import FakeSlack
@@ -53,7 +53,7 @@ TOKEN = "op_bench_intake_token_0123456789abcdef"
 _ids = itertools.count(1)
 
 
-def settings_for(api_url: str, data_dir: str) -> object:
+def settings_for(api_url: str, data_dir: str) -> Settings:
     return load_settings(
         database_url=DB,
         redis_url=REDIS,
@@ -76,7 +76,7 @@ async def prepare(api_url: str, data_dir: str) -> None:
     client = aioredis.from_url(REDIS)
     await client.flushdb()
     await client.aclose()
-    async with open_runtime(settings_for(api_url, data_dir)) as rt:  # type: ignore[arg-type]
+    async with open_runtime(settings_for(api_url, data_dir)) as rt:
         ws = await rt.workspaces.ensure("slack:T0001", "UTC")
         await rt.workspaces.add_account(
             ws.id,
@@ -92,7 +92,7 @@ async def prepare(api_url: str, data_dir: str) -> None:
 
 async def serve(port: int, api_url: str, data_dir: str) -> None:
     """The app alone in this process, as in production, until SIGTERM."""
-    async with open_runtime(settings_for(api_url, data_dir), pool_size=20) as rt:  # type: ignore[arg-type]
+    async with open_runtime(settings_for(api_url, data_dir), pool_size=20) as rt:
         # The per-token rate limit would (rightly) refuse a benchmark's burst.
         api = make_setup(ApiConfig(rate_limit=1_000_000))
         runner = web.AppRunner(build_app(rt, [slack_setup, api]), access_log=None)
@@ -260,14 +260,7 @@ async def main(levels: list[int], total: int, paced_levels: list[int], paced_sec
     ]
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(150):
-                try:
-                    async with http.get(f"{base}/healthz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.2)
+            await wait_healthy(http, base)
         await level(base, fake, 10, 40)  # warm-up: users synced, pools filled
         for clients in levels:
             started = time.perf_counter()

@@ -1,11 +1,14 @@
-"""Write one benchmark's figures into its own section of docs/benchmarks.md."""
+"""Write one benchmark's figures into its own section of docs/benchmarks.md; shared helpers."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import re
 import subprocess
+
+import aiohttp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join(ROOT, "docs", "benchmarks.md")
@@ -48,3 +51,15 @@ def write_section(name: str, body: str, path: str = DOC) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write(text)
+
+
+async def wait_healthy(http: aiohttp.ClientSession, base: str, tries: int = 150) -> None:
+    """Wait until the app under test answers ``/healthz`` (it starts in another process)."""
+    for _ in range(tries):
+        try:
+            async with http.get(f"{base}/healthz") as resp:
+                if resp.status == 200:
+                    return
+        except aiohttp.ClientConnectionError:
+            pass  # not listening yet
+        await asyncio.sleep(0.2)

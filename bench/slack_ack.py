@@ -32,7 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from app.web import build_app
-from bench.report import machine, write_section
+from bench.report import machine, wait_healthy, write_section
 from bot.slack.routes import setup as slack_setup
 from core.settings import load_settings
 from scheduler.runtime import open_runtime
@@ -57,12 +57,20 @@ async def fresh_database() -> None:
 
 def command(fake: FakeSlack, user: int) -> bytes:
     n = next(_ids)
-    return urlencode({
-        "team_id": "T0001", "channel_id": "C0GENERAL1", "channel_name": "general",
-        "user_id": f"U{user:08d}", "user_name": f"user{user}", "command": "/schedule",
-        "text": f"tomorrow 9am to mastodon: Bench post {n}", "api_app_id": "A0OUTPOST",
-        "response_url": f"{fake.url}/response/{n}", "trigger_id": f"{n}.bench.{time.time()}",
-    }).encode()
+    return urlencode(
+        {
+            "team_id": "T0001",
+            "channel_id": "C0GENERAL1",
+            "channel_name": "general",
+            "user_id": f"U{user:08d}",
+            "user_name": f"user{user}",
+            "command": "/schedule",
+            "text": f"tomorrow 9am to mastodon: Bench post {n}",
+            "api_app_id": "A0OUTPOST",
+            "response_url": f"{fake.url}/response/{n}",
+            "trigger_id": f"{n}.bench.{time.time()}",
+        }
+    ).encode()
 
 
 async def one(http: aiohttp.ClientSession, url: str, body: bytes) -> float:
@@ -77,14 +85,23 @@ async def one(http: aiohttp.ClientSession, url: str, body: bytes) -> float:
 async def serve(port: int, api_url: str, data_dir: str) -> None:
     """The app alone in this process, as in production, until SIGTERM."""
     settings = load_settings(
-        database_url=DB, redis_url="redis://127.0.0.1:6379/14", data_dir=Path(data_dir),
-        slack_signing_secret=SECRET, slack_bot_token="xoxb-good", slack_api_url=api_url,
-        queue_name="outpost:bench-slack", outpost_env="test", log_level="WARNING",
+        database_url=DB,
+        redis_url="redis://127.0.0.1:6379/14",
+        data_dir=Path(data_dir),
+        slack_signing_secret=SECRET,
+        slack_bot_token="xoxb-good",
+        slack_api_url=api_url,
+        queue_name="outpost:bench-slack",
+        outpost_env="test",
+        log_level="WARNING",
     )
     async with open_runtime(settings, pool_size=20) as rt:
         ws = await rt.workspaces.ensure("slack:T0001", "UTC")
         await rt.workspaces.add_account(
-            ws.id, "mastodon", "@bench@fake.social", rt.cipher.encrypt("t"),
+            ws.id,
+            "mastodon",
+            "@bench@fake.social",
+            rt.cipher.encrypt("t"),
             base_url="http://127.0.0.1:9",
         )
         runner = web.AppRunner(build_app(rt, [slack_setup]), access_log=None)
@@ -116,14 +133,7 @@ async def main(concurrency: int, rounds: int) -> dict[str, float]:
     connector = aiohttp.TCPConnector(limit=concurrency * 2)
     try:
         async with aiohttp.ClientSession(connector=connector) as http:
-            for _ in range(100):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.2)
+            await wait_healthy(http, f"http://127.0.0.1:{port}", tries=100)
             await asyncio.gather(*(one(http, url, command(fake, u)) for u in range(concurrency)))
             await asyncio.sleep(2.0)  # warm-up: every user synced, pools filled
             for _ in range(rounds):
