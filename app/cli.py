@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 
 from app import commands
+from core import aio
 from core.clock import SystemClock
 from core.errors import OutpostError
 from core.logging import setup_logging
@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         setup_logging(settings.log_level)
-        return asyncio.run(commands.dispatch(settings, args))
+        return aio.run(commands.dispatch(settings, args))
     except OutpostError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -39,6 +39,7 @@ sys.path.insert(0, ROOT)
 from app.web import build_app
 from bench.report import machine, wait_healthy, write_section
 from bot.slack.routes import setup as slack_setup
+from core import aio
 from core.settings import Settings, load_settings
 from scheduler.runtime import open_runtime
 from storage.db import _plain_dsn, ensure_database, upgrade
@@ -105,7 +106,7 @@ async def serve(port: int, api_url: str, data_dir: str) -> None:
 
 
 def run_server(port: int, api_url: str, data_dir: str) -> None:
-    asyncio.run(serve(port, api_url, data_dir))
+    aio.run(serve(port, api_url, data_dir))
 
 
 async def api_call(http: aiohttp.ClientSession, base: str) -> float:

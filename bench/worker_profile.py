@@ -33,6 +33,7 @@ sys.path.insert(0, ROOT)
 
 from app.wiring import notifier_for, worker_jobs
 from bench.lateness import DB, REDIS, FakeProcess, reset, schedule_many
+from core import aio
 from scheduler.runtime import open_runtime
 from scheduler.tasks import make_worker
 from storage.db import ensure_database, upgrade
@@ -140,4 +141,4 @@ if __name__ == "__main__":
     parser.add_argument("--posts", type=int, default=2000)
     parser.add_argument("--profile", default="")
     parser.add_argument("--statements", type=int, default=0, help="show the N most frequent")
-    asyncio.run(main(parser.parse_args()))
+    aio.run(main(parser.parse_args()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
+from core import aio
 from core.settings import Settings
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.tasks import make_worker
@@ -18,6 +19,14 @@ from storage.db import _plain_dsn, ensure_database, upgrade
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.webhook_receiver import FakeWebhookReceiver
 from tests.support import TEST_DB, TEST_REDIS, make_settings
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Tests run on the loop Outpost runs on (uvloop), not only on asyncio's."""
+    return {"outpost": aio.new_loop}
+
 
 TABLES = (
     "publish_attempts, post_destinations, post_media, scheduled_posts, media_library, "

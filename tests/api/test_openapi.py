@@ -31,7 +31,7 @@ CHECKS = [
 ]
 
 
-def test_every_route_is_documented_and_every_operation_served(runtime: Any) -> None:
+async def test_every_route_is_documented_and_every_operation_served(runtime: Any) -> None:
     app = build_app(runtime, [make_setup()])
     served = set()
     for resource in app.router.resources():

@@ -20,6 +20,8 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
+from core import aio
+
 FAULT_KINDS = frozenset(
     {"none", "429", "500", "500_after_create", "timeout", "drop", "401", "403", "400", "422", "503"}
 )  # "none" lets a test aim a fault at a later call: fail_next("none"); fail_next("drop")
@@ -304,4 +306,4 @@ def run_main(fake: FakeServer, argv: list[str] | None = None) -> None:
         await done.wait()
         await fake.stop()
 
-    asyncio.run(serve())
+    aio.run(serve())
