@@ -24,6 +24,14 @@ def new_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop() if uvloop is not None else asyncio.new_event_loop()
 
 
+def policy() -> asyncio.AbstractEventLoopPolicy:
+    """An event loop policy whose loops are ``new_loop``'s kind."""
+    if uvloop is None:
+        return asyncio.DefaultEventLoopPolicy()
+    made: asyncio.AbstractEventLoopPolicy = uvloop.EventLoopPolicy()
+    return made
+
+
 def run(main: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(main)`` on the loop ``new_loop`` makes."""
     with asyncio.Runner(loop_factory=new_loop) as runner:

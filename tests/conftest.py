@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import suppress
 from pathlib import Path
 
@@ -21,11 +21,10 @@ from tests.fakes.webhook_receiver import FakeWebhookReceiver
 from tests.support import TEST_DB, TEST_REDIS, make_settings
 
 
-def pytest_asyncio_loop_factories(
-    config: pytest.Config, item: pytest.Item
-) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
-    """Tests run on the loop Outpost runs on (uvloop), not only on asyncio's."""
-    return {"outpost": aio.new_loop}
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests run on the loop Outpost runs on (uvloop), not only on asyncio's: pytest-asyncio
+    makes its loops through the policy, for async tests and async fixtures of sync ones."""
+    asyncio.set_event_loop_policy(aio.policy())
 
 
 TABLES = (
