@@ -1,4 +1,5 @@
-"""arq's Worker, starting the jobs of one poll with one Redis round trip.
+"""arq's Worker, starting the jobs of one poll with one Redis round trip and sending the
+transactions its jobs make at the same time together.
 
 arq 0.28 starts each job it polled with four sequential round trips (WATCH, EXISTS, ZSCORE,
 MULTI/EXEC on the job's in-progress key). Under a burst the worker's event loop is busy, each
@@ -6,6 +7,12 @@ round trip waits a loop pass, and starting jobs becomes the bottleneck: about 25
 here, whatever ``max_jobs`` says. The script below makes the same check-and-set for every
 polled job at once, atomically (a Lua script runs alone in Redis, as MULTI/EXEC would):
 a job starts only if no worker holds its in-progress key and it is still queued and due.
+
+Each running job then makes two more transactions of its own: one to fetch the job and
+count the try, one to finish it. ``CoalescingRedis`` sends the MULTI/EXEC pipelines executed
+in the same loop pass, or while the previous one is in flight, as one MULTI/EXEC: each stays
+atomic (all are, together), and a burst's fetches and finishes cost a round trip per batch.
+Pipelines that WATCH keys (arq's ``enqueue_job``) or run scripts go out on their own.
 
 It overrides ``Worker.start_jobs`` and keeps arq's bookkeeping (``sem``, ``job_counter``,
 ``tasks``), so it is tied to arq's minor version, pinned in pyproject.toml.
@@ -15,9 +22,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix
 from arq.utils import timestamp_ms
 from arq.worker import Worker
+from redis.asyncio.client import CommandStackT as CommandStack
+from redis.asyncio.client import Pipeline
+
+from core.batch import Batcher
 
 # ARGV: queue, now (ms), in-progress timeout (ms), key prefix, job ids...
 # Returns job id, score, job id, score... for the jobs this call started.
@@ -37,11 +49,67 @@ return out
 """
 
 
+class CoalescingPipeline(Pipeline):
+    """A pipeline whose plain MULTI/EXEC joins the ones executed with it (see the module)."""
+
+    def __init__(self, redis: CoalescingRedis, transaction: bool, shard_hint: str | None) -> None:
+        super().__init__(redis.connection_pool, redis.response_callbacks, transaction, shard_hint)
+        self._together = redis.together
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        if (
+            not self.is_transaction
+            or self.watching
+            or self.explicit_transaction
+            or self.scripts
+            or not self.command_stack
+        ):
+            return await super().execute(raise_on_error)
+        stack, self.command_stack = self.command_stack, []
+        results = await self._together(stack)
+        if raise_on_error:
+            self.raise_first_error(stack, results)
+        return results
+
+
+class CoalescingRedis(ArqRedis):  # arq is untyped: ArqRedis is Any to mypy
+    """The worker's view of a shared ``ArqRedis``: same connections, coalesced transactions."""
+
+    def __init__(self, shared: ArqRedis) -> None:
+        super().__init__(
+            shared.connection_pool,
+            job_serializer=shared.job_serializer,
+            job_deserializer=shared.job_deserializer,
+            default_queue_name=shared.default_queue_name,
+            expires_extra_ms=shared.expires_extra_ms,
+        )
+        self.together: Batcher[CommandStack, list[Any]] = Batcher(
+            self._transaction, max_size=500, max_inflight=1
+        )
+
+    def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
+        return CoalescingPipeline(self, transaction, shard_hint)
+
+    async def _transaction(self, stacks: list[CommandStack]) -> list[list[Any]]:
+        async with Pipeline(self.connection_pool, self.response_callbacks, True, None) as pipe:
+            for stack in stacks:
+                pipe.command_stack.extend(stack)
+            flat = await pipe.execute(raise_on_error=False)
+        out, at = [], 0
+        for stack in stacks:
+            out.append(flat[at : at + len(stack)])
+            at += len(stack)
+        return out
+
+
 class Worker1RTT(Worker):  # arq is untyped: Worker is Any to mypy
-    """A ``Worker`` whose ``start_jobs`` costs one round trip per poll, not four per job."""
+    """A ``Worker`` whose ``start_jobs`` costs one round trip per poll, not four per job, and
+    whose jobs' fetch and finish transactions go out together."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self._pool is not None:
+            self._pool = CoalescingRedis(self._pool)
         self._start_script = self.pool.register_script(START)
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
