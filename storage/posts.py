@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -12,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.errors import Conflict, NotFound
 from storage.models import (
     PostDestination,
-    PostMedia,
     ScheduledPost,
 )
-from storage.rows import fetch_posts, on_session
+from storage.rows import Run, driver, fetch_posts, on_driver, on_session
 from storage.views import Job, NewPost, PostView
 
 EDITABLE = ("scheduled", "draft")
@@ -33,41 +33,53 @@ async def load_posts(
     return await fetch_posts(on_session(session), post_ids, lock=lock)
 
 
-async def insert_post(session: AsyncSession, new: NewPost) -> ScheduledPost:
-    """Add a post, one pending destination per account and its media links."""
-    post = ScheduledPost(
-        id=uuid.uuid4(),
-        workspace_id=new.workspace_id,
-        user_id=new.user_id,
-        content=new.content,
-        scheduled_at=new.scheduled_at,
-        timezone=new.timezone,
-        recurrence=new.recurrence,
-        series_id=new.series_id,
-        thread=new.thread,
-        status=new.status,
-        origin=new.origin,
-        callback_url=new.callback_url,
-        revision=0,
+# The post, one pending destination per account and the media links, in one statement: it
+# is atomic on its own, so a create needs no BEGIN/COMMIT round trips and leaves nothing
+# half-written. (Foreign keys are checked at the end of the statement, after all three.)
+INSERT_POST = """
+WITH post AS (
+    INSERT INTO scheduled_posts (id, workspace_id, user_id, content, scheduled_at, timezone,
+        recurrence, series_id, thread, status, origin, callback_url, revision)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, 0)
+    RETURNING id
+), destinations AS (
+    INSERT INTO post_destinations (id, post_id, social_account_id, status, due_at, revision,
+        attempts, idempotency_key)
+    SELECT d.id, post.id, d.account_id, 'pending', $5, 0, 0, d.key
+    FROM post, unnest($13::uuid[], $14::uuid[], $15::text[]) AS d(id, account_id, key)
+), media AS (
+    INSERT INTO post_media (post_id, media_id, position)
+    SELECT post.id, m.media_id, m.position - 1
+    FROM post, unnest($16::uuid[]) WITH ORDINALITY AS m(media_id, position)
+)
+SELECT id FROM post
+"""
+
+
+async def insert_post(run: Run, new: NewPost) -> uuid.UUID:
+    """Add a post, one pending destination per account and its media links; its id."""
+    accounts = list(dict.fromkeys(new.account_ids))
+    rows = await run(
+        INSERT_POST,
+        uuid.uuid4(),
+        new.workspace_id,
+        new.user_id,
+        new.content,
+        new.scheduled_at,
+        new.timezone,
+        new.recurrence,
+        new.series_id,
+        new.thread,
+        new.status,
+        json.dumps(new.origin),
+        new.callback_url,
+        [uuid.uuid4() for _ in accounts],
+        accounts,
+        [uuid.uuid4().hex for _ in accounts],
+        list(dict.fromkeys(new.media_ids)),
     )
-    session.add(post)
-    await session.flush()  # no ORM relationships, so the post row must exist first
-    for account_id in dict.fromkeys(new.account_ids):
-        session.add(
-            PostDestination(
-                id=uuid.uuid4(),
-                post_id=post.id,
-                social_account_id=account_id,
-                status="pending",
-                due_at=new.scheduled_at,
-                revision=0,
-                attempts=0,
-                idempotency_key=uuid.uuid4().hex,
-            )
-        )
-    for position, media_id in enumerate(dict.fromkeys(new.media_ids)):
-        session.add(PostMedia(post_id=post.id, media_id=media_id, position=position))
-    return post
+    post_id: uuid.UUID = rows[0].id
+    return post_id
 
 
 class PostStore:
@@ -77,12 +89,10 @@ class PostStore:
         self.sessions = sessions
 
     async def create(self, new: NewPost) -> PostView:
-        async with self.sessions.begin() as session:
-            post = await insert_post(session, new)
-            await session.flush()
-            view = await load_post(session, post.id)
-        assert view is not None
-        return view
+        async with driver(self.sessions) as conn:
+            run = on_driver(conn)
+            post_id = await insert_post(run, new)
+            return (await fetch_posts(run, [post_id]))[post_id]
 
     async def get(self, post_id: uuid.UUID, workspace_id: uuid.UUID | None = None) -> PostView:
         async with self.sessions() as session:

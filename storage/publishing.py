@@ -33,7 +33,7 @@ from storage.publish_batch import (
     claim_many,
     finish_many,
 )
-from storage.rows import driver, fetch_posts, on_driver
+from storage.rows import driver, fetch_posts, on_driver, on_session
 from storage.views import AccountView, DestinationView, Job, NewPost, PostView
 
 MARK_NOTIFIED = """
@@ -232,7 +232,7 @@ class PublishStore:
             following = None
             if when is not None:
                 created = await insert_post(
-                    session,
+                    on_session(session),
                     NewPost(
                         workspace_id=view.workspace_id,
                         user_id=view.user_id,
@@ -250,7 +250,7 @@ class PublishStore:
                 )
                 post.recurrence = None  # the rule moves on to the next occurrence
                 await session.flush()
-                following = await load_post(session, created.id)
+                following = await load_post(session, created)
             return view, following
 
     async def unfinalized(self, now: datetime, limit: int = 1000) -> list[uuid.UUID]:
