@@ -79,3 +79,13 @@ def test_rotation_reads_old_and_writes_new() -> None:
     assert TokenCipher([new]).decrypt(rotated) == "xoxb-secret-token"
     with pytest.raises(ConfigError, match="ENCRYPTION_KEYS"):
         TokenCipher([new]).decrypt(stored)
+
+
+def test_a_remembered_token_is_tied_to_its_exact_ciphertext() -> None:
+    cipher = TokenCipher([Fernet.generate_key().decode()])
+    stored = cipher.encrypt("xoxb-secret-token")
+    assert cipher.decrypt(stored) == cipher.decrypt(stored) == "xoxb-secret-token"
+    tampered = stored[:-6] + ("AAAA" if stored[-6:-2] != "AAAA" else "BBBB") + stored[-2:]
+    for _ in range(2):  # a failure is not remembered as anything either
+        with pytest.raises(ConfigError, match="ENCRYPTION_KEYS"):
+            cipher.decrypt(tampered)
