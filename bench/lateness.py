@@ -102,17 +102,16 @@ async def schedule_many(rt: Runtime, ws: Any, dues: list[datetime]) -> None:
 async def arrivals(rt: Runtime, fake: FakeProcess, expected: int, timeout: float) -> list[float]:
     """Lateness (s) of each destination's first create call, once all have arrived."""
     deadline = time.time() + timeout
-    first: dict[str, float] = {}
     while time.time() < deadline:
-        state = await fake.control("/_fake/state")
-        first = {}
-        for req in state["requests"]:
-            key = req["headers"].get("Idempotency-Key")
-            if req["path"] == "/api/v1/statuses" and key and key not in first:
-                first[key] = req["at"]
-        if len(state["statuses"]) >= expected:
+        if (await fake.control("/_fake/counts"))["created"] >= expected:
             break
         await asyncio.sleep(1.0)
+    state = await fake.control("/_fake/state")
+    first: dict[str, float] = {}
+    for req in state["requests"]:
+        key = req["headers"].get("Idempotency-Key")
+        if req["path"] == "/api/v1/statuses" and key and key not in first:
+            first[key] = req["at"]
     conn = await asyncpg.connect(_plain_dsn(DB))
     rows = await conn.fetch("SELECT idempotency_key, due_at FROM post_destinations")
     await conn.close()
