@@ -74,16 +74,24 @@ class Conversation:
 
     async def identify(self, ctx: ChatContext) -> Identity:
         """Seed flow 3.1: sync the user on first contact, then find their zone."""
-        ws = await self.rt.workspaces.ensure(ctx.workspace, _valid_zone(ctx.user_tz) or "UTC")
-        user_id, created = await self.rt.workspaces.sync_chat_user(
-            ws.id,
-            ctx.platform,
-            ctx.team_id,
-            ctx.user_id,
-            ctx.user_name,
-            _valid_zone(ctx.user_tz),
+        # Nearly every message comes from someone already synced: one statement for them.
+        known = await self.rt.workspaces.known_member(
+            ctx.workspace, ctx.platform, ctx.team_id, ctx.user_id
         )
-        stored = await self.rt.workspaces.user_timezone(user_id)
+        if known is not None:
+            ws, user_id, stored = known
+            created = False
+        else:
+            ws = await self.rt.workspaces.ensure(ctx.workspace, _valid_zone(ctx.user_tz) or "UTC")
+            user_id, created = await self.rt.workspaces.sync_chat_user(
+                ws.id,
+                ctx.platform,
+                ctx.team_id,
+                ctx.user_id,
+                ctx.user_name,
+                _valid_zone(ctx.user_tz),
+            )
+            stored = await self.rt.workspaces.user_timezone(user_id)
         tz = _valid_zone(stored) or _valid_zone(ctx.user_tz) or ws.timezone
         return Identity(ws.id, user_id, tz, created)
 

@@ -24,6 +24,15 @@ from storage.models import (
 from storage.rows import Attrs, driver
 from storage.views import AccountView, WorkspaceView
 
+KNOWN_MEMBER = """
+SELECT w.*, ci.user_id, u.timezone AS user_timezone
+FROM workspaces w
+JOIN chat_identities ci ON ci.platform = $2 AND ci.team_id = $3 AND ci.external_id = $4
+JOIN users u ON u.id = ci.user_id
+JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ci.user_id
+WHERE w.name = $1
+"""
+
 
 class WorkspaceStore:
     """Workspaces and what hangs off them."""
@@ -68,6 +77,18 @@ class WorkspaceStore:
         if row is None:
             raise NotFound("No such workspace.")
         return workspace_view(cast(Workspace, Attrs(row)))
+
+    async def known_member(
+        self, name: str, platform: str, team_id: str, external_id: str
+    ) -> tuple[WorkspaceView, uuid.UUID, str | None] | None:
+        """The workspace, user id and the user's own zone for a chat identity already synced
+        into the workspace: one statement for what every chat message needs; ``None`` until
+        ``ensure`` and ``sync_chat_user`` have run once."""
+        async with driver(self.sessions) as conn:
+            row = await conn.fetchrow(KNOWN_MEMBER, name, platform, team_id, external_id)
+        if row is None:
+            return None
+        return workspace_view(cast(Workspace, Attrs(row))), row["user_id"], row["user_timezone"]
 
     async def sync_chat_user(
         self,

@@ -102,3 +102,26 @@ async def test_non_admin_cannot_schedule(runtime: Runtime, mastodon: FakeMastodo
     reply = await talk.handle(ctx(can_schedule=False), "tomorrow 9am to mastodon: hi")
     assert "admins" in reply.text
     assert reply.post is None
+
+
+async def test_a_known_member_is_found_in_one_step_with_the_same_answer(runtime: Runtime) -> None:
+    talk = Conversation(runtime)
+    first = await talk.identify(ctx())  # first contact: workspace, user and membership made
+    assert first.new_user
+    assert first.tz == "Europe/Berlin"
+    assert await runtime.workspaces.known_member("slack:T1", "slack", "T1", "U1") is not None
+    no_zone = ChatContext(platform="slack", team_id="T1", user_id="U1")
+    again = await talk.identify(no_zone)  # the zone stored at first contact
+    assert (again.workspace_id, again.user_id, again.tz) == (
+        first.workspace_id, first.user_id, "Europe/Berlin",
+    )
+    assert not again.new_user
+    await talk.handle(ctx(), "timezone America/New_York")
+    assert (await talk.identify(ctx())).tz == "America/New_York"
+    # The same person writing into another workspace is not a member of it until synced.
+    elsewhere = ChatContext(platform="slack", team_id="T1", user_id="U1", workspace_name="other")
+    assert await runtime.workspaces.known_member("other", "slack", "T1", "U1") is None
+    joined = await talk.identify(elsewhere)
+    assert joined.user_id == first.user_id
+    assert joined.workspace_id != first.workspace_id
+    assert await runtime.workspaces.known_member("other", "slack", "T1", "U1") is not None
