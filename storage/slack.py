@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import ChatIdentity, ScheduledPost
-from storage.slack_models import SlackDelivery, SlackInstallation, SlackOAuthState
+from storage.models import ScheduledPost
+from storage.rows import driver
+from storage.slack_models import SlackInstallation, SlackOAuthState
 
 # Slack retries a delivery for a few minutes; a day of keys is ample and keeps the table small.
 DELIVERY_TTL = timedelta(days=1)
+CLAIM_DELIVERY = """
+INSERT INTO slack_deliveries (key, received_at) VALUES ($1, $2)
+ON CONFLICT (key) DO UPDATE SET received_at = EXCLUDED.received_at
+    WHERE slack_deliveries.received_at < $3
+RETURNING key
+"""
 INSTALLATION_FIELDS = (
     "client_id", "app_id", "enterprise_id", "team_id", "team_name", "is_enterprise_install",
     "installer_user_id", "bot_id", "bot_user_id", "bot_scopes", "bot_token_enc",
@@ -31,28 +39,22 @@ class SlackStore:
 
     async def claim_delivery(self, key: str, now: datetime) -> bool:
         """True the first time ``key`` is seen (within a day); False for a retry or replay."""
-        async with self.sessions.begin() as session:
-            stmt = insert(SlackDelivery).values(key=key[:200], received_at=now)
-            claimed = await session.scalar(
-                stmt.on_conflict_do_update(
-                    index_elements=["key"],
-                    set_={"received_at": stmt.excluded.received_at},
-                    where=SlackDelivery.received_at < now - DELIVERY_TTL,
-                ).returning(SlackDelivery.key)
-            )
+        # Every command and event starts here: one statement on the driver connection.
+        async with driver(self.sessions) as conn:
+            claimed = await conn.fetchval(CLAIM_DELIVERY, key[:200], now, now - DELIVERY_TTL)
             if random.random() < 0.01:
-                await session.execute(
-                    delete(SlackDelivery).where(SlackDelivery.received_at < now - DELIVERY_TTL)
+                await conn.execute(
+                    "DELETE FROM slack_deliveries WHERE received_at < $1", now - DELIVERY_TTL
                 )
         return claimed is not None
 
     async def merge_origin(self, post_id: uuid.UUID, patch: dict[str, Any]) -> None:
         """Merge ``patch`` into the post's ``origin`` (e.g. the summary message's ts)."""
-        async with self.sessions.begin() as session:
-            await session.execute(
-                update(ScheduledPost)
-                .where(ScheduledPost.id == post_id)
-                .values(origin=ScheduledPost.origin.op("||")(bindparam("patch", patch, JSONB)))
+        async with driver(self.sessions) as conn:
+            await conn.execute(
+                "UPDATE scheduled_posts SET origin = origin || $2::jsonb WHERE id = $1",
+                post_id,
+                json.dumps(patch),
             )
 
     async def origin(self, post_id: uuid.UUID) -> dict[str, Any] | None:
@@ -65,13 +67,12 @@ class SlackStore:
 
     async def known_user(self, team_id: str, user_id: str) -> bool:
         """Whether this Slack user was synced before (so users.info can be skipped)."""
-        async with self.sessions() as session:
-            found = await session.scalar(
-                select(ChatIdentity.id).where(
-                    ChatIdentity.platform == "slack",
-                    ChatIdentity.team_id == team_id,
-                    ChatIdentity.external_id == user_id,
-                )
+        async with driver(self.sessions) as conn:
+            found = await conn.fetchval(
+                "SELECT 1 FROM chat_identities "
+                "WHERE platform = 'slack' AND team_id = $1 AND external_id = $2",
+                team_id,
+                user_id,
             )
         return found is not None
 

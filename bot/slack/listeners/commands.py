@@ -26,8 +26,12 @@ def register(app: AsyncApp, bot: SlackBot) -> None:
         await ack()
         async with bot.work:
             key = f"command:{body.get('trigger_id') or body.get('response_url')}"
-            if await bot.claim(key):
-                await run(bot, body, client, respond)
+            if not await bot.claim(key):
+                return
+            reply, kind = await decide(bot, body, client)
+        # Outside the slot: answering is mostly waiting on Slack, and a slot held meanwhile
+        # would hold back the next commands' scheduling.
+        await answer(bot, body, client, respond, reply, kind)
 
     async def other(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -38,20 +42,32 @@ def register(app: AsyncApp, bot: SlackBot) -> None:
     app.command(re.compile(r"^/(?!schedule$).+"))(other)
 
 
-async def run(
-    bot: SlackBot, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-) -> None:
-    """Answer one ``/schedule``: a visible summary for a new post, else an ephemeral reply."""
+async def decide(
+    bot: SlackBot, body: dict[str, Any], client: AsyncWebClient
+) -> tuple[Reply, str]:
+    """Carry out one ``/schedule``; the reply and the kind of command it was."""
     text, channel = str(body.get("text", "")), str(body["channel_id"])
     team, user = str(body["team_id"]), str(body["user_id"])
     origin = {"channel": channel, "user": user, "summary": "pending"}
     ctx = await bot.chat_context(client, team, user, origin, body.get("user_name"))
     command = parse_command(text)
     if command.kind == "connect" and command.arg.strip().lower() == "slack":
-        reply = await connect_channel(bot, team, channel, str(body.get("channel_name", "")))
-    else:
-        reply = await bot.talk.handle(ctx, text)
-    if reply.post is not None and not reply.private and command.kind == "schedule":
+        name = str(body.get("channel_name", ""))
+        return await connect_channel(bot, team, channel, name), "connect"
+    return await bot.talk.handle(ctx, text), command.kind
+
+
+async def answer(
+    bot: SlackBot,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    reply: Reply,
+    kind: str,
+) -> None:
+    """A visible summary for a new post, else an ephemeral reply."""
+    channel = str(body["channel_id"])
+    if reply.post is not None and not reply.private and kind == "schedule":
         if await bot.post_summary(client, reply, channel) is not None:
             return
         reply = Reply(
