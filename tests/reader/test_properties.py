@@ -73,7 +73,9 @@ PHRASES = st.one_of(
 )
 
 
-@settings(deadline=timedelta(milliseconds=50), max_examples=400)
+# No deadline: a timed assertion fails on a loaded machine (it did, at 1 s for an empty text
+# while CI's other work ran). The reader's speed is measured by bench/time_reader.py.
+@settings(deadline=None, max_examples=400)
 # hypothesis' datetimes() bounds must be naive; the drawn value is made aware below.
 @given(
     PHRASES,
