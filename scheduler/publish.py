@@ -128,13 +128,13 @@ class Runner:
             return await self._retry(claim, exc, delay)
         except Ambiguous as exc:
             if publisher.dedupes:
-                return await self._retry(claim, exc, backoff(claim.attempt_number))
+                return await self._retry(claim, exc)
             await self.rt.publishing.finish(
                 Outcome(claim, "unknown", now(), code=exc.code, message=exc.message)
             )
             return await self.resolve(dest.id)
         except TransientError as exc:
-            return await self._retry(claim, exc, backoff(claim.attempt_number))
+            return await self._retry(claim, exc)
         except PermanentError as exc:
             next_step = advice(exc)
             # Some errors already say what to do (reconnect links); don't say it twice.
@@ -142,8 +142,7 @@ class Runner:
             return await self._fail(claim, exc.code, text)
         except MediaStoreError as exc:
             if exc.retry:
-                error = Unavailable(exc.message)
-                return await self._retry(claim, error, backoff(claim.attempt_number))
+                return await self._retry(claim, Unavailable(exc.message))
             return await self._fail(claim, "media_missing", exc.message)
         except OutpostError as exc:
             return await self._fail(claim, exc.code, str(exc))
@@ -171,16 +170,22 @@ class Runner:
         await self.finished(claim.post, claim.destination.id, "failed", done)
         return "failed"
 
-    async def _retry(self, claim: Claim, exc: PublishError, delay: float) -> str:
+    async def _retry(self, claim: Claim, exc: PublishError, delay: float | None = None) -> str:
+        """Back to ``pending`` for another try after ``delay``, or by default after a backoff
+        on the failures so far."""
         now = self.rt.clock.now()
         # A rate limit is the network saying "later", not "broken": it does not use up the
-        # attempt budget, only the day a post may wait.
-        limited = isinstance(exc, RateLimited)
-        if limited:
+        # attempt budget, only the day a post may wait; nor does it lengthen the backoff
+        # after a real failure (attempts counted them, and a post behind a few 429s waited
+        # minutes after one 500).
+        failures = 0
+        if isinstance(exc, RateLimited):
             give_up = now - claim.post.scheduled_at > RATE_LIMIT_PATIENCE
         else:
             failures = await self.rt.publishing.failed_attempts(claim.destination.id)
             give_up = failures + 1 >= self.rt.settings.max_publish_attempts
+        if delay is None:
+            delay = backoff(failures + 1)
         if give_up:
             message = f"Gave up after {claim.attempt_number} attempts: {exc.message} {advice(exc)}"
             return await self._fail(claim, exc.code, message)

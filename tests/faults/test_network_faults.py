@@ -135,3 +135,17 @@ async def test_rate_limits_do_not_use_up_the_attempt_budget(
     assert len(creates) == 4
     assert mastodon.sent_before_reset() == 0
     assert len(mastodon.statuses) == 1
+
+
+async def test_rate_limits_do_not_lengthen_the_backoff_after_a_failure(
+    runtime: Runtime, worker: object, mastodon: FakeMastodon
+) -> None:
+    # Four 429s then one 500: the retry after the 500 is its first backoff (about 2 s),
+    # not the fifth attempt's (about 32 s).
+    mastodon.fail_next("429", count=4, reset=0.2)
+    mastodon.fail_next("500")
+    assert await _publish_one(runtime, mastodon) == "published"
+    creates = [r for r in mastodon.requests if r.path == "/api/v1/statuses"]
+    assert len(creates) == 6
+    assert creates[5].at - creates[4].at < 5.0
+    assert len(mastodon.statuses) == 1
