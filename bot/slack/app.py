@@ -44,6 +44,9 @@ def build_bolt(bot: SlackBot) -> AsyncApp:
             signing_secret=secret, client=bot.client(), oauth_settings=oauth, logger=log,
             installation_store_bot_only=True,
         )
+        # Bolt's own listeners: an uninstall or a revoked bot token deletes the stored
+        # token, so nothing keeps a dead credential or answers for a team that left.
+        app.enable_token_revocation_listeners()
     else:
         app = AsyncApp(
             signing_secret=secret, client=bot.client(bot.single_token), logger=log,

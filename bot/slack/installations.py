@@ -122,7 +122,10 @@ class PgInstallationStore(AsyncInstallationStore):
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:
-        """Forget a team's installation."""
+        """Forget a team's installation; a user's token revoked leaves the bot's alone (this
+        store keeps bot tokens only)."""
+        if user_id is not None:
+            return
         await self.store.delete_installation(self.client_id, enterprise_id or "", team_id or "")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -10,7 +11,7 @@ import asyncpg
 from storage.db import _plain_dsn
 from tests.slack.conftest import SlackHarness
 from tests.slack.test_commands import _until
-from tests.support import TEST_DB
+from tests.support import TEST_DB, wait_for
 
 
 async def _rows(sql: str) -> list[asyncpg.Record]:
@@ -65,3 +66,53 @@ async def test_uninstalled_team_is_refused(oauth_slack: SlackHarness) -> None:
     assert resp.status == 200
     assert fake.calls("users.info") == []
     assert await _rows("SELECT * FROM chat_identities") == []
+
+
+async def _install(slack: SlackHarness, team: str, token: str) -> None:
+    page = await slack.client.get("/slack/install")
+    link = re.search(r'href="(https://[^"]+)"', await page.text())
+    assert link is not None
+    state = parse_qs(urlparse(link.group(1).replace("&amp;", "&")).query)["state"][0]
+    cookie = page.headers["Set-Cookie"].split(";", 1)[0]
+    slack.fake.add_code(f"code-{team}", team, token)
+    done = await slack.client.get(
+        f"/slack/oauth_redirect?code=code-{team}&state={state}", headers={"Cookie": cookie},
+        allow_redirects=False,
+    )
+    assert done.status in (200, 302)
+
+
+async def _teams() -> list[str]:
+    return [r["team_id"] for r in await _rows("SELECT team_id FROM slack_installations")]
+
+
+async def _teams_become(expected: list[str]) -> None:
+    async def done() -> bool:
+        return sorted(await _teams()) == expected
+
+    await wait_for(done, timeout=10)
+
+
+async def test_uninstall_forgets_the_team_and_its_token(oauth_slack: SlackHarness) -> None:
+    slack = oauth_slack
+    await _install(slack, "T0000BETA", "xoxb-beta")
+    await _install(slack, "T0000GAMA", "xoxb-gama")
+    assert sorted(await _teams()) == ["T0000BETA", "T0000GAMA"]
+    resp = await slack.event({"type": "app_uninstalled"}, team="T0000BETA")
+    assert resp.status == 200
+    await _teams_become(["T0000GAMA"])  # Bolt's listener runs after the ack
+    before = len(slack.fake.calls("users.info"))
+    await slack.command("help", team="T0000BETA", user="U0000BETA1")
+    assert len(slack.fake.calls("users.info")) == before  # refused, as a team never installed
+
+
+async def test_a_revoked_bot_token_is_forgotten_a_users_is_not(oauth_slack: SlackHarness) -> None:
+    slack = oauth_slack
+    await _install(slack, "T0000BETA", "xoxb-beta")
+    users_only = {"type": "tokens_revoked", "tokens": {"oauth": ["U0000BETA1"], "bot": []}}
+    assert (await slack.event(users_only, team="T0000BETA")).status == 200
+    await asyncio.sleep(0.3)
+    assert await _teams() == ["T0000BETA"]
+    bot = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT00001"]}}
+    assert (await slack.event(bot, team="T0000BETA")).status == 200
+    await _teams_become([])
