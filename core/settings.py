@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     reconcile_horizon_seconds: float = Field(default=900.0, gt=0)
     publish_timeout_seconds: float = Field(default=15.0, gt=0)
     max_publish_attempts: int = Field(default=8, ge=1)
+    # Outbound requests to private or local addresses (accounts' servers, callback URLs):
+    # refused in production unless set, allowed in development and tests.
+    allow_private_urls: bool | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -104,6 +107,12 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def private_urls_allowed(self) -> bool:
+        if self.allow_private_urls is not None:
+            return self.allow_private_urls
+        return self.outpost_env != "production"
 
     @property
     def slack_enabled(self) -> bool:

@@ -31,6 +31,7 @@ from typing import Any
 
 import aiohttp
 
+from publishers import guard
 from publishers.errors import (
     Ambiguous,
     AuthRevoked,
@@ -171,7 +172,13 @@ async def exchange(
             status, resp_headers = resp.status, resp.headers
     except aiohttp.ConnectionTimeoutError:
         raise Unavailable(f"{label} did not accept a connection in time") from None
-    except aiohttp.ClientConnectorError:
+    except aiohttp.ClientConnectorError as exc:
+        if guard.refused(exc):
+            raise AuthRevoked(
+                f"the {label} server address is private or local, and this Outpost only "
+                f"connects to public ones (its operator can set ALLOW_PRIVATE_URLS=true); "
+                f"{bad_address}"
+            ) from None
         raise Unavailable(f"{label} could not be reached") from None
     except TimeoutError:  # asyncio.TimeoutError and aiohttp's read timeouts
         raise Ambiguous(f"{label} did not answer in time; the post may exist") from None

@@ -21,7 +21,7 @@ from arq.cron import cron
 from arq.worker import func
 from redis.exceptions import RedisError
 
-from publishers import signing
+from publishers import guard, signing
 from scheduler.api_tokens import api_store, callback_store
 from scheduler.notifier import PostResult
 from scheduler.runtime import Runtime
@@ -157,6 +157,8 @@ async def _send(rt: Runtime, url: str, headers: dict[str, str], body: bytes) -> 
         ) as resp:
             return resp.status, "" if resp.status < 300 else f"answered HTTP {resp.status}"
     except (aiohttp.ClientError, TimeoutError) as exc:
+        if guard.refused(exc):
+            return 0, "could not connect: the address is private or local (ALLOW_PRIVATE_URLS)"
         return 0, f"could not connect: {exc.__class__.__name__}"
 
 

@@ -15,6 +15,7 @@ from core.batch import Batcher
 from core.clock import Clock, SystemClock
 from core.crypto import TokenCipher
 from core.settings import Settings
+from publishers import guard
 from publishers.base import Publisher
 from publishers.registry import build_publishers
 from scheduler.notifier import DestinationListener, LoggingNotifier, Notifier
@@ -83,7 +84,7 @@ async def open_runtime(
     )
     http = aiohttp.ClientSession(
         headers={"User-Agent": "Outpost/0.1 (+https://github.com/outpost)"},
-        connector=aiohttp.TCPConnector(limit=200),
+        connector=guard.connector(allow_private=settings.private_urls_allowed, limit=200),
     )
     media = make_media_store(settings)
     try:
