@@ -13,6 +13,7 @@ import errno
 import ipaddress
 import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -37,6 +38,20 @@ def is_public(host: str) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return address.is_global and not address.is_multicast
+
+
+def local_host(url: str) -> str | None:
+    """The host of ``url`` when it is private or local without asking DNS (a literal address
+    or a localhost name), to refuse it where it was typed; ``None`` otherwise. Other names are
+    checked when a connection is made."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return host
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None
+    return None if is_public(host) else host
 
 
 def public_socket(addr_info: tuple[Any, ...]) -> socket.socket:

@@ -58,6 +58,7 @@ async def create_post(call: Call) -> Reply:
     """Schedule from ``request`` (the chat grammar) or from ``text``/``when``/``destinations``."""
     body: dict[str, Any] = call.body
     rt = call.rt
+    call.check_public_url("callback_url", body.get("callback_url"))
     workspace = await rt.workspaces.by_id(call.workspace_id)
     media = await _media(call, body.get("media", []))
     origin = {"platform": "api", "token_id": str(call.token.id) if call.token else None}

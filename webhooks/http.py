@@ -13,7 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
-from core.errors import OutpostError
+from core.errors import OutpostError, RequestProblem
+from publishers import guard
 from scheduler.api_tokens import api_store, authenticate
 from scheduler.runtime import Runtime
 from storage.api import TokenView
@@ -66,6 +67,17 @@ class Call:
         except ValueError:
             thing = name.removesuffix("_id")
             raise ApiError(404, "not_found", f"No {thing} with that id.") from None
+
+    def check_public_url(self, field: str, url: str | None) -> None:
+        """Refuse, where it was typed, a URL this Outpost would refuse to connect to."""
+        if url is None or self.rt.settings.private_urls_allowed:
+            return
+        host = guard.local_host(url)
+        if host is not None:
+            raise RequestProblem(
+                [f"`{field}` points at {host}, a private or local address; this Outpost only "
+                 "sends to public addresses."]
+            )  # fmt: skip
 
     async def idempotent(self, fingerprint: str, run: Callable[[], Awaitable[Reply]]) -> Reply:
         """Run once per ``Idempotency-Key``: replay the first answer, 409 for another body."""
