@@ -72,6 +72,15 @@ def make_media_store(settings: Settings) -> MediaStore:
     )
 
 
+def operator_urls(settings: Settings) -> list[str]:
+    """The outside services the settings name: where they live is the operator's choice."""
+    return [
+        value
+        for name, value in settings.model_dump().items()
+        if name.endswith("_url") and isinstance(value, str) and value.startswith("http")
+    ]
+
+
 @asynccontextmanager
 async def open_runtime(
     settings: Settings, clock: Clock | None = None, pool_size: int = 10
@@ -84,7 +93,11 @@ async def open_runtime(
     )
     http = aiohttp.ClientSession(
         headers={"User-Agent": "Outpost/0.1 (+https://github.com/outpost)"},
-        connector=guard.connector(allow_private=settings.private_urls_allowed, limit=200),
+        connector=guard.connector(
+            allow_private=settings.private_urls_allowed,
+            limit=200,
+            trusted_urls=operator_urls(settings),
+        ),
     )
     media = make_media_store(settings)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -11,7 +12,7 @@ from publishers import guard
 from publishers.errors import AuthRevoked
 from publishers.http import exchange
 from scheduler.callbacks import _send
-from scheduler.runtime import open_runtime
+from scheduler.runtime import open_runtime, operator_urls
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.webhook_receiver import FakeWebhookReceiver
 from tests.support import make_settings
@@ -42,23 +43,23 @@ def test_public_addresses(host: str, public: bool) -> None:
     assert guard.is_public(host) is public
 
 
+async def _get(url: str, **rule: Any) -> int:
+    """GET ``url`` through a connector made with ``rule``; the status."""
+    async with aiohttp.ClientSession(connector=guard.connector(limit=10, **rule)) as http:
+        answer = await exchange(http, "GET", url, client_timeout=TIMEOUT, label="Mastodon")
+    return answer.status
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 async def test_a_private_server_is_refused_before_anything_is_sent(
     mastodon: FakeMastodon, host: str
 ) -> None:
     port = mastodon.url.rsplit(":", 1)[1]
     url = f"http://{host}:{port}/api/v1/statuses"
-    async with aiohttp.ClientSession(
-        connector=guard.connector(allow_private=False, limit=10)
-    ) as http:
-        with pytest.raises(AuthRevoked, match=r"private or local.*ALLOW_PRIVATE_URLS"):
-            await exchange(http, "POST", url, client_timeout=TIMEOUT, label="Mastodon")
+    with pytest.raises(AuthRevoked, match=r"private or local.*ALLOW_PRIVATE_URLS"):
+        await _get(url, allow_private=False)
     assert mastodon.requests == []
-    async with aiohttp.ClientSession(
-        connector=guard.connector(allow_private=True, limit=10)
-    ) as http:
-        answer = await exchange(http, "GET", url, client_timeout=TIMEOUT, label="Mastodon")
-    assert answer.status < 500
+    assert await _get(url, allow_private=True) < 500
     assert len(mastodon.requests) == 1
 
 
@@ -78,3 +79,22 @@ async def test_a_callback_to_a_private_address_says_why(
     assert status == 0
     assert "private or local" in reason
     assert receiver.requests == []
+
+
+@pytest.mark.parametrize("trusted_host", ["localhost", "127.0.0.1"])
+async def test_the_operators_own_services_may_be_private(
+    mastodon: FakeMastodon, trusted_host: str
+) -> None:
+    port = mastodon.url.rsplit(":", 1)[1]
+    base = f"http://{trusted_host}:{port}"
+    status = await _get(base + "/api/v1/statuses", allow_private=False, trusted_urls=[base])
+    assert status < 500
+    assert len(mastodon.requests) == 1
+
+
+def test_the_runtime_trusts_the_services_its_settings_name(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, supabase_url="http://supabase-kong:8000")
+    urls = operator_urls(settings)
+    assert "http://supabase-kong:8000" in urls
+    assert settings.slack_api_url in urls
+    assert not any(u.startswith(("postgresql", "redis")) for u in urls)
