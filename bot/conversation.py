@@ -22,9 +22,13 @@ from scheduler.logins import create_login_link
 from scheduler.reader import parse_time
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
-from storage.views import MediaView
+from storage.views import MediaView, WorkspaceView
 
 ACTIONS = ("cancel", "edit_time", "post_now", "retry")
+
+
+# A synced sender: their workspace, their user id and their own time zone (if set).
+Member = tuple[WorkspaceView, uuid.UUID, str | None]
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ class ChatContext:
     origin: dict[str, Any] = field(default_factory=dict)
     can_schedule: bool = True
     workspace_name: str = ""
+    # What ``Conversation.member`` found, when the adapter already asked (so it is not asked
+    # twice); ``None`` means not known yet, or not asked.
+    member: Member | None = None
 
     @property
     def workspace(self) -> str:
@@ -72,12 +79,18 @@ class Conversation:
         self.rt = runtime
         self.scheduler = Scheduler(runtime)
 
-    async def identify(self, ctx: ChatContext) -> Identity:
-        """Seed flow 3.1: sync the user on first contact, then find their zone."""
-        # Nearly every message comes from someone already synced: one statement for them.
-        known = await self.rt.workspaces.known_member(
+    async def member(self, ctx: ChatContext) -> Member | None:
+        """The sender as synced into the context's workspace, or ``None`` before first contact.
+
+        Nearly every message comes from someone already synced: one statement for them.
+        """
+        return await self.rt.workspaces.known_member(
             ctx.workspace, ctx.platform, ctx.team_id, ctx.user_id
         )
+
+    async def identify(self, ctx: ChatContext) -> Identity:
+        """Seed flow 3.1: sync the user on first contact, then find their zone."""
+        known = ctx.member or await self.member(ctx)
         if known is not None:
             ws, user_id, stored = known
             created = False

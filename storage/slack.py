@@ -65,17 +65,6 @@ class SlackStore:
             )
         return found
 
-    async def known_user(self, team_id: str, user_id: str) -> bool:
-        """Whether this Slack user was synced before (so users.info can be skipped)."""
-        async with driver(self.sessions) as conn:
-            found = await conn.fetchval(
-                "SELECT 1 FROM chat_identities "
-                "WHERE platform = 'slack' AND team_id = $1 AND external_id = $2",
-                team_id,
-                user_id,
-            )
-        return found is not None
-
     async def save_installation(self, values: dict[str, Any]) -> None:
         """Insert an installation, or replace the one for the same app and team."""
         row = {k: values[k] for k in INSTALLATION_FIELDS if k in values}

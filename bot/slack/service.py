@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -106,19 +107,21 @@ class SlackBot:
         user_name: str | None = None,
     ) -> ChatContext:
         """Who is asking; on first contact their name and time zone come from users.info."""
-        tz: str | None = None
-        if not await self.store.known_user(team_id, user_id):
-            try:
-                info = await client.users_info(user=user_id)
-                user = info.get("user") or {}
-                tz = user.get("tz")
-                user_name = user.get("real_name") or user.get("name") or user_name
-            except SlackApiError as exc:
-                log.warning("users.info failed", extra={"error": exc.response.get("error")})
-        return ChatContext(
+        ctx = ChatContext(
             platform=PLATFORM, team_id=team_id, user_id=user_id, user_name=user_name,
-            user_tz=tz, origin=origin,
+            origin=origin,
         )
+        member = await self.talk.member(ctx)
+        if member is not None:
+            return replace(ctx, member=member)  # ``identify`` will not ask again
+        try:
+            info = await client.users_info(user=user_id)
+        except SlackApiError as exc:
+            log.warning("users.info failed", extra={"error": exc.response.get("error")})
+            return ctx
+        user = info.get("user") or {}
+        name = user.get("real_name") or user.get("name") or user_name
+        return replace(ctx, user_tz=user.get("tz"), user_name=name)
 
     async def post_summary(
         self, client: AsyncWebClient, reply: Reply, channel: str, thread_ts: str | None = None
