@@ -64,3 +64,22 @@ async def destination_rows() -> list[asyncpg.Record]:
         return list(await conn.fetch("SELECT * FROM post_destinations ORDER BY due_at"))
     finally:
         await conn.close()
+
+
+async def public_tables(dsn: str) -> set[str]:
+    """The tables in ``dsn``'s public schema (for migration tests on a scratch database)."""
+    conn = await asyncpg.connect(_plain_dsn(dsn))
+    try:
+        rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    finally:
+        await conn.close()
+    return {r["tablename"] for r in rows}
+
+
+async def drop_database(dsn: str) -> None:
+    """Drop ``dsn``'s database if it exists, cutting off whoever is connected."""
+    admin = await asyncpg.connect(_plain_dsn(TEST_DB, "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{dsn.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncpg
-
-from storage.db import _plain_dsn, downgrade, ensure_database, upgrade
+from storage.db import downgrade, ensure_database, upgrade
+from tests.helpers import drop_database, public_tables
 from tests.support import TEST_DB
 
 SCRATCH = TEST_DB + "_apimig"
@@ -18,30 +17,17 @@ TABLES = {
 }
 
 
-async def _tables() -> set[str]:
-    conn = await asyncpg.connect(_plain_dsn(SCRATCH))
-    try:
-        rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-    finally:
-        await conn.close()
-    return {r["tablename"] for r in rows}
-
-
 async def test_api_branch_up_down_up() -> None:
-    admin = await asyncpg.connect(_plain_dsn(TEST_DB, "postgres"))
-    await admin.execute(f'DROP DATABASE IF EXISTS "{SCRATCH.rsplit("/", 1)[1]}" WITH (FORCE)')
-    await admin.close()
+    await drop_database(SCRATCH)
     await ensure_database(SCRATCH)
     await upgrade(SCRATCH)
-    assert await _tables() >= TABLES
+    assert await public_tables(SCRATCH) >= TABLES
     await downgrade(SCRATCH, "api@0001")
-    assert not TABLES & await _tables()
-    assert "scheduled_posts" in await _tables()
+    assert not TABLES & await public_tables(SCRATCH)
+    assert "scheduled_posts" in await public_tables(SCRATCH)
     await upgrade(SCRATCH)
     await downgrade(SCRATCH, "base")
-    assert await _tables() == {"alembic_version"}
+    assert await public_tables(SCRATCH) == {"alembic_version"}
     await upgrade(SCRATCH)
-    assert await _tables() >= TABLES
-    admin = await asyncpg.connect(_plain_dsn(TEST_DB, "postgres"))
-    await admin.execute(f'DROP DATABASE IF EXISTS "{SCRATCH.rsplit("/", 1)[1]}" WITH (FORCE)')
-    await admin.close()
+    assert await public_tables(SCRATCH) >= TABLES
+    await drop_database(SCRATCH)

@@ -5,34 +5,24 @@ from __future__ import annotations
 import asyncpg
 
 from storage.db import _plain_dsn, downgrade, ensure_database, upgrade
+from tests.helpers import drop_database, public_tables
 from tests.support import TEST_DB
 
 SCRATCH = TEST_DB + "_migrations"
 
 
-async def _tables() -> set[str]:
-    conn = await asyncpg.connect(_plain_dsn(SCRATCH))
-    try:
-        rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-    finally:
-        await conn.close()
-    return {r["tablename"] for r in rows}
-
-
 async def test_upgrade_downgrade_upgrade() -> None:
-    admin = await asyncpg.connect(_plain_dsn(TEST_DB, "postgres"))
-    await admin.execute(f'DROP DATABASE IF EXISTS "{SCRATCH.rsplit("/", 1)[1]}" WITH (FORCE)')
-    await admin.close()
+    await drop_database(SCRATCH)
     assert await ensure_database(SCRATCH) is True
     assert await ensure_database(SCRATCH) is False
     await upgrade(SCRATCH)
     seed = {"users", "social_accounts", "scheduled_posts", "post_destinations", "media_library"}
-    assert seed <= await _tables()
+    assert seed <= await public_tables(SCRATCH)
     await downgrade(SCRATCH, "base")
-    assert await _tables() == {"alembic_version"}
+    assert await public_tables(SCRATCH) == {"alembic_version"}
     await upgrade(SCRATCH)
     assert seed | {"publish_attempts", "api_tokens", "workspaces", "chat_identities"} <= (
-        await _tables()
+        await public_tables(SCRATCH)
     )
     conn = await asyncpg.connect(_plain_dsn(SCRATCH))
     try:
