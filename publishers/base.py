@@ -42,6 +42,8 @@ class Media:
     height: int | None = None
     duration: float | None = None
     filename: str = "media"
+    # The person's description of the image or video (alt text); "" when none was given.
+    alt: str = ""
     # Streams the bytes from the store, chunk by chunk.
     open: Callable[[], AsyncIterator[bytes]] | None = None
     # A short-lived URL a network can fetch the file from.
@@ -101,6 +103,8 @@ class Publisher(ABC):
     max_image_bytes: ClassVar[int] = 8 * 1024 * 1024
     max_video_bytes: ClassVar[int] = 40 * 1024 * 1024
     supports_threads: ClassVar[bool] = False
+    # Longest alt text the network takes per file; 0 means it has no alt text field.
+    max_alt_length: ClassVar[int] = 0
     dedupes: ClassVar[bool] = False
 
     def __init__(self, http: aiohttp.ClientSession, timeout: float = 15.0) -> None:
@@ -135,6 +139,14 @@ class Publisher(ABC):
                 Problem(name, f"{len(request.media)} files; {self.label} takes {self.max_media}")
             )
         for item in request.media:
+            if self.max_alt_length and len(item.alt) > self.max_alt_length:
+                problems.append(
+                    Problem(
+                        name,
+                        f"a description (alt text) is {len(item.alt)} characters; "
+                        f"{self.label} allows {self.max_alt_length}",
+                    )
+                )
             if item.content_type not in self.media_types:
                 problems.append(
                     Problem(name, f"{self.label} does not take {item.content_type} files")

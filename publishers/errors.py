@@ -10,7 +10,9 @@ PublishError                     base; ``retry`` says whether the queue should t
     ├── AuthRevoked              reconnect the account
     ├── ContentRejected          change the post (too long, media refused, ...)
     ├── DuplicateContent         the network already has this exact post
-    └── NotSupported             the network cannot do what was asked
+    ├── NotSupported             the network cannot do what was asked
+    └── IntegrationOutdated      the network retired the API version or call Outpost uses:
+                                 the operator must update Outpost (not the post, not the account)
 
 Exceptions must pickle (arq stores them), so every argument is kept in ``args``.
 """
@@ -94,8 +96,22 @@ class NotSupported(PermanentError):
     code = "not_supported"
 
 
+class IntegrationOutdated(PermanentError):
+    """The network no longer accepts the API version or call Outpost makes (LinkedIn's 426).
+
+    Neither editing the post nor reconnecting helps: Outpost itself needs an update.
+    """
+
+    code = "needs_update"
+
+
 def advice(error: PublishError) -> str:
     """What the person should do about ``error``, in one sentence."""
+    if isinstance(error, IntegrationOutdated):
+        return (
+            "Outpost needs an update for this network; the operator has been told. "
+            "Press Retry once Outpost is updated."
+        )
     if isinstance(error, AuthRevoked):
         return "Reconnect the account, then press Retry."
     if isinstance(error, ContentRejected):

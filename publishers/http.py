@@ -5,6 +5,7 @@ Status codes (a publisher may override 403 and the error text per network):
     2xx                      -> Response
     429                      -> RateLimited(retry_after from Retry-After / X-RateLimit-Reset)
     401, 410                 -> AuthRevoked
+    426                      -> IntegrationOutdated (the API version we send is retired)
     403                      -> AuthRevoked if the body speaks of tokens/scopes/suspension,
                                 else ContentRejected (``forbidden`` argument overrides)
     409, "duplicate" text    -> DuplicateContent
@@ -37,6 +38,7 @@ from publishers.errors import (
     AuthRevoked,
     ContentRejected,
     DuplicateContent,
+    IntegrationOutdated,
     PublishError,
     RateLimited,
     Unavailable,
@@ -131,6 +133,8 @@ def classify(
         return RateLimited(f"{label} rate limit reached", retry_after(headers, now), status)
     if status in (401, 410):
         return AuthRevoked(f"{label} refused the account's token ({status}: {message})", status)
+    if status == 426:
+        return IntegrationOutdated(f"Outpost needs an update for {label}: {message}", status)
     if status == 403:
         return forbidden(message)(said, status)
     if status == 409 or (400 <= status < 500 and "duplicate" in message.lower()):

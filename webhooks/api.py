@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from aiohttp import BodyPartReader
 from aiohttp.http_exceptions import HttpProcessingError
 
 from core.errors import NotFound, RequestProblem
+from core.limits import MAX_AHEAD_WORDS, too_far_ahead
 from scheduler.api_tokens import callback_store
 from scheduler.callbacks import emit
 from scheduler.media import ingest_path
@@ -24,7 +25,6 @@ from webhooks.render import callback_json, media_json, post_json
 from webhooks.schemas import POST_STATUSES
 
 CHUNK = 256 * 1024
-MAX_AHEAD = timedelta(days=3660)
 
 
 def parse_time(value: str, name: str) -> datetime:
@@ -40,8 +40,8 @@ def parse_time(value: str, name: str) -> datetime:
         moment = moment.astimezone(UTC)
     except OverflowError:
         raise RequestProblem([f"`{name}` is out of range."]) from None
-    if moment - datetime.now(UTC) > MAX_AHEAD:
-        raise RequestProblem([f"`{name}` is more than ten years ahead."])
+    if too_far_ahead(moment, datetime.now(UTC)):
+        raise RequestProblem([f"`{name}` is more than {MAX_AHEAD_WORDS} ahead."])
     return moment
 
 
