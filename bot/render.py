@@ -134,6 +134,9 @@ HELP = (
     "Attach photos or a video to the same message to post them too; start the request with "
     "`fit` to let me convert photos a network refuses for their size or format "
     "(e.g. `fit tomorrow 9am to bluesky: Our new office`).\n"
+    "Describe each photo or video for people who can't see it (alt text) with one line per "
+    "file after the text, in the order they're attached: `alt: A bright room with six desks`, "
+    "then `alt: …` for the next (or `alt 2: …` for the second file).\n"
     "Other commands: `posts` (upcoming), `cancel ID`, `timezone Europe/Berlin`, `accounts`, "
     "`connect mastodon`, `calendar` (a login link), `help`."
 )

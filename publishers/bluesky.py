@@ -111,6 +111,9 @@ class BlueskyPublisher(Publisher):
     # app.bsky.embed.images#image: "May be up to 2 MB, formerly limited to 1 MB" (maxSize).
     max_image_bytes: ClassVar[int] = 2_000_000
     max_video_bytes: ClassVar[int] = bv.MAX_VIDEO_BYTES
+    # The lexicon sets no bound on ``alt``; Bluesky's own app stops at 2000 (social-app
+    # src/lib/constants.ts MAX_ALT_TEXT, read 2026-12-07).
+    max_alt_length: ClassVar[int] = 2000
     supports_threads: ClassVar[bool] = True
     dedupes: ClassVar[bool] = True
     media_poll_attempts: int = 120
@@ -302,7 +305,7 @@ class BlueskyPublisher(Publisher):
         blob = resp.data.get("blob") if isinstance(resp.data, dict) else None
         if not isinstance(blob, dict):
             raise Unavailable(f"{self.label} accepted an image but returned no blob")
-        image: dict[str, Any] = {"image": blob, "alt": ""}
+        image: dict[str, Any] = {"image": blob, "alt": media.alt}
         if media.width and media.height:
             image["aspectRatio"] = {"width": media.width, "height": media.height}
         return image

@@ -115,6 +115,8 @@ class MastodonPublisher(Publisher):
     )
     max_image_bytes: ClassVar[int] = 16 * 1024 * 1024
     max_video_bytes: ClassVar[int] = 99 * 1024 * 1024
+    # Instance configuration.media_attachments.description_limit; 1500 by default.
+    max_alt_length: ClassVar[int] = 1500
     supports_threads: ClassVar[bool] = True
     dedupes: ClassVar[bool] = True
     # Bounds of the one allowed wait: asynchronous media processing (video, gifv).
@@ -196,6 +198,8 @@ class MastodonPublisher(Publisher):
         form.add_field(
             "file", await media.read(), filename=media.filename, content_type=media.content_type
         )
+        if media.alt:
+            form.add_field("description", media.alt)
         resp = await send(
             self.http,
             "POST",

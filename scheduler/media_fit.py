@@ -154,7 +154,8 @@ async def fit(
         budget = min(p.max_image_bytes for p in publishers)
         done = await asyncio.to_thread(_convert, source, targets, budget, allow_lossy)
         if isinstance(done, bytes):
-            fitted.append(await _store(rt, workspace_id, item, done, user_id))
+            converted = await _store(rt, workspace_id, item, done, user_id)
+            fitted.append(replace(converted, alt=item.alt))
             continue
         fitted.append(item)
         if allow_lossy:

@@ -30,6 +30,7 @@ def media_for(item: MediaView, store: MediaStore | None) -> Media:
         height=item.height,
         duration=item.duration_seconds,
         filename=item.filename,
+        alt=item.alt,
         open=_open if store is not None else None,
         signed_url=_url if store is not None else None,
     )

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import RequestProblem
 from publishers.base import Publisher, PublishRequest
+from scheduler.alt import attach_alts, split_alts
 from scheduler.destinations import resolve
 from scheduler.media_fit import FIELDS_HINT, NeedsConversion, checked, fit, request_hint
 from scheduler.queue import enqueue_publish
@@ -71,12 +72,18 @@ class Scheduler:
 
         Photos are converted to fit when that loses nothing, or when asked (``fit_media`` or
         the request's leading ``fit``); converted files are stored even if nothing is scheduled.
+        Trailing ``alt:`` lines describe the files (``scheduler.alt``).
         """
-        parsed = read_request(request, now=self.rt.clock.now(), tz=tz)
-        if fit_media:
-            parsed = replace(parsed, fit_media=True)
+        described = split_alts(request)
+        parsed = read_request(described.request, now=self.rt.clock.now(), tz=tz)
+        files, unmatched = attach_alts(media, described.alts)
+        parsed = replace(
+            parsed,
+            problems=(*parsed.problems, *described.problems, *unmatched),
+            fit_media=parsed.fit_media or fit_media,
+        )
         return await self._check(
-            workspace_id, parsed, tuple(media), thread, request_hint(request), user_id
+            workspace_id, parsed, files, thread, request_hint(request), user_id
         )
 
     async def _check(
@@ -226,6 +233,7 @@ class Scheduler:
                 timezone=parsed.timezone,
                 account_ids=tuple(a.id for a in draft.accounts),
                 media_ids=tuple(m.id for m in draft.media),
+                media_alts=tuple(m.alt for m in draft.media),
                 recurrence=parsed.recurrence,
                 thread=thread,
                 origin=origin or {},

@@ -25,7 +25,7 @@ def account_view(row: SocialAccount) -> AccountView:
     )
 
 
-def media_view(row: MediaItem) -> MediaView:
+def media_view(row: MediaItem, alt: str = "") -> MediaView:
     return MediaView(
         id=row.id,
         workspace_id=row.workspace_id,
@@ -38,6 +38,7 @@ def media_view(row: MediaItem) -> MediaView:
         height=row.height,
         duration_seconds=row.duration_seconds,
         filename=row.filename,
+        alt=alt,
     )
 
 

@@ -212,6 +212,8 @@ class PostMedia(Base):
         ForeignKey("media_library.id", ondelete="RESTRICT"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer)
+    # The person's description of this file in this post (alt text); "" when none.
+    alt: Mapped[str] = mapped_column(Text, server_default="")
 
 
 class PostDestination(Base):

@@ -48,17 +48,26 @@ WITH post AS (
     SELECT d.id, post.id, d.account_id, 'pending', $5, 0, 0, d.key
     FROM post, unnest($13::uuid[], $14::uuid[], $15::text[]) AS d(id, account_id, key)
 ), media AS (
-    INSERT INTO post_media (post_id, media_id, position)
-    SELECT post.id, m.media_id, m.position - 1
-    FROM post, unnest($16::uuid[]) WITH ORDINALITY AS m(media_id, position)
+    INSERT INTO post_media (post_id, media_id, position, alt)
+    SELECT post.id, m.media_id, m.position - 1, m.alt
+    FROM post, unnest($16::uuid[], $17::text[]) WITH ORDINALITY AS m(media_id, alt, position)
 )
 SELECT id FROM post
 """
 
 
+def _media_links(new: NewPost) -> tuple[list[uuid.UUID], list[str]]:
+    """Each file once, in order, with the description it was first attached with."""
+    links: dict[uuid.UUID, str] = {}
+    for index, media_id in enumerate(new.media_ids):
+        links.setdefault(media_id, new.media_alts[index] if index < len(new.media_alts) else "")
+    return list(links), list(links.values())
+
+
 async def insert_post(run: Run, new: NewPost) -> uuid.UUID:
     """Add a post, one pending destination per account and its media links; its id."""
     accounts = list(dict.fromkeys(new.account_ids))
+    media_ids, alts = _media_links(new)
     rows = await run(
         INSERT_POST,
         uuid.uuid4(),
@@ -76,7 +85,8 @@ async def insert_post(run: Run, new: NewPost) -> uuid.UUID:
         [uuid.uuid4() for _ in accounts],
         accounts,
         [uuid.uuid4().hex for _ in accounts],
-        list(dict.fromkeys(new.media_ids)),
+        media_ids,
+        alts,
     )
     post_id: uuid.UUID = rows[0].id
     return post_id

@@ -241,6 +241,7 @@ class PublishStore:
                         timezone=view.timezone,
                         account_ids=tuple(d.account_id for d in view.destinations),
                         media_ids=tuple(m.id for m in view.media),
+                        media_alts=tuple(m.alt for m in view.media),
                         recurrence=view.recurrence,
                         series_id=view.series_id or view.id,
                         thread=view.thread,

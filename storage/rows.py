@@ -30,7 +30,7 @@ DESTINATIONS = """
     ORDER BY a.platform, a.handle
 """
 MEDIA = """
-    SELECT pm.post_id AS link_post_id, m.*
+    SELECT pm.post_id AS link_post_id, pm.alt AS link_alt, m.*
     FROM post_media pm JOIN media_library m ON m.id = pm.media_id
     WHERE pm.post_id = ANY($1::uuid[])
     ORDER BY pm.position
@@ -105,7 +105,7 @@ async def fetch_posts(
         )
     media: dict[uuid.UUID, list[MediaView]] = {pid: [] for pid in found}
     for row in await run(MEDIA, found):
-        media[row.link_post_id].append(media_view(cast(MediaItem, row)))
+        media[row.link_post_id].append(media_view(cast(MediaItem, row), row.link_alt))
     return {
         p.id: post_view(cast(ScheduledPost, p), tuple(dests[p.id]), tuple(media[p.id]))
         for p in posts

@@ -50,6 +50,9 @@ class MediaView:
     height: int | None
     duration_seconds: float | None
     filename: str
+    # The description given where the file was attached to a post (alt text); "" when none,
+    # and always "" for a file read from the library rather than from a post.
+    alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,8 @@ class NewPost:
     timezone: str
     account_ids: tuple[uuid.UUID, ...]
     media_ids: tuple[uuid.UUID, ...] = ()
+    # One description per ``media_ids`` entry ("" for none); missing entries count as "".
+    media_alts: tuple[str, ...] = ()
     recurrence: str | None = None
     series_id: uuid.UUID | None = None
     thread: bool = False

@@ -11,6 +11,7 @@ import os
 import tempfile
 import uuid
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -117,7 +118,9 @@ async def _media(
         except ValueError:
             raise RequestProblem([f"“{value}” is not a media id."]) from None
     try:
-        media = await runtime.library.get_many(ws.id, ids) if ids else []
+        found = await runtime.library.get_many(ws.id, ids) if ids else []
+        # Each attached file's description field ("alt-<id>"), kept across previews.
+        media = [replace(m, alt=upload.first(f"alt-{m.id}").strip()) for m in found]
         for path, filename in upload.files:
             media.append(await ingest_path(runtime, ws.id, path, user, filename))
     finally:

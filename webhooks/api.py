@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,13 +46,16 @@ def parse_time(value: str, name: str) -> datetime:
     return moment
 
 
-async def _media(call: Call, ids: list[str]) -> list[MediaView]:
-    if not ids:
+async def _media(call: Call, items: list[str | dict[str, str]]) -> list[MediaView]:
+    """The files by id, each with the description (``alt``) given with it."""
+    if not items:
         return []
+    pairs = [(i, "") if isinstance(i, str) else (i["id"], i.get("alt", "")) for i in items]
     try:
-        return await call.rt.library.get_many(call.workspace_id, [uuid.UUID(i) for i in ids])
+        found = await call.rt.library.get_many(call.workspace_id, [uuid.UUID(i) for i, _ in pairs])
     except NotFound as exc:
         raise RequestProblem([exc.message], "Upload files with POST /api/v1/media first.") from None
+    return [replace(m, alt=alt.strip()) for m, (_, alt) in zip(found, pairs, strict=True)]
 
 
 async def create_post(call: Call) -> Reply:

@@ -28,6 +28,7 @@ def media_json(item: MediaView) -> dict[str, Any]:
         "height": item.height,
         "duration_seconds": item.duration_seconds,
         "filename": item.filename,
+        "alt": item.alt,
     }
 
 

@@ -44,7 +44,19 @@ DESTS = {
     "type": "array", "minItems": 1, "maxItems": 50,
     "items": {"type": "string", "minLength": 1, "maxLength": 200},
 }  # fmt: skip
-MEDIA_IDS = {"type": "array", "maxItems": 20, "items": UUID}
+ALT = {
+    "type": "string",
+    "maxLength": 10_000,
+    "description": "A description of the file for people who cannot see it (alt text), sent "
+    "in each network's own field; checked against each destination's limit when scheduled.",
+}
+MEDIA_IDS = {
+    "type": "array",
+    "maxItems": 20,
+    "items": {"oneOf": [UUID, obj({"id": UUID, "alt": ALT}, ["id"])]},
+    "description": 'Uploaded media ids, in order; an item may be `{"id": …, "alt": …}` '
+    "to give that file a description (alt text).",
+}
 FIT_MEDIA = {
     "type": "boolean",
     "default": False,
@@ -103,6 +115,11 @@ SCHEMAS: dict[str, Any] = {
             "height": nullable({"type": "integer"}),
             "duration_seconds": nullable({"type": "number"}),
             "filename": STR,
+            "alt": {
+                "type": "string",
+                "description": "The description (alt text) given when the file was attached "
+                "to this post; empty when none, and always empty for an upload.",
+            },
         },
         ["id", "content_type", "size_bytes", "sha256", "filename"],
     ),
