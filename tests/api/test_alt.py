@@ -144,3 +144,23 @@ async def test_alt_survives_an_edit_and_the_next_occurrence(
     [following] = listed["items"]
     assert following["text"] == "Daily chart, updated"
     assert [(m["id"], m["alt"]) for m in following["media"]] == [(media, CHART)]
+
+
+async def test_openapi_document_shows_alt(api: Api) -> None:
+    status, doc, _ = await api.call("GET", "/api/v1/openapi.json")
+    assert status == 200
+    schemas = doc["components"]["schemas"]
+    assert schemas["Media"]["properties"]["alt"]["type"] == "string"
+    for form in ("RequestPost", "FieldsPost"):
+        plain, described = schemas[form]["properties"]["media"]["items"]["oneOf"]
+        assert plain["format"] == "uuid"
+        assert described["required"] == ["id"]
+        assert described["properties"]["alt"]["maxLength"] == 10_000
+    # The schema the server validates with is the one documented: an unknown key is refused.
+    status, answer, _ = await api.call(
+        "POST",
+        "/api/v1/posts",
+        json={"request": "tomorrow 9am to mastodon: hi",
+              "media": [{"id": "0b6c3c1e-7f1b-4a53-9a57-0e7d3b1d2c11", "alt_text": "x"}]},
+    )  # fmt: skip
+    assert status == 422, answer
