@@ -54,7 +54,10 @@ def targets(post: PostView) -> str:
 
 
 def scheduled(post: PostView, tz: str) -> Reply:
+    described = sum(1 for m in post.media if m.alt)
     media = f"\n📎 {len(post.media)} file(s)" if post.media else ""
+    if described:
+        media += f", {described} with a description (alt text)"
     repeat = f"\n🔁 repeats ({post.recurrence})" if post.recurrence else ""
     text = (
         f"🗓 Scheduled for {when(post.scheduled_at, tz)} to {targets(post)}.{repeat}\n"

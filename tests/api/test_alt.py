@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import aiohttp
 
+from scheduler.runtime import Runtime
 from tests.alt.support import (
     MASTODON_LIMIT,
     bluesky_alts,
@@ -14,9 +15,10 @@ from tests.alt.support import (
     mastodon_descriptions,
     png,
 )
-from tests.api.conftest import Api
+from tests.api.conftest import Api, start_api
 from tests.fakes.mastodon import FakeMastodon
 from tests.helpers import count_rows
+from tests.media.test_fit_ask import crew_with
 from tests.support import wait_for
 
 CHART = "A bar chart: sales doubled from May to June"
@@ -164,3 +166,24 @@ async def test_openapi_document_shows_alt(api: Api) -> None:
               "media": [{"id": "0b6c3c1e-7f1b-4a53-9a57-0e7d3b1d2c11", "alt_text": "x"}]},
     )  # fmt: skip
     assert status == 422, answer
+
+
+async def test_a_converted_photo_keeps_its_description(runtime: Runtime) -> None:
+    crew = await crew_with(runtime, "instagram")  # Instagram takes JPEG only: PNG is converted
+    server, http, token = await start_api(runtime, crew)
+    api = Api(str(server.make_url("")).rstrip("/"), http, crew, token, runtime)
+    try:
+        original = await upload(api, "red")
+        status, post, _ = await api.call(
+            "POST",
+            "/api/v1/posts",
+            json={"request": f"tomorrow 9am to instagram: Red\nalt: {CHART}",
+                  "media": [original]},
+        )  # fmt: skip
+        assert status == 201, post
+        [sent] = post["media"]
+        assert (sent["content_type"], sent["alt"]) == ("image/jpeg", CHART)
+        assert sent["id"] != original
+    finally:
+        await http.close()
+        await server.close()

@@ -80,6 +80,7 @@ async def test_compose_description_field_reaches_mastodon_and_bluesky(
         await described.fill(ROOM)
         await page.get_by_role("button", name="Preview").click()
         await expect(described).to_have_value(ROOM)  # kept across previews
+        await expect(page.locator(".preview img")).to_have_attribute("alt", ROOM)
         await page.get_by_role("button", name="Schedule").click()
         await expect(page.locator(".flash")).to_contain_text("scheduled")
 
