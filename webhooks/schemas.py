@@ -147,7 +147,13 @@ SCHEMAS: dict[str, Any] = {
     ),
     "RequestPost": obj(
         {
-            "request": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
+            "request": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_TEXT,
+                "description": "The chats' grammar, e.g. `tomorrow 9am to mastodon: hi`; "
+                "trailing `alt: …` lines describe the `media` in order (`alt 2: …` the second).",
+            },
             "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
             "media": MEDIA_IDS,
             "fit_media": FIT_MEDIA,

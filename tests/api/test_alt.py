@@ -158,6 +158,7 @@ async def test_openapi_document_shows_alt(api: Api) -> None:
         assert plain["format"] == "uuid"
         assert described["required"] == ["id"]
         assert described["properties"]["alt"]["maxLength"] == 10_000
+    assert "`alt: …`" in schemas["RequestPost"]["properties"]["request"]["description"]
     # The schema the server validates with is the one documented: an unknown key is refused.
     status, answer, _ = await api.call(
         "POST",
