@@ -4,7 +4,7 @@ After the post's text, one line per file, in the order the files were attached::
 
     tomorrow 9am to mastodon, bluesky: Our new office
     alt: A bright room with six desks by a window
-    alt 3: The team on the roof terrace
+    alt: The team on the roof terrace
 
 ``alt:`` describes the file after the one the previous line described (the first file to
 start with); ``alt N:`` describes file N. Only a block of such lines at the end of the
