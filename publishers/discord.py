@@ -30,6 +30,7 @@ from publishers.errors import Ambiguous, AuthRevoked, PublishError
 from publishers.http import Now, Response, classify, send, utc_now
 from publishers.webhook import AnyType
 
+API_VERSION = "v10"
 UNKNOWN_WEBHOOK = 10015
 INVALID_WEBHOOK_TOKEN = 50027
 
@@ -53,6 +54,13 @@ def _classify(
     elif "X-RateLimit-Reset-After" in fixed and "Retry-After" not in fixed:
         fixed["Retry-After"] = fixed["X-RateLimit-Reset-After"]
     return classify(status, fixed, data, text, label="Discord", now=now)
+
+
+def versioned(url: str) -> str:
+    """The webhook URL on API v10: an unversioned URL gets Discord's deprecated default version,
+    and v10 is not served on the old discordapp.com host (API reference "API Versioning")."""
+    url = url.split("?", 1)[0].rstrip("/").replace("://discordapp.com/", "://discord.com/", 1)
+    return url.replace("/api/webhooks/", f"/api/{API_VERSION}/webhooks/", 1)
 
 
 class DiscordPublisher(Publisher):
@@ -99,7 +107,7 @@ class DiscordPublisher(Publisher):
     async def publish(self, request: PublishRequest) -> Receipt:
         """Check the webhook (and learn its guild), then post the message and its files."""
         account = request.account
-        webhook = account.base_url.split("?", 1)[0].rstrip("/")
+        webhook = versioned(account.base_url)
         guild = await self._guild(webhook, account.settings)
         payload: dict[str, Any] = {"content": request.text}
         if not account.settings.get("allow_mentions"):

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from publishers.base import Account
-from publishers.discord import DiscordPublisher
+from publishers.discord import DiscordPublisher, versioned
 from publishers.errors import AuthRevoked, ContentRejected, RateLimited
 from tests.fakes.discord import CHANNEL_ID, GUILD_ID, FakeDiscord, execute_schema
 from tests.publishers.helpers import MP4, PNG, memory_media, request_for
@@ -126,3 +126,13 @@ async def test_alt_text_is_the_attachment_description(
     assert discord.messages[0]["attachments"][0]["description"] == "A red door"
     too_long = dataclasses.replace(image, alt="x" * 1025)
     assert "1024" in publisher.validate(request_for(account(discord), media=(too_long,)))[0].message
+
+
+async def test_webhook_is_called_on_api_v10(
+    publisher: DiscordPublisher, discord: FakeDiscord
+) -> None:
+    await publisher.publish(request_for(account(discord)))
+    assert {r.path.split("/webhooks/")[0] for r in discord.requests} == {"/api/v10"}
+    assert versioned("https://discordapp.com/api/webhooks/1/t?wait=true") == (
+        "https://discord.com/api/v10/webhooks/1/t"
+    )
