@@ -110,6 +110,7 @@ class FakeSlack(FakeServer):
         # last called conversations.history.
         self.unlisted: set[str] = set()
         self.history_at: dict[str, float] = {}
+        self.refusals: dict[str, str] = {}  # method -> error code answered once
         self._ids = itertools.count(1)
 
     # --- test helpers ----------------------------------------------------------------------
@@ -243,6 +244,8 @@ class FakeSlack(FakeServer):
         if "blocks" in args and not _blocks_ok(args["blocks"]):
             self.invalid.append(f"{method}: invalid blocks")
             return fail("invalid_blocks")
+        if method in self.refusals:
+            return fail(self.refusals.pop(method))
         if method == "conversations.history":
             return self._history(team, args, self._token(request, args) in self.unlisted)
         if method in CREATING:

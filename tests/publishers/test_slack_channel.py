@@ -98,3 +98,16 @@ async def test_alt_text_goes_with_the_upload(fake: FakeSlack, http: aiohttp.Clie
     too_long = dataclasses.replace(media[0], alt="x" * 1001)
     [problem] = publisher.validate(request_for(_account(fake), media=(too_long,)))
     assert "1000" in problem.message
+
+
+async def test_files_not_shared_after_the_post_is_ambiguous_not_resent(
+    fake: FakeSlack, http: aiohttp.ClientSession
+) -> None:
+    publisher = SlackChannelPublisher(http, timeout=2.0)
+    fake.refusals["files.completeUploadExternal"] = "internal_error"
+    request = request_for(_account(fake), media=(memory_media(PNG, "image/png", "a.png"),))
+    with pytest.raises(Ambiguous, match="posted the message"):
+        await publisher.publish(request)
+    found = await publisher.find_existing(request)
+    assert isinstance(found, Receipt)
+    assert fake.created_keys() == [request.idempotency_key]
