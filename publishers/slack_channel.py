@@ -239,4 +239,6 @@ class SlackChannelPublisher(Publisher):
             if payload.get("key") == request.idempotency_key:
                 ts = str(message["ts"])
                 return Receipt(remote_id=ts, url=await self._permalink(account, channel, ts))
-        return None
+        # Only the newest page was read (15 messages for non-Marketplace installs): absent from
+        # it is not absent from the channel, and a resend could post twice.
+        return False if history.get("has_more") else None

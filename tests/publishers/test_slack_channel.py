@@ -111,3 +111,17 @@ async def test_files_not_shared_after_the_post_is_ambiguous_not_resent(
     found = await publisher.find_existing(request)
     assert isinstance(found, Receipt)
     assert fake.created_keys() == [request.idempotency_key]
+
+
+async def test_a_busy_channel_is_not_taken_for_an_empty_one(
+    fake: FakeSlack, http: aiohttp.ClientSession
+) -> None:
+    publisher = SlackChannelPublisher(http, timeout=2.0)
+    request = request_for(_account(fake), key="ours")
+    fake.fail_next("500_after_create")
+    with pytest.raises(Ambiguous):
+        await publisher.publish(request)
+    for n in range(15):  # people talk after our post: it falls off the one page Slack gives
+        await publisher.publish(request_for(_account(fake), text=f"chat {n}", key=f"c-{n}"))
+    assert await publisher.find_existing(request) is False
+    assert fake.created_keys().count("ours") == 1
