@@ -18,6 +18,7 @@ from publishers.errors import ContentRejected, RateLimited, Unavailable
 from scheduler.media_limits import shape_problems
 from tests.fakes.bluesky import TID, FakeBluesky
 from tests.fakes.bluesky_video import FakeBlueskyVideo
+from tests.fakes.lexicon import problem
 from tests.publishers.helpers import MP4, PNG, memory_media, request_for
 
 LONG = " ".join(f"Part {i} mentions @alice.bsky.social and #launch 🚀 日本語." for i in range(30))
@@ -313,3 +314,24 @@ async def test_alt_text_on_images_and_video(publisher: BlueskyPublisher, pds: Fa
     video = replace(memory_media(MP4, "video/mp4", "v.mp4"), alt="x" * 1001)
     [problem] = publisher.validate(request_for(account(pds), media=(video,)))
     assert "1000" in problem.message
+
+
+async def test_video_alt_text_is_in_the_embed(
+    publisher: BlueskyPublisher, pds: FakeBluesky, video: FakeBlueskyVideo
+) -> None:
+    with_video(publisher, video)
+    media = replace(clip(), alt="A cat jumps onto a table")
+    assert publisher.validate(request_for(account(pds), media=(media,))) == []
+    receipt = await publisher.publish(request_for(account(pds), media=(media,)))
+    record = pds.records[receipt.remote_id.rsplit("/", 1)[1]]["value"]
+    assert record["embed"]["alt"] == "A cat jumps onto a table"
+
+
+def test_the_pds_refuses_a_video_alt_over_1000_graphemes() -> None:
+    schema = {"type": "ref", "ref": "app.bsky.embed.video"}
+    blobs = {"c1": {"mimeType": "video/mp4", "size": 10}}
+    video = {"$type": "blob", "ref": {"$link": "c1"}, "mimeType": "video/mp4", "size": 10}
+    assert problem({"video": video, "alt": "é" * 1000}, schema, "embed", "", blobs) is None
+    refused = problem({"video": video, "alt": "é" * 1001}, schema, "embed", "", blobs)
+    assert refused is not None
+    assert "1000 graphemes" in refused
