@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -11,8 +12,11 @@ import pytest
 from publishers.base import Account, Receipt
 from publishers.errors import Ambiguous, RateLimited
 from publishers.slack_channel import SlackChannelPublisher
+from scheduler.runtime import Runtime
+from scheduler.service import Scheduler
 from tests.fakes.slack import FakeSlack
 from tests.publishers.helpers import PNG, memory_media, request_for
+from tests.support import wait_for
 
 OAUTH_TOKEN = "xoxb-oauth-install"
 
@@ -125,3 +129,29 @@ async def test_a_busy_channel_is_not_taken_for_an_empty_one(
         await publisher.publish(request_for(_account(fake), text=f"chat {n}", key=f"c-{n}"))
     assert await publisher.find_existing(request) is False
     assert fake.created_keys().count("ours") == 1
+
+
+async def test_two_posts_a_minute_through_the_worker_each_published_once(
+    runtime: Runtime, worker: object, fake: FakeSlack
+) -> None:
+    ws = await runtime.workspaces.create("beta", "Europe/Berlin")
+    await runtime.workspaces.add_account(
+        ws.id, "slack", "#launches", runtime.cipher.encrypt(OAUTH_TOKEN),
+        base_url=fake.api_url(), settings={"channel": "C0LAUNCHES", "team_id": "T0000BETA"},
+    )  # fmt: skip
+    due = runtime.clock.now() + timedelta(seconds=1)
+    posts = [
+        await Scheduler(runtime).schedule_fields(
+            ws.id, text=text, when=due + timedelta(seconds=n), destinations=["slack"]
+        )
+        for n, text in enumerate(("First launch note", "Second launch note"))
+    ]
+
+    async def published() -> bool:
+        found = [await runtime.posts.get(p.id) for p in posts]
+        return all(p.status == "published" for p in found)
+
+    await wait_for(published, timeout=15)
+    assert sorted(m["text"] for m in fake.messages) == ["First launch note", "Second launch note"]
+    assert len(set(fake.created_keys())) == 2
+    assert fake.calls("conversations.history") == []
