@@ -110,6 +110,10 @@ class BlueskyPublisher(Publisher):
     )
     # app.bsky.embed.images#image: "May be up to 2 MB, formerly limited to 1 MB" (maxSize).
     max_image_bytes: ClassVar[int] = 2_000_000
+    # An image's alt: the Bluesky app's limit (the lexicon sets none); a video's: the lexicon's
+    # maxGraphemes for app.bsky.embed.video#alt.
+    max_alt_length: ClassVar[int] = 2000
+    max_video_alt: ClassVar[int] = 1000
     max_video_bytes: ClassVar[int] = bv.MAX_VIDEO_BYTES
     # The lexicon sets no bound on ``alt``; Bluesky's own app stops at 2000 (social-app
     # src/lib/constants.ts MAX_ALT_TEXT, read 2026-12-07).
@@ -143,6 +147,11 @@ class BlueskyPublisher(Publisher):
         videos = [m for m in request.media if m.content_type.startswith("video/")]
         if videos and len(request.media) > 1:
             problems.append(Problem(name, "Bluesky takes one video per post, without images"))
+        for video in videos:
+            alt, most = bt.length(video.alt), self.max_video_alt
+            if alt > most:
+                why = f"a video's description (alt text) is {alt} characters; Bluesky allows {most}"
+                problems.append(Problem(name, why))
         return problems
 
     # --- sessions and calls ----------------------------------------------------------------

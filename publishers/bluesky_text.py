@@ -3,6 +3,12 @@
 A post's text may hold 300 graphemes and 3000 UTF-8 bytes. Links, mentions and hashtags are
 not parsed by the network: the client sends them as facets whose ranges count bytes. A record
 key chosen from our idempotency key makes a resend write the same record, never a second one.
+
+Links follow Bluesky's rich-text rules (docs.bsky.app "Links, mentions, and rich text" and
+@atproto/api's detection, read 2026-12-07): a link starts the text or follows a space or "(";
+``http(s)://`` links and bare domains whose last label is a known TLD (``example.com``, linked
+as ``https://example.com``); trailing ``.,;:!?`` is not part of the link, nor is a closing
+parenthesis without its opening one (``(see https://example.com/a_(b))`` links ``/a_(b)``).
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import re
 from dataclasses import dataclass
 
 import grapheme
+from twitter_text.regexp.valid_cctld import valid_cctld
+from twitter_text.regexp.valid_gtld import valid_gtld
 
 from publishers.mastodon import split_thread
 
@@ -28,7 +36,11 @@ _LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
 _MENTION = re.compile(
     rf"(?:^|(?<=[\s(]))@((?:{_LABEL}\.)+[a-zA-Z](?:[a-zA-Z0-9-]{{0,61}}[a-zA-Z0-9])?)\b"
 )
-_LINK = re.compile(r"(?:^|(?<=[\s(]))(https?://\S+)", re.IGNORECASE)
+_LINK = re.compile(
+    r"(?:^|(?<=[\s(]))(https?://\S+|(?P<domain>[a-z][a-z0-9]*(?:\.[a-z0-9]+)+)\S*)",
+    re.IGNORECASE,
+)
+_LINK_END = re.compile(r"[.,;:!?]+$")
 _TAG = re.compile(r"(?:^|(?<=\s))[#\uff03]([^\s#\uff03\u00ad\u200b-\u200d\u2060]+)")
 _TRAILING_PUNCT = re.compile(r"[.,;:!?)\]'\"]+$")
 
@@ -67,17 +79,38 @@ def _bytes_at(text: str, index: int) -> int:
     return len(text[:index].encode("utf-8"))
 
 
+def known_tld(domain: str) -> bool:
+    """Whether ``domain`` ends in a top-level domain IANA lists (twitter-text's tables)."""
+    tld = domain.rsplit(".", 1)[-1].lower()
+    # The tables are alternations followed by a lookahead for the end of the domain.
+    return any(table.fullmatch(tld) for table in (valid_gtld, valid_cctld))
+
+
+def link_end(url: str) -> str:
+    """``url`` without trailing punctuation and without closing parentheses it did not open."""
+    while True:
+        trimmed = _LINK_END.sub("", url)
+        if trimmed.endswith(")") and trimmed.count(")") > trimmed.count("("):
+            trimmed = trimmed[:-1]
+        if trimmed == url:
+            return url
+        url = trimmed
+
+
 def detect(text: str) -> list[Span]:
     """Links, @handle mentions and #tags in ``text``, with byte offsets, in text order."""
     spans: list[Span] = []
     for m in _LINK.finditer(text):
-        url = m.group(1)
-        trimmed = _TRAILING_PUNCT.sub("", url)
-        if url.endswith(")") and "(" in trimmed:
-            trimmed += ")"  # a URL with balanced parentheses keeps its closing one
+        domain = m.group("domain")
+        if domain and not known_tld(domain):
+            continue
+        shown = link_end(m.group(1))
+        if not shown or (domain and "." not in shown):
+            continue
         start = m.start(1)
-        end = start + len(trimmed)
-        spans.append(Span(_bytes_at(text, start), _bytes_at(text, end), "link", trimmed))
+        end = start + len(shown)
+        uri = f"https://{shown}" if domain else shown
+        spans.append(Span(_bytes_at(text, start), _bytes_at(text, end), "link", uri))
     for m in _MENTION.finditer(text):
         handle = m.group(1)
         start = m.start(1) - 1  # the facet covers the "@"

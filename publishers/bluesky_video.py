@@ -55,6 +55,8 @@ def _classify(
 def embed(blob: Mapping[str, Any], media: Media) -> dict[str, Any]:
     """The ``app.bsky.embed.video`` of a processed video."""
     made: dict[str, Any] = {"$type": "app.bsky.embed.video", "video": dict(blob)}
+    if media.alt:
+        made["alt"] = media.alt
     if media.width and media.height:
         made["aspectRatio"] = {"width": media.width, "height": media.height}
     return made

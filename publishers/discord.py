@@ -6,10 +6,16 @@ only read back messages whose id it knows, so after an ambiguous outcome the pos
 honestly as "may have been published" (``find_existing`` returns False). A deleted webhook
 (404 Unknown Webhook, code 10015) or a bad token (401, code 50027) means reconnect. A 429 body
 carries ``retry_after`` in seconds; ``X-RateLimit-Reset-After`` says the same in its headers.
+
+Files: each may be 10 MiB in a server without boosts (API reference "Uploading Files" and the
+help article "File Upload Limit", read 2026-12-07; 50 MiB at boost level 2, 100 MiB at level
+3, set per account as ``settings["max_upload_bytes"]``); larger is 413, code 40005. Alt text
+rides in the ``attachments`` array as ``description`` (at most 1024 characters).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections.abc import Mapping
@@ -24,6 +30,7 @@ from publishers.errors import Ambiguous, AuthRevoked, PublishError
 from publishers.http import Now, Response, classify, send, utc_now
 from publishers.webhook import AnyType
 
+API_VERSION = "v10"
 UNKNOWN_WEBHOOK = 10015
 INVALID_WEBHOOK_TOKEN = 50027
 
@@ -49,6 +56,13 @@ def _classify(
     return classify(status, fixed, data, text, label="Discord", now=now)
 
 
+def versioned(url: str) -> str:
+    """The webhook URL on API v10: an unversioned URL gets Discord's deprecated default version,
+    and v10 is not served on the old discordapp.com host (API reference "API Versioning")."""
+    url = url.split("?", 1)[0].rstrip("/").replace("://discordapp.com/", "://discord.com/", 1)
+    return url.replace("/api/webhooks/", f"/api/{API_VERSION}/webhooks/", 1)
+
+
 class DiscordPublisher(Publisher):
     """Executes the account's channel webhook."""
 
@@ -58,9 +72,10 @@ class DiscordPublisher(Publisher):
     max_media: ClassVar[int] = 10
     # Discord attaches any file; only the size counts.
     media_types: ClassVar[frozenset[str]] = AnyType()
-    max_image_bytes: ClassVar[int] = 25 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 25 * 1024 * 1024
-    max_total_bytes: ClassVar[int] = 25 * 1024 * 1024
+    # Per file, in a server without boosts.
+    max_image_bytes: ClassVar[int] = 10 * 1024 * 1024
+    max_video_bytes: ClassVar[int] = 10 * 1024 * 1024
+    max_alt_length: ClassVar[int] = 1024
     supports_threads: ClassVar[bool] = False
     dedupes: ClassVar[bool] = False
     now: Now = staticmethod(utc_now)
@@ -70,15 +85,17 @@ class DiscordPublisher(Publisher):
         self._guilds: dict[str, str] = {}
 
     def validate(self, request: PublishRequest) -> list[Problem]:
-        """The base checks plus the upload limit on all files together (25 MB by default)."""
-        problems = super().validate(request)
-        total = sum(m.size for m in request.media)
-        limit = int(request.account.settings.get("max_upload_bytes") or self.max_total_bytes)
-        if total > limit:
-            name = request.account.handle or self.label
-            problems.append(
-                Problem(name, f"files total {total // 1024} KB; Discord takes {limit // 1024} KB")
-            )
+        """The base checks, with each file held to the server's limit (10 MiB unboosted)."""
+        # The base compares sizes with the class's unboosted limit; a boosted server's own
+        # limit (settings) replaces it, so sizes are checked here instead.
+        unsized = tuple(dataclasses.replace(m, size=0) for m in request.media)
+        problems = super().validate(dataclasses.replace(request, media=unsized))
+        limit = int(request.account.settings.get("max_upload_bytes") or self.max_image_bytes)
+        name = request.account.handle or self.label
+        for item in request.media:
+            if item.size > limit:
+                problems.append(Problem(name, f"a file is {item.size // 1024} KB; Discord takes "
+                                        f"{limit // 1024} KB per file in this server"))  # fmt: skip
         return problems
 
     async def _send(self, method: str, url: str, **kw: Any) -> Response:
@@ -90,7 +107,7 @@ class DiscordPublisher(Publisher):
     async def publish(self, request: PublishRequest) -> Receipt:
         """Check the webhook (and learn its guild), then post the message and its files."""
         account = request.account
-        webhook = account.base_url.split("?", 1)[0].rstrip("/")
+        webhook = versioned(account.base_url)
         guild = await self._guild(webhook, account.settings)
         payload: dict[str, Any] = {"content": request.text}
         if not account.settings.get("allow_mentions"):
@@ -104,7 +121,8 @@ class DiscordPublisher(Publisher):
         if request.media:
             form = aiohttp.FormData()
             payload["attachments"] = [
-                {"id": str(n), "filename": m.filename} for n, m in enumerate(request.media)
+                {"id": str(n), "filename": m.filename} | ({"description": m.alt} if m.alt else {})
+                for n, m in enumerate(request.media)
             ]
             form.add_field("payload_json", json.dumps(payload), content_type="application/json")
             for n, item in enumerate(request.media):

@@ -2,12 +2,22 @@
 
 403 bodies: "outside the authorized scopes" or a disabled/suspended login mean the token must
 be replaced (AuthRevoked); any other 403 (e.g. replying to a hidden status) is ContentRejected.
+
+Media (docs.joinmastodon.org "media" methods, read 2026-12-07): ``POST /api/v2/media`` answers
+200 with a URL, or 202 while the file is processed, and ``GET /api/v1/media/:id`` answers 206
+until it is done. A file still processing after the polls is Unavailable, and its media id is
+kept (per destination key and file) so the retry polls it again instead of uploading the whole
+file once more; the ids live in this worker's memory for ``media_reuse_seconds``, so a retry
+that lands on another worker uploads once more (slower, never wrong). Alt text is the upload's
+``description`` (1500 characters on a stock instance). 429s carry ``X-RateLimit-Reset`` as an
+ISO-8601 time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -15,8 +25,8 @@ import aiohttp
 import grapheme
 
 from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
-from publishers.errors import Ambiguous, Unavailable
-from publishers.http import send
+from publishers.errors import Ambiguous, ContentRejected, Unavailable
+from publishers.http import Response, send
 
 URL_LENGTH = 23
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)'\]]")
@@ -95,6 +105,14 @@ def split_thread(
     return _greedy(text, limit, length)
 
 
+def _ready(answer: Response | None) -> bool:
+    """A media answer for a file that is processed: 200 with its URL."""
+    data = answer.data if answer is not None else None
+    return bool(
+        answer is not None and answer.status == 200 and isinstance(data, dict) and data.get("url")
+    )
+
+
 class MastodonPublisher(Publisher):
     """Posts statuses to one Mastodon instance (the account's ``base_url``)."""
 
@@ -119,9 +137,19 @@ class MastodonPublisher(Publisher):
     max_alt_length: ClassVar[int] = 1500
     supports_threads: ClassVar[bool] = True
     dedupes: ClassVar[bool] = True
+    # MAX_DESCRIPTION_LENGTH of a stock instance (MediaAttachment validation).
+    max_alt_length: ClassVar[int] = 1500
     # Bounds of the one allowed wait: asynchronous media processing (video, gifv).
     media_poll_attempts: int = 20
     media_poll_interval: float = 1.0
+    # How long an uploaded, still-processing file is reused by a retry (Mastodon removes
+    # unattached media after a day).
+    media_reuse_seconds: float = 6 * 3600.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # (instance, destination key, position, sha256) -> (media id, when uploaded)
+        self._uploaded: dict[tuple[str, str, int, str], tuple[str, float]] = {}
 
     def length(self, text: str) -> int:
         """Mastodon's count: URLs as 23 characters, ``@user@domain`` as ``@user``."""
@@ -158,7 +186,10 @@ class MastodonPublisher(Publisher):
         account = request.account
         base = account.base_url.rstrip("/")
         auth = {"Authorization": f"Bearer {account.access_token}"}
-        media_ids = [await self._upload(base, auth, item) for item in request.media]
+        media_ids = [
+            await self._media(base, auth, (base, request.idempotency_key, n, item.sha256), item)
+            for n, item in enumerate(request.media)
+        ]
         parts = [request.text]
         if request.thread:
             parts = split_thread(request.text, self.text_limit(account), self.length)
@@ -190,10 +221,66 @@ class MastodonPublisher(Publisher):
                 raise Ambiguous(f"{self.label} answered {resp.status} without a status id")
             ids.append(str(data["id"]))
             urls.append(data.get("url") or data.get("uri"))
+        for n, item in enumerate(request.media):
+            self._uploaded.pop((base, request.idempotency_key, n, item.sha256), None)
         extra = {"thread_ids": ids} if len(ids) > 1 else {}
         return Receipt(remote_id=ids[0], url=urls[0], extra=extra)
 
-    async def _upload(self, base: str, auth: dict[str, str], media: Media) -> str:
+    async def _media(
+        self, base: str, auth: dict[str, str], key: tuple[str, str, int, str], media: Media
+    ) -> str:
+        """The media id of ``media``: an earlier upload still processing, or a new one."""
+        now = time.monotonic()
+        for stale in [k for k, (_, at) in self._uploaded.items()
+                      if now - at > self.media_reuse_seconds]:  # fmt: skip
+            del self._uploaded[stale]
+        known = self._uploaded.get(key)
+        if known is not None:
+            poll = await self._poll(base, auth, known[0])
+            if poll is not None:  # None: the instance no longer has it
+                return await self._until_ready(base, auth, known[0], poll)
+            del self._uploaded[key]
+        media_id, resp = await self._upload(base, auth, media)
+        if _ready(resp):
+            return media_id
+        self._uploaded[key] = (media_id, time.monotonic())
+        return await self._until_ready(base, auth, media_id, None)
+
+    async def _poll(self, base: str, auth: dict[str, str], media_id: str) -> Response | None:
+        """``GET /api/v1/media/:id``; None when the instance answers 404."""
+        try:
+            return await send(
+                self.http,
+                "GET",
+                f"{base}/api/v1/media/{media_id}",
+                client_timeout=self.timeout,
+                label=self.label,
+                headers=auth,
+            )
+        except ContentRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    async def _until_ready(
+        self, base: str, auth: dict[str, str], media_id: str, poll: Response | None
+    ) -> str:
+        for _ in range(self.media_poll_attempts):
+            if _ready(poll):
+                return media_id
+            # The one sanctioned wait: the instance transcodes video before it can be attached.
+            await asyncio.sleep(self.media_poll_interval)
+            poll = await self._poll(base, auth, media_id)
+            if poll is None:
+                raise Unavailable(f"{self.label} lost a media file while processing it")
+        if _ready(poll):
+            return media_id
+        raise Unavailable(
+            f"{self.label} is still processing a media file; Outpost will try again "
+            "without uploading it again"
+        )
+
+    async def _upload(self, base: str, auth: dict[str, str], media: Media) -> tuple[str, Response]:
         form = aiohttp.FormData()
         form.add_field(
             "file", await media.read(), filename=media.filename, content_type=media.content_type
@@ -213,19 +300,4 @@ class MastodonPublisher(Publisher):
         media_id = str(data.get("id") or "")
         if not media_id:
             raise Unavailable(f"{self.label} accepted a file but returned no media id")
-        if resp.status == 200 and data.get("url"):
-            return media_id
-        for _ in range(self.media_poll_attempts):
-            # The one sanctioned wait: the instance transcodes video before it can be attached.
-            await asyncio.sleep(self.media_poll_interval)
-            poll = await send(
-                self.http,
-                "GET",
-                f"{base}/api/v1/media/{media_id}",
-                client_timeout=self.timeout,
-                label=self.label,
-                headers=auth,
-            )
-            if poll.status == 200 and isinstance(poll.data, dict) and poll.data.get("url"):
-                return media_id
-        raise Unavailable(f"{self.label} is still processing a media file; try again later")
+        return media_id, resp

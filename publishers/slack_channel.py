@@ -2,9 +2,15 @@
 
 The message carries our idempotency key in its metadata, so after an ambiguous outcome
 ``find_existing`` (``conversations.history`` with metadata) finds it and it is never sent
-twice. Files are uploaded first (``files.getUploadURLExternal`` + the upload URL), then the
-message is posted and ``files.completeUploadExternal`` shares them in its thread. Slack
-answers HTTP 200 with ``{"ok": false, "error": code}``; codes are classified here:
+twice. History is read only then, never before a post: since 2025-05-29 Slack allows apps
+installed by OAuth outside the Marketplace one ``conversations.history`` call a minute and 15
+messages ("Rate limit changes for non-Marketplace apps"); its 429 is a RateLimited the caller
+retries later. Files are uploaded first (``files.getUploadURLExternal`` with ``alt_txt``, then
+the upload URL), the message is posted, and ``files.completeUploadExternal`` shares them in its
+thread using the channel ID ``chat.postMessage`` answered with: a ``#name`` channel works,
+and ``completeUploadExternal`` (which takes IDs only) never sees a name. Once the message is
+out, a failure sharing the files is Ambiguous, so the message is looked up, never resent.
+Slack answers HTTP 200 with ``{"ok": false, "error": code}``; codes are classified here:
 
     ratelimited (or HTTP 429)                      -> RateLimited (Retry-After)
     invalid_auth, token_revoked, account_inactive  -> AuthRevoked (reinstall the app)
@@ -20,6 +26,7 @@ from urllib.parse import urlencode
 
 from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
 from publishers.errors import (
+    Ambiguous,
     AuthRevoked,
     ContentRejected,
     PublishError,
@@ -90,6 +97,10 @@ class SlackChannelPublisher(Publisher):
     )
     max_image_bytes: ClassVar[int] = 1024 * 1024 * 1024
     max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
+    # files.getUploadURLExternal's alt_txt: longer is "alt_txt_too_large".
+    max_alt_length: ClassVar[int] = 1000
+    # conversations.history for non-Marketplace installs returns at most 15 messages.
+    history_limit: ClassVar[int] = 15
     # find_existing only believes messages this recent (the key is unique anyway).
     lookback: ClassVar[timedelta] = timedelta(days=2)
     now: Now = staticmethod(utc_now)
@@ -140,9 +151,6 @@ class SlackChannelPublisher(Publisher):
         """Upload files, post the message, share the files in its thread, link it."""
         account = request.account
         channel = self._channel(account)
-        existing = await self.find_existing(request)
-        if isinstance(existing, Receipt):
-            return existing
         files = [await self._upload(account, item) for item in request.media]
         sent = await self._call(
             account,
@@ -158,21 +166,28 @@ class SlackChannelPublisher(Publisher):
             },
         )
         ts = str(sent.get("ts") or "")
+        # The ID, also when the account names the channel "#launches".
+        channel = str(sent.get("channel") or channel)
         if files:
-            await self._call(
-                account,
-                "files.completeUploadExternal",
-                body={"files": files, "channel_id": channel, "thread_ts": ts},
-            )
+            try:
+                await self._call(
+                    account,
+                    "files.completeUploadExternal",
+                    body={"files": files, "channel_id": channel, "thread_ts": ts},
+                )
+            except PublishError as exc:
+                # The message is out: a resend would post it twice.
+                raise Ambiguous(
+                    f"{self.label} posted the message but did not share its files ({exc})"
+                ) from None
         return Receipt(remote_id=ts, url=await self._permalink(account, channel, ts))
 
     async def _upload(self, account: Account, item: Media) -> dict[str, str]:
         data = await item.read()
-        ticket = await self._call(
-            account,
-            "files.getUploadURLExternal",
-            form={"filename": item.filename, "length": str(len(data))},
-        )
+        form = {"filename": item.filename, "length": str(len(data))}
+        if item.alt:
+            form["alt_txt"] = item.alt
+        ticket = await self._call(account, "files.getUploadURLExternal", form=form)
         await send(
             self.http,
             "POST",
@@ -196,7 +211,11 @@ class SlackChannelPublisher(Publisher):
         return str(found.get("permalink") or "") or None
 
     async def find_existing(self, request: PublishRequest) -> Receipt | bool | None:
-        """Our message in the channel's recent history, by the key in its metadata."""
+        """Our message in the channel's recent history, by the key in its metadata.
+
+        Called only after an ambiguous outcome. A 429 (non-Marketplace installs get one call a
+        minute) raises RateLimited, so the caller looks again on its next pass.
+        """
         account = request.account
         channel = self._channel(account)
         oldest = (self.now() - self.lookback).timestamp()
@@ -207,7 +226,7 @@ class SlackChannelPublisher(Publisher):
                 query={
                     "channel": channel,
                     "oldest": f"{oldest:.6f}",
-                    "limit": 100,
+                    "limit": self.history_limit,
                     "include_all_metadata": "true",
                 },
             )
@@ -220,4 +239,6 @@ class SlackChannelPublisher(Publisher):
             if payload.get("key") == request.idempotency_key:
                 ts = str(message["ts"])
                 return Receipt(remote_id=ts, url=await self._permalink(account, channel, ts))
-        return None
+        # Only the newest page was read (15 messages for non-Marketplace installs): absent from
+        # it is not absent from the channel, and a resend could post twice.
+        return False if history.get("has_more") else None

@@ -2,7 +2,8 @@
 
 The ``webhook-id`` header is the idempotency key, so a receiver that dedupes on it (as the
 standard asks) makes resends safe. A 403 means the receiver refused our signature: the secret
-changed, so the account must be reconnected (AuthRevoked).
+changed, so the account must be reconnected (AuthRevoked). Each file in ``data.media`` is
+``{url, content_type, size, sha256, alt}``; ``alt`` is the person's description ("" if none).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ async def _media_entry(media: Media) -> dict[str, Any]:
         "content_type": media.content_type,
         "size": media.size,
         "sha256": media.sha256,
+        "alt": media.alt,
     }
 
 
@@ -51,6 +53,8 @@ class WebhookPublisher(Publisher):
     media_types: ClassVar[frozenset[str]] = AnyType()
     max_image_bytes: ClassVar[int] = 1024 * 1024 * 1024
     max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
+    # Each file's ``alt`` in the payload; Outpost's own bound, as long as any network takes.
+    max_alt_length: ClassVar[int] = 2000
     dedupes: ClassVar[bool] = True
     now: Now = staticmethod(utc_now)
 

@@ -3,7 +3,14 @@
 X has no idempotency key. After an ambiguous outcome ``find_existing`` reads the account's
 recent posts (``GET /2/users/{id}/tweets``) for the same text. A 403 that says "duplicate" is
 DuplicateContent; a 403 about tokens, scopes or suspension is AuthRevoked; any other 403 is
-ContentRejected. A 429 carries its reset as epoch seconds in ``x-rate-limit-reset``.
+ContentRejected. A 429 carries its reset as epoch seconds in ``x-rate-limit-reset`` (the
+15-minute window); when the account or the app has used its 24-hour posting cap,
+``x-user-limit-24hour-remaining`` / ``x-app-limit-24hour-remaining`` is 0 and the matching
+``-reset`` header (epoch seconds) is when posting works again: that one wins, so a capped
+account is not retried every window (X API "Rate limits" docs, read 2026-12-07).
+
+Alt text goes to ``POST /2/media/metadata`` (``metadata.alt_text.text``, at most 1000
+characters) before the post is created; X takes it for images and GIFs only.
 """
 
 from __future__ import annotations
@@ -40,10 +47,27 @@ DEFAULT_API = "https://api.x.com"
 CHUNK = 4 * 1024 * 1024  # X takes append segments of up to 5 MB
 
 
+DAILY_LIMITS = ("x-user-limit-24hour", "x-app-limit-24hour")
+
+
 def with_reset(headers: Mapping[str, str], name: str) -> CIMultiDict[str]:
-    """``headers`` with the network's reset header copied to the one ``classify`` reads."""
+    """``headers`` with the network's reset header copied to the one ``classify`` reads.
+
+    An exhausted 24-hour cap (its ``-remaining`` is 0) outranks the 15-minute window: of the
+    exhausted caps, the latest reset is the one that matters.
+    """
     out: CIMultiDict[str] = CIMultiDict(headers)
-    if name in out and "Retry-After" not in out:
+    if "Retry-After" in out:
+        return out
+    daily = [
+        out[f"{prefix}-reset"]
+        for prefix in DAILY_LIMITS
+        if out.get(f"{prefix}-remaining", "").strip() == "0" and f"{prefix}-reset" in out
+    ]
+    resets = [float(value) for value in daily if value.strip().isdigit()]
+    if resets:
+        out["X-RateLimit-Reset"] = str(int(max(resets)))
+    elif name in out:
         out["X-RateLimit-Reset"] = out[name]
     return out
 
@@ -88,6 +112,7 @@ class XPublisher(Publisher):
     max_video_seconds: ClassVar[float] = 140.0
     supports_threads: ClassVar[bool] = True
     dedupes: ClassVar[bool] = False
+    max_alt_length: ClassVar[int] = 1000
     # Bounds of the one allowed wait: X transcodes video and GIFs before they can be attached.
     media_poll_attempts: int = 30
     media_poll_interval: float = 5.0  # the most we wait between polls, whatever X suggests
@@ -120,6 +145,9 @@ class XPublisher(Publisher):
         if moving and len(media) > 1:
             problems.append(Problem(name, "X takes up to 4 images, or one video or GIF, not both"))
         for item in media:
+            if len(item.alt) > self.max_alt_length:
+                problems.append(Problem(name, f"a description (alt text) is {len(item.alt)} "
+                                        f"characters; X allows {self.max_alt_length}"))  # fmt: skip
             if item.content_type not in self.media_types:
                 problems.append(Problem(name, f"X does not take {item.content_type} files"))
                 continue
@@ -217,7 +245,9 @@ class XPublisher(Publisher):
                            content_type=media.content_type)  # fmt: skip
             form.add_field("media_category", "tweet_image")
             resp = await self._call(account, "POST", "/2/media/upload", data=form)
-            return self._media_id(resp)
+            media_id = self._media_id(resp)
+            await self._describe(account, media_id, media)
+            return media_id
         category = "tweet_gif" if media.content_type == "image/gif" else "tweet_video"
         init = {"media_type": media.content_type, "total_bytes": media.size,
                 "media_category": category}  # fmt: skip
@@ -235,7 +265,16 @@ class XPublisher(Publisher):
             await self._call(account, "POST", f"/2/media/upload/{media_id}/append", data=form)
         resp = await self._call(account, "POST", f"/2/media/upload/{media_id}/finalize")
         await self._await_processing(account, media_id, self._processing(resp))
+        if media.content_type == "image/gif":
+            await self._describe(account, media_id, media)
         return media_id
+
+    async def _describe(self, account: Account, media_id: str, media: Media) -> None:
+        """The person's alt text on an uploaded image or GIF."""
+        if not media.alt:
+            return
+        body = {"id": media_id, "metadata": {"alt_text": {"text": media.alt}}}
+        await self._call(account, "POST", "/2/media/metadata", json_body=body)
 
     def _media_id(self, resp: Response) -> str:
         data = resp.data.get("data") if isinstance(resp.data, dict) else None

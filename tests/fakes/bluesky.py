@@ -9,6 +9,12 @@ A record's embed is checked against the lexicons (``tests.fakes.lexicon``), blob
 calls ``uploadBlob`` with it: the token must name this PDS (``did:web:`` of its host) as
 audience, ``com.atproto.repo.uploadBlob`` as method, and not have expired.
 
+Facets: like the PDS, a record whose facet byte range falls outside its UTF-8 text or splits a
+character is refused. The PDS stores a facet that covers the wrong text (it cannot tell), but
+the app then links the wrong characters; ``facet_mismatches`` lists such link facets, judged
+by the rich-text rules of docs.bsky.app "Links, mentions, and rich text" (read 2026-12-07):
+a link facet covers exactly its link as typed, ``https://`` added only to a bare domain.
+
 Run alone with ``python -m tests.fakes.bluesky --port N``.
 """
 
@@ -99,6 +105,23 @@ class FakeBluesky(FakeServer):
     def created_keys(self) -> list[str]:
         """The record key of each post created, in order."""
         return list(self._created)
+
+    def facet_mismatches(self) -> list[str]:
+        """Link facets of stored posts whose byte range does not hold their link."""
+        out = []
+        for key in self._created:
+            value = self.records[key]["value"]
+            raw = str(value.get("text", "")).encode()
+            for facet in value.get("facets", []):
+                index = facet["index"]
+                covered = raw[index["byteStart"] : index["byteEnd"]].decode("utf-8", "replace")
+                for feature in facet["features"]:
+                    uri = feature.get("uri")
+                    if uri is not None and uri not in (covered, f"https://{covered}"):
+                        out.append(f"{covered!r} linked as {uri!r}")
+                    elif uri is not None and covered[-1:] in ".,;:!?":
+                        out.append(f"{covered!r} ends in punctuation")
+        return out
 
     def uris(self) -> list[str]:
         """The at:// URI of each post created, in order."""

@@ -1,7 +1,13 @@
 """A fake Discord webhook API: execute (JSON or multipart with ``payload_json``), get, messages.
 
 Serves ``/api/webhooks/{id}/{token}`` and ``/api/v10/webhooks/{id}/{token}``. The execute body
-is checked against the spec's ``IncomingWebhookRequestPartial`` (content at most 2000, ...).
+is checked against the spec's ``IncomingWebhookRequestPartial`` (content at most 2000,
+an attachment's ``description`` (alt text) at most 1024, ...).
+
+File size, from Discord's API reference "Uploading Files" and the help article "File Upload
+Limit" (support.discord.com), read 2026-12-07: each file may be 10 MiB in a server without
+boosts (50 MiB at boost level 2, 100 MiB at level 3); a larger one is refused with 413
+``{"message": "Request entity too large", "code": 40005}``. ``upload_limit`` sets the level.
 
 Run alone with ``python -m tests.fakes.discord --port N``.
 """
@@ -26,7 +32,7 @@ SPEC = Path(os.environ.get("OUTPOST_SPECS", "/work/shared/specs")) / "discord" /
 WEBHOOK_ID = "1300000000000000001"
 GUILD_ID = "1100000000000000001"
 CHANNEL_ID = "1200000000000000001"
-MAX_UPLOAD = 25 * 1024 * 1024
+UNBOOSTED_UPLOAD = 10 * 1024 * 1024
 
 
 @cache
@@ -56,6 +62,7 @@ class FakeDiscord(FakeServer):
         super().__init__(seed)
         self.token = "wh-secret-token"
         self.deleted = False
+        self.upload_limit = UNBOOSTED_UPLOAD  # per file; raise it to play a boosted server
         self.messages: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
 
@@ -137,7 +144,7 @@ class FakeDiscord(FakeServer):
             return web.json_response(
                 {"message": "Cannot send an empty message", "code": 50006}, status=400
             )
-        if len(files) > 10 or sum(f["size"] for f in files) > MAX_UPLOAD:
+        if len(files) > 10 or any(f["size"] > self.upload_limit for f in files):
             return web.json_response(
                 {"message": "Request entity too large", "code": 40005}, status=413
             )
@@ -154,9 +161,11 @@ class FakeDiscord(FakeServer):
 
     def _message(self, body: dict[str, Any], files: list[dict[str, Any]]) -> dict[str, Any]:
         message_id = str(((int(time.time() * 1000) - 1420070400000) << 22) + next(self._ids))
+        described = {str(a.get("id")): a.get("description") for a in body.get("attachments") or []}
         attachments = [{"id": str(int(message_id) + n + 1), "filename": f["filename"],
                         "size": f["size"], "content_type": f["content_type"],
                         "url": f"{self.url}/attachments/{CHANNEL_ID}/{message_id}/{f['filename']}"}
+                       | ({"description": described[str(n)]} if described.get(str(n)) else {})
                        for n, f in enumerate(files)]  # fmt: skip
         return {
             "id": message_id, "type": 0, "channel_id": CHANNEL_ID, "webhook_id": WEBHOOK_ID,

@@ -1,9 +1,11 @@
 """Check a value against a lexicon definition from ``specs/bluesky``, as a PDS validates records.
 
-Covers what records use: objects (required, property types), strings, integers (minimum,
-maximum), booleans, arrays (minLength, maxLength), refs and unions by ``$type``, and blobs
-(known to the PDS, ``accept`` MIME patterns, ``maxSize``). Unknown fields are allowed, as in
-atproto. The answer is the PDS-style problem text, or None.
+Covers what records use: objects (required, property types), strings (maxLength in UTF-8
+bytes, maxGraphemes), integers (minimum, maximum), booleans, arrays (minLength, maxLength),
+refs and unions by ``$type``, and blobs (known to the PDS, ``accept`` MIME patterns,
+``maxSize``). Unknown fields are allowed, as in atproto. The answer is the PDS-style problem
+text, or None. ``UPSTREAM`` adds limits the trimmed lexicons in ``specs/bluesky`` leave out,
+from bluesky-social/atproto ``lexicons/`` (read 2026-12-07).
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import grapheme
+
 LEXICONS = Path(os.environ.get("OUTPOST_SPECS", "/work/shared/specs")) / "bluesky"
+
+
+# (nsid, property) -> constraints the upstream lexicon has and the trimmed copy lacks.
+UPSTREAM: dict[tuple[str, str], dict[str, int]] = {
+    ("app.bsky.embed.video", "alt"): {"maxLength": 10000, "maxGraphemes": 1000},
+}
 
 
 @cache
@@ -55,7 +65,8 @@ def problem(
                 return f'{path} must have the property "{name}"'
         for name, sub in schema.get("properties", {}).items():
             if name in value:
-                found = problem(value[name], sub, f"{path}/{name}", here, blobs)
+                full = {**sub, **UPSTREAM.get((here, name), {})}
+                found = problem(value[name], full, f"{path}/{name}", here, blobs)
                 if found:
                     return found
         return None
@@ -67,7 +78,13 @@ def _scalar(
 ) -> str | None:
     kind = schema.get("type")
     if kind == "string":
-        return None if isinstance(value, str) else f"{path} must be a string"
+        if not isinstance(value, str):
+            return f"{path} must be a string"
+        if len(value.encode()) > schema.get("maxLength", len(value.encode())):
+            return f"{path} must not be longer than {schema['maxLength']} characters"
+        if grapheme.length(value) > schema.get("maxGraphemes", grapheme.length(value)):
+            return f"{path} must not be longer than {schema['maxGraphemes']} graphemes"
+        return None
     if kind == "boolean":
         return None if isinstance(value, bool) else f"{path} must be a boolean"
     if kind == "integer":

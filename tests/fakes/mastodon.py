@@ -1,5 +1,12 @@
 """A fake Mastodon instance: statuses, media, instance limits, OAuth, as the spec shapes them.
 
+Media follow docs.joinmastodon.org/methods/media (read 2026-12-07): ``POST /api/v2/media``
+answers 202 with ``url: null`` while a video or GIF is processed, ``GET /api/v1/media/:id``
+answers 206 until it is done (``media_processing_polls`` GETs; raise it to keep a file
+processing for a while) and 404 for an unknown id; ``description`` (alt text) may hold 1500
+characters (MediaAttachment's MAX_DESCRIPTION_LENGTH), more is 422. ``uploads()`` counts the
+files received, so a test sees a file uploaded once only.
+
 Run alone with ``python -m tests.fakes.mastodon --port N``.
 """
 
@@ -24,6 +31,7 @@ SPEC = Path(os.environ.get("OUTPOST_SPECS", "/work/shared/specs")) / "mastodon" 
 IDEMPOTENCY_TTL = 3600.0
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 _URL = re.compile(r"https?://\S+")
+MAX_DESCRIPTION = 1500
 
 
 def iso(ts: float) -> str:
@@ -73,6 +81,10 @@ class FakeMastodon(FakeServer):
     def created_keys(self) -> list[str]:
         """The Idempotency-Key of each created status ("" when none was sent)."""
         return list(self._created_keys)
+
+    def uploads(self) -> int:
+        """Files received by ``POST /api/v2/media``."""
+        return sum(1 for r in self.requests if r.method == "POST" and r.path == "/api/v2/media")
 
     def reset(self) -> None:
         """Forget statuses, media and recordings."""
@@ -256,6 +268,11 @@ class FakeMastodon(FakeServer):
         file = (request[RECORDED].form or {}).get("file")
         if not isinstance(file, dict):
             return self.error(422, "Validation failed: File can't be blank")
+        description = (request[RECORDED].form or {}).get("description")
+        if isinstance(description, str) and len(description) > MAX_DESCRIPTION:
+            return self.error(
+                422, "Validation failed: Description is too long (maximum is 1500 characters)"
+            )
         kind = str(file["content_type"]).split("/")[0]
         if kind not in ("image", "video"):
             return self.error(422, "Validation failed: File content type is invalid")

@@ -5,6 +5,20 @@ Required parameters come from ``specs/slack/web-api.json``; methods the frozen s
 ``conversations.history``) follow Slack's method docs. Every call is recorded; ``calls(m)``
 gives the parameters of each call to method ``m``. Private file downloads check the bot
 token, and ``/response/{id}`` plays a slash command's ``response_url``.
+
+Channel publishing follows Slack's docs as read on 2026-12-07:
+
+- "Rate limits" (docs.slack.dev/apis/web-api/rate-limits) and the changelog "Rate limit
+  changes for non-Marketplace apps" (2025-05-29): an app distributed outside the Marketplace
+  (an OAuth install, here any token ``oauth.v2.access`` gave out or ``add_install`` made)
+  gets one ``conversations.history`` call per minute per workspace and at most 15 messages;
+  a second call within the minute is HTTP 429 ``ratelimited`` with ``Retry-After``.
+  Single-workspace (internal) apps keep Tier 3.
+- ``chat.postMessage`` takes a channel ID or a ``#name`` and answers with the channel's ID;
+  ``files.completeUploadExternal``'s ``channel_id`` must be an ID: a name is
+  ``invalid_channel``, an unknown ID ``channel_not_found``.
+- ``files.getUploadURLExternal`` takes ``alt_txt`` (the image description), at most 1000
+  characters, else ``alt_txt_too_large``.
 Run alone with ``python -m tests.fakes.slack --port N``.
 """
 
@@ -14,6 +28,7 @@ import base64
 import itertools
 import json
 import os
+import re
 import time
 from functools import cache
 from pathlib import Path
@@ -32,6 +47,11 @@ EXTRA_REQUIRED = {
 }
 # Methods that create a message, wrapped with the base class's faults and rate limits.
 CREATING = frozenset({"chat.postMessage"})
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+# Non-Marketplace apps: conversations.history once a minute, at most 15 messages.
+UNLISTED_HISTORY_SECONDS = 60.0
+UNLISTED_HISTORY_LIMIT = 15
+MAX_ALT_TXT = 1000
 
 
 @cache
@@ -84,6 +104,13 @@ class FakeSlack(FakeServer):
         self.uploads: dict[str, bytes] = {}
         self.responses: list[dict[str, Any]] = []
         self.invalid: list[str] = []
+        # Channel IDs and names, for "#name" in chat.postMessage.
+        self.channels: dict[str, str] = {"C0LAUNCHES": "launches"}
+        # Tokens of installs distributed outside the Marketplace (OAuth), and when each team
+        # last called conversations.history.
+        self.unlisted: set[str] = set()
+        self.history_at: dict[str, float] = {}
+        self.refusals: dict[str, str] = {}  # method -> error code answered once
         self._ids = itertools.count(1)
 
     # --- test helpers ----------------------------------------------------------------------
@@ -129,6 +156,11 @@ class FakeSlack(FakeServer):
         self.files[file_id] = {**public, "_data": data, "_path": path}
         return public
 
+    def add_install(self, token: str, team_id: str) -> None:
+        """A bot token from an OAuth install outside the Marketplace (the stricter limits)."""
+        self.tokens[token] = team_id
+        self.unlisted.add(token)
+
     def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
         """Replies in the thread under ``ts``."""
         return [m for m in self.messages if m["channel"] == channel and m.get("thread_ts") == ts]
@@ -151,6 +183,7 @@ class FakeSlack(FakeServer):
         for store in (self.messages, self.ephemeral, self.responses, self.invalid):
             store.clear()
         self.uploads.clear()
+        self.history_at.clear()
 
     # --- plumbing --------------------------------------------------------------------------
 
@@ -171,10 +204,20 @@ class FakeSlack(FakeServer):
     def _ts(self) -> str:
         return f"{int(time.time())}.{next(self._ids):06d}"
 
-    def _team(self, request: web.Request, args: dict[str, Any]) -> str | None:
+    @staticmethod
+    def _token(request: web.Request, args: dict[str, Any]) -> str:
         auth = request.headers.get("Authorization", "")
-        token = auth[7:] if auth.startswith("Bearer ") else str(args.get("token", ""))
-        return self.tokens.get(token)
+        return auth[7:] if auth.startswith("Bearer ") else str(args.get("token", ""))
+
+    def _team(self, request: web.Request, args: dict[str, Any]) -> str | None:
+        return self.tokens.get(self._token(request, args))
+
+    def _channel_id(self, given: str) -> str | None:
+        """The ID ``chat.postMessage`` resolves ``given`` (an ID or a ``#name``) to."""
+        name = given.removeprefix("#")
+        if not given.startswith("#") and name not in self.channels.values():
+            return given  # an ID (channel, DM or user), passed through as Slack does
+        return next((cid for cid, known in self.channels.items() if known == name), None)
 
     async def _api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
@@ -201,6 +244,10 @@ class FakeSlack(FakeServer):
         if "blocks" in args and not _blocks_ok(args["blocks"]):
             self.invalid.append(f"{method}: invalid blocks")
             return fail("invalid_blocks")
+        if method in self.refusals:
+            return fail(self.refusals.pop(method))
+        if method == "conversations.history":
+            return self._history(team, args, self._token(request, args) in self.unlisted)
         if method in CREATING:
             return await self.create_call(request, lambda: handler(team, args))
         answer: web.StreamResponse = await handler(team, args)
@@ -222,8 +269,8 @@ class FakeSlack(FakeServer):
     async def _m_chat_postMessage(self, team: str, args: dict[str, Any]) -> web.Response:
         if not args.get("text") and not args.get("blocks"):
             return fail("no_text")
-        channel = str(args["channel"])
-        if channel.startswith("CMISSING"):
+        channel = self._channel_id(str(args["channel"])) or ""
+        if not channel or channel.startswith("CMISSING"):
             return fail("channel_not_found")
         message = {
             "channel": channel,
@@ -282,11 +329,14 @@ class FakeSlack(FakeServer):
         return ok(file={k: v for k, v in found.items() if not k.startswith("_")})
 
     async def _m_files_getUploadURLExternal(self, team: str, args: dict[str, Any]) -> web.Response:
+        if len(str(args.get("alt_txt", ""))) > MAX_ALT_TXT:
+            return fail("alt_txt_too_large")
         file_id = f"F{next(self._ids):09d}"
         self.files[file_id] = {
             "id": file_id,
             "name": args["filename"],
             "size": int(args["length"]),
+            "alt_txt": str(args.get("alt_txt", "")),
             "_pending": True,
         }
         return ok(upload_url=f"{self.url}/upload/{file_id}", file_id=file_id)
@@ -295,6 +345,11 @@ class FakeSlack(FakeServer):
         self, team: str, args: dict[str, Any]
     ) -> web.Response:
         entries = _json(args["files"]) or []
+        channel_id = str(args.get("channel_id") or "")
+        if channel_id and not CHANNEL_ID.match(channel_id):
+            return fail("invalid_channel")
+        if channel_id.startswith("CMISSING"):
+            return fail("channel_not_found")
         done = []
         for entry in entries:
             found = self.files.get(str(entry.get("id")))
@@ -318,6 +373,22 @@ class FakeSlack(FakeServer):
         return ok(files=done)
 
     async def _m_conversations_history(self, team: str, args: dict[str, Any]) -> web.Response:
+        return self._history(team, args, unlisted=False)
+
+    def _history(self, team: str, args: dict[str, Any], unlisted: bool) -> web.Response:
+        limit = int(args.get("limit", 100))
+        if unlisted:
+            now = time.time()
+            last = self.history_at.get(team)
+            if last is not None and now - last < UNLISTED_HISTORY_SECONDS:
+                wait = max(1, round(UNLISTED_HISTORY_SECONDS - (now - last)))
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(wait)},
+                )
+            self.history_at[team] = now
+            limit = min(limit, UNLISTED_HISTORY_LIMIT)
         oldest = float(args.get("oldest", 0) or 0)
         found = [
             _public(m, bool(args.get("include_all_metadata")))
@@ -325,8 +396,8 @@ class FakeSlack(FakeServer):
             if m["channel"] == args["channel"]
             and m.get("thread_ts") is None
             and float(m["ts"]) >= oldest
-        ][: int(args.get("limit", 100))]
-        return ok(messages=found, has_more=False)
+        ]
+        return ok(messages=found[:limit], has_more=len(found) > limit)
 
     async def _m_oauth_v2_access(self, request: web.Request, args: dict[str, Any]) -> web.Response:
         auth = request.headers.get("Authorization", "")
@@ -340,7 +411,7 @@ class FakeSlack(FakeServer):
         grant = self.codes.pop(str(args["code"]), None)
         if grant is None:
             return fail("invalid_code")
-        self.tokens[grant["access_token"]] = grant["team"]["id"]
+        self.add_install(grant["access_token"], grant["team"]["id"])
         return ok(**grant)
 
     def add_code(self, code: str, team_id: str, token: str, user_id: str = "UINSTALL1") -> None:

@@ -5,6 +5,17 @@
 publisher's duplicate check after an ambiguous outcome needs it. Like X, the fake answers
 texts with t.co links in place of URLs, plus one t.co link per attached media.
 
+Also from X's documentation, read 2026-12-07:
+
+- "Rate limits" (docs.x.com/x-api/fundamentals/rate-limits): posting has a 24-hour cap per
+  user and per app besides the 15-minute window. Once ``daily_cap`` posts were made, ``POST
+  /2/tweets`` answers 429 with ``x-user-limit-24hour-limit``/``-remaining: 0``/``-reset``
+  (epoch seconds, ``daily_reset_in`` from the first post of the day) next to an
+  ``x-rate-limit-*`` window that is nowhere near spent.
+- "Create Media metadata" (``POST /2/media/metadata``, docs.x.com/x-api/media/create-media-
+  metadata; v1.1 ``media/metadata/create`` documents ``alt_text.text`` at most 1000
+  characters): ``{"id", "metadata": {"alt_text": {"text"}}}`` for an uploaded image or GIF.
+
 Run alone with ``python -m tests.fakes.x --port N``.
 """
 
@@ -70,6 +81,10 @@ class FakeX(FakeServer):
         self.processing_polls = 1  # STATUS answers "in_progress" this many times per video
         self.posts: list[dict[str, Any]] = []
         self.media: dict[str, dict[str, Any]] = {}
+        self.daily_cap: int | None = None  # posts per 24 hours for the user; None: no cap
+        self.daily_reset_in = 6 * 3600.0
+        self._day_started: float | None = None
+        self._day_count = 0
         self._ids = itertools.count(1)
 
     def created_keys(self) -> list[str]:
@@ -106,6 +121,7 @@ class FakeX(FakeServer):
         r.add_post("/2/media/upload/initialize", self._initialize)
         r.add_post("/2/media/upload/{id}/append", self._append)
         r.add_post("/2/media/upload/{id}/finalize", self._finalize)
+        r.add_post("/2/media/metadata", self._metadata)
         r.add_get("/2/users/me", self._me)
         r.add_get("/2/users/{id}/tweets", self._timeline)
 
@@ -183,6 +199,9 @@ class FakeX(FakeServer):
             return self.problem(
                 403, "Forbidden", "You are not allowed to create a Tweet with duplicate content."
             )
+        capped = self._daily_capped()
+        if capped is not None:
+            return capped
         created: dict[str, Any] = {}
 
         async def create() -> web.StreamResponse:
@@ -192,6 +211,23 @@ class FakeX(FakeServer):
             return web.json_response({"data": created}, status=201, headers=self._rate_headers())
 
         return await self.create_call(request, create)
+
+    def _daily_capped(self) -> web.Response | None:
+        """429 with the 24-hour headers once the user's daily cap is used up."""
+        if self.daily_cap is None:
+            return None
+        now = time.time()
+        if self._day_started is None or now >= self._day_started + self.daily_reset_in:
+            self._day_started, self._day_count = now, 0
+        if self._day_count < self.daily_cap:
+            self._day_count += 1
+            return None
+        reset = int(self._day_started + self.daily_reset_in)
+        headers = {**self._rate_headers(), "x-user-limit-24hour-limit": str(self.daily_cap),
+                   "x-user-limit-24hour-remaining": "0",
+                   "x-user-limit-24hour-reset": str(reset)}  # fmt: skip
+        body = _problem(429, "Too Many Requests", "Too Many Requests")
+        return web.json_response(body, status=429, headers=headers)
 
     def _make_post(self, body: dict[str, Any]) -> dict[str, Any]:
         post_id, text = self._new_id(), str(body.get("text", ""))
@@ -306,6 +342,22 @@ class FakeX(FakeServer):
             return self.problem(400, "Invalid Request", "File size does not match total_bytes")
         media["state"] = "pending" if media["polls"] else "succeeded"
         return web.json_response({"data": self._media_data(media)})
+
+    async def _metadata(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return self._unauthorized()
+        body = request[RECORDED].json
+        media = self.media.get(str((body or {}).get("id", ""))) if isinstance(body, dict) else None
+        if media is None:
+            return self.problem(400, "Invalid Request", "id must be an uploaded media id")
+        alt = ((body.get("metadata") or {}).get("alt_text") or {}).get("text")
+        if not isinstance(alt, str) or len(alt) > 1000:
+            return self.problem(400, "Invalid Request", "alt_text.text must be 1000 or fewer")
+        if media["category"] == "tweet_video":
+            return self.problem(400, "Invalid Request", "alt text is for images and GIFs")
+        media["alt_text"] = alt
+        data = {"id": media["id"], "associated_metadata": {"alt_text": {"text": alt}}}
+        return web.json_response({"data": data})
 
     async def _status(self, request: web.Request) -> web.Response:
         if not self._authorized(request):

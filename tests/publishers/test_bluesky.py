@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
 import pytest
@@ -17,6 +18,7 @@ from publishers.errors import ContentRejected, RateLimited, Unavailable
 from scheduler.media_limits import shape_problems
 from tests.fakes.bluesky import TID, FakeBluesky
 from tests.fakes.bluesky_video import FakeBlueskyVideo
+from tests.fakes.lexicon import problem
 from tests.publishers.helpers import MP4, PNG, memory_media, request_for
 
 LONG = " ".join(f"Part {i} mentions @alice.bsky.social and #launch 🚀 日本語." for i in range(30))
@@ -41,6 +43,10 @@ def account(fake: FakeBluesky) -> Account:
 
 def writes(fake: FakeBluesky) -> list[dict[str, object]]:
     return [r.json for r in fake.requests if r.path.endswith("putRecord")]
+
+
+def records(fake: FakeBluesky) -> list[dict[str, Any]]:
+    return [r.json["record"] for r in fake.requests if r.path.endswith("putRecord")]
 
 
 @pytest.mark.parametrize(
@@ -264,3 +270,68 @@ async def test_pds_refuses_a_video_blob_it_does_not_hold(
     async with http.post(url, json=body, headers=headers) as resp:
         assert resp.status == 400
         assert "could not find blob" in (await resp.json())["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "covered", "uri"),
+    [
+        ("(see https://example.com/a_(b))", "https://example.com/a_(b)", None),
+        ("Read https://example.com.", "https://example.com", None),
+        ("Visit example.com", "example.com", "https://example.com"),
+        ("🚀 ü example.com, today!", "example.com", "https://example.com"),
+        ("Nested https://example.com/((a)) here", "https://example.com/((a))", None),
+        ("Wiki https://en.wikipedia.org/wiki/Foo_(bar).", "https://en.wikipedia.org/wiki/Foo_(bar)",
+         None),
+    ],
+)  # fmt: skip
+def test_links_follow_blueskys_rich_text_rules(text: str, covered: str, uri: str | None) -> None:
+    [span] = bt.detect(text)
+    assert span.kind == "link"
+    assert text.encode()[span.start : span.end].decode() == covered
+    assert span.value == (uri or covered)
+
+
+def test_no_link_for_unknown_tlds_or_mail() -> None:
+    assert bt.detect("notes.notatld and a@b.co") == []
+
+
+async def test_link_facets_cover_their_links_on_the_pds(
+    publisher: BlueskyPublisher, pds: FakeBluesky
+) -> None:
+    text = "Ünïcode (see https://example.com/a_(b)) https://example.com. and example.com!"
+    await publisher.publish(request_for(account(pds), text=text))
+    [record] = records(pds)
+    uris = [f["features"][0]["uri"] for f in record["facets"]]
+    assert uris == ["https://example.com/a_(b)", "https://example.com", "https://example.com"]
+    assert pds.facet_mismatches() == []
+
+
+async def test_alt_text_on_images_and_video(publisher: BlueskyPublisher, pds: FakeBluesky) -> None:
+    image = replace(memory_media(PNG, "image/png", "a.png"), alt="A red door")
+    await publisher.publish(request_for(account(pds), media=(image,)))
+    [record] = records(pds)
+    assert record["embed"]["images"][0]["alt"] == "A red door"
+    video = replace(memory_media(MP4, "video/mp4", "v.mp4"), alt="x" * 1001)
+    [problem] = publisher.validate(request_for(account(pds), media=(video,)))
+    assert "1000" in problem.message
+
+
+async def test_video_alt_text_is_in_the_embed(
+    publisher: BlueskyPublisher, pds: FakeBluesky, video: FakeBlueskyVideo
+) -> None:
+    with_video(publisher, video)
+    media = replace(clip(), alt="A cat jumps onto a table")
+    assert publisher.validate(request_for(account(pds), media=(media,))) == []
+    receipt = await publisher.publish(request_for(account(pds), media=(media,)))
+    record = pds.records[receipt.remote_id.rsplit("/", 1)[1]]["value"]
+    assert record["embed"]["alt"] == "A cat jumps onto a table"
+
+
+def test_the_pds_refuses_a_video_alt_over_1000_graphemes() -> None:
+    schema = {"type": "ref", "ref": "app.bsky.embed.video"}
+    blobs = {"c1": {"mimeType": "video/mp4", "size": 10}}
+    video = {"$type": "blob", "ref": {"$link": "c1"}, "mimeType": "video/mp4", "size": 10}
+    assert problem({"video": video, "alt": "é" * 1000}, schema, "embed", "", blobs) is None
+    refused = problem({"video": video, "alt": "é" * 1001}, schema, "embed", "", blobs)
+    assert refused is not None
+    assert "1000 graphemes" in refused

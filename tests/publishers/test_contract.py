@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pickle
 import socket
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -448,3 +448,162 @@ async def test_refused_connection_is_unavailable(
     with pytest.raises(Unavailable):
         await publisher.publish(request_for(dead))
     assert fake.created_keys() == []
+
+
+# --- What Slack channels, X, Mastodon, Discord, Bluesky, Telegram channels and webhooks refuse
+# today (issue #15), against fakes that enforce the platforms' current docs.
+
+Scenario = Callable[[FakeServer, Publisher], Awaitable[None]]
+
+
+async def _slack_unlisted_app_two_posts_a_minute(fake: FakeServer, pub: Publisher) -> None:
+    assert isinstance(fake, FakeSlack)
+    fake.add_install("xoxb-oauth", "T0000BETA")  # an OAuth install outside the Marketplace
+    account = replace(_slack_account(fake), access_token="xoxb-oauth")
+    for key in ("k-1", "k-2"):
+        await pub.publish(request_for(account, text=key, key=key))
+    assert fake.created_keys() == ["k-1", "k-2"]
+
+
+async def _slack_channel_name_with_a_file(fake: FakeServer, pub: Publisher) -> None:
+    assert isinstance(fake, FakeSlack)
+    account = replace(_slack_account(fake), settings={"channel": "#launches"})
+    media = (memory_media(PNG, "image/png", "a.png"),)
+    await pub.publish(request_for(account, media=media))
+    assert [c["channel_id"] for c in fake.calls("files.completeUploadExternal")] == ["C0LAUNCHES"]
+    assert len(fake.created_keys()) == 1
+
+
+async def _x_daily_cap(fake: FakeServer, pub: Publisher) -> None:
+    assert isinstance(fake, FakeX)
+    fake.daily_cap, fake.daily_reset_in = 1, 7200.0
+    await pub.publish(request_for(_x_account(fake), text="one"))
+    with pytest.raises(RateLimited) as caught:
+        await pub.publish(request_for(_x_account(fake), text="two"))
+    assert caught.value.retry_after == pytest.approx(7200.0, abs=5.0)
+
+
+async def _mastodon_slow_media(fake: FakeServer, pub: Publisher) -> None:
+    assert isinstance(fake, FakeMastodon)
+    assert isinstance(pub, MastodonPublisher)
+    fake.media_processing_polls, pub.media_poll_attempts = 3, 2
+    request = request_for(_mastodon_account(fake), media=(memory_media(MP4, "video/mp4"),))
+    with pytest.raises(Unavailable):
+        await pub.publish(request)
+    await pub.publish(request)
+    assert fake.uploads() == 1
+    assert len(fake.statuses) == 1
+
+
+async def _discord_unboosted_file_limit(fake: FakeServer, pub: Publisher) -> None:
+    assert isinstance(fake, FakeDiscord)
+    big = memory_media(PNG + bytes(10 * 1024 * 1024), "image/png", "big.png", chunk=1 << 20)
+    request = request_for(_discord_account(fake), media=(big,))
+    assert pub.validate(request) != []
+    with pytest.raises(ContentRejected):
+        await pub.publish(request)
+    assert fake.created_keys() == []
+
+
+async def _bluesky_link_facets(fake: FakeServer, pub: Publisher) -> None:
+    assert isinstance(fake, FakeBluesky)
+    text = "(see https://example.com/a_(b)) https://example.com. example.com"
+    await pub.publish(request_for(_bluesky_account(fake), text=text))
+    [record] = [fake.records[k]["value"] for k in fake.created_keys()]
+    assert len(record["facets"]) == 3
+    assert fake.facet_mismatches() == []
+
+
+STRICT: dict[str, list[Scenario]] = {
+    "slack": [_slack_unlisted_app_two_posts_a_minute, _slack_channel_name_with_a_file],
+    "x": [_x_daily_cap],
+    "mastodon": [_mastodon_slow_media],
+    "discord": [_discord_unboosted_file_limit],
+    "bluesky": [_bluesky_link_facets],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "scenario"),
+    [(name, s) for name, scenarios in STRICT.items() for s in scenarios],
+    ids=[s.__name__.lstrip("_") for scenarios in STRICT.values() for s in scenarios],
+)
+async def test_what_the_network_refuses_today(
+    name: str, scenario: Scenario, http: aiohttp.ClientSession
+) -> None:
+    fake = NETWORKS[name].make_fake()
+    await fake.start()
+    try:
+        publisher = PUBLISHERS[name](http, timeout=TIMEOUT)
+        if isinstance(publisher, MastodonPublisher):
+            publisher.media_poll_interval = 0.01
+        await scenario(fake, publisher)
+        _assert_unique(fake)
+    finally:
+        await fake.stop()
+
+
+def _slack_alt(fake: FakeServer) -> list[str]:
+    assert isinstance(fake, FakeSlack)
+    return [str(f.get("alt_txt")) for f in fake.files.values() if "alt_txt" in f]
+
+
+def _x_alt(fake: FakeServer) -> list[str]:
+    assert isinstance(fake, FakeX)
+    return [str(m["alt_text"]) for m in fake.media.values() if "alt_text" in m]
+
+
+def _mastodon_alt(fake: FakeServer) -> list[str]:
+    assert isinstance(fake, FakeMastodon)
+    return [str(a["description"]) for a in fake.statuses[0]["media_attachments"]]
+
+
+def _discord_alt(fake: FakeServer) -> list[str]:
+    assert isinstance(fake, FakeDiscord)
+    return [str(a.get("description")) for a in fake.messages[0]["attachments"]]
+
+
+def _bluesky_alt(fake: FakeServer) -> list[str]:
+    assert isinstance(fake, FakeBluesky)
+    [record] = [fake.records[k]["value"] for k in fake.created_keys()]
+    return [str(i["alt"]) for i in record["embed"]["images"]]
+
+
+def _webhook_alt(fake: FakeServer) -> list[str]:
+    assert isinstance(fake, FakeWebhookReceiver)
+    return [str(m["alt"]) for m in fake.deliveries[0]["body"]["data"]["media"]]
+
+
+# Where each network keeps the alt text it was sent (Telegram's Bot API has no such field).
+ALT_SEEN: dict[str, Callable[[FakeServer], list[str]]] = {
+    "slack": _slack_alt,
+    "x": _x_alt,
+    "mastodon": _mastodon_alt,
+    "discord": _discord_alt,
+    "bluesky": _bluesky_alt,
+    "webhook": _webhook_alt,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALT_SEEN))
+async def test_alt_text_reaches_the_network(name: str, http: aiohttp.ClientSession) -> None:
+    network = NETWORKS[name]
+    fake = network.make_fake()
+    await fake.start()
+    try:
+        publisher = PUBLISHERS[name](http, timeout=TIMEOUT)
+        image = memory_media(PNG, "image/png", "a.png", url="https://cdn.test/a.png")
+        media = (replace(image, alt="A red door on a white wall"),)
+        request = request_for(network.account(fake), media=media)
+        assert publisher.validate(request) == []
+        too_long = replace(media[0], alt="x" * (publisher.max_alt_length + 1))
+        assert publisher.validate(request_for(network.account(fake), media=(too_long,))) != []
+        await publisher.publish(request)
+        assert ALT_SEEN[name](fake) == ["A red door on a white wall"]
+    finally:
+        await fake.stop()
+
+
+def test_telegram_has_no_alt_text_field() -> None:
+    # Bot API sendPhoto / InputMediaPhoto take no description: nothing to check it against.
+    assert PUBLISHERS["telegram"].max_alt_length == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 
@@ -10,7 +11,7 @@ import jsonschema
 import pytest
 
 from publishers.base import Account
-from publishers.discord import DiscordPublisher
+from publishers.discord import DiscordPublisher, versioned
 from publishers.errors import AuthRevoked, ContentRejected, RateLimited
 from tests.fakes.discord import CHANNEL_ID, GUILD_ID, FakeDiscord, execute_schema
 from tests.publishers.helpers import MP4, PNG, memory_media, request_for
@@ -69,8 +70,10 @@ def test_validate_limits(publisher: DiscordPublisher, discord: FakeDiscord) -> N
     assert "2001" in publisher.validate(request_for(acc, text="x" * 2001))[0].message
     png = memory_media(PNG, "image/png")
     assert "11 files" in publisher.validate(request_for(acc, media=(png,) * 11))[0].message
-    big = type(png)(**{**png.__dict__, "size": 13 * 1024 * 1024})
-    assert "total" in publisher.validate(request_for(acc, media=(big, big)))[0].message
+    big = type(png)(**{**png.__dict__, "size": 11 * 1024 * 1024})
+    assert "per file" in publisher.validate(request_for(acc, media=(big,)))[0].message
+    boosted = account(discord, max_upload_bytes=50 * 1024 * 1024)
+    assert publisher.validate(request_for(boosted, media=(big, big))) == []
     zipped = type(png)(**{**png.__dict__, "content_type": "application/zip"})
     assert publisher.validate(request_for(acc, media=(zipped,))) == []
 
@@ -97,3 +100,39 @@ async def test_ambiguous_outcome_is_reported_not_resent(
     publisher: DiscordPublisher, discord: FakeDiscord
 ) -> None:
     assert await publisher.find_existing(request_for(account(discord))) is False
+
+
+async def test_unboosted_server_refuses_a_file_over_10_mib(
+    publisher: DiscordPublisher, discord: FakeDiscord
+) -> None:
+    data = PNG + b"\x00" * (10 * 1024 * 1024)
+    big = memory_media(data, "image/png", "big.png", chunk=1024 * 1024)
+    request = request_for(account(discord), media=(big,))
+    assert "per file" in publisher.validate(request)[0].message
+    with pytest.raises(ContentRejected, match="Request entity too large"):
+        await publisher.publish(request)
+    assert discord.messages == []
+
+
+async def test_alt_text_is_the_attachment_description(
+    publisher: DiscordPublisher, discord: FakeDiscord
+) -> None:
+    image = dataclasses.replace(memory_media(PNG, "image/png", "a.png"), alt="A red door")
+    await publisher.publish(request_for(account(discord), media=(image,)))
+    form = next(r.form for r in discord.requests if r.method == "POST")
+    assert form is not None
+    payload = json.loads(form["payload_json"])
+    assert payload["attachments"] == [{"id": "0", "filename": "a.png", "description": "A red door"}]
+    assert discord.messages[0]["attachments"][0]["description"] == "A red door"
+    too_long = dataclasses.replace(image, alt="x" * 1025)
+    assert "1024" in publisher.validate(request_for(account(discord), media=(too_long,)))[0].message
+
+
+async def test_webhook_is_called_on_api_v10(
+    publisher: DiscordPublisher, discord: FakeDiscord
+) -> None:
+    await publisher.publish(request_for(account(discord)))
+    assert {r.path.split("/webhooks/")[0] for r in discord.requests} == {"/api/v10"}
+    assert versioned("https://discordapp.com/api/webhooks/1/t?wait=true") == (
+        "https://discord.com/api/v10/webhooks/1/t"
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import aiohttp
 import jsonschema
 import pytest
 
 from publishers.base import Account
-from publishers.errors import Ambiguous
+from publishers.errors import Ambiguous, Unavailable
 from publishers.mastodon import MastodonPublisher, mastodon_length, split_thread
 from tests.fakes import FakeMastodon
 from tests.fakes.mastodon import status_request_schema
@@ -147,8 +149,6 @@ async def test_instance_limits(mastodon: FakeMastodon, publisher: MastodonPublis
 async def test_media_still_processing_is_unavailable(
     mastodon: FakeMastodon, publisher: MastodonPublisher
 ) -> None:
-    from publishers.errors import Unavailable
-
     mastodon.media_processing_polls = 100
     publisher.media_poll_attempts = 3
     video = (memory_media(MP4, "video/mp4", "b.mp4"),)
@@ -178,3 +178,53 @@ async def test_fake_rejects_unprocessed_media_and_long_text(
     async with http.post(mastodon.url + "/api/v1/statuses", json={"status": "x"}) as resp:
         assert resp.status == 401
         assert await resp.json() == {"error": "The access token is invalid"}
+
+
+async def test_slow_media_is_retried_without_a_second_upload(
+    mastodon: FakeMastodon, publisher: MastodonPublisher
+) -> None:
+    mastodon.media_processing_polls = 5
+    publisher.media_poll_attempts = 2
+    video = (memory_media(MP4, "video/mp4", "b.mp4"),)
+    request = request_for(account(mastodon), media=video)
+    with pytest.raises(Unavailable, match="still processing") as caught:
+        await publisher.publish(request)
+    assert caught.value.retry
+    # The queue's later tries find the same file, still processing, then ready.
+    with pytest.raises(Unavailable):
+        await publisher.publish(request)
+    receipt = await publisher.publish(request)
+    assert mastodon.uploads() == 1
+    [status] = mastodon.statuses
+    assert receipt.remote_id == status["id"]
+    assert [m["id"] for m in status["media_attachments"]] == list(mastodon.media)
+    # A later post with the same file is a new destination: it uploads its own copy.
+    mastodon.media_processing_polls = 0
+    await publisher.publish(request_for(account(mastodon), media=video, key="other"))
+    assert mastodon.uploads() == 2
+
+
+async def test_a_file_the_instance_lost_is_uploaded_again(
+    mastodon: FakeMastodon, publisher: MastodonPublisher
+) -> None:
+    mastodon.media_processing_polls = 5
+    publisher.media_poll_attempts = 1
+    request = request_for(account(mastodon), media=(memory_media(MP4, "video/mp4", "b.mp4"),))
+    with pytest.raises(Unavailable):
+        await publisher.publish(request)
+    mastodon.media.clear()  # the instance removed the unattached file
+    mastodon.media_processing_polls = 0
+    await publisher.publish(request)
+    assert mastodon.uploads() == 2
+    assert len(mastodon.statuses) == 1
+
+
+async def test_alt_text_is_the_media_description(
+    mastodon: FakeMastodon, publisher: MastodonPublisher
+) -> None:
+    image = replace(memory_media(PNG, "image/png", "a.png"), alt="A red door")
+    await publisher.publish(request_for(account(mastodon), media=(image,)))
+    assert mastodon.statuses[0]["media_attachments"][0]["description"] == "A red door"
+    too_long = replace(image, alt="x" * 1501)
+    [problem] = publisher.validate(request_for(account(mastodon), media=(too_long,)))
+    assert "1500" in problem.message

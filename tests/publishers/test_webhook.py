@@ -50,6 +50,7 @@ async def test_payload_and_headers(
         "content_type": "image/png",
         "size": len(PNG),
         "sha256": media[0].sha256,
+        "alt": "",
     }
     assert second["url"] is None
     assert receiver.deliveries[0]["webhook_id"] == request.idempotency_key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -196,3 +197,26 @@ def test_comparable_masks_what_x_rewrites() -> None:
         "a & b https://x.io"
     )
     assert Path(SPEC).exists()
+
+
+async def test_daily_cap_retries_at_the_24_hour_reset(x: FakeX, publisher: XPublisher) -> None:
+    x.daily_cap = 1
+    x.daily_reset_in = 5 * 3600.0
+    await publisher.publish(request_for(account(x), text="First of the day"))
+    with pytest.raises(RateLimited) as caught:
+        await publisher.publish(request_for(account(x), text="Second of the day"))
+    # The 15-minute window still has room; the 24-hour cap's reset is what counts.
+    assert caught.value.retry_after == pytest.approx(5 * 3600.0, abs=5.0)
+    assert [p["_sent_text"] for p in x.posts] == ["First of the day"]
+
+
+async def test_alt_text_is_sent_as_media_metadata(x: FakeX, publisher: XPublisher) -> None:
+    image = dataclasses.replace(memory_media(PNG, "image/png", "a.png"), alt="A red door")
+    await publisher.publish(request_for(account(x), media=(image,)))
+    [media_id] = x.posts[0]["media_ids"]
+    assert x.media[media_id]["alt_text"] == "A red door"
+    calls = [r.json for r in x.requests if r.path == "/2/media/metadata"]
+    assert calls == [{"id": media_id, "metadata": {"alt_text": {"text": "A red door"}}}]
+    long_alt = dataclasses.replace(image, alt="x" * 1001)
+    [problem] = publisher.validate(request_for(account(x), media=(long_alt,)))
+    assert "1000" in problem.message
