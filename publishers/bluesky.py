@@ -115,9 +115,6 @@ class BlueskyPublisher(Publisher):
     max_alt_length: ClassVar[int] = 2000
     max_video_alt: ClassVar[int] = 1000
     max_video_bytes: ClassVar[int] = bv.MAX_VIDEO_BYTES
-    # The lexicon sets no bound on ``alt``; Bluesky's own app stops at 2000 (social-app
-    # src/lib/constants.ts MAX_ALT_TEXT, read 2026-12-07).
-    max_alt_length: ClassVar[int] = 2000
     supports_threads: ClassVar[bool] = True
     dedupes: ClassVar[bool] = True
     media_poll_attempts: int = 120

@@ -137,8 +137,6 @@ class MastodonPublisher(Publisher):
     max_alt_length: ClassVar[int] = 1500
     supports_threads: ClassVar[bool] = True
     dedupes: ClassVar[bool] = True
-    # MAX_DESCRIPTION_LENGTH of a stock instance (MediaAttachment validation).
-    max_alt_length: ClassVar[int] = 1500
     # Bounds of the one allowed wait: asynchronous media processing (video, gifv).
     media_poll_attempts: int = 20
     media_poll_interval: float = 1.0
