@@ -22,7 +22,7 @@ subcode 2207042, and ``/content_publishing_limit`` reports the usage. Page photo
 ``alt_text_custom`` (Photo reference).
 
 Token lifetimes are modelled: a user token from the login (``FakeAuthServer(shape="facebook")``)
-is short-lived; ``GET /v21.0/oauth/access_token?grant_type=fb_exchange_token`` trades it for a
+is short-lived; ``GET /{version}/oauth/access_token?grant_type=fb_exchange_token`` trades it for a
 long-lived one; ``/me/accounts`` lists a Page token that never expires only for a long-lived
 user token, and one that dies with the user token otherwise. ``expire_short_lived()`` is the
 hour passing: those tokens then answer 190 / subcode 463 "Session has expired".
