@@ -12,6 +12,8 @@ often a 400), so ``graph_send`` reads the code before falling back to ``http.cla
                                             publishing limit (the publisher works out when a
                                             slot frees)
     12                                   -> IntegrationOutdated (a deprecated API or version)
+    -1, -2 (Instagram 2207001, 2207003)  -> Unavailable: a server error or slow media download
+                                            that Meta says to try again
     506                                  -> DuplicateContent
     368                                  -> ContentRejected (blocked as abusive)
     anything else                        -> by HTTP status, as ``http.classify``
@@ -44,6 +46,7 @@ from publishers.errors import (
     IntegrationOutdated,
     PublishError,
     RateLimited,
+    Unavailable,
 )
 from publishers.http import Now, Response, classify, exchange, utc_now
 
@@ -108,6 +111,8 @@ def graph_error(
                                status)  # fmt: skip
     if code == 12:
         return IntegrationOutdated(f"Outpost needs an update for {label}: {message}", status)
+    if code in (-1, -2):
+        return Unavailable(f"{label} asked to try again later ({message})", status)
     if code in _RATE_CODES or status == 429:
         wait = regain_after(headers)
         if wait is None:

@@ -276,6 +276,7 @@ class FakeGraph(GraphFake):
         self.page_tokens = {self.page_token}
         self.exchanges = 0
         self.publish_limit = ig.PUBLISH_LIMIT
+        self.ig_server_errors = 0  # container creations answered "-1 / 2207001, try again"
         self.ig_published: list[float] = []  # when each API-published post went out
 
     def add_routes(self, app: web.Application) -> None:
@@ -367,6 +368,9 @@ class FakeGraph(GraphFake):
         if (owner, edge) == (self.page_id, "videos"):
             return await self._video(request, fields)
         if (owner, edge) == (self.ig_id, "media"):
+            if self.ig_server_errors > 0:
+                self.ig_server_errors -= 1
+                return ig.server_error()
             return ig.container_refusal(fields) or self._container(owner, fields)
         if (owner, edge) == (self.ig_id, "media_publish"):
             if ig.published_in_window(self.ig_published, ig.now()) >= self.publish_limit:

@@ -5,7 +5,8 @@ From Meta's docs read 2026-12-07: IG User Media reference (a carousel item is an
 alone is no longer accepted since 2023-11-09, use ``REELS``; ``alt_text`` is for images only),
 IG User Content Publishing Limit (``GET /{ig-user-id}/content_publishing_limit``: ``quota_usage``
 and ``config {quota_total, quota_duration}``; 100 API-published posts in a moving 24 hours, a
-carousel counting as one) and Error Codes (code 9, subcode 2207042: the limit was reached).
+carousel counting as one) and Error Codes (code 9, subcode 2207042: the limit was reached;
+code -1, subcode 2207001: a server error, try again).
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def container_refusal(fields: dict[str, Any]) -> web.Response | None:
 def published_in_window(stamps: Iterable[float], now: float) -> int:
     """Posts published through the API in the 24 hours before ``now``."""
     return sum(1 for at in stamps if now - at < DAY)
+
+
+def server_error() -> web.Response:
+    """Error Codes: -1 / 2207001, "Instagram server error. Try again."."""
+    return _refuse(-1, "Instagram server error. Try again.", subcode=2207001)
 
 
 def limit_reached() -> web.Response:

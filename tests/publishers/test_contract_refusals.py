@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from publishers.base import Account, Media
-from publishers.errors import ContentRejected, IntegrationOutdated, RateLimited
+from publishers.errors import ContentRejected, IntegrationOutdated, RateLimited, Unavailable
 from publishers.facebook import FacebookPublisher
 from publishers.instagram import InstagramPublisher
 from publishers.linkedin import LinkedInPublisher
@@ -151,6 +151,21 @@ async def test_instagram_daily_limit_waits_until_a_slot_frees(http: aiohttp.Clie
         # The first post leaves the rolling 24-hour window a day after it was published.
         assert caught.value.retry_after == pytest.approx(86_400, abs=60)
         assert caught.value.retry is True
+        assert len(fake.posts) == 1
+    finally:
+        await fake.stop()
+
+
+async def test_instagram_server_error_is_tried_again(http: aiohttp.ClientSession) -> None:
+    fake = FakeGraph()
+    fake.ig_server_errors = 1
+    await fake.start()
+    try:
+        request = request_for(_ig(fake), media=(_photo("a.jpg"),))
+        with pytest.raises(Unavailable) as caught:
+            await _instagram(http).publish(request)
+        assert caught.value.retry is True
+        await _instagram(http).publish(request)
         assert len(fake.posts) == 1
     finally:
         await fake.stop()
