@@ -83,6 +83,14 @@ class ThreadsPublisher(ContainerPublisher):
         """The base checks (with Threads' counting) and at most 5 links in each post."""
         problems = super().validate(request)
         name = request.account.handle or self.label
+        size = self.length(request.text)
+        if size != len(request.text):
+            # Say why a post that looks short is too long: the base message counts no emoji.
+            plain = f"text is {size} characters; {self.label} allows {self.max_length}"
+            why = (f"text is {size} characters as Threads counts them (an emoji counts as its "
+                   f"UTF-8 bytes, usually 4); Threads allows {self.max_length}. Shorten it or "
+                   "send it as a thread")  # fmt: skip
+            problems = [Problem(name, why) if p.message == plain else p for p in problems]
         for n, part in enumerate(self._parts(request), 1):
             found = len(links(part))
             if found > MAX_LINKS:

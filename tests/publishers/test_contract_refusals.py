@@ -204,8 +204,8 @@ async def test_threads_130_emoji_split_or_refused_when_scheduled(
     text = "🚀" * 130  # 130 characters on screen, 520 by Threads' count
     publisher = ThreadsPublisher(http, timeout=2.0)
     [problem] = publisher.validate(request_for(_th(FakeThreads()), text))
-    assert "520" in problem.message
-    assert "500" in problem.message
+    assert "520 characters as Threads counts them" in problem.message
+    assert "Threads allows 500" in problem.message
     fake = FakeThreads()
     await fake.start()
     try:

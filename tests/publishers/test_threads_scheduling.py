@@ -28,7 +28,8 @@ async def test_130_emoji_are_refused_or_split_when_scheduled(runtime: Runtime) -
         await Scheduler(runtime).schedule_fields(
             ws, text="🎉" * 130, when=when, destinations=["threads"]
         )
-    assert "520 characters; Threads allows 500" in str(caught.value)
+    assert "520 characters as Threads counts them" in str(caught.value)
+    assert "an emoji counts as its UTF-8 bytes" in str(caught.value)
     post = await Scheduler(runtime).schedule_fields(
         ws, text="🎉" * 130, when=when, destinations=["threads"], thread=True
     )
