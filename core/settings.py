@@ -60,8 +60,8 @@ class Settings(BaseSettings):
     x_token_url: str = "https://api.x.com/2/oauth2/token"  # noqa: S105 (a URL, not a secret)
     linkedin_authorize_url: str = "https://www.linkedin.com/oauth/v2/authorization"
     linkedin_token_url: str = "https://www.linkedin.com/oauth/v2/accessToken"  # noqa: S105 (a URL, not a secret)
-    facebook_authorize_url: str = "https://www.facebook.com/v21.0/dialog/oauth"
-    facebook_token_url: str = "https://graph.facebook.com/v21.0/oauth/access_token"  # noqa: S105 (a URL, not a secret)
+    facebook_authorize_url: str = "https://www.facebook.com/v25.0/dialog/oauth"
+    facebook_token_url: str = "https://graph.facebook.com/v25.0/oauth/access_token"  # noqa: S105 (a URL, not a secret)
     threads_authorize_url: str = "https://threads.net/oauth/authorize"
     threads_token_url: str = "https://graph.threads.net/oauth/access_token"  # noqa: S105 (a URL, not a secret)
     x_client_id: str | None = None
@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     facebook_client_secret: SecretStr | None = None
     threads_client_id: str | None = None
     threads_client_secret: SecretStr | None = None
+
+    # API versions the networks retire on their own schedule (docs/networks.md has the dates):
+    # LinkedIn answers a sunset LinkedIn-Version with 426, Meta stops serving a Graph version
+    # about two years after its successor. Bump these without a release when a network says so.
+    linkedin_version: str = Field(default="202603", pattern=r"^\d{6}(\.\d{2})?$")
+    graph_api_version: str = Field(default="v25.0", pattern=r"^v\d+\.\d+$")
+    threads_api_version: str = Field(default="v1.0", pattern=r"^v\d+\.\d+$")
+    # LinkedIn organization pages need the Community Management API product
+    # (w_organization_social, r_organization_admin); without it a LinkedIn app grants only
+    # "openid profile w_member_social", so pages are asked for only when this is true.
+    linkedin_organizations: bool = False
 
     # Worker tuning; the defaults suit one small install.
     queue_name: str = "outpost:queue"

@@ -21,6 +21,8 @@ class ContainerPublisher(Publisher):
     container_poll_attempts: int = 30
     container_poll_interval: float = 2.0
     now: Now = staticmethod(utc_now)
+    # The API version in every path; ``configure`` reads the network's setting.
+    version: str = ""
 
     @abstractmethod
     def _root(self, account: Account) -> str:

@@ -8,12 +8,20 @@ often a 400), so ``graph_send`` reads the code before falling back to ``http.cla
     4, 17, 32, 613, 80001-80006, 80014   -> RateLimited (reset from X-Business-Use-Case-Usage /
                                             X-App-Usage ``estimated_time_to_regain_access``,
                                             minutes; else Retry-After; else an hour)
+    9 / subcode 2207042                  -> PublishingLimit, a RateLimited: Instagram's 24-hour
+                                            publishing limit (the publisher works out when a
+                                            slot frees)
+    12                                   -> IntegrationOutdated (a deprecated API or version)
+    -1, -2 (Instagram 2207001, 2207003)  -> Unavailable: a server error or slow media download
+                                            that Meta says to try again
     506                                  -> DuplicateContent
     368                                  -> ContentRejected (blocked as abusive)
     anything else                        -> by HTTP status, as ``http.classify``
 
 The account is a Page: ``settings["page_id"]`` and the Page access token. No idempotency key
-exists, so a post with the same message on the Page within ``lookback`` counts as ours.
+exists, so a post with the same message on the Page within ``lookback`` counts as ours. The
+Graph version in every path is ``GRAPH_API_VERSION``. A photo carries the person's alt text as
+``alt_text_custom`` (Graph's Photo reference); Page videos have no alt text field.
 
 A video goes alone: ``POST /{page}/videos`` with ``file_url`` (a short-lived signed URL from
 the media store; Facebook fetches it) and ``description``. That non-resumable path takes up to
@@ -35,18 +43,35 @@ from publishers.errors import (
     AuthRevoked,
     ContentRejected,
     DuplicateContent,
+    IntegrationOutdated,
     PublishError,
     RateLimited,
+    Unavailable,
 )
 from publishers.http import Now, Response, classify, exchange, utc_now
 
 GRAPH_URL = "https://graph.facebook.com"
 WEB_URL = "https://www.facebook.com"
-GRAPH_VERSION = "v21.0"
+# Released 2026-02-18, served until 2028-07-29 (Graph API changelog, read 2026-12-07).
+GRAPH_VERSION = "v25.0"
 _AUTH_CODES = frozenset({190, 102, 2500, 10}) | frozenset(range(200, 300))
 _RATE_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80003, 80004, 80005, 80006, 80014})
 _USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-App-Usage", "X-Ad-Account-Usage")
 DEFAULT_RATE_WAIT = 3600.0
+PUBLISHING_LIMIT = (9, 2207042)
+# Meta documents no length for alt text; this bounds what Outpost sends.
+META_ALT_LENGTH = 1000
+
+
+class PublishingLimit(RateLimited):
+    """Instagram's rolling 24-hour limit on API-published posts was reached."""
+
+    code = "rate_limited"
+
+
+def graph_version(settings: object) -> str:
+    """``GRAPH_API_VERSION``, or the version this Outpost was written against."""
+    return str(getattr(settings, "graph_api_version", None) or GRAPH_VERSION)
 
 
 def regain_after(headers: Mapping[str, str]) -> float | None:
@@ -81,6 +106,13 @@ def graph_error(
     code = int(error.get("code") or 0)
     message = str(error.get("message") or "no details")[:300]
     said = f"{label} answered {status}: {message}"
+    if (code, error.get("error_subcode")) == PUBLISHING_LIMIT:
+        return PublishingLimit(f"{label}'s daily publishing limit was reached", DEFAULT_RATE_WAIT,
+                               status)  # fmt: skip
+    if code == 12:
+        return IntegrationOutdated(f"Outpost needs an update for {label}: {message}", status)
+    if code in (-1, -2):
+        return Unavailable(f"{label} asked to try again later ({message})", status)
     if code in _RATE_CODES or status == 429:
         wait = regain_after(headers)
         if wait is None:
@@ -161,8 +193,14 @@ class FacebookPublisher(Publisher):
     max_image_bytes: ClassVar[int] = 10 * 1024 * 1024
     # /{page}/videos by file_url is Graph's non-resumable upload: 1 GB (20 minutes).
     max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
+    max_alt_length: ClassVar[int] = META_ALT_LENGTH
     lookback: ClassVar[timedelta] = timedelta(hours=6)
     now: Now = staticmethod(utc_now)
+    version: str = GRAPH_VERSION
+
+    def configure(self, settings: object) -> None:
+        """The Graph version in every path, from ``GRAPH_API_VERSION``."""
+        self.version = graph_version(settings)
 
     def validate(self, request: PublishRequest) -> list[Problem]:
         """The base checks; a video is posted alone, and Facebook must be able to fetch it."""
@@ -174,7 +212,7 @@ class FacebookPublisher(Publisher):
         return problems
 
     def _root(self, account: Account) -> str:
-        return f"{(account.base_url or GRAPH_URL).rstrip('/')}/{GRAPH_VERSION}"
+        return f"{(account.base_url or GRAPH_URL).rstrip('/')}/{self.version}"
 
     async def _call(
         self, account: Account, method: str, path: str, *, key: str = "", **kw: Any
@@ -245,6 +283,8 @@ class FacebookPublisher(Publisher):
     async def _photo_form(self, media: Media, *, published: bool) -> aiohttp.FormData:
         form = aiohttp.FormData()
         form.add_field("published", "true" if published else "false")
+        if media.alt:
+            form.add_field("alt_text_custom", media.alt)
         form.add_field(
             "source", await media.read(), filename=media.filename, content_type=media.content_type
         )

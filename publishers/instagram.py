@@ -3,18 +3,31 @@
 Instagram fetches every file itself from a public URL (the media store's signed URL), so a post
 needs media and a store that can sign URLs. Flow: one container per file (``is_carousel_item``
 for albums), the album container, wait until each reports ``FINISHED``, then ``media_publish``.
+A video alone is a reel (``media_type=REELS``); inside a carousel it is ``media_type=VIDEO``,
+since reels cannot be carousel items (IG User Media reference). Images carry the person's
+``alt_text`` (images only: reels and stories take none).
+
 Only ``media_publish`` creates a post; no idempotency key exists, so a recent post with the
-same caption within ``lookback`` counts as ours. Errors are read by ``facebook.graph_error``.
+same caption within ``lookback`` counts as ours. Errors are read by ``facebook.graph_error``;
+the rolling 24-hour publishing limit (code 9, subcode 2207042) is a RateLimited whose wait runs
+until the oldest post in the window leaves it.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from publishers.base import Account, Media, Problem, PublishRequest, Receipt
 from publishers.containers import ContainerPublisher
-from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, Unavailable
-from publishers.facebook import GRAPH_URL, GRAPH_VERSION
+from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
+from publishers.facebook import (
+    GRAPH_URL,
+    GRAPH_VERSION,
+    META_ALT_LENGTH,
+    PublishingLimit,
+    graph_version,
+)
 
 # Feed images must lie between 4:5 (portrait) and 1.91:1 (landscape).
 MIN_RATIO, MAX_RATIO = 4 / 5, 1.91
@@ -33,6 +46,12 @@ class InstagramPublisher(ContainerPublisher):
     )
     max_image_bytes: ClassVar[int] = 8 * 1024 * 1024
     max_video_bytes: ClassVar[int] = 300 * 1024 * 1024
+    max_alt_length: ClassVar[int] = META_ALT_LENGTH
+    version: str = GRAPH_VERSION
+
+    def configure(self, settings: object) -> None:
+        """The Graph version in every path, from ``GRAPH_API_VERSION``."""
+        self.version = graph_version(settings)
 
     def validate(self, request: PublishRequest) -> list[Problem]:
         """Base checks, plus: media required, aspect ratio, hashtag and mention counts."""
@@ -55,7 +74,7 @@ class InstagramPublisher(ContainerPublisher):
         return problems
 
     def _root(self, account: Account) -> str:
-        return f"{(account.base_url or GRAPH_URL).rstrip('/')}/{GRAPH_VERSION}"
+        return f"{(account.base_url or GRAPH_URL).rstrip('/')}/{self.version}"
 
     async def publish(self, request: PublishRequest) -> Receipt:
         """Create containers, wait for them, publish, and fetch the permalink."""
@@ -69,37 +88,69 @@ class InstagramPublisher(ContainerPublisher):
         if existing:
             return existing
         if len(request.media) == 1:
-            fields = await self._media_fields(request.media[0])
+            fields = await self._media_fields(request.media[0], carousel=False)
             container = await self._create(account, user, {**fields, "caption": request.text})
         else:
             children = []
             for item in request.media:
-                fields = {**await self._media_fields(item), "is_carousel_item": "true"}
+                fields = {**await self._media_fields(item, carousel=True),
+                          "is_carousel_item": "true"}  # fmt: skip
                 children.append(await self._create(account, user, fields))
             for child in children:
                 await self._wait(account, child, "status_code")
             form = {"media_type": "CAROUSEL", "children": ",".join(children)}
             container = await self._create(account, user, {**form, "caption": request.text})
         await self._wait(account, container, "status_code")
-        data = await self._call(
-            account,
-            "POST",
-            f"/{user}/media_publish",
-            {"creation_id": container},
-            key=request.idempotency_key,
-        )
+        try:
+            data = await self._call(
+                account,
+                "POST",
+                f"/{user}/media_publish",
+                {"creation_id": container},
+                key=request.idempotency_key,
+            )
+        except PublishingLimit as exc:
+            wait = await self._until_slot_frees(account, user)
+            raise PublishingLimit(
+                f"{exc.message}; Outpost will publish when a slot frees",
+                wait or exc.retry_after,
+                exc.status,
+            ) from None
         media_id = str(data.get("id") or "")
         if not media_id:
             raise Ambiguous(f"{self.label} answered without a media id")
         return Receipt(remote_id=media_id, url=await self._permalink(account, media_id))
 
-    async def _media_fields(self, media: Media) -> dict[str, str]:
+    async def _media_fields(self, media: Media, *, carousel: bool) -> dict[str, str]:
         if media.signed_url is None:
             raise ContentRejected("Instagram fetches files by URL, and this file has none")
         url = await media.signed_url()
         if media.content_type.startswith("video/"):
-            return {"media_type": "REELS", "video_url": url}
-        return {"image_url": url}
+            return {"media_type": "VIDEO" if carousel else "REELS", "video_url": url}
+        return {"image_url": url, "alt_text": media.alt} if media.alt else {"image_url": url}
+
+    async def _until_slot_frees(self, account: Account, user: str) -> float | None:
+        """Seconds until the oldest post of the limit's window leaves it, when that can be read."""
+        try:
+            limit = await self._call(
+                account, "GET", f"/{user}/content_publishing_limit?fields=quota_usage,config"
+            )
+            entry = (limit.get("data") or [{}])[0]
+            config = entry.get("config") or {}
+            window = float(config.get("quota_duration") or 86400)
+            count = int(config.get("quota_total") or 100)
+            recent = await self._call(
+                account, "GET", f"/{user}/media?fields=id,timestamp&limit={count}"
+            )
+        except (PublishError, ValueError, TypeError, AttributeError):
+            return None
+        now = self.now()
+        stamps = [datetime.fromisoformat(str(p["timestamp"]).replace("Z", "+00:00"))
+                  for p in recent.get("data", []) if p.get("timestamp")]  # fmt: skip
+        inside = [s for s in stamps if s > now - timedelta(seconds=window)]
+        if not inside:
+            return None
+        return max(0.0, (min(inside) + timedelta(seconds=window) - now).total_seconds())
 
     async def _create(self, account: Account, user: str, form: dict[str, str]) -> str:
         data = await self._call(account, "POST", f"/{user}/media", form)

@@ -4,31 +4,34 @@ and a video (the Videos API, in ``linkedin_video``).
 The account's ``settings["author"]`` is the URN posted as (``urn:li:person:…`` or
 ``urn:li:organization:…``); ``base_url`` is ``LINKEDIN_API_URL`` and ``settings["web_url"]``
 the site that post links point at. Every call carries ``LinkedIn-Version`` (YYYYMM) and the
-Rest.li 2.0 protocol header.
+Rest.li 2.0 protocol header; the version is ``LINKEDIN_VERSION`` (LinkedIn serves each for
+about a year and answers a sunset one with 426, which ``send()`` makes IntegrationOutdated).
 
-LinkedIn has no idempotency key. Before creating, and after an ambiguous answer, the account's
-latest posts are read and a post with the same commentary made within ``lookback`` is taken as
-ours; LinkedIn itself refuses an identical repeat ("Content is a duplicate of urn:…", 422),
-which ``send()`` classifies as DuplicateContent. 403 ("Not enough permissions") means the token
-lacks a scope or the member lost the page's admin role: reconnect (AuthRevoked).
+LinkedIn has no idempotency key, and reading an author's posts back (``q=author``) needs
+``r_member_social``, which LinkedIn keeps for approved partners and a self-serve app never gets.
+So ``find_existing`` cannot tell: after an ambiguous answer the post is reported as "may have
+been published", never resent. LinkedIn itself refuses an identical repeat ("Content is a
+duplicate of urn:…", 422), which ``send()`` classifies as DuplicateContent. 403 ("Not enough
+permissions") means the token lacks a scope or the member lost the page's admin role: reconnect
+(AuthRevoked). Images carry the person's alt text in ``altText`` (Posts API media content).
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
-from publishers.http import Now, send, utc_now
+from publishers.http import send
 from publishers.linkedin_video import upload_video
 
 API_URL = "https://api.linkedin.com"
 WEB_URL = "https://www.linkedin.com"
-API_VERSION = "202411"
+# March 2026; LinkedIn's migrations page lists it active until 2027-03-16 (read 2026-12-07).
+API_VERSION = "202603"
 # "little text": these characters are markup in commentary and must be escaped to show as typed.
 _RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
 
@@ -40,6 +43,13 @@ def little_text(text: str) -> str:
 
 def _forbidden(message: str) -> type[PublishError]:
     return AuthRevoked if "permission" in message.lower() else ContentRejected
+
+
+def _media_content(urn: str, alt: str) -> dict[str, str]:
+    # altText describes images; LinkedIn's videos take a title instead, which Outpost leaves out.
+    if alt and urn.startswith("urn:li:image:"):
+        return {"id": urn, "altText": alt}
+    return {"id": urn}
 
 
 class LinkedInPublisher(Publisher):
@@ -58,10 +68,15 @@ class LinkedInPublisher(Publisher):
     min_video_bytes: ClassVar[int] = 75 * 1024
     # LinkedIn refuses images above 36 million pixels.
     max_pixels: ClassVar[int] = 36_152_320
-    lookback: ClassVar[timedelta] = timedelta(hours=6)
+    # Posts API: an image's altText takes up to 4,086 characters.
+    max_alt_length: ClassVar[int] = 4086
     media_poll_attempts: int = 120
     media_poll_interval: float = 1.0
-    now: Now = staticmethod(utc_now)
+    version: str = API_VERSION
+
+    def configure(self, settings: object) -> None:
+        """The ``LinkedIn-Version`` sent with every call, from ``LINKEDIN_VERSION``."""
+        self.version = str(getattr(settings, "linkedin_version", None) or API_VERSION)
 
     def validate(self, request: PublishRequest) -> list[Problem]:
         """The base checks plus LinkedIn's pixel limit and its video rules."""
@@ -81,7 +96,7 @@ class LinkedInPublisher(Publisher):
     def _headers(self, account: Account) -> dict[str, str]:
         return {
             "Authorization": f"Bearer {account.access_token}",
-            "LinkedIn-Version": str(account.settings.get("api_version") or API_VERSION),
+            "LinkedIn-Version": self.version,
             "X-Restli-Protocol-Version": "2.0.0",
         }
 
@@ -94,14 +109,12 @@ class LinkedInPublisher(Publisher):
         return f"{web}/feed/update/{urn}/"
 
     async def publish(self, request: PublishRequest) -> Receipt:
-        """Upload images, then create the post; a post already made for it is returned."""
+        """Upload images and videos, then create the post."""
         account = request.account
         author = await self._author(account)
-        existing = await self.find_existing(request)
-        if existing:
-            return existing
         headers = self._headers(account)
         images = [await self._media(account, author, item) for item in request.media]
+        alts = [item.alt for item in request.media]
         body: dict[str, Any] = {
             "author": author,
             "commentary": little_text(request.text),
@@ -115,9 +128,10 @@ class LinkedInPublisher(Publisher):
             "isReshareDisabledByAuthor": False,
         }
         if len(images) == 1:  # one image or one video
-            body["content"] = {"media": {"id": images[0]}}
+            body["content"] = {"media": _media_content(images[0], alts[0])}
         elif images:
-            body["content"] = {"multiImage": {"images": [{"id": i} for i in images]}}
+            items = [_media_content(i, alt) for i, alt in zip(images, alts, strict=True)]
+            body["content"] = {"multiImage": {"images": items}}
         resp = await send(
             self.http,
             "POST",
@@ -133,28 +147,9 @@ class LinkedInPublisher(Publisher):
             raise Ambiguous(f"{self.label} answered {resp.status} without a post id")
         return Receipt(remote_id=urn, url=self._post_url(account, urn))
 
-    async def find_existing(self, request: PublishRequest) -> Receipt | None:
-        """The author's recent post with this commentary, or None when there is none."""
-        account = request.account
-        author = await self._author(account)
-        resp = await send(
-            self.http,
-            "GET",
-            f"{self._base(account)}/rest/posts?q=author&author={quote(author, safe='')}"
-            "&count=10&sortBy=CREATED",
-            client_timeout=self.timeout,
-            label=self.label,
-            headers={**self._headers(account), "X-RestLi-Method": "FINDER"},
-            forbidden=_forbidden,
-        )
-        since = self.now() - self.lookback
-        wanted = little_text(request.text).strip()
-        for post in (resp.data or {}).get("elements", []):
-            created = datetime.fromtimestamp(int(post.get("createdAt", 0)) / 1000, UTC)
-            if created >= since and str(post.get("commentary", "")).strip() == wanted:
-                urn = str(post["id"])
-                return Receipt(remote_id=urn, url=self._post_url(account, urn))
-        return None
+    async def find_existing(self, request: PublishRequest) -> Receipt | bool | None:
+        """Cannot tell: reading posts back needs ``r_member_social``, which apps do not get."""
+        return False
 
     async def _author(self, account: Account) -> str:
         """The URN posted as; a member account connected without one is asked who it is."""

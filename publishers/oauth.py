@@ -8,13 +8,18 @@ person must connect again. Messages never carry codes, tokens or secrets.
 Meta's networks add a step after the code exchange, because the code buys a short-lived token
 (an hour or two) and nothing to refresh it with:
 
-    Facebook  GET {graph}/v21.0/oauth/access_token?grant_type=fb_exchange_token -> ~60 days;
+    Facebook  GET {graph}/{version}/oauth/access_token?grant_type=fb_exchange_token -> ~60 days;
               Page tokens listed with that user token never expire
     Threads   GET {threads}/access_token?grant_type=th_exchange_token -> 60 days, renewed
               with GET {threads}/refresh_access_token?grant_type=th_refresh_token
 
 Both take the app secret in the query string, as Meta documents; URLs never reach a message.
 Their errors are Graph-shaped (``{"error": {"code": 190, ...}}``) and read by ``graph_error``.
+
+LinkedIn scopes: a self-serve app (products "Sign In with LinkedIn using OpenID Connect" and
+"Share on LinkedIn") may ask only for ``openid profile w_member_social``; asking for more makes
+LinkedIn refuse the whole sign-in. Organization pages need the Community Management API product
+and are asked for only when ``LINKEDIN_ORGANIZATIONS=true``.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from publishers.errors import AuthRevoked, PermanentError, PublishError
-from publishers.facebook import GRAPH_VERSION, graph_error
+from publishers.facebook import graph_error, graph_version
 from publishers.http import Now, Response, error_text, send, utc_now
 
 # name: (authorize URL, token URL, scopes, PKCE required, client auth, refresh style, API URL)
@@ -45,12 +50,12 @@ _DEFAULTS: dict[str, tuple[str, str, str, bool, str, str, str]] = {
     "linkedin": (
         "https://www.linkedin.com/oauth/v2/authorization",
         "https://www.linkedin.com/oauth/v2/accessToken",
-        "openid profile w_member_social w_organization_social r_organization_admin",
+        "openid profile w_member_social",
         False, "body", "oauth", "https://api.linkedin.com",
     ),
     "facebook": (
-        "https://www.facebook.com/v21.0/dialog/oauth",
-        "https://graph.facebook.com/v21.0/oauth/access_token",
+        "https://www.facebook.com/v25.0/dialog/oauth",
+        "https://graph.facebook.com/v25.0/oauth/access_token",
         "pages_show_list,pages_manage_posts,pages_read_engagement,business_management,"
         "instagram_basic,instagram_content_publish",
         False, "body", "none", "https://graph.facebook.com",
@@ -66,6 +71,7 @@ _DEFAULTS: dict[str, tuple[str, str, str, bool, str, str, str]] = {
 OAUTH_PLATFORMS = frozenset(_DEFAULTS) | {"instagram"}
 # Networks whose code exchange gives a short-lived token that must be traded for a long one.
 LONG_LIVED = frozenset({"facebook", "threads"})
+LINKEDIN_ORGANIZATION_SCOPES = "w_organization_social r_organization_admin"
 
 
 _WHY = {
@@ -95,6 +101,8 @@ class Provider:
     api_url: str
     client_id: str = ""
     client_secret: str = field(default="", repr=False)
+    # The API version in paths (Graph, Threads); "" where the network versions otherwise.
+    api_version: str = ""
 
     @property
     def configured(self) -> bool:
@@ -127,17 +135,22 @@ def providers(settings: object) -> dict[str, Provider]:
     table: dict[str, Provider] = {}
     api_settings = {"x": "x_api_url", "linkedin": "linkedin_api_url"}
     api_settings |= {"facebook": "facebook_graph_url", "threads": "threads_api_url"}
+    versions = {"facebook": graph_version(settings),
+                "threads": _setting(settings, "threads_api_version", "v1.0")}  # fmt: skip
+    organizations = getattr(settings, "linkedin_organizations", False) is True
     for name, (auth, token, scopes, pkce, client_auth, refresh, api) in _DEFAULTS.items():
+        extra = f" {LINKEDIN_ORGANIZATION_SCOPES}" if name == "linkedin" and organizations else ""
         table[name] = Provider(
             name=name,
             label={"x": "X", "linkedin": "LinkedIn"}.get(name, name.title()),
             authorize_url=_setting(settings, f"{name}_authorize_url", auth),
             token_url=_setting(settings, f"{name}_token_url", token),
-            scopes=scopes,
+            scopes=scopes + extra,
             pkce=pkce,
             client_auth=client_auth,
             refresh=refresh,
             api_url=_setting(settings, api_settings[name], api).rstrip("/"),
+            api_version=versions.get(name, ""),
             client_id=_setting(settings, f"{name}_client_id", ""),
             client_secret=_setting(settings, f"{name}_client_secret", ""),
         )
@@ -298,7 +311,8 @@ async def exchange_long_lived(
             "client_secret": provider.client_secret,
             "fb_exchange_token": short_token,
         }
-        url = f"{provider.api_url}/{GRAPH_VERSION}/oauth/access_token?{urlencode(query)}"
+        version = provider.api_version or graph_version(None)
+        url = f"{provider.api_url}/{version}/oauth/access_token?{urlencode(query)}"
     elif provider.name == "threads":
         query = {
             "grant_type": "th_exchange_token",

@@ -1,22 +1,58 @@
 """Threads (graph.threads.net): container, wait, ``threads_publish``; replies make a thread.
 
 Text posts need no media; images and videos are fetched by Threads from the media store's
-signed URL. A long post with ``thread`` set is split like Mastodon's and published as a reply
-chain (``reply_to_id``). No idempotency key exists: a recent post with the same first part
-within ``lookback`` counts as ours. Errors are read by ``facebook.graph_error``.
+signed URL, each with the person's ``alt_text``. A long post with ``thread`` set is split like
+Mastodon's and published as a reply chain (``reply_to_id``). No idempotency key exists: a recent
+post with the same first part within ``lookback`` counts as ours. Errors are read by
+``facebook.graph_error``.
+
+Counting (Threads Posts doc, read 2026-12-07): text is limited to 500 characters and "emojis
+are counted as the number of UTF-8 bytes" (most are 4). Since 2025-12-22 a post with more than
+5 links fails at container creation (THREADS_API__LINK_LIMIT_EXCEEDED); every unique URL in
+the text counts. Both are checked when the post is scheduled, per part when it is threaded.
 """
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
-from publishers.base import Account, Media, PublishRequest, Receipt
+from publishers.base import Account, Media, Problem, PublishRequest, Receipt
 from publishers.containers import ContainerPublisher
 from publishers.errors import Ambiguous, ContentRejected, Unavailable
+from publishers.facebook import META_ALT_LENGTH
 from publishers.mastodon import split_thread
 
 THREADS_URL = "https://graph.threads.net"
 THREADS_VERSION = "v1.0"
+MAX_LINKS = 5
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+# Code points Unicode draws as emoji, and the joiners and modifiers that build sequences of them.
+_EMOJI_RANGES = (
+    (0x1F000, 0x1FAFF),  # pictographs, emoticons, flags' regional indicators, skin tones
+    (0x2300, 0x23FF),  # watch, hourglass, keyboard ...
+    (0x2600, 0x27BF),  # miscellaneous symbols and dingbats
+    (0x2B00, 0x2BFF),  # stars, arrows
+    (0xFE00, 0xFE0F),  # variation selectors (emoji presentation)
+    (0x200D, 0x200D),  # zero-width joiner
+    (0x20E3, 0x20E3),  # combining keycap
+    (0xE0020, 0xE007F),  # tag characters (subdivision flags)
+)
+
+
+def _is_emoji(char: str) -> bool:
+    point = ord(char)
+    return any(low <= point <= high for low, high in _EMOJI_RANGES)
+
+
+def threads_length(text: str) -> int:
+    """Characters as Threads counts them: one each, but an emoji's UTF-8 bytes."""
+    return sum(len(ch.encode("utf-8")) if _is_emoji(ch) else 1 for ch in text)
+
+
+def links(text: str) -> set[str]:
+    """The unique URLs in ``text``, as Threads counts them against its limit of 5."""
+    return {m.group(0).rstrip(".,;:!?)").lower() for m in _LINK.finditer(text)}
 
 
 class ThreadsPublisher(ContainerPublisher):
@@ -31,10 +67,40 @@ class ThreadsPublisher(ContainerPublisher):
     )
     max_image_bytes: ClassVar[int] = 8 * 1024 * 1024
     max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
+    max_alt_length: ClassVar[int] = META_ALT_LENGTH
     supports_threads: ClassVar[bool] = True
+    version: str = THREADS_VERSION
+
+    def configure(self, settings: object) -> None:
+        """The Threads API version in every path, from ``THREADS_API_VERSION``."""
+        self.version = str(getattr(settings, "threads_api_version", None) or THREADS_VERSION)
+
+    def length(self, text: str) -> int:
+        """Threads' count: emoji weigh their UTF-8 bytes."""
+        return threads_length(text)
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        """The base checks (with Threads' counting) and at most 5 links in each post."""
+        problems = super().validate(request)
+        name = request.account.handle or self.label
+        size = self.length(request.text)
+        if size != len(request.text):
+            # Say why a post that looks short is too long: the base message counts no emoji.
+            plain = f"text is {size} characters; {self.label} allows {self.max_length}"
+            why = (f"text is {size} characters as Threads counts them (an emoji counts as its "
+                   f"UTF-8 bytes, usually 4); Threads allows {self.max_length}. Shorten it or "
+                   "send it as a thread")  # fmt: skip
+            problems = [Problem(name, why) if p.message == plain else p for p in problems]
+        for n, part in enumerate(self._parts(request), 1):
+            found = len(links(part))
+            if found > MAX_LINKS:
+                where = f"part {n} of the thread has" if request.thread else "the post has"
+                why = f"{where} {found} links; Threads takes at most {MAX_LINKS} per post"
+                problems.append(Problem(name, why + ". Remove some links."))
+        return problems
 
     def _root(self, account: Account) -> str:
-        return f"{(account.base_url or THREADS_URL).rstrip('/')}/{THREADS_VERSION}"
+        return f"{(account.base_url or THREADS_URL).rstrip('/')}/{self.version}"
 
     def _parts(self, request: PublishRequest) -> list[str]:
         if request.thread:
@@ -86,9 +152,10 @@ class ThreadsPublisher(ContainerPublisher):
         if media.signed_url is None:
             raise ContentRejected("Threads fetches files by URL, and this file has none")
         url = await media.signed_url()
+        alt = {"alt_text": media.alt} if media.alt else {}
         if media.content_type.startswith("video/"):
-            return {"media_type": "VIDEO", "video_url": url}
-        return {"media_type": "IMAGE", "image_url": url}
+            return {"media_type": "VIDEO", "video_url": url, **alt}
+        return {"media_type": "IMAGE", "image_url": url, **alt}
 
     async def _create(self, account: Account, user: str, form: dict[str, str]) -> str:
         data = await self._call(account, "POST", f"/{user}/threads", form)

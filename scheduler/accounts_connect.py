@@ -8,6 +8,7 @@ is stored encrypted. Nothing here logs or shows a code, token or secret.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -42,6 +43,7 @@ __all__ = ["Choice", "ConnectError", "callback_url", "choose", "finish", "start"
 # Instagram business accounts are reached through a Facebook login and its Pages.
 FLOW = {"instagram": "facebook"}
 MASTODON_SCOPES = "read write"
+log = logging.getLogger(__name__)
 
 
 def callback_url(runtime: Runtime, platform: str) -> str:
@@ -180,7 +182,32 @@ async def _identities(
         me = await _get(runtime, api + "/v2/userinfo", token, "LinkedIn")
         found = [(slug(me.get("name", "me")), me.get("name", ""), api,
                   {"author": f"urn:li:person:{me['sub']}", "kind": "person"})]  # fmt: skip
-        versioned = {"LinkedIn-Version": "202411", "X-Restli-Protocol-Version": "2.0.0"}
+        if runtime.settings.linkedin_organizations:
+            found += await _linkedin_pages(runtime, api, token)
+        return found
+    if platform == "threads":
+        version = provider.api_version or "v1.0"
+        me = await _get(runtime, f"{api}/{version}/me?fields=id,username", token, "Threads")
+        return [(me["username"], me["username"], api, {"threads_user_id": str(me["id"])})]
+    if platform == "x":
+        me = await _get(runtime, api + "/2/users/me", token, "X")
+        data = me.get("data", {})
+        return [(data["username"], data.get("name", ""), api, {"user_id": str(data["id"])})]
+    raise ConnectError(f"{platform} cannot be connected this way.")
+
+
+async def _linkedin_pages(
+    runtime: Runtime, api: str, token: str
+) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """The organization pages the member administers; none when LinkedIn will not say.
+
+    Needs the Community Management API product (``r_organization_admin``). A refusal here must
+    not cost the member their own account, so it is logged and the pages are left out.
+    """
+    versioned = {"LinkedIn-Version": runtime.settings.linkedin_version,
+                 "X-Restli-Protocol-Version": "2.0.0"}  # fmt: skip
+    found: list[tuple[str, str, str, dict[str, Any]]] = []
+    try:
         acls = await _get(
             runtime,
             api + "/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED",
@@ -195,15 +222,13 @@ async def _identities(
             handle = org.get("vanityName") or slug(org.get("localizedName", urn))
             found.append((handle, org.get("localizedName", handle), api,
                           {"author": urn, "kind": "organization"}))  # fmt: skip
-        return found
-    if platform == "threads":
-        me = await _get(runtime, f"{api}/v1.0/me?fields=id,username", token, "Threads")
-        return [(me["username"], me["username"], api, {"threads_user_id": str(me["id"])})]
-    if platform == "x":
-        me = await _get(runtime, api + "/2/users/me", token, "X")
-        data = me.get("data", {})
-        return [(data["username"], data.get("name", ""), api, {"user_id": str(data["id"])})]
-    raise ConnectError(f"{platform} cannot be connected this way.")
+    except PublishError as exc:
+        log.warning(
+            "LinkedIn organization pages could not be listed; connecting the member only",
+            extra={"error": exc.code, "detail": exc.message},
+        )
+        return []
+    return found
 
 
 def normalize_instance(raw: str) -> str:

@@ -59,10 +59,11 @@ async def hold_pages(runtime: Runtime, provider: Provider, tokens: Tokens, state
     ``tokens`` must be the long-lived user token: the Page tokens listed inherit its lifetime.
     """
     fields = "id,name,access_token,instagram_business_account{id,username}"
+    version = provider.api_version or GRAPH_VERSION
     resp = await graph_send(
         runtime.http,
         "GET",
-        f"{provider.api_url}/{GRAPH_VERSION}/me/accounts?fields={fields}&limit=100",
+        f"{provider.api_url}/{version}/me/accounts?fields={fields}&limit=100",
         client_timeout=aiohttp.ClientTimeout(total=runtime.settings.publish_timeout_seconds),
         label="Facebook",
         token=tokens.access_token,

@@ -19,4 +19,9 @@ QUEUE_DEFERRED = Gauge("outpost_queue_deferred_jobs", "Jobs in Redis deferred to
 OPEN_DESTINATIONS = Gauge(
     "outpost_open_destinations", "Destinations pending, publishing or unknown in Postgres"
 )
+INTEGRATION_OUTDATED = Counter(
+    "outpost_integration_outdated_total",
+    "Publishes a network refused because Outpost uses a retired API version or call",
+    ["network"],
+)
 RECONCILED = Counter("outpost_reconciled_total", "Work the reconciler found and fixed", ["kind"])

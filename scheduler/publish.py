@@ -17,6 +17,7 @@ from core.errors import OutpostError
 from publishers.base import Receipt
 from publishers.errors import (
     Ambiguous,
+    IntegrationOutdated,
     PermanentError,
     PublishError,
     RateLimited,
@@ -136,6 +137,15 @@ class Runner:
         except TransientError as exc:
             return await self._retry(claim, exc)
         except PermanentError as exc:
+            if isinstance(exc, IntegrationOutdated):
+                # Only the operator can fix this (a newer Outpost or a version setting).
+                log.error(
+                    "%s refused the API version or call Outpost uses; Outpost needs an update",
+                    dest.platform,
+                    extra={"network": dest.platform, "refused": exc.message,
+                           "destination_id": str(dest.id)},
+                )  # fmt: skip
+                metrics.INTEGRATION_OUTDATED.labels(dest.platform).inc()
             next_step = advice(exc)
             # Some errors already say what to do (reconnect links); don't say it twice.
             text = exc.message if "Retry" in exc.message else f"{exc.message} {next_step}"

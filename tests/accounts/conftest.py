@@ -14,7 +14,7 @@ from core.settings import Settings
 from scheduler.runtime import Runtime
 from storage.db import _plain_dsn
 from tests.fakes.facebook import FakeGraph
-from tests.fakes.linkedin import FakeLinkedIn
+from tests.fakes.linkedin import SELF_SERVE, FakeLinkedIn
 from tests.fakes.oauth import FakeAuthServer
 from tests.fakes.threads import FakeThreads
 from tests.fakes.x import FakeX
@@ -50,7 +50,10 @@ async def threads() -> AsyncIterator[FakeThreads]:
 
 @pytest.fixture
 async def li_auth(linkedin: FakeLinkedIn) -> AsyncIterator[FakeAuthServer]:
+    """An app with only the self-serve products; tests that need pages add their scopes."""
     fake = FakeAuthServer(grants_to=linkedin.tokens, prefix="li")
+    fake.allowed_scopes = set(SELF_SERVE)
+    fake.token_scopes = linkedin.token_scopes
     await fake.start()
     yield fake
     await fake.stop()

@@ -49,7 +49,7 @@ async def test_login_token_is_exchanged_before_pages_are_listed(
     account = await _connect_page(runtime, app_url, browser, graph)
     [code_call] = [r for r in fb_auth.requests if r.path == "/token"]
     assert code_call.form is not None
-    [exchange] = [r for r in graph.requests if r.path == "/v21.0/oauth/access_token"]
+    [exchange] = [r for r in graph.requests if r.path == "/v25.0/oauth/access_token"]
     assert exchange.method == "GET"
     short = next(t for t in graph.tokens if t.startswith("fb-") and t not in graph.long_lived)
     assert exchange.query == {
@@ -58,7 +58,7 @@ async def test_login_token_is_exchanged_before_pages_are_listed(
         "client_secret": fb_auth.client_secret,
         "fb_exchange_token": short,
     }
-    [listing] = [r for r in graph.requests if r.path == "/v21.0/me/accounts"]
+    [listing] = [r for r in graph.requests if r.path == "/v25.0/me/accounts"]
     used = listing.headers["Authorization"].removeprefix("Bearer ")
     assert used in graph.long_lived
     assert used != short
@@ -126,7 +126,7 @@ async def test_exchange_gives_sixty_days_and_refusals_say_reconnect(
     # An expired short-lived token: Graph's 400 / OAuthException 190 / subcode 463.
     graph.expire("fb-short-2")
     async with runtime.http.get(
-        f"{graph.url}/v21.0/oauth/access_token",
+        f"{graph.url}/v25.0/oauth/access_token",
         params={"grant_type": "fb_exchange_token", "client_id": provider.client_id,
                 "client_secret": provider.client_secret, "fb_exchange_token": "fb-short-2"},
     ) as resp:  # fmt: skip

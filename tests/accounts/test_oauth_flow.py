@@ -7,10 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
-from scheduler.accounts import account_store, connect_link
+from scheduler.accounts import connect_link
 from scheduler.runtime import Runtime
 from tests.fakes.facebook import FakeGraph
-from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.oauth import FakeAuthServer
 
@@ -18,38 +17,6 @@ from tests.fakes.oauth import FakeAuthServer
 async def _workspace(runtime: Runtime) -> str:
     ws = await runtime.workspaces.create("acme")
     return str(ws.id)
-
-
-async def test_linkedin_connects_person_and_organisation(
-    runtime: Runtime,
-    app_url: str,
-    browser: aiohttp.ClientSession,
-    li_auth: FakeAuthServer,
-    linkedin: FakeLinkedIn,
-) -> None:
-    ws = await runtime.workspaces.create("acme")
-    link = connect_link(runtime, ws.id, None, "linkedin")
-    async with browser.get(link) as resp:
-        page = await resp.text()
-        assert resp.status == 200, page
-    assert "Outpost can now post as" in page
-    assert "linkedin:acme-corp" in page
-    authorize = next(r for r in li_auth.requests if r.path == "/authorize")
-    assert authorize.query["code_challenge_method"] == "S256"
-    assert len(authorize.query["state"]) >= 32
-    token_call = next(r for r in li_auth.requests if r.path == "/token")
-    assert token_call.form is not None
-    assert token_call.form["code_verifier"]
-    accounts = {a.handle: a for a in await runtime.workspaces.accounts(ws.id)}
-    assert set(accounts) == {"ada-lovelace", "acme-corp"}
-    org = accounts["acme-corp"]
-    assert org.settings["author"] == "urn:li:organization:2414183"
-    assert org.base_url == linkedin.url
-    assert runtime.cipher.decrypt(org.access_token_enc) in linkedin.tokens
-    tokens = await account_store(runtime).tokens(org.id)
-    assert tokens is not None
-    assert tokens.refresh_token_enc
-    assert tokens.expires_at
 
 
 async def test_forged_state_is_refused(

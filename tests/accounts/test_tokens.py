@@ -34,6 +34,7 @@ async def _account(
 ) -> AccountView:
     ws = await runtime.workspaces.create("acme")
     auth.refresh_tokens.add("rt-seed")
+    auth.refresh_scopes["rt-seed"] = "openid profile w_member_social w_organization_social"
     return await account_store(runtime).connect(
         ws.id,
         "linkedin",

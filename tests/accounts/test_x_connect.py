@@ -41,8 +41,10 @@ async def test_x_connects_with_pkce_then_publishes(
     assert stored is not None
     assert stored.refresh_token_enc
     post = await Scheduler(runtime).schedule_fields(
-        ws.id, text="Hello from a connected X account",
-        when=runtime.clock.now() + timedelta(seconds=1), destinations=["x"],
+        ws.id,
+        text="Hello from a connected X account",
+        when=runtime.clock.now() + timedelta(seconds=1),
+        destinations=["x"],
     )
 
     async def published() -> bool:

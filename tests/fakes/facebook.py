@@ -11,8 +11,18 @@ so tests need not wait a minute. Media is by URL for Instagram, Threads and Page
 ``X-Outpost-Idempotency-Key`` is not a Meta header; the fakes record it to tie creations to
 destinations.
 
+API versions (Graph API changelog, developers.facebook.com/docs/graph-api/changelog, read
+2026-12-07): every path starts with a version; one past its "available until" date on the fake's
+``today`` is refused with Graph error 12 (deprecated API: "no longer usable", Platform
+Versioning), and one Meta never released with 2500 "Unknown path components". Instagram (IG User
+Media reference, Error Codes, Content Publishing, read 2026-12-07): a carousel item must be
+``IMAGE``/``VIDEO`` (a ``REELS`` item is refused: reels cannot be carousel items); ``alt_text``
+is taken on images only; publishing past ``publish_limit`` posts in 24 hours answers code 9,
+subcode 2207042, and ``/content_publishing_limit`` reports the usage. Page photos take
+``alt_text_custom`` (Photo reference).
+
 Token lifetimes are modelled: a user token from the login (``FakeAuthServer(shape="facebook")``)
-is short-lived; ``GET /v21.0/oauth/access_token?grant_type=fb_exchange_token`` trades it for a
+is short-lived; ``GET /{version}/oauth/access_token?grant_type=fb_exchange_token`` trades it for a
 long-lived one; ``/me/accounts`` lists a Page token that never expires only for a long-lived
 user token, and one that dies with the user token otherwise. ``expire_short_lived()`` is the
 hour passing: those tokens then answer 190 / subcode 463 "Session has expired".
@@ -24,12 +34,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from aiohttp import web
 
+from tests.fakes import instagram as ig
 from tests.fakes.base import RECORDED, FakeServer, run_main
 
 
@@ -47,13 +59,21 @@ def graph_error(
     return {"error": {**error, "fbtrace_id": "AbCdEf"}}
 
 
+# Graph versions and the day each stops being served (None: not announced yet).
+GRAPH_VERSIONS: dict[str, date | None] = {
+    "v19.0": date(2026, 5, 21), "v20.0": date(2026, 9, 24), "v21.0": date(2027, 1, 21),
+    "v22.0": date(2027, 5, 20), "v23.0": date(2027, 10, 8), "v24.0": date(2028, 2, 18),
+    "v25.0": date(2028, 7, 29), "v26.0": None,
+}  # fmt: skip
+TODAY = date(2026, 12, 7)
+_VERSIONED = re.compile(r"^/(v\d+\.\d+)/")
 EXPIRED = "Error validating access token: Session has expired on Thursday, 01-May-25 10:00:00 PDT."
 
 
 class GraphFake(FakeServer):
     """Shared plumbing: tokens, error shape, throttling headers, created-key recording."""
 
-    version = "v21.0"
+    versions: ClassVar[dict[str, date | None]] = GRAPH_VERSIONS
     throttle_code = 32
     error_bodies: ClassVar[dict[str, tuple[int, dict[str, Any]]]] = {
         "400": (400, graph_error(100, "(#100) Invalid parameter")),
@@ -75,12 +95,36 @@ class GraphFake(FakeServer):
         self.objects: dict[str, dict[str, Any]] = {}
         self.posts: list[dict[str, Any]] = []
         self.container_polls = 1  # status reads answered IN_PROGRESS before FINISHED
+        self.today = TODAY
+        self.versions_seen: list[str] = []
         self._created_keys: list[str] = []
         self._ids = itertools.count(17_900_000_000_000_001)
 
     def created_keys(self) -> list[str]:
         """The recorded key of each published post, in order."""
         return list(self._created_keys)
+
+    def make_app(self) -> web.Application:
+        """The base app, with the version gate after the recording middleware."""
+        app = super().make_app()
+        app.middlewares.append(self._version_gate)
+        return app
+
+    @web.middleware
+    async def _version_gate(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        found = _VERSIONED.match(request.path)
+        if found is None:
+            return await handler(request)  # Threads' token routes are unversioned
+        version = found.group(1)
+        self.versions_seen.append(version)
+        if version not in self.versions:
+            body = graph_error(2500, f"Unknown path components: /{version}", "OAuthException")
+            return web.json_response(body, status=400)
+        until = self.versions[version]
+        if until is not None and until <= self.today:
+            message = f"(#12) Graph API {version} is deprecated and no longer available"
+            return web.json_response(graph_error(12, message, "GraphMethodException"), status=400)
+        return await handler(request)
 
     def reset(self) -> None:
         """Forget posts, objects and recordings."""
@@ -231,10 +275,13 @@ class FakeGraph(GraphFake):
         self.permanent.add(self.page_token)
         self.page_tokens = {self.page_token}
         self.exchanges = 0
+        self.publish_limit = ig.PUBLISH_LIMIT
+        self.ig_server_errors = 0  # container creations answered "-1 / 2207001, try again"
+        self.ig_published: list[float] = []  # when each API-published post went out
 
     def add_routes(self, app: web.Application) -> None:
-        """Graph routes under ``/v21.0``."""
-        v = f"/{self.version}"
+        """Graph routes under ``/{version}``."""
+        v = "/{version:v[0-9]+[.][0-9]+}"
         app.router.add_get(v + "/oauth/access_token", self._exchange)
         app.router.add_get(v + "/me", self._me)
         app.router.add_get(v + "/me/accounts", self._me_accounts)
@@ -299,6 +346,9 @@ class FakeGraph(GraphFake):
             (self.ig_id, "media"),
         ):
             return self._recent(owner, request)
+        if (owner, edge) == (self.ig_id, "content_publishing_limit"):
+            used = ig.published_in_window(self.ig_published, ig.now())
+            return ig.limit_usage(used, self.publish_limit)
         return web.json_response(graph_error(100, "Unknown edge"), status=400)
 
     async def _post_edge(self, request: web.Request) -> web.StreamResponse:
@@ -318,11 +368,17 @@ class FakeGraph(GraphFake):
         if (owner, edge) == (self.page_id, "videos"):
             return await self._video(request, fields)
         if (owner, edge) == (self.ig_id, "media"):
-            if not (fields.get("image_url") or fields.get("video_url") or fields.get("children")):
-                return web.json_response(graph_error(100, "Media URL is required"), status=400)
-            return self._container(owner, fields)
+            if self.ig_server_errors > 0:
+                self.ig_server_errors -= 1
+                return ig.server_error()
+            return ig.container_refusal(fields) or self._container(owner, fields)
         if (owner, edge) == (self.ig_id, "media_publish"):
-            return await self._publish_container(request, owner, "caption")
+            if ig.published_in_window(self.ig_published, ig.now()) >= self.publish_limit:
+                return ig.limit_reached()
+            answer = await self._publish_container(request, owner, "caption")
+            if answer.status == 200:
+                self.ig_published.append(ig.now())
+            return answer
         return web.json_response(graph_error(100, "Unknown edge"), status=400)
 
     def _duplicate(self, message: str) -> web.Response | None:
@@ -376,7 +432,8 @@ class FakeGraph(GraphFake):
         if not isinstance(fields.get("source"), dict) and not fields.get("url"):
             return web.json_response(graph_error(324, "Requires upload file"), status=400)
         photo_id = self._new_id()
-        self.objects[photo_id] = {"id": photo_id, "kind": "photo", "source": fields.get("source")}
+        self.objects[photo_id] = {"id": photo_id, "kind": "photo", "source": fields.get("source"),
+                                  "alt_text_custom": fields.get("alt_text_custom")}  # fmt: skip
         if fields.get("published") == "false":
             return web.json_response({"id": photo_id})
         message = str(fields.get("message", ""))

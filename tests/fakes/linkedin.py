@@ -1,10 +1,22 @@
 """A fake LinkedIn API: versioned Posts, Images and Videos APIs, OpenID userinfo, organisation ACLs.
 
+Written from LinkedIn's docs read 2026-12-07: "LinkedIn Marketing API Versioning" and
+"Migrations" (learn.microsoft.com/en-us/linkedin/marketing/versioning, …/integrations/
+migrations: each monthly version is served for about a year, e.g. 202411 sunset 2025-11-17,
+202511 on 2026-11-16, 202603 on 2027-03-16), the Posts API, and "Getting Access to LinkedIn
+APIs" (self-serve products grant ``openid profile email w_member_social``; organization scopes
+need the Community Management API; ``r_member_social`` is closed to new apps).
+
 Answers like ``api.linkedin.com``: a created post is ``201`` with an empty body and its URN in
 ``x-restli-id``; errors are ``{"message", "status", "serviceErrorCode"}``; a repeat of the same
-commentary is ``422 Content is a duplicate of urn:…``. Requests without ``LinkedIn-Version`` or
-``X-Restli-Protocol-Version`` get the 400/426 LinkedIn sends. ``X-Outpost-Idempotency-Key`` is
-not a LinkedIn header: the fake only records it so tests can tie a post to its destination.
+commentary is ``422 Content is a duplicate of urn:…``. A request without ``LinkedIn-Version``
+is a 400; a version not served on ``today`` (sunset a year after its month, on the 15th, or not
+released yet) is ``426 {"status": 426, "code": "NONEXISTENT_VERSION", ...}``. A call outside the
+token's scopes is 403 "Not enough permissions"; ``token_scopes`` (shared with
+``FakeAuthServer``) records each token's scopes at grant, and the built-in ``li-token`` has the
+self-serve and organization posting scopes but not ``r_member_social``.
+``X-Outpost-Idempotency-Key`` is not a LinkedIn header: the fake only records it so tests can
+tie a post to its destination.
 
 Videos: ``initializeUpload`` checks ``fileSizeBytes`` (75 KB to 500 MB) and answers one
 pre-signed ``/dms-uploads/…`` URL per 4 MB range; each ``PUT`` must carry exactly its range and
@@ -21,6 +33,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
+from datetime import date
 from typing import Any, ClassVar
 
 from aiohttp import web
@@ -29,6 +42,23 @@ from tests.fakes.base import RECORDED, FakeServer, run_main
 
 PART_BYTES = 4 * 1024 * 1024
 MIN_VIDEO, MAX_VIDEO = 75 * 1024, 500 * 1024 * 1024
+SELF_SERVE = frozenset({"openid", "profile", "email", "w_member_social"})
+ORGANIZATION = frozenset({"w_organization_social", "r_organization_social",
+                          "r_organization_admin", "rw_organization_admin"})  # fmt: skip
+TODAY = date(2026, 12, 7)
+
+
+def version_active(version: str, today: date) -> bool:
+    """Whether LinkedIn serves ``version`` (YYYYMM) on ``today``: released, and not yet sunset."""
+    if len(version) < 6 or not version[:6].isdigit():
+        return False
+    year, month = int(version[:4]), int(version[4:6])
+    released = year * 12 + month - 1
+    now = today.year * 12 + today.month - 1
+    if released > now or not 1 <= month <= 12:
+        return False
+    # Sunset about a year after release, in the middle of the month (202411 on 2025-11-17).
+    return now - released < 12 or (now - released == 12 and today.day < 15)
 
 
 class FakeLinkedIn(FakeServer):
@@ -54,9 +84,15 @@ class FakeLinkedIn(FakeServer):
     def __init__(self, seed: int = 0) -> None:
         super().__init__(seed)
         self.tokens: set[str] = {"li-token"}
+        self.today = TODAY
+        # Scopes per token, recorded at grant; a token missing here has none.
+        self.token_scopes: dict[str, set[str]] = {
+            "li-token": set(SELF_SERVE) | {"w_organization_social", "r_organization_admin"}
+        }
         self.person_id = "abc123"
         self.org_id = "2414183"
         self.org_vanity = "acme-corp"
+        self.acls_unavailable = False  # the organization lookup answers 500
         self.image_processing_polls = 1
         self.posts: list[dict[str, Any]] = []
         self.images: dict[str, dict[str, Any]] = {}
@@ -105,24 +141,41 @@ class FakeLinkedIn(FakeServer):
         r.add_get("/rest/organizationAcls", self._org_acls)
         r.add_get("/rest/organizations/{id}", self._organization)
 
-    def _check(self, request: web.Request, versioned: bool = True) -> web.Response | None:
+    def _check(
+        self, request: web.Request, versioned: bool = True, scopes: frozenset[str] = frozenset()
+    ) -> web.Response | None:
+        """Token, version and protocol headers, and (any of) ``scopes`` granted to the token."""
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.tokens:
             return self.error(401, "Invalid access token")
-        if versioned and not request.headers.get("LinkedIn-Version", "").isdigit():
+        version = request.headers.get("LinkedIn-Version", "")
+        if versioned and not version:
             return self.error(400, "A version must be present. Please specify a version")
+        if versioned and not version_active(version, self.today):
+            body = {"status": 426, "code": "NONEXISTENT_VERSION",
+                    "message": f"Requested version {version}00 is not active"}  # fmt: skip
+            return web.json_response(body, status=426)
         if versioned and request.headers.get("X-Restli-Protocol-Version") != "2.0.0":
             return self.error(400, "X-Restli-Protocol-Version 2.0.0 is required")
+        if scopes and not scopes & self.token_scopes.get(auth[7:], set()):
+            wanted = " or ".join(sorted(scopes))
+            return self.error(403, f"Not enough permissions to access this resource ({wanted})")
         return None
+
+    @staticmethod
+    def _write_scope(author: Any) -> frozenset[str]:
+        if str(author).startswith("urn:li:organization:"):
+            return frozenset({"w_organization_social"})
+        return frozenset({"w_member_social"})
 
     def _authors(self) -> set[str]:
         return {f"urn:li:person:{self.person_id}", f"urn:li:organization:{self.org_id}"}
 
     async def _create_post(self, request: web.Request) -> web.StreamResponse:
-        refused = self._check(request)
+        body = request[RECORDED].json or {}
+        refused = self._check(request, scopes=self._write_scope(body.get("author")))
         if refused is not None:
             return refused
-        body = request[RECORDED].json or {}
         if body.get("author") not in self._authors():
             return self.error(403, "Not enough permissions to post as this author")
         commentary = str(body.get("commentary", ""))
@@ -153,7 +206,10 @@ class FakeLinkedIn(FakeServer):
         return await self.create_call(request, create)
 
     async def _find_posts(self, request: web.Request) -> web.Response:
-        refused = self._check(request)
+        # Reading posts back needs r_member_social (closed to new apps) or r_organization_social.
+        author = request.query.get("author", "")
+        read = "r_organization_social" if "organization" in author else "r_member_social"
+        refused = self._check(request, scopes=frozenset({read}))
         if refused is not None:
             return refused
         if request.query.get("q") != "author":
@@ -164,12 +220,12 @@ class FakeLinkedIn(FakeServer):
         return web.json_response({"elements": mine, "paging": {"start": 0, "count": count}})
 
     async def _init_image(self, request: web.Request) -> web.Response:
-        refused = self._check(request)
+        owner = ((request[RECORDED].json or {}).get("initializeUploadRequest") or {}).get("owner")
+        refused = self._check(request, scopes=self._write_scope(owner))
         if refused is not None:
             return refused
         if request.query.get("action") != "initializeUpload":
             return self.error(400, "Unsupported action")
-        owner = ((request[RECORDED].json or {}).get("initializeUploadRequest") or {}).get("owner")
         if owner not in self._authors():
             return self.error(403, "Not enough permissions to upload as this owner")
         image = f"urn:li:image:D4E{next(self._ids)}"
@@ -204,10 +260,13 @@ class FakeLinkedIn(FakeServer):
         return web.json_response({k: v for k, v in image.items() if not k.startswith("_")})
 
     async def _video_action(self, request: web.Request) -> web.Response:
-        refused = self._check(request)
+        body = request[RECORDED].json or {}
+        init = body.get("initializeUploadRequest")
+        either = frozenset({"w_member_social", "w_organization_social"})
+        scopes = self._write_scope(init.get("owner")) if isinstance(init, dict) else either
+        refused = self._check(request, scopes=scopes)
         if refused is not None:
             return refused
-        body = request[RECORDED].json or {}
         action = request.query.get("action")
         if action == "initializeUpload":
             return self._init_video(body.get("initializeUploadRequest") or {})
@@ -279,7 +338,7 @@ class FakeLinkedIn(FakeServer):
         return web.json_response({k: v for k, v in video.items() if not k.startswith("_")})
 
     async def _userinfo(self, request: web.Request) -> web.Response:
-        refused = self._check(request, versioned=False)
+        refused = self._check(request, versioned=False, scopes=frozenset({"openid"}))
         if refused is not None:
             return refused
         return web.json_response(
@@ -288,9 +347,12 @@ class FakeLinkedIn(FakeServer):
         )  # fmt: skip
 
     async def _org_acls(self, request: web.Request) -> web.Response:
-        refused = self._check(request)
+        admin = frozenset({"r_organization_admin", "rw_organization_admin"})
+        refused = self._check(request, scopes=admin)
         if refused is not None:
             return refused
+        if self.acls_unavailable:
+            return self.error(500, "Internal Server Error")
         acl = {
             "roleAssignee": f"urn:li:person:{self.person_id}",
             "organization": f"urn:li:organization:{self.org_id}",
@@ -300,7 +362,8 @@ class FakeLinkedIn(FakeServer):
         return web.json_response({"elements": [acl], "paging": {"start": 0, "count": 10}})
 
     async def _organization(self, request: web.Request) -> web.Response:
-        refused = self._check(request)
+        admin = frozenset({"r_organization_admin", "rw_organization_admin"})
+        refused = self._check(request, scopes=admin)
         if refused is not None:
             return refused
         if request.match_info["id"] != self.org_id:

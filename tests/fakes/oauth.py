@@ -13,6 +13,11 @@ JSON (``invalid_grant``, ``invalid_client``, ...). Issued access tokens are adde
 and Threads (``access_token`` and ``user_id`` only). Their long-lived exchanges and Threads'
 refresh live on the Graph hosts, so ``tests.fakes.facebook`` answers them.
 
+``allowed_scopes`` is what the app's products include: an authorize request asking for more is
+sent back with ``error=unauthorized_scope_error``, as LinkedIn does ("Scope … is not authorized
+for your application"; LinkedIn "Authorization Code Flow", read 2026-12-07). ``token_scopes``
+(a network fake's table) records the scopes each issued token was granted.
+
 Run alone with ``python -m tests.fakes.oauth --port N``.
 """
 
@@ -56,6 +61,10 @@ class FakeAuthServer(FakeServer):
         self.codes: dict[str, dict[str, Any]] = {}
         self.refresh_tokens: set[str] = set()
         self.refreshes = 0
+        self.allowed_scopes: set[str] | None = None  # None: the app may ask for anything
+        self.token_scopes: dict[str, set[str]] | None = None
+        self.scope_separator = " "
+        self.refresh_scopes: dict[str, str] = {}
         self._n = itertools.count(1)
 
     def created_keys(self) -> list[str]:
@@ -90,6 +99,13 @@ class FakeAuthServer(FakeServer):
         q = request.query
         if q.get("client_id") != self.client_id or q.get("response_type") != "code":
             return self.error(400, "invalid_request: unknown client or response type")
+        asked = {s for s in q.get("scope", "").split(self.scope_separator) if s}
+        refused = asked - self.allowed_scopes if self.allowed_scopes is not None else set()
+        if refused:
+            why = f'Scope "{sorted(refused)[0]}" is not authorized for your application'
+            query = {"error": "unauthorized_scope_error", "error_description": why,
+                     "state": q.get("state", "")}  # fmt: skip
+            raise web.HTTPFound(q.get("redirect_uri", "") + "?" + urlencode(query))
         code = f"code-{next(self._n)}"
         self.codes[code] = {
             "redirect_uri": q.get("redirect_uri", ""),
@@ -113,12 +129,15 @@ class FakeAuthServer(FakeServer):
     def _issue(self, scope: str) -> dict[str, Any]:
         access = f"{self.prefix}-{next(self._n)}"
         self.grants_to.add(access)
+        if self.token_scopes is not None:
+            self.token_scopes[access] = {s for s in scope.split(self.scope_separator) if s}
         if self.shape == "facebook":
             return {"access_token": access, "token_type": "bearer", "expires_in": 5400}
         if self.shape == "threads":
             return {"access_token": access, "user_id": int(self.user_id)}
         refresh = f"rt-{next(self._n)}"
         self.refresh_tokens.add(refresh)
+        self.refresh_scopes[refresh] = scope
         return {
             "access_token": access, "token_type": "bearer", "expires_in": self.expires_in,
             "refresh_token": refresh, "scope": scope,
@@ -156,7 +175,7 @@ class FakeAuthServer(FakeServer):
         self.refreshes += 1
         if self.refuse_refresh or token not in self.refresh_tokens:
             return self.error(400, "invalid_grant: refresh token is invalid or revoked")
-        answer = self._issue("refreshed")
+        answer = self._issue(self.refresh_scopes.get(token, ""))
         if self.rotate_refresh:
             self.refresh_tokens.discard(token)
         else:

@@ -8,13 +8,23 @@ long-lived token that is at least 24 hours old and not expired, as Threads docum
 exchange or refresh is 400 with OAuthException 190. ``age()`` moves a token's issue time back so
 tests need not wait a day; ``refuse_refresh`` is the person having removed the app.
 
+Posts (Threads Posts, Text Attachments and Accessibility docs, developers.facebook.com/docs/
+threads, read 2026-12-07): ``text`` is limited to 500 characters with each emoji counted as its
+UTF-8 bytes; more than 5 unique links fails container creation with
+``THREADS_API__LINK_LIMIT_EXCEEDED`` (since 2025-12-22); ``alt_text`` is taken on image and video
+containers, not on text-only posts.
+
 Run alone with ``python -m tests.fakes.threads --port N``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+import unicodedata
+from datetime import date
+from typing import ClassVar
 
 from aiohttp import web
 
@@ -22,6 +32,19 @@ from tests.fakes.base import run_main
 from tests.fakes.facebook import GraphFake, graph_error
 
 LONG_LIVED_SECONDS = 5_184_000  # 60 days
+MAX_TEXT, MAX_LINKS = 500, 5
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def counted(text: str) -> int:
+    """Threads' count: a character is 1, an emoji (pictographic, or its joiner) its UTF-8 bytes."""
+    total = 0
+    for char in text:
+        emoji = unicodedata.category(char) == "So" or char in "\u200d\ufe0f" or ord(char) > 0x1F000
+        total += len(char.encode("utf-8")) if emoji else 1
+    return total
+
+
 REFRESH_MIN_AGE = 86_400.0  # a long-lived token can be refreshed once a day old
 
 
@@ -29,7 +52,8 @@ class FakeThreads(GraphFake):
     """One Threads profile (``user_id``) on ``graph.threads.net``."""
 
     name = "threads"
-    version = "v1.0"
+    # Threads has served one version since launch.
+    versions: ClassVar[dict[str, date | None]] = {"v1.0": None}
     throttle_code = 4
 
     def __init__(self, seed: int = 0) -> None:
@@ -46,7 +70,7 @@ class FakeThreads(GraphFake):
         """Token routes at the root, API routes under ``/v1.0``."""
         app.router.add_get("/access_token", self._exchange)
         app.router.add_get("/refresh_access_token", self._refresh)
-        v = f"/{self.version}"
+        v = "/{version:v[0-9]+[.][0-9]+}"
         app.router.add_get(v + "/me", self._me)
         app.router.add_get(v + "/{id}/threads", self._list)
         app.router.add_post(v + "/{id}/threads", self._create_container)
@@ -134,8 +158,18 @@ class FakeThreads(GraphFake):
             return web.json_response(graph_error(100, "Invalid media_type"), status=400)
         if kind == "TEXT" and not fields.get("text"):
             return web.json_response(graph_error(100, "Text is required"), status=400)
-        if len(str(fields.get("text", ""))) > 500:
-            return web.json_response(graph_error(100, "Text is longer than 500"), status=400)
+        text = str(fields.get("text", ""))
+        if counted(text) > MAX_TEXT:
+            body = graph_error(100, f"(#100) The text is longer than {MAX_TEXT} characters")
+            return web.json_response(body, status=400)
+        found = {m.group(0).rstrip(".,;:!?)").lower() for m in _URL.finditer(text)}
+        if len(found) > MAX_LINKS:
+            body = graph_error(100, "THREADS_API__LINK_LIMIT_EXCEEDED: a post may contain at "
+                                    f"most {MAX_LINKS} links")  # fmt: skip
+            return web.json_response(body, status=400)
+        if fields.get("alt_text") and kind not in ("IMAGE", "VIDEO"):
+            body = graph_error(100, "alt_text is only supported for image and video posts")
+            return web.json_response(body, status=400)
         return self._container(self.user_id, fields)
 
     async def _publish_route(self, request: web.Request) -> web.StreamResponse:
