@@ -37,7 +37,7 @@ async def list_hooks(call: Call) -> Reply:
 async def create_hook(call: Call) -> Reply:
     """A new hook; its secret (given or generated) is shown only in this answer."""
     body: dict[str, Any] = call.body
-    check_template(body["template"])
+    await check_template(call.rt, body["template"])
     await _check_destinations(call, body["destinations"])
     call.check_public_url("callback_url", body.get("callback_url"))
     mode = body["verification"]
@@ -74,7 +74,7 @@ async def edit_hook(call: Call) -> Reply:
     """Change a hook; the secret stays."""
     body: dict[str, Any] = call.body
     if "template" in body:
-        check_template(body["template"])
+        await check_template(call.rt, body["template"])
     if "destinations" in body:
         await _check_destinations(call, body["destinations"])
     call.check_public_url("callback_url", body.get("callback_url"))
