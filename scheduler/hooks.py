@@ -126,15 +126,22 @@ async def preview(
 
 
 async def receive(
-    rt: Runtime, hook: HookView, payload: Any, delivery_id: str, event: str | None = None
+    rt: Runtime,
+    hook: HookView,
+    payload: Any,
+    delivery_id: str,
+    event: str | None = None,
+    body_key: str | None = None,
 ) -> Outcome:
-    """Schedule the post for one verified delivery; a redelivery creates nothing."""
+    """Schedule the post for one verified delivery; a redelivery creates nothing, nor does a
+    replay of a body (``body_key``, its SHA-256) seen within ``BODY_WINDOW``."""
     if event == "ping":
         return Outcome("ignored", reason="ping")
     if hook.events and event is not None and event not in hook.events:
         return Outcome("ignored", reason=f"event {event!r} is not one this hook posts for")
     store = api_store(rt)
-    new, post_id = await store.claim_delivery(hook.id, delivery_id)
+    keys = list(dict.fromkeys([delivery_id, *([body_key] if body_key else [])]))
+    new, post_id = await store.claim_delivery(hook.id, keys, rt.clock.now())
     if not new:
         return Outcome("duplicate", post_id=post_id)
     try:
@@ -151,13 +158,13 @@ async def receive(
             callback_url=hook.callback_url,
         )
     except BaseException as exc:
-        await store.settle_delivery(hook.id, delivery_id, None)
+        await store.settle_delivery(hook.id, keys, None)
         if isinstance(exc, RequestProblem):
             log.warning(
                 "hook delivery refused",
                 extra={"hook_id": str(hook.id), "delivery_id": delivery_id, "reason": exc.message},
             )
         raise
-    await store.settle_delivery(hook.id, delivery_id, post.id)
+    await store.settle_delivery(hook.id, keys, post.id)
     await emit(rt, post, "post.scheduled")
     return Outcome("created", post=post, post_id=post.id)

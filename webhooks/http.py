@@ -4,7 +4,6 @@ size limits, JSON parsing that says where it broke, schema validation, ``Idempot
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import uuid
 from collections.abc import Awaitable, Callable
@@ -18,7 +17,8 @@ from publishers import guard
 from scheduler.api_tokens import api_store, authenticate
 from scheduler.runtime import Runtime
 from storage.api import TokenView
-from webhooks.errors import ApiError, error_body, from_outpost, malformed
+from webhooks.body import parse_json, read_body
+from webhooks.errors import ApiError, error_body, from_outpost
 from webhooks.openapi import Operation, problems
 
 
@@ -115,56 +115,6 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[Reply]]
-
-
-async def read_body(request: web.Request, limit: int) -> bytes:
-    """The body, refusing (413) past ``limit`` without reading the rest."""
-    too_big = ApiError(413, "too_large", f"The body is larger than {_size(limit)}; "
-                       "send less (media goes to POST /api/v1/media).")  # fmt: skip
-    if request.content_length is not None and request.content_length > limit:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _size(limit: int) -> str:
-    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
-
-
-def parse_json(raw: bytes) -> Any:
-    """JSON from bytes; 400 naming line and column when it is malformed."""
-    if not raw.strip():
-        raise ApiError(400, "malformed_json", "The body is empty; send a JSON object.")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, "malformed_json",
-                       f"The body is not UTF-8 (byte {exc.start}).") from None  # fmt: skip
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise malformed(exc) from None
-    except RecursionError:
-        raise ApiError(400, "malformed_json", "The JSON is nested too deeply.") from None
-    if _has_nul(value):
-        # Postgres text and jsonb cannot hold U+0000; refuse it here, not as a 500 later.
-        raise ApiError(422, "invalid_request", "Strings must not contain U+0000 (NUL).")
-    return value
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 async def bearer(request: web.Request, rt: Runtime) -> TokenView:
