@@ -63,7 +63,9 @@ async def create_hook(call: Call) -> Reply:
         callback_url=body.get("callback_url"),
         enabled=True,
     )
-    return Reply(201, {"hook": hook_json(hook, _base(call)), "secret": secret})
+    return Reply(
+        201, {"hook": hook_json(hook, _base(call)), "secret": secret}, secret_of=str(hook.id)
+    )
 
 
 async def get_hook(call: Call) -> Reply:

@@ -40,6 +40,8 @@ class Reply:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    # The id of what this answer shows a secret of: the answer is shown once, never stored.
+    secret_of: str | None = None
 
 
 @dataclass
@@ -105,16 +107,38 @@ class Call:
             reply = await run()
         except (ApiError, OutpostError) as exc:
             err = exc if isinstance(exc, ApiError) else from_outpost(exc)
-            await store.answer(ws, key, err.status, error_body(err.code, err.message, err.problems))
+            try:
+                await store.answer(ws, key, err.status,
+                                   error_body(err.code, err.message, err.problems))  # fmt: skip
+            except BaseException:
+                await store.forget(ws, key)  # a key must never stay "in use" for a day
+                raise
             raise
         except BaseException:
             await store.forget(ws, key)
             raise
-        await store.answer(ws, key, reply.status, reply.body)
+        try:
+            await store.answer(ws, key, *_replayable(reply))
+        except BaseException:
+            await store.forget(ws, key)
+            raise
         return reply
 
 
 Handler = Callable[[Call], Awaitable[Reply]]
+
+
+def _replayable(reply: Reply) -> tuple[int, Any]:
+    """What a replay of ``reply`` answers: itself, or for a secret a 409 naming what was made."""
+    if reply.secret_of is None:
+        return reply.status, reply.body
+    return 409, error_body(
+        "secret_not_replayed",
+        f"This Idempotency-Key already made {reply.secret_of}; its secret was shown once, in "
+        "that answer, and is not kept. If it was lost, delete or revoke that one and make "
+        "another with a new key.",
+        resource_id=reply.secret_of,
+    )
 
 
 async def bearer(request: web.Request, rt: Runtime) -> TokenView:
