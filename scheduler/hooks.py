@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.errors import RequestProblem
+from core.limits import MAX_AHEAD_WORDS, too_far_ahead
 from publishers.base import PublishRequest
 from scheduler.api_tokens import api_store
 from scheduler.callbacks import emit
@@ -85,7 +86,16 @@ def due_time(timing: dict[str, Any], payload: Any, now: datetime) -> datetime:
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    when += timedelta(seconds=float(timing.get("offset_seconds", 0)))
+    far = RequestProblem(
+        [f"The payload's {timing.get('field')!r} is more than {MAX_AHEAD_WORDS} ahead."],
+        "Posts are scheduled at most that far ahead; send a nearer time.",
+    )
+    try:
+        when += timedelta(seconds=float(timing.get("offset_seconds", 0)))
+    except OverflowError:
+        raise far from None
+    if too_far_ahead(when, now):
+        raise far
     # A time already past (the sender was slow, or announces what just happened) means now.
     return max(when, now)
 

@@ -41,7 +41,7 @@ async def create_hook(call: Call) -> Reply:
     body: dict[str, Any] = call.body
     await check_template(call.rt, body["template"])
     await _check_destinations(call, body["destinations"])
-    call.check_public_url("callback_url", body.get("callback_url"))
+    call.check_url("callback_url", body.get("callback_url"))
     mode = body["verification"]
     secret = body.get("secret") or (
         signing.generate_secret() if mode == "standard" else secrets.token_urlsafe(32)
@@ -81,7 +81,7 @@ async def edit_hook(call: Call) -> Reply:
         await check_template(call.rt, body["template"])
     if "destinations" in body:
         await _check_destinations(call, body["destinations"])
-    call.check_public_url("callback_url", body.get("callback_url"))
+    call.check_url("callback_url", body.get("callback_url"))
     hook = await api_store(call.rt).update_hook(call.workspace_id, call.path_id("hook_id"), **body)
     return Reply(200, hook_json(hook, _base(call)))
 

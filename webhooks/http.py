@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -70,9 +71,17 @@ class Call:
             thing = name.removesuffix("_id")
             raise ApiError(404, "not_found", f"No {thing} with that id.") from None
 
-    def check_public_url(self, field: str, url: str | None) -> None:
-        """Refuse, where it was typed, a URL this Outpost would refuse to connect to."""
-        if url is None or self.rt.settings.private_urls_allowed:
+    def check_url(self, field: str, url: str | None) -> None:
+        """Refuse, where it was typed, what is not an http(s) URL with a host, or a URL this
+        Outpost would refuse to connect to."""
+        if url is None:
+            return
+        problem = url_problem(url)
+        if problem is not None:
+            raise RequestProblem(
+                [f"`{field}` {problem}."], "Give a full URL, e.g. https://example.com/outpost."
+            )
+        if self.rt.settings.private_urls_allowed:
             return
         host = guard.local_host(url)
         if host is not None:
@@ -126,6 +135,24 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[Reply]]
+
+
+def url_problem(url: str) -> str | None:
+    """What keeps ``url`` from being an http(s) URL with a host, or None."""
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "contains spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a port that is not a number from 0 to 65535 raises here
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname:
+        return "has no host"
+    if port == 0:
+        return "has port 0"
+    return None
 
 
 def _replayable(reply: Reply) -> tuple[int, Any]:

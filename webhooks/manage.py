@@ -87,7 +87,7 @@ async def list_endpoints(call: Call) -> Reply:
 
 async def add_endpoint(call: Call) -> Reply:
     """Add a callback URL."""
-    call.check_public_url("url", call.body["url"])
+    call.check_url("url", call.body["url"])
     endpoint = await callback_store(call.rt).add_endpoint(call.workspace_id, call.body["url"])
     return Reply(201, endpoint_json(endpoint))
 
