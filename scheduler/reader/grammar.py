@@ -87,7 +87,8 @@ MAX_REQUEST = 100 * 1024
 
 def _split_text(s: str) -> tuple[str, str | None]:
     """Split at the first colon that ends the head: not in "17:00", "https://" or "li:acme"."""
-    for m in _COLON.finditer(s):
+    # A head past MAX_HEAD is refused anyway: no need to look at the colons of the text.
+    for m in _COLON.finditer(s, 0, MAX_HEAD + 1):
         i = m.start()
         before, after = s[i - 1 : i], s[i + 1 : i + 3]
         if before.isdigit() and after[:1].isdigit():
