@@ -29,7 +29,8 @@ ERROR_STATUSES = {
     "what was made in `error.resource_id` instead.",
     413: "The body is larger than the limit named in the message.",
     422: "The body is valid JSON but not a valid request; `problems` lists why.",
-    429: "Too many requests for this token; see Retry-After.",
+    429: "Too many requests for this token (for a hook: verified deliveries to it, or "
+    "unverified requests to it from one address, counted apart); see Retry-After.",
 }
 
 
@@ -110,7 +111,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("delete", "/api/v1/hooks/{hook_id}", "deleteHook", "Delete a hook.", W, None, 204,
               None, HOOK_ID),
     Operation("post", "/api/v1/hooks/{hook_id}/preview", "previewHook",
-              "Render a sample payload into the post it would make; stores nothing.",
+              "Render a sample payload into the post it would make; stores nothing. A "
+              "template that passes a limit (1 s to render, 100 KB of output, huge numbers or "
+              "strings) is a 422 naming it.",
               "read", "HookPreview", 200, "Preview", HOOK_ID),
     Operation("get", "/api/v1/tokens", "listTokens", "API tokens of this workspace.",
               result="TokenList"),
