@@ -58,7 +58,7 @@ async def test_templates_that_would_be_huge_are_a_422_naming_the_limit(
 
 
 async def test_a_slow_template_is_stopped_at_the_deadline_and_the_next_render_works(
-    api: Api,
+    api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
     hook, secret = await make_hook(api, "token", template=SLOW)
     status, answer = await preview(api, hook["id"], {})
@@ -70,6 +70,8 @@ async def test_a_slow_template_is_stopped_at_the_deadline_and_the_next_render_wo
     )
     assert status == 422, answer
     assert "took more than 1 s" in answer["error"]["message"]
+    refused = [r for r in caplog.records if r.getMessage() == "hook delivery refused"]
+    assert "took more than 1 s" in getattr(refused[0], "reason", "")
     assert await count_rows("scheduled_posts") == 0
     assert await count_rows("api_hook_deliveries") == 0
 
