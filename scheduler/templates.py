@@ -259,6 +259,9 @@ class TemplateRunner:
 
     def _ask(self, worker: _Worker | None, job: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """Runs in a thread: send ``job`` to a worker and wait, killing it when it overruns."""
+        if worker is not None and not worker.process.is_alive():
+            self._retire(worker)  # died while idle (killed from outside): not this job's fault
+            worker = None
         worker = worker or self._start()
         try:
             reply = worker.ask(job, self.deadline)

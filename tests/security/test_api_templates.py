@@ -101,3 +101,14 @@ async def test_a_template_too_deep_to_compile_is_a_422_not_a_500(api: Api) -> No
     assert status == 422, answer
     assert "nests too deeply" in json.dumps(answer)
     assert await count_rows("api_hooks") == 0
+
+
+async def test_a_worker_killed_while_idle_is_replaced_without_failing_a_render(
+    runtime: Runtime,
+) -> None:
+    runner = runtime.templates
+    assert await runner.render("{{ a }}", {"a": "one"}) == "one"
+    for worker in list(runner._idle):
+        worker.process.kill()
+        worker.process.join()
+    assert await runner.render("{{ a }}", {"a": "two"}) == "two"
