@@ -30,6 +30,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from core.errors import RequestProblem
 
 DEADLINE = 1.0
+STARTUP_SECONDS = 60.0
 MAX_OUTPUT = 100 * 1024  # characters of rendered text, and of any string or list made on the way
 MAX_INT_BITS = 16_384  # about 4,900 decimal digits: past what Python will print anyway
 MAX_COUNT = MAX_OUTPUT  # the largest number a template may pass to a call (a width, a count)
@@ -174,6 +175,7 @@ def _serve(conn: Connection) -> None:
     """A worker process: answer jobs until the parent closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
     _limit_memory()
+    conn.send(("ready",))
     while True:
         try:
             job = conn.recv()
@@ -220,8 +222,9 @@ class TemplateRunner:
     def __init__(self, *, workers: int = 2, deadline: float = DEADLINE) -> None:
         self.deadline = deadline
         self._mp = multiprocessing.get_context("forkserver")
-        # Workers fork from a server that has this module loaded: a replacement starts fast.
-        self._mp.set_forkserver_preload([__name__])
+        # Workers fork from a server that has loaded this module and the main one (else each
+        # worker would import the whole app again): a replacement starts in milliseconds.
+        self._mp.set_forkserver_preload(["__main__", __name__])
         self._slots = asyncio.Semaphore(workers)
         self._idle: list[_Worker] = []
         self._workers: dict[int, _Worker] = {}
@@ -279,6 +282,12 @@ class TemplateRunner:
         process = self._mp.Process(target=_serve, args=(child,), daemon=True, name="templates")
         process.start()
         child.close()
+        # Starting is not the template's time: the deadline counts from a ready worker.
+        if not parent.poll(STARTUP_SECONDS) or parent.recv() != ("ready",):
+            process.kill()
+            process.join()
+            parent.close()
+            raise RuntimeError(f"a template worker did not start in {STARTUP_SECONDS} s")
         worker = _Worker(process, parent)
         self._workers[id(worker)] = worker
         return worker
