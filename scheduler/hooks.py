@@ -3,16 +3,14 @@ schedule it once per delivery id, and preview all of that without storing anythi
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
-
 from core.errors import RequestProblem
+from core.limits import MAX_AHEAD_WORDS, too_far_ahead
 from publishers.base import PublishRequest
 from scheduler.api_tokens import api_store
 from scheduler.callbacks import emit
@@ -20,12 +18,11 @@ from scheduler.destinations import resolve
 from scheduler.requests import account_for
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
+from scheduler.templates import TemplateLimit
 from storage.api import HookView
 from storage.views import PostView
 
-# Sandboxed: templates are written by API users and must not reach Python internals.
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-TEMPLATE_HINT = 'A template looks like "{{ release.name }} is out: {{ release.html_url }}".'
+log = logging.getLogger("outpost.hooks")
 
 
 @dataclass(frozen=True)
@@ -38,39 +35,17 @@ class Outcome:
     reason: str = ""
 
 
-def check_template(template: str) -> None:
-    """Raise RequestProblem if ``template`` does not compile."""
-    try:
-        _ENV.from_string(template)
-    except TemplateSyntaxError as exc:
-        raise RequestProblem(
-            [f"The template has a syntax error on line {exc.lineno}: {exc.message}."],
-            TEMPLATE_HINT,
-        ) from None
+async def check_template(rt: Runtime, template: str) -> None:
+    """Raise RequestProblem if ``template`` does not compile (compiled off the event loop)."""
+    await rt.templates.check(template)
 
 
-def render(template: str, payload: Any, event: str | None = None) -> str:
-    """The post text: ``template`` rendered with the payload's top-level keys (and ``payload``)."""
+async def render(rt: Runtime, template: str, payload: Any, event: str | None = None) -> str:
+    """The post text: ``template`` rendered with the payload's top-level keys (and ``payload``),
+    in a worker process with a deadline; RequestProblem names the limit it passed."""
     context: dict[str, Any] = dict(payload) if isinstance(payload, dict) else {}
     context.update(payload=payload, event=event)
-    try:
-        text = _ENV.from_string(template).render(context)
-    except UndefinedError as exc:
-        raise RequestProblem(
-            [f"The template uses a field the payload lacks: {exc.message}."],
-            "Check the field names against a sample payload with the preview.",
-        ) from None
-    except SecurityError:
-        raise RequestProblem(
-            ["The template tried something the sandbox forbids."], TEMPLATE_HINT
-        ) from None
-    except TemplateSyntaxError as exc:
-        raise RequestProblem(
-            [f"The template has a syntax error on line {exc.lineno}: {exc.message}."],
-            TEMPLATE_HINT,
-        ) from None
-    except (TemplateError, ArithmeticError, TypeError, ValueError) as exc:
-        raise RequestProblem([f"The template failed: {exc}."], TEMPLATE_HINT) from None
+    text = await rt.templates.render(template, context)
     return text.strip()
 
 
@@ -111,7 +86,16 @@ def due_time(timing: dict[str, Any], payload: Any, now: datetime) -> datetime:
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    when += timedelta(seconds=float(timing.get("offset_seconds", 0)))
+    far = RequestProblem(
+        [f"The payload's {timing.get('field')!r} is more than {MAX_AHEAD_WORDS} ahead."],
+        "Posts are scheduled at most that far ahead; send a nearer time.",
+    )
+    try:
+        when += timedelta(seconds=float(timing.get("offset_seconds", 0)))
+    except OverflowError:
+        raise far from None
+    if too_far_ahead(when, now):
+        raise far
     # A time already past (the sender was slow, or announces what just happened) means now.
     return max(when, now)
 
@@ -124,7 +108,9 @@ async def preview(
     text: str | None = None
     when: datetime | None = None
     try:
-        text = render(hook.template, payload, event)
+        text = await render(rt, hook.template, payload, event)
+    except TemplateLimit:
+        raise  # the template itself is unfit: a 422, not a problem of this payload
     except RequestProblem as exc:
         problems.extend(exc.problems)
     try:
@@ -150,19 +136,26 @@ async def preview(
 
 
 async def receive(
-    rt: Runtime, hook: HookView, payload: Any, delivery_id: str, event: str | None = None
+    rt: Runtime,
+    hook: HookView,
+    payload: Any,
+    delivery_id: str,
+    event: str | None = None,
+    body_key: str | None = None,
 ) -> Outcome:
-    """Schedule the post for one verified delivery; a redelivery creates nothing."""
+    """Schedule the post for one verified delivery; a redelivery creates nothing, nor does a
+    replay of a body (``body_key``, its SHA-256) seen within ``BODY_WINDOW``."""
     if event == "ping":
         return Outcome("ignored", reason="ping")
     if hook.events and event is not None and event not in hook.events:
         return Outcome("ignored", reason=f"event {event!r} is not one this hook posts for")
     store = api_store(rt)
-    new, post_id = await store.claim_delivery(hook.id, delivery_id)
+    keys = list(dict.fromkeys([delivery_id, *([body_key] if body_key else [])]))
+    new, post_id = await store.claim_delivery(hook.id, keys, rt.clock.now())
     if not new:
         return Outcome("duplicate", post_id=post_id)
     try:
-        text = render(hook.template, payload, event)
+        text = await render(rt, hook.template, payload, event)
         when = due_time(hook.timing, payload, rt.clock.now())
         workspace = await rt.workspaces.by_id(hook.workspace_id)
         post = await Scheduler(rt).schedule_fields(
@@ -174,9 +167,14 @@ async def receive(
             origin={"platform": "hook", "hook_id": str(hook.id), "delivery_id": delivery_id},
             callback_url=hook.callback_url,
         )
-    except BaseException:
-        await store.settle_delivery(hook.id, delivery_id, None)
+    except BaseException as exc:
+        await store.settle_delivery(hook.id, keys, None)
+        if isinstance(exc, RequestProblem):
+            log.warning(
+                "hook delivery refused",
+                extra={"hook_id": str(hook.id), "delivery_id": delivery_id, "reason": exc.message},
+            )
         raise
-    await store.settle_delivery(hook.id, delivery_id, post.id)
+    await store.settle_delivery(hook.id, keys, post.id)
     await emit(rt, post, "post.scheduled")
     return Outcome("created", post=post, post_id=post.id)

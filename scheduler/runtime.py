@@ -19,6 +19,7 @@ from publishers import guard
 from publishers.base import Publisher
 from publishers.registry import build_publishers
 from scheduler.notifier import DestinationListener, LoggingNotifier, Notifier
+from scheduler.templates import TemplateRunner
 from storage.db import make_engine, make_sessionmaker
 from storage.library import MediaLibrary
 from storage.media import LocalMediaStore, MediaStore
@@ -47,6 +48,7 @@ class Runtime:
     listeners: list[DestinationListener] = field(default_factory=list)
     worker_name: str = field(default_factory=lambda: f"{socket.gethostname()}")
     extras: dict[str, Any] = field(default_factory=dict)
+    templates: TemplateRunner = field(default_factory=TemplateRunner)
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -100,6 +102,7 @@ async def open_runtime(
         ),
     )
     media = make_media_store(settings)
+    templates = TemplateRunner()
     try:
         await media.prepare()  # creates the bucket if missing; a bad key stops start-up here
         yield Runtime(
@@ -114,8 +117,10 @@ async def open_runtime(
             publishers=build_publishers(http, settings.publish_timeout_seconds, settings),
             media=media,
             cipher=settings.cipher(),
+            templates=templates,
         )
     finally:
+        templates.close()
         await Batcher.drain_all()  # batched statements still in flight use the engine
         await media.aclose()
         await http.close()

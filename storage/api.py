@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -22,6 +23,9 @@ from storage.models import ApiToken, SocialAccount
 from storage.rows import Attrs, driver
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
+# GitHub lets an owner redeliver up to 3 days back (7 on GitHub Enterprise Server); a signed
+# body seen within this window is a replay, whatever its unsigned X-GitHub-Delivery says.
+BODY_WINDOW = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -257,31 +261,55 @@ class ApiStore:
                 raise NotFound(f"No hook {hook_id} in this workspace.")
 
     async def claim_delivery(
-        self, hook_id: uuid.UUID, delivery_id: str
+        self,
+        hook_id: uuid.UUID,
+        keys: Sequence[str],
+        now: datetime,
+        body_window: timedelta = BODY_WINDOW,
     ) -> tuple[bool, uuid.UUID | None]:
-        """(True, None) for a new delivery; (False, its post) for a redelivery."""
+        """(True, None) when none of ``keys`` was seen; (False, its post) for a redelivery.
+
+        ``keys`` are the delivery id and, where the id is not signed (GitHub), ``sha256:`` of
+        the signed body: the same body within ``body_window`` is a replay whatever its id."""
+        where_hook = HookDelivery.hook_id == hook_id
         async with self.sessions.begin() as session:
-            new = await session.scalar(
-                insert(HookDelivery)
-                .values(hook_id=hook_id, delivery_id=delivery_id)
-                .on_conflict_do_nothing(index_elements=["hook_id", "delivery_id"])
-                .returning(HookDelivery.id)
-            )
-            if new is not None:
-                return True, None
-            post_id = await session.scalar(
-                select(HookDelivery.post_id).where(
-                    HookDelivery.hook_id == hook_id, HookDelivery.delivery_id == delivery_id
+            await session.execute(
+                delete(HookDelivery).where(
+                    where_hook,
+                    HookDelivery.delivery_id.in_([k for k in keys if k.startswith("sha256:")]),
+                    HookDelivery.created_at < now - body_window,
                 )
+            )
+            rows = [{"hook_id": hook_id, "delivery_id": k, "created_at": now} for k in keys]
+            taken = set(
+                await session.scalars(
+                    insert(HookDelivery)
+                    .values(rows)
+                    .on_conflict_do_nothing(index_elements=["hook_id", "delivery_id"])
+                    .returning(HookDelivery.delivery_id)
+                )
+            )
+            if taken == set(keys):
+                return True, None
+            # A key someone else holds: a redelivery or a replay. Give back what we took.
+            if taken:
+                await session.execute(
+                    delete(HookDelivery).where(where_hook, HookDelivery.delivery_id.in_(taken))
+                )
+            post_id = await session.scalar(
+                select(HookDelivery.post_id)
+                .where(where_hook, HookDelivery.delivery_id.in_(set(keys) - taken))
+                .order_by(HookDelivery.post_id.is_(None))
+                .limit(1)
             )
             return False, post_id
 
     async def settle_delivery(
-        self, hook_id: uuid.UUID, delivery_id: str, post_id: uuid.UUID | None
+        self, hook_id: uuid.UUID, keys: Sequence[str], post_id: uuid.UUID | None
     ) -> None:
         """Link a delivery to its post, or (None) drop it so a fixed resend can succeed."""
         async with self.sessions.begin() as session:
-            where = (HookDelivery.hook_id == hook_id, HookDelivery.delivery_id == delivery_id)
+            where = (HookDelivery.hook_id == hook_id, HookDelivery.delivery_id.in_(keys))
             if post_id is None:
                 await session.execute(delete(HookDelivery).where(*where))
             else:

@@ -28,7 +28,7 @@ from webhooks.schemas import POST_STATUSES
 CHUNK = 256 * 1024
 
 
-def parse_time(value: str, name: str) -> datetime:
+def parse_time(value: str, name: str, now: datetime) -> datetime:
     """An RFC 3339 time with an offset; 422 naming ``name`` otherwise."""
     example = "e.g. 2026-12-03T10:30:00+01:00"
     try:
@@ -41,7 +41,7 @@ def parse_time(value: str, name: str) -> datetime:
         moment = moment.astimezone(UTC)
     except OverflowError:
         raise RequestProblem([f"`{name}` is out of range."]) from None
-    if too_far_ahead(moment, datetime.now(UTC)):
+    if too_far_ahead(moment, now):
         raise RequestProblem([f"`{name}` is more than {MAX_AHEAD_WORDS} ahead."])
     return moment
 
@@ -62,7 +62,7 @@ async def create_post(call: Call) -> Reply:
     """Schedule from ``request`` (the chat grammar) or from ``text``/``when``/``destinations``."""
     body: dict[str, Any] = call.body
     rt = call.rt
-    call.check_public_url("callback_url", body.get("callback_url"))
+    call.check_url("callback_url", body.get("callback_url"))
     workspace = await rt.workspaces.by_id(call.workspace_id)
     media = await _media(call, body.get("media", []))
     origin = {"platform": "api", "token_id": str(call.token.id) if call.token else None}
@@ -81,7 +81,7 @@ async def create_post(call: Call) -> Reply:
         post = await scheduler.schedule_fields(
             workspace.id,
             text=body["text"],
-            when=parse_time(body["when"], "when"),
+            when=parse_time(body["when"], "when", rt.clock.now()),
             destinations=body["destinations"],
             tz=workspace.timezone,
             media=media,
@@ -109,8 +109,9 @@ def _int(call: Call, name: str, default: int, low: int, high: int) -> int:
 async def list_posts(call: Call) -> Reply:
     """A page of posts in the window, oldest due first; ``next_offset`` fetches the next."""
     query = call.request.query
-    start = parse_time(query["start"], "start") if "start" in query else None
-    end = parse_time(query["end"], "end") if "end" in query else None
+    now = call.rt.clock.now()
+    start = parse_time(query["start"], "start", now) if "start" in query else None
+    end = parse_time(query["end"], "end", now) if "end" in query else None
     statuses = query.getall("status", [])
     unknown = [s for s in statuses if s not in POST_STATUSES]
     if unknown:
@@ -141,7 +142,7 @@ async def edit_post(call: Call) -> Reply:
 
 async def reschedule_post(call: Call) -> Reply:
     """Move a scheduled post."""
-    when = parse_time(call.body["when"], "when")
+    when = parse_time(call.body["when"], "when", call.rt.clock.now())
     post = await Scheduler(call.rt).reschedule(call.workspace_id, call.path_id("post_id"), when)
     await emit(call.rt, post, "post.scheduled")
     return Reply(200, post_json(post))

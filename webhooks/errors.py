@@ -47,11 +47,15 @@ class ApiError(Exception):
         self.problems = problems or []
 
 
-def error_body(code: str, message: str, problems: list[str] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, problems: list[str] | None = None, resource_id: str | None = None
+) -> dict[str, Any]:
     """The JSON body every error has."""
     error: dict[str, Any] = {"code": code, "message": message}
     if problems:
         error["problems"] = problems
+    if resource_id is not None:
+        error["resource_id"] = resource_id
     return {"error": error}
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import Any
 
@@ -11,8 +12,9 @@ from publishers import signing
 from scheduler.api_tokens import api_store
 from scheduler.destinations import resolve
 from scheduler.hooks import check_template, preview, receive
+from webhooks.body import parse_json, read_body
 from webhooks.errors import ApiError
-from webhooks.http import Call, Reply, parse_json, rate_limit, read_body
+from webhooks.http import Call, Reply, rate_limit
 from webhooks.render import hook_json, post_json
 from webhooks.verify import VerificationError, verify
 
@@ -37,9 +39,9 @@ async def list_hooks(call: Call) -> Reply:
 async def create_hook(call: Call) -> Reply:
     """A new hook; its secret (given or generated) is shown only in this answer."""
     body: dict[str, Any] = call.body
-    check_template(body["template"])
+    await check_template(call.rt, body["template"])
     await _check_destinations(call, body["destinations"])
-    call.check_public_url("callback_url", body.get("callback_url"))
+    call.check_url("callback_url", body.get("callback_url"))
     mode = body["verification"]
     secret = body.get("secret") or (
         signing.generate_secret() if mode == "standard" else secrets.token_urlsafe(32)
@@ -61,7 +63,9 @@ async def create_hook(call: Call) -> Reply:
         callback_url=body.get("callback_url"),
         enabled=True,
     )
-    return Reply(201, {"hook": hook_json(hook, _base(call)), "secret": secret})
+    return Reply(
+        201, {"hook": hook_json(hook, _base(call)), "secret": secret}, secret_of=str(hook.id)
+    )
 
 
 async def get_hook(call: Call) -> Reply:
@@ -74,10 +78,10 @@ async def edit_hook(call: Call) -> Reply:
     """Change a hook; the secret stays."""
     body: dict[str, Any] = call.body
     if "template" in body:
-        check_template(body["template"])
+        await check_template(call.rt, body["template"])
     if "destinations" in body:
         await _check_destinations(call, body["destinations"])
-    call.check_public_url("callback_url", body.get("callback_url"))
+    call.check_url("callback_url", body.get("callback_url"))
     hook = await api_store(call.rt).update_hook(call.workspace_id, call.path_id("hook_id"), **body)
     return Reply(200, hook_json(hook, _base(call)))
 
@@ -106,25 +110,35 @@ def _event(mode: str, headers: Any, payload: Any) -> str | None:
 
 
 async def receive_hook(call: Call) -> Reply:
-    """Verify, then parse, then schedule once per delivery id; a failed check stores nothing."""
-    rt, request = call.rt, call.request
+    """Verify, then count, then parse, then schedule once per delivery (and, for GitHub, once
+    per signed body); a failed check stores nothing and costs the hook's owner nothing."""
+    rt, request, config = call.rt, call.request, call.config
     hook = await api_store(rt).hook(call.path_id("hook_id"))
     if not hook.enabled:
         raise ApiError(404, "not_found", "This hook is disabled.")
-    await rate_limit(rt, f"hook:{hook.id}", call.config.hook_rate_limit, call.config.rate_window)
-    raw = await read_body(request, call.config.json_limit)
+    raw = await read_body(request, config.json_limit)
     try:
         delivery_id = verify(
             hook.verification, rt.cipher.decrypt(hook.secret_enc), request.headers, raw,
             rt.clock.now(),
         )  # fmt: skip
     except VerificationError as exc:
+        # Unverified requests have their own budget per source address: anyone who knows the
+        # URL must not be able to spend the owner's.
+        source = request.remote or "unknown"
+        await rate_limit(rt, f"hook-unverified:{hook.id}:{source}", config.hook_rate_limit,
+                         config.rate_window)  # fmt: skip
         raise ApiError(401, "invalid_signature", f"The delivery is not verified: {exc.reason}.",
                        headers={"WWW-Authenticate": "Signature"}) from None  # fmt: skip
+    await rate_limit(rt, f"hook:{hook.id}", config.hook_rate_limit, config.rate_window)
     payload = parse_json(raw)
+    # GitHub signs the body but not X-GitHub-Delivery: the body's hash names the delivery too.
+    github = hook.verification == "github"
+    body_key = "sha256:" + hashlib.sha256(raw).hexdigest() if github else None
     outcome = await receive(
-        rt, hook, payload, delivery_id, _event(hook.verification, request.headers, payload)
-    )
+        rt, hook, payload, delivery_id, _event(hook.verification, request.headers, payload),
+        body_key,
+    )  # fmt: skip
     body: dict[str, Any] = {
         "status": outcome.status,
         "post_id": str(outcome.post_id) if outcome.post_id else None,

@@ -4,12 +4,12 @@ size limits, JSON parsing that says where it broke, schema validation, ``Idempot
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -18,7 +18,8 @@ from publishers import guard
 from scheduler.api_tokens import api_store, authenticate
 from scheduler.runtime import Runtime
 from storage.api import TokenView
-from webhooks.errors import ApiError, error_body, from_outpost, malformed
+from webhooks.body import parse_json, read_body
+from webhooks.errors import ApiError, error_body, from_outpost
 from webhooks.openapi import Operation, problems
 
 
@@ -40,6 +41,8 @@ class Reply:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    # The id of what this answer shows a secret of: the answer is shown once, never stored.
+    secret_of: str | None = None
 
 
 @dataclass
@@ -68,9 +71,17 @@ class Call:
             thing = name.removesuffix("_id")
             raise ApiError(404, "not_found", f"No {thing} with that id.") from None
 
-    def check_public_url(self, field: str, url: str | None) -> None:
-        """Refuse, where it was typed, a URL this Outpost would refuse to connect to."""
-        if url is None or self.rt.settings.private_urls_allowed:
+    def check_url(self, field: str, url: str | None) -> None:
+        """Refuse, where it was typed, what is not an http(s) URL with a host, or a URL this
+        Outpost would refuse to connect to."""
+        if url is None:
+            return
+        problem = url_problem(url)
+        if problem is not None:
+            raise RequestProblem(
+                [f"`{field}` {problem}."], "Give a full URL, e.g. https://example.com/outpost."
+            )
+        if self.rt.settings.private_urls_allowed:
             return
         host = guard.local_host(url)
         if host is not None:
@@ -105,66 +116,56 @@ class Call:
             reply = await run()
         except (ApiError, OutpostError) as exc:
             err = exc if isinstance(exc, ApiError) else from_outpost(exc)
-            await store.answer(ws, key, err.status, error_body(err.code, err.message, err.problems))
+            try:
+                await store.answer(ws, key, err.status,
+                                   error_body(err.code, err.message, err.problems))  # fmt: skip
+            except BaseException:
+                await store.forget(ws, key)  # a key must never stay "in use" for a day
+                raise
             raise
         except BaseException:
             await store.forget(ws, key)
             raise
-        await store.answer(ws, key, reply.status, reply.body)
+        try:
+            await store.answer(ws, key, *_replayable(reply))
+        except BaseException:
+            await store.forget(ws, key)
+            raise
         return reply
 
 
 Handler = Callable[[Call], Awaitable[Reply]]
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
-    """The body, refusing (413) past ``limit`` without reading the rest."""
-    too_big = ApiError(413, "too_large", f"The body is larger than {_size(limit)}; "
-                       "send less (media goes to POST /api/v1/media).")  # fmt: skip
-    if request.content_length is not None and request.content_length > limit:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _size(limit: int) -> str:
-    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
-
-
-def parse_json(raw: bytes) -> Any:
-    """JSON from bytes; 400 naming line and column when it is malformed."""
-    if not raw.strip():
-        raise ApiError(400, "malformed_json", "The body is empty; send a JSON object.")
+def url_problem(url: str) -> str | None:
+    """What keeps ``url`` from being an http(s) URL with a host, or None."""
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "contains spaces or control characters"
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, "malformed_json",
-                       f"The body is not UTF-8 (byte {exc.start}).") from None  # fmt: skip
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise malformed(exc) from None
-    except RecursionError:
-        raise ApiError(400, "malformed_json", "The JSON is nested too deeply.") from None
-    if _has_nul(value):
-        # Postgres text and jsonb cannot hold U+0000; refuse it here, not as a 500 later.
-        raise ApiError(422, "invalid_request", "Strings must not contain U+0000 (NUL).")
-    return value
+        parts = urlsplit(url)
+        port = parts.port  # a port that is not a number from 0 to 65535 raises here
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname:
+        return "has no host"
+    if port == 0:
+        return "has port 0"
+    return None
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+def _replayable(reply: Reply) -> tuple[int, Any]:
+    """What a replay of ``reply`` answers: itself, or for a secret a 409 naming what was made."""
+    if reply.secret_of is None:
+        return reply.status, reply.body
+    return 409, error_body(
+        "secret_not_replayed",
+        f"This Idempotency-Key already made {reply.secret_of}; its secret was shown once, in "
+        "that answer, and is not kept. If it was lost, delete or revoke that one and make "
+        "another with a new key.",
+        resource_id=reply.secret_of,
+    )
 
 
 async def bearer(request: web.Request, rt: Runtime) -> TokenView:

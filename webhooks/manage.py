@@ -47,7 +47,8 @@ async def add_account(call: Call) -> Reply:
         base_url=base_url,
         display_name=body.get("display_name"),
     )
-    return Reply(201, {"account": account_json(account), "secret": secret})
+    shown = str(account.id) if secret is not None else None
+    return Reply(201, {"account": account_json(account), "secret": secret}, secret_of=shown)
 
 
 async def remove_account(call: Call) -> Reply:
@@ -67,7 +68,7 @@ async def make_token(call: Call) -> Reply:
     token, view = await create_token(
         call.rt, call.workspace_id, call.body["name"], call.body["scopes"]
     )
-    return Reply(201, {"token": token, "info": token_json(view)})
+    return Reply(201, {"token": token, "info": token_json(view)}, secret_of=str(view.id))
 
 
 async def revoke_token(call: Call) -> Reply:
@@ -86,7 +87,7 @@ async def list_endpoints(call: Call) -> Reply:
 
 async def add_endpoint(call: Call) -> Reply:
     """Add a callback URL."""
-    call.check_public_url("url", call.body["url"])
+    call.check_url("url", call.body["url"])
     endpoint = await callback_store(call.rt).add_endpoint(call.workspace_id, call.body["url"])
     return Reply(201, endpoint_json(endpoint))
 

@@ -23,10 +23,14 @@ ERROR_STATUSES = {
     401: "Missing, unknown or revoked token; for hooks, a missing or invalid signature.",
     403: "The token lacks the scope this operation needs.",
     404: "No such thing in this workspace.",
-    409: "The thing's state forbids this, or the Idempotency-Key was used for another body.",
+    409: "The thing's state forbids this, or the Idempotency-Key was used for another body, "
+    "or (`secret_not_replayed`) it replays a create that showed a secret (a token, a hook's "
+    "or a webhook account's secret): secrets are never stored for replay, so the answer names "
+    "what was made in `error.resource_id` instead.",
     413: "The body is larger than the limit named in the message.",
     422: "The body is valid JSON but not a valid request; `problems` lists why.",
-    429: "Too many requests for this token; see Retry-After.",
+    429: "Too many requests for this token (for a hook: verified deliveries to it, or "
+    "unverified requests to it from one address, counted apart); see Retry-After.",
 }
 
 
@@ -107,7 +111,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("delete", "/api/v1/hooks/{hook_id}", "deleteHook", "Delete a hook.", W, None, 204,
               None, HOOK_ID),
     Operation("post", "/api/v1/hooks/{hook_id}/preview", "previewHook",
-              "Render a sample payload into the post it would make; stores nothing.",
+              "Render a sample payload into the post it would make; stores nothing. A "
+              "template that passes a limit (1 s to render, 100 KB of output, huge numbers or "
+              "strings) is a 422 naming it.",
               "read", "HookPreview", 200, "Preview", HOOK_ID),
     Operation("get", "/api/v1/tokens", "listTokens", "API tokens of this workspace.",
               result="TokenList"),
@@ -131,7 +137,9 @@ OPERATIONS: tuple[Operation, ...] = (
 IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "The same key and body within 24 h return the first response; "
-                   "the same key with another body is a 409.",
+                   "the same key with another body is a 409. A create whose answer shows a "
+                   "secret is not replayed: its replay is a 409 `secret_not_replayed` with "
+                   "the id of what was made in `error.resource_id`.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
 }  # fmt: skip
 

@@ -86,7 +86,13 @@ SCHEMAS: dict[str, Any] = {
     "Error": obj(
         {
             "error": obj(
-                {"code": STR, "message": STR, "problems": {"type": "array", "items": STR}},
+                {
+                    "code": STR,
+                    "message": STR,
+                    "problems": {"type": "array", "items": STR},
+                    # A replayed create that showed a secret: what it made, not the secret.
+                    "resource_id": UUID,
+                },
                 ["code", "message"],
             )
         },

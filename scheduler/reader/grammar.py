@@ -9,7 +9,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 
-from scheduler.reader.times import EXAMPLE, describe, parse_time
+from scheduler.reader.times import EXAMPLE, MAX_PHRASE, describe, parse_time
 from scheduler.reader.words import MONTHS, WEEKDAYS
 from scheduler.reader.zones import get_zone
 
@@ -78,11 +78,17 @@ _TIMEISH = frozenset(
 _COLON = re.compile(r":")
 _KEYWORD = frozenset({"to", "on"})
 _FIT = re.compile(r"fit\s+", re.IGNORECASE)
+# Every entry point (API, hooks, compose, chats, CLI) reads through here. Reading the time and
+# destinations costs more than linear time, so they are capped; the text is only counted.
+MAX_HEAD = MAX_PHRASE
+MAX_HEAD_WORDS = 120
+MAX_REQUEST = 100 * 1024
 
 
 def _split_text(s: str) -> tuple[str, str | None]:
     """Split at the first colon that ends the head: not in "17:00", "https://" or "li:acme"."""
-    for m in _COLON.finditer(s):
+    # A head past MAX_HEAD is refused anyway: no need to look at the colons of the text.
+    for m in _COLON.finditer(s, 0, MAX_HEAD + 1):
         i = m.start()
         before, after = s[i - 1 : i], s[i + 1 : i + 3]
         if before.isdigit() and after[:1].isdigit():
@@ -135,11 +141,24 @@ def _split_head(head: str) -> tuple[str, tuple[str, ...], bool]:
 def read_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
     """Read a full chat request in the user's zone ``tz``."""
     user = get_zone(tz)
+    if len(text) > MAX_REQUEST:
+        return _refused(
+            user.name,
+            f"The request is {len(text):,} characters, over the limit of {MAX_REQUEST:,}; "
+            "shorten the text after the colon.",
+        )
     request = text.strip()
     asked = _FIT.match(request)
     if asked:
         request = request[asked.end() :]
     head, body = _split_text(request)
+    if len(head) > MAX_HEAD or len(head.split(None, MAX_HEAD_WORDS)) > MAX_HEAD_WORDS:
+        return _refused(
+            user.name,
+            f"The part before the first colon is over {MAX_HEAD:,} characters or "
+            f"{MAX_HEAD_WORDS} words; only the time and destinations go there, then a colon "
+            f"and the text, e.g. {EXAMPLE}",
+        )
     phrase, dests, ambiguous = _split_head(head)
     result = parse_time(phrase, now=now, tz=tz) if phrase.strip() else None
     problems: list[str] = []
@@ -176,6 +195,10 @@ def read_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
         grain,
         fit_media=asked is not None,
     )
+
+
+def _refused(zone: str, problem: str) -> ParsedRequest:
+    return ParsedRequest(None, zone, None, (), "", (problem,))
 
 
 def _timing_problems(when: datetime, now: datetime, shown: str) -> list[str]:

@@ -15,6 +15,7 @@ from scheduler.reader.words import normalise
 from scheduler.reader.zones import Zone, get_zone
 
 EXAMPLE = '"tomorrow 9am to x: Hello"'
+MAX_PHRASE = 2000
 # Words that carry no time on their own; anything else left over was not understood.
 _FILLER = frozenset(
     {
@@ -110,6 +111,8 @@ def understand(phrase: str, now: datetime, zone: Zone) -> tuple[State, list[str]
 
 def parse_time(phrase: str, *, now: datetime, tz: str) -> TimeResult | None:
     """Read a time phrase in the user's zone ``tz``; None when it names no time."""
+    if len(phrase) > MAX_PHRASE:
+        return None  # no time phrase is this long, and reading one costs more than linear time
     user = get_zone(tz)
     st, left = understand(phrase, now, user)
     zone = st.zone or user

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import suppress
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,13 +59,25 @@ async def start_api(
     return server, aiohttp.ClientSession(), token
 
 
+@asynccontextmanager
+async def open_api(
+    runtime: Runtime, mastodon: FakeMastodon, config: ApiConfig = CONFIG
+) -> AsyncIterator[Api]:
+    """The API on a real port with a workspace, a Mastodon account and a token (for fixtures
+    outside this folder)."""
+    crew = await team(runtime, mastodon_url=mastodon.url)
+    server, http, token = await start_api(runtime, crew, config)
+    try:
+        yield Api(str(server.make_url("")).rstrip("/"), http, crew, token, runtime)
+    finally:
+        await http.close()
+        await server.close()
+
+
 @pytest.fixture
 async def api(runtime: Runtime, mastodon: FakeMastodon) -> AsyncIterator[Api]:
-    crew = await team(runtime, mastodon_url=mastodon.url)
-    server, http, token = await start_api(runtime, crew)
-    yield Api(str(server.make_url("")).rstrip("/"), http, crew, token, runtime)
-    await http.close()
-    await server.close()
+    async with open_api(runtime, mastodon) as running:
+        yield running
 
 
 @pytest.fixture
