@@ -23,6 +23,8 @@ from scheduler.media import upload_limit
 from scheduler.queue import queue_depth
 from scheduler.runtime import Runtime
 from web import media
+from web.compose import MAX_FILES
+from web.csrf import csrf_middleware
 
 log = logging.getLogger("outpost.web")
 
@@ -43,7 +45,6 @@ FORM_LIMIT = 1 * MB
 JSON_LIMIT = 1 * MB
 # Room for a multipart body's boundaries and small fields around its files.
 MULTIPART_SLACK = 1 * MB
-COMPOSE_FILES = 10
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def body_limits(runtime: Runtime) -> list[BodyLimit]:
         BodyLimit("/api/v1/media", upload + MULTIPART_SLACK, streams=True),
         BodyLimit("/api/v1/", JSON_LIMIT, streams=True),
         BodyLimit("/hooks/", JSON_LIMIT, streams=True),
-        BodyLimit("/compose", COMPOSE_FILES * upload + MULTIPART_SLACK, streams=True),
+        BodyLimit("/compose", MAX_FILES * upload + MULTIPART_SLACK, streams=True),
     ]
     return sorted(rules, key=lambda rule: len(rule.prefix), reverse=True)
 
@@ -149,7 +150,10 @@ def metrics_refusal(runtime: Runtime, request: web.Request) -> web.Response | No
 
 def build_app(runtime: Runtime, extra: list[Setup] | None = None) -> web.Application:
     """The application; ``extra`` adds the bots', API's and calendar's routes."""
-    app = web.Application(client_max_size=FORM_LIMIT, middlewares=[body_limit_middleware(runtime)])
+    app = web.Application(
+        client_max_size=FORM_LIMIT,
+        middlewares=[body_limit_middleware(runtime), csrf_middleware(runtime)],
+    )
 
     async def healthz(request: web.Request) -> web.Response:
         results = dict(
