@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from core.settings import Settings
 from scheduler import metrics
 from scheduler.media import upload_limit
 from scheduler.queue import queue_depth
@@ -125,9 +126,8 @@ def _loopback(remote: str | None) -> bool:
         return False
 
 
-def metrics_refusal(runtime: Runtime, request: web.Request) -> web.Response | None:
+def metrics_refusal(settings: Settings, request: web.Request) -> web.Response | None:
     """Who may scrape: the ``METRICS_TOKEN`` bearer when set; else loopback in production."""
-    settings = runtime.settings
     token = settings.metrics_token
     if token is not None and token.get_secret_value():
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
@@ -166,7 +166,7 @@ def build_app(runtime: Runtime, extra: list[Setup] | None = None) -> web.Applica
         return web.json_response(results, status=status)
 
     async def metrics_view(request: web.Request) -> web.Response:
-        refused = metrics_refusal(runtime, request)
+        refused = metrics_refusal(runtime.settings, request)
         if refused is not None:
             return refused
         try:
