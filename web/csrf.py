@@ -31,6 +31,7 @@ EXEMPT = ("/api/", "/hooks/", "/slack/", "/telegram/")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STREAMED = frozenset({"cal.compose_submit"})
 HEADER = "X-CSRF-Token"
+TOKEN_PART_LIMIT = 1024
 MULTIPART_KEY = web.RequestKey("csrf_multipart", MultipartReader)
 SAME_SITE = frozenset({"same-origin", "none"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -71,7 +72,11 @@ async def _first_part(request: web.Request) -> str | None:
     first = await reader.next()
     if not isinstance(first, BodyPartReader) or first.name != "csrf":
         return None
-    value = await first.read_chunk(256)
+    value = bytearray()
+    while chunk := await first.read_chunk(TOKEN_PART_LIMIT):
+        value.extend(chunk)
+        if len(value) > TOKEN_PART_LIMIT:
+            return None  # a token is 64 characters; this is something else
     return value.decode("ascii", "replace")
 
 

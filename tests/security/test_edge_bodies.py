@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -15,15 +16,20 @@ from bot.slack.routes import setup as slack_setup
 from bot.telegram.routes import TelegramBridge
 from core.logging import FOREIGN_MESSAGE_LIMIT, QUIET, ForeignMessageCap, setup_logging
 from core.settings import Settings
-from scheduler.runtime import open_runtime
+from scheduler.runtime import Runtime, open_runtime
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import TOKEN
 from tests.slack.conftest import SECRET as SLACK_SECRET
 from tests.slack.conftest import sign
 from tests.support import make_settings
 from tests.telegram.updates import SECRET as TELEGRAM_SECRET
+from tests.web import conftest as calendar
+from tests.web.conftest import Crew, csrf_of
 from web.calendar import setup as calendar_setup
 
+# The calendar's fixtures (a security conftest would clash with the other helpers' files).
+client = calendar.client
+crew = calendar.crew
 GUARD = 30.0  # seconds; never reached by a passing run
 MARK = b"response_url=https%3A%2F%2Fhooks.slack.example%2Fcommands%2FSECRET-MARK"
 
@@ -183,3 +189,16 @@ def test_libraries_that_log_bodies_are_quiet_and_capped() -> None:
     ours = logging.LogRecord("outpost.web", logging.INFO, __file__, 1, "x" * 5000, None, None)
     ForeignMessageCap().filter(ours)
     assert len(ours.getMessage()) == 5000
+
+
+async def test_a_compose_text_field_is_cut_off_at_its_limit(
+    runtime: Runtime, client: TestClient[object, object], crew: Crew
+) -> None:
+    token = csrf_of(await (await client.get("/compose")).text())
+    form = aiohttp.FormData(default_to_multipart=True)
+    form.add_field("csrf", token)  # first, as the page's form sends it
+    form.add_field("request", "tomorrow 9am to mastodon: " + "x" * 300_000)
+    resp = await client.post("/compose", data=form)
+    assert resp.status == 413
+    assert "longer than 256 KB" in await resp.text()
+    assert await runtime.posts.search(crew.team.workspace.id) == []
