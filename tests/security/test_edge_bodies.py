@@ -202,3 +202,20 @@ async def test_a_compose_text_field_is_cut_off_at_its_limit(
     assert resp.status == 413
     assert "longer than 256 KB" in await resp.text()
     assert await runtime.posts.search(crew.team.workspace.id) == []
+
+
+async def test_slacks_unsigned_certificate_check_gets_an_empty_200(edge: TestServer) -> None:
+    async with TestClient(edge) as http:
+        resp = await http.post(
+            "/slack/events",
+            data=b"ssl_check=1&token=unused",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert resp.status == 200
+        assert await resp.read() == b""
+        smuggled = await http.post(
+            "/slack/events",
+            data=b"ssl_check=0&command=%2Fschedule&text=posts",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert smuggled.status == 401
