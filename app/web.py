@@ -1,22 +1,113 @@
-"""The one aiohttp application: health, metrics, media, and each adapter's routes."""
+"""The one aiohttp application: health, metrics, media, and each adapter's routes.
+
+Every request passes the body-size edge first: its route's limit is checked against
+``Content-Length`` before anything is read, and routes that do not stream their body read it
+through ``client_max_size`` set to that limit, so a chunked body is cut off there too.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from core.settings import Settings
 from scheduler import metrics
+from scheduler.media import upload_limit
 from scheduler.queue import queue_depth
 from scheduler.runtime import Runtime
 from web import media
+from web.compose import MAX_FILES
+from web.csrf import csrf_middleware
 
 log = logging.getLogger("outpost.web")
 
 Setup = Callable[[web.Application, Runtime], None]
+KB = 1024
+MB = 1024 * KB
+# Slack caps a message's text at 40,000 characters (at most 160 KB of UTF-8); an event carries
+# it twice (text and rich-text blocks) and a modal submission at most 100 blocks of 3,000
+# characters. 512 KB holds the largest of these and refuses a flood long before it costs.
+SLACK_LIMIT = 512 * KB
+# A Telegram update is one message (text up to 4,096 characters, caption 1,024) with the
+# message it replies to and their entities: tens of KB at most.
+TELEGRAM_LIMIT = 256 * KB
+# Calendar and connect forms: a post's text (Facebook's 63,206 characters, percent-encoded)
+# fits; anything larger is not a form a person typed.
+FORM_LIMIT = 1 * MB
+# The API's JSON bodies and inbound hooks (``webhooks.ApiConfig.json_limit``).
+JSON_LIMIT = 1 * MB
+# Room for a multipart body's boundaries and small fields around its files.
+MULTIPART_SLACK = 1 * MB
+
+
+@dataclass(frozen=True)
+class BodyLimit:
+    """The largest body a path prefix takes; ``streams`` when its handler reads it bounded."""
+
+    prefix: str
+    limit: int
+    streams: bool = False
+
+
+def body_limits(runtime: Runtime) -> list[BodyLimit]:
+    """Each route's limit, longest prefix first; anything else takes a form's."""
+    upload = upload_limit(runtime)
+    rules = [
+        BodyLimit("/slack/", SLACK_LIMIT),
+        BodyLimit("/telegram/", TELEGRAM_LIMIT),
+        BodyLimit("/api/v1/media", upload + MULTIPART_SLACK, streams=True),
+        BodyLimit("/api/v1/", JSON_LIMIT, streams=True),
+        BodyLimit("/hooks/", JSON_LIMIT, streams=True),
+        BodyLimit("/compose", MAX_FILES * upload + MULTIPART_SLACK, streams=True),
+    ]
+    return sorted(rules, key=lambda rule: len(rule.prefix), reverse=True)
+
+
+def _words(size: int) -> str:
+    return f"{size // MB} MB" if size >= MB else f"{size // KB} KB"
+
+
+def _too_large(request: web.Request, rule: BodyLimit) -> web.Response:
+    where = rule.prefix or "this route"
+    message = f"The request body is larger than {_words(rule.limit)}, the most {where} takes."
+    if request.path.startswith(("/slack/", "/telegram/", "/api/", "/hooks/")):
+        response = web.json_response(
+            {"error": {"code": "too_large", "message": message}}, status=413
+        )
+    else:
+        response = web.Response(status=413, text=message + " Send less.")
+    # Whatever is left of the body is not wanted: end the connection after this answer.
+    response.force_close()
+    return response
+
+
+def body_limit_middleware(runtime: Runtime) -> Middleware:
+    """Refuse a body over its route's limit before reading it, and while reading it."""
+    rules = body_limits(runtime)
+    default = BodyLimit("", FORM_LIMIT)
+
+    @web.middleware
+    async def limit_bodies(request: web.Request, handler: Handler) -> web.StreamResponse:
+        rule = next((r for r in rules if request.path.startswith(r.prefix)), default)
+        length = request.content_length
+        if length is not None and length > rule.limit:
+            log.info("body refused", extra={"path": rule.prefix, "length": length})
+            return _too_large(request, rule)
+        bounded = request if rule.streams else request.clone(client_max_size=rule.limit)
+        try:
+            return await handler(bounded)
+        except web.HTTPRequestEntityTooLarge:
+            return _too_large(request, rule)
+
+    return limit_bodies
 
 
 async def _check(name: str, probe: Awaitable[object]) -> tuple[str, str]:
@@ -28,9 +119,41 @@ async def _check(name: str, probe: Awaitable[object]) -> tuple[str, str]:
     return name, "ok"
 
 
+def _loopback(remote: str | None) -> bool:
+    try:
+        return remote is not None and ipaddress.ip_address(remote).is_loopback
+    except ValueError:
+        return False
+
+
+def metrics_refusal(settings: Settings, request: web.Request) -> web.Response | None:
+    """Who may scrape: the ``METRICS_TOKEN`` bearer when set; else loopback in production."""
+    token = settings.metrics_token
+    if token is not None and token.get_secret_value():
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        expected = token.get_secret_value().encode()
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected):
+            return None
+        return web.Response(
+            status=401,
+            text="Send Authorization: Bearer <METRICS_TOKEN>.",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    if settings.outpost_env == "production" and not _loopback(request.remote):
+        return web.Response(
+            status=403,
+            text="Metrics are served to this machine only; set METRICS_TOKEN to scrape from "
+            "elsewhere.",
+        )
+    return None
+
+
 def build_app(runtime: Runtime, extra: list[Setup] | None = None) -> web.Application:
     """The application; ``extra`` adds the bots', API's and calendar's routes."""
-    app = web.Application(client_max_size=50 * 1024 * 1024)
+    app = web.Application(
+        client_max_size=FORM_LIMIT,
+        middlewares=[body_limit_middleware(runtime), csrf_middleware(runtime)],
+    )
 
     async def healthz(request: web.Request) -> web.Response:
         results = dict(
@@ -43,6 +166,9 @@ def build_app(runtime: Runtime, extra: list[Setup] | None = None) -> web.Applica
         return web.json_response(results, status=status)
 
     async def metrics_view(request: web.Request) -> web.Response:
+        refused = metrics_refusal(runtime.settings, request)
+        if refused is not None:
+            return refused
         try:
             due, deferred = await queue_depth(
                 runtime.redis, runtime.settings.queue_name, runtime.clock.now()

@@ -15,6 +15,7 @@ from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.routes import setup as telegram_setup
 from bot.telegram.tasks import TASKS as TELEGRAM_TASKS
 from scheduler.callbacks import CALLBACK_CRON, CALLBACK_FUNCTIONS, CallbackNotifier
+from scheduler.media import upload_limit
 from scheduler.media_cleanup import MEDIA_CRON
 from scheduler.notifier import LoggingNotifier, Notifier, RoutingNotifier
 from scheduler.runtime import Runtime
@@ -38,7 +39,9 @@ def notifier_for(runtime: Runtime) -> Notifier:
 
 def adapters(runtime: Runtime) -> list[Setup]:
     """The route setups for the adapters this configuration turns on."""
-    setups: list[Setup] = [webhooks.setup, connect.setup, calendar.setup]
+    # The API takes files as large as MEDIA_MAX_UPLOAD_MB, like the calendar and the chats.
+    api = webhooks.make_setup(webhooks.ApiConfig(media_limit=upload_limit(runtime)))
+    setups: list[Setup] = [api, connect.setup, calendar.setup]
     if runtime.settings.slack_enabled:
         setups.append(slack_setup)
     if runtime.settings.telegram_enabled:

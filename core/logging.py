@@ -36,11 +36,34 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, default=str)
 
 
+# Libraries that log requests they receive or send, bodies included, at INFO or DEBUG (Bolt
+# logs a refused request's whole body; the SDKs their payloads): warnings and errors only.
+QUIET = (
+    "aiohttp.access", "aiohttp.server", "httpx", "httpcore", "arq.worker", "arq.jobs",
+    "slack_bolt", "slack_sdk", "telegram", "apscheduler",
+)  # fmt: skip
+FOREIGN_MESSAGE_LIMIT = 2000
+
+
+class ForeignMessageCap(logging.Filter):
+    """Cut another library's message at 2,000 characters: a body it quotes cannot flood."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".", 1)[0] == "outpost":
+            return True
+        message = record.getMessage()
+        if len(message) > FOREIGN_MESSAGE_LIMIT:
+            record.msg = message[:FOREIGN_MESSAGE_LIMIT] + f"… [{len(message)} characters]"
+            record.args = None
+        return True
+
+
 def setup_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(ForeignMessageCap())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiohttp.access", "httpx", "arq.worker", "arq.jobs"):
+    for noisy in QUIET:
         logging.getLogger(noisy).setLevel(logging.WARNING)

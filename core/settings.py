@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     # refused in production unless set, allowed in development and tests.
     allow_private_urls: bool | None = None
 
+    # The HTTP edge (issue #23): who may read /metrics. Set, it needs this bearer token;
+    # unset, production serves it to loopback only (development and tests serve everyone).
+    metrics_token: SecretStr | None = None
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:

@@ -3,7 +3,10 @@ token-based forms (Bluesky, Discord, Mastodon access token). Facebook and Thread
 code's short-lived token for a long-lived one first; the Page choice is in ``accounts_meta``.
 
 A state is random, stored as its SHA-256, single use and 10 minutes long; its PKCE verifier
-is stored encrypted. Nothing here logs or shows a code, token or secret.
+is stored encrypted. A state is bound to the browser that started it (the hash of its connect
+cookie) and records the connect link that started it, so a link starts one attempt only;
+the token-based forms get a state of their own (``{platform}:form``) that the form sends back.
+Nothing here logs or shows a code, token or secret.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from scheduler.accounts import (
     STATE_TTL,
     ConnectError,
     LinkGrant,
+    LinkInvalid,
     account_store,
     hash_secret,
     oauth_providers,
@@ -39,11 +43,20 @@ from scheduler.accounts_meta import Choice, choose, hold_pages, long_lived
 from scheduler.runtime import Runtime
 from storage.views import AccountView
 
-__all__ = ["Choice", "ConnectError", "callback_url", "choose", "finish", "start"]
+__all__ = [
+    "Choice", "ConnectError", "LinkUsed", "callback_url", "choose", "finish", "open_form",
+    "resume_form", "start",
+]  # fmt: skip
 # Instagram business accounts are reached through a Facebook login and its Pages.
 FLOW = {"instagram": "facebook"}
 MASTODON_SCOPES = "read write"
 log = logging.getLogger(__name__)
+
+
+class LinkUsed(LinkInvalid):
+    """A connect link that already started a connection: links are used once."""
+
+    code = "link_used"
 
 
 def callback_url(runtime: Runtime, platform: str) -> str:
@@ -64,12 +77,24 @@ def _provider(runtime: Runtime, platform: str) -> Provider:
     return provider
 
 
+def browser_hash(nonce: str) -> str:
+    """What a state keeps of the starting browser's connect cookie; no cookie matches none."""
+    return hash_secret(nonce) if nonce else "-"
+
+
 async def _new_state(
-    runtime: Runtime, grant: LinkGrant, platform: str, pkce: bool, instance: str = ""
+    runtime: Runtime,
+    grant: LinkGrant,
+    platform: str,
+    pkce: bool,
+    *,
+    browser: str,
+    instance: str = "",
+    link: str = "",
 ) -> tuple[str, str]:
     state = secrets.token_urlsafe(32)
     verifier, challenge = pkce_pair() if pkce else ("", "")
-    await account_store(runtime).add_state(
+    fresh = await account_store(runtime).add_state(
         hash_secret(state),
         grant.workspace_id,
         platform,
@@ -78,29 +103,71 @@ async def _new_state(
         redirect_uri=callback_url(runtime, platform),
         expires_at=runtime.clock.now() + STATE_TTL,
         instance_url=instance,
+        browser_hash=browser_hash(browser),
+        link_hash=hash_secret(link) if link else None,
     )
+    if not fresh:
+        name = platform.split(":", 1)[0]
+        raise LinkUsed(
+            "This connect link was already used.",
+            f"Ask the bot for a new one: type `connect {name}` in Slack or Telegram.",
+        )
     return state, challenge
 
 
-async def start(runtime: Runtime, platform: str, grant: LinkGrant) -> str:
-    """The network's authorize URL for a new connect attempt."""
+async def start(
+    runtime: Runtime, platform: str, grant: LinkGrant, *, browser: str, link: str
+) -> str:
+    """The network's authorize URL for a new connect attempt; uses ``link`` up and binds the
+    attempt to the browser whose connect cookie is ``browser``."""
     flow = FLOW.get(platform, platform)
     provider = _provider(runtime, flow)
     # PKCE costs nothing, so it is sent wherever the network accepts it, not only where required.
-    state, challenge = await _new_state(runtime, grant, flow, pkce=flow in ("x", "linkedin"))
+    state, challenge = await _new_state(
+        runtime, grant, flow, pkce=flow in ("x", "linkedin"), browser=browser, link=link
+    )
     return authorize_url(provider, callback_url(runtime, flow), state, challenge)
 
 
+def _form(platform: str) -> str:
+    return f"{platform}:form"
+
+
+async def open_form(
+    runtime: Runtime, platform: str, grant: LinkGrant, *, browser: str, link: str
+) -> str:
+    """Use ``link`` up for a form-based network; the token the form sends back instead."""
+    token, _ = await _new_state(runtime, grant, _form(platform), False, browser=browser, link=link)
+    return token
+
+
+async def resume_form(runtime: Runtime, platform: str, token: str, browser: str) -> LinkGrant:
+    """Who a connect form speaks for, when this browser opened it in the last 10 minutes."""
+    found = await account_store(runtime).peek_state(
+        hash_secret(token), _form(platform), runtime.clock.now(), browser_hash(browser)
+    )
+    if found is None:
+        raise ConnectError(
+            "This form did not open in this browser, or it expired (10 minutes).",
+            f"Ask the bot for a new link: type `connect {platform}` in Slack or Telegram.",
+        )
+    return LinkGrant(found.workspace_id, found.user_id)
+
+
 async def finish(
-    runtime: Runtime, platform: str, query: Mapping[str, str]
+    runtime: Runtime, platform: str, query: Mapping[str, str], *, browser: str
 ) -> list[AccountView] | Choice:
-    """Handle the network's redirect back: check the state, exchange the code, store tokens."""
+    """Handle the network's redirect back: check the state (and that it comes back to the
+    browser that started it), exchange the code, store tokens."""
     store, now = account_store(runtime), runtime.clock.now()
     again = f"Start again from /connect/{platform}."
-    taken = await store.take_state(hash_secret(query.get("state", "")), platform, now)
+    taken = await store.take_state(
+        hash_secret(query.get("state", "")), platform, now, browser_hash(browser)
+    )
     if taken is None:
         raise ConnectError(
-            "This sign-in did not start here, or it was already used or expired (10 minutes).",
+            "This sign-in did not start here or in this browser, or it was already used or "
+            "expired (10 minutes).",
             again,
         )
     if query.get("error"):
@@ -254,7 +321,9 @@ async def _mastodon_provider(runtime: Runtime, instance: str) -> Provider:
     )  # fmt: skip
 
 
-async def start_mastodon(runtime: Runtime, grant: LinkGrant, raw_instance: str) -> str:
+async def start_mastodon(
+    runtime: Runtime, grant: LinkGrant, raw_instance: str, *, browser: str
+) -> str:
     """Register Outpost on the instance (once), then return its authorize URL."""
     instance = normalize_instance(raw_instance)
     redirect = callback_url(runtime, "mastodon")
@@ -279,7 +348,9 @@ async def start_mastodon(runtime: Runtime, grant: LinkGrant, raw_instance: str) 
         secret = runtime.cipher.encrypt(str(data["client_secret"]))
         await store.save_mastodon_app(instance, str(data["client_id"]), secret, redirect)
     provider = await _mastodon_provider(runtime, instance)
-    state, challenge = await _new_state(runtime, grant, "mastodon", pkce=True, instance=instance)
+    state, challenge = await _new_state(
+        runtime, grant, "mastodon", pkce=True, browser=browser, instance=instance
+    )
     return authorize_url(provider, redirect, state, challenge)
 
 

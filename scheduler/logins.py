@@ -11,6 +11,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from scheduler.runtime import Runtime
 from storage.calendar import CalendarStore, LoginGrant, SessionInfo
@@ -35,12 +36,19 @@ def token_hash(token: str) -> str:
 
 
 def safe_next(path: str | None) -> str:
-    """A local path to land on; anything that could leave the site becomes "/"."""
-    if not path or not path.startswith("/") or path.startswith(("//", "/\\")):
+    """A local path to land on; anything that could leave the site becomes "/".
+
+    Control characters go first: browsers drop tabs and newlines from a URL, so
+    "/<tab>/evil.example" would arrive as "//evil.example", another site. What is left must
+    be a path that starts with one "/" and names no scheme or host.
+    """
+    cleaned = "".join(ch for ch in path or "" if ch >= " " and ch != "\x7f")
+    if not cleaned.startswith("/") or cleaned.startswith("//") or "\\" in cleaned:
         return "/"
-    if any(ch in path for ch in "\r\n\\") or ":" in path.split("?", 1)[0]:
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or ":" in parts.path:
         return "/"
-    return path
+    return cleaned
 
 
 async def create_login_link(

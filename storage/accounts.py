@@ -99,37 +99,68 @@ class AccountStore:
         expires_at: datetime,
         next_url: str = "",
         instance_url: str = "",
-    ) -> None:
-        """Remember a connect attempt until its callback (or expiry)."""
-        async with self.sessions.begin() as session:
-            session.add(
-                OAuthState(
-                    id=uuid.uuid4(),
-                    state_hash=state_hash,
-                    workspace_id=workspace_id,
-                    user_id=user_id,
-                    platform=platform,
-                    verifier_enc=verifier_enc,
-                    redirect_uri=redirect_uri,
-                    next_url=next_url,
-                    instance_url=instance_url,
-                    expires_at=expires_at,
-                )
+        browser_hash: str | None = None,
+        link_hash: str | None = None,
+    ) -> bool:
+        """Remember a connect attempt until its callback (or expiry); False when ``link_hash``
+        already started one (a connect link is used once)."""
+        stmt = (
+            insert(OAuthState)
+            .values(
+                id=uuid.uuid4(),
+                state_hash=state_hash,
+                workspace_id=workspace_id,
+                user_id=user_id,
+                platform=platform,
+                verifier_enc=verifier_enc,
+                redirect_uri=redirect_uri,
+                next_url=next_url,
+                instance_url=instance_url,
+                expires_at=expires_at,
+                browser_hash=browser_hash,
+                link_hash=link_hash,
             )
+            .on_conflict_do_nothing(index_elements=["link_hash"])
+            .returning(OAuthState.id)
+        )
+        async with self.sessions.begin() as session:
+            made = await session.scalar(stmt)
+        return made is not None
 
-    async def take_state(self, state_hash: str, platform: str, now: datetime) -> StateView | None:
-        """The live, unused state for ``platform``, marked used in the same statement."""
+    async def take_state(
+        self, state_hash: str, platform: str, now: datetime, browser_hash: str | None = None
+    ) -> StateView | None:
+        """The live, unused state for ``platform`` started in this browser, marked used in the
+        same statement."""
         async with self.sessions.begin() as session:
             row = await session.scalar(
                 update(OAuthState)
                 .where(
                     OAuthState.state_hash == state_hash,
                     OAuthState.platform == platform,
+                    OAuthState.browser_hash.is_not_distinct_from(browser_hash),
                     OAuthState.used_at.is_(None),
                     OAuthState.expires_at > now,
                 )
                 .values(used_at=now)
                 .returning(OAuthState)
+            )
+        return None if row is None else _state(row)
+
+    async def peek_state(
+        self, state_hash: str, platform: str, now: datetime, browser_hash: str
+    ) -> StateView | None:
+        """The live, unused state for ``platform`` started in this browser, left usable (a
+        form may be sent again after a typo)."""
+        async with self.sessions() as session:
+            row = await session.scalar(
+                select(OAuthState).where(
+                    OAuthState.state_hash == state_hash,
+                    OAuthState.platform == platform,
+                    OAuthState.browser_hash == browser_hash,
+                    OAuthState.used_at.is_(None),
+                    OAuthState.expires_at > now,
+                )
             )
         return None if row is None else _state(row)
 
@@ -163,10 +194,12 @@ class AccountStore:
         return view
 
     async def purge_states(self, now: datetime) -> int:
-        """Delete expired connect attempts."""
+        """Delete connect attempts expired over a day ago (their ``link_hash`` keeps a used
+        link used until well past the link's own 15 minutes)."""
         async with self.sessions.begin() as session:
             result = await session.execute(
-                text("DELETE FROM oauth_states WHERE expires_at < :now"), {"now": now}
+                text("DELETE FROM oauth_states WHERE expires_at < :now - interval '1 day'"),
+                {"now": now},
             )
         return int(getattr(result, "rowcount", 0) or 0)
 

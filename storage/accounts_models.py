@@ -34,6 +34,9 @@ class OAuthState(Base):
     used_at: Mapped[datetime | None]
     choice_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     pending_enc: Mapped[str | None] = mapped_column(Text)
+    # SHA-256 of the starting browser's connect cookie, and of the link that started it.
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
+    link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     __table_args__ = (Index("ix_oauth_states_expires", "expires_at"),)
 
 

@@ -6,15 +6,15 @@ from aiohttp import web
 
 from scheduler.runtime import Runtime
 from web import auth, compose, feed, posts, views
-from web.pages import JINJA, STATIC, forbidden, make_env, unauthorized
+from web.pages import JINJA, STATIC, make_env, unauthorized
 from web.session import RUNTIME, make_middleware
 
 
 def setup(app: web.Application, runtime: Runtime) -> None:
-    """Add the calendar's routes and its session/CSRF middleware to ``app``."""
+    """Add the calendar's routes and its session middleware (CSRF is ``web.csrf``, app-wide)."""
     app[RUNTIME] = runtime
     app[JINJA] = make_env()
-    app.middlewares.append(make_middleware(runtime, unauthorized, forbidden))
+    app.middlewares.append(make_middleware(runtime, unauthorized))
     router = app.router
     router.add_get("/", views.calendar_view, name="cal.home")
     router.add_get("/login", auth.signin, name="cal.signin")

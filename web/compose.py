@@ -24,11 +24,13 @@ from scheduler.media_fit import NeedsConversion
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from storage.views import MediaView, WorkspaceView
-from web.pages import error_page, forbidden, pick_workspace, redirect, render, visible
-from web.session import DEFERRED_KEY, RUNTIME, csrf_ok, session_of
+from web.csrf import MULTIPART_KEY
+from web.pages import error_page, pick_workspace, redirect, render, visible
+from web.session import RUNTIME, session_of
 
 MAX_FILES = 10
 CHUNK = 64 * 1024
+FIELD_LIMIT = 256 * 1024
 
 
 class Upload:
@@ -73,21 +75,29 @@ async def _save_part(runtime: Runtime, part: BodyPartReader) -> Path:
     return Path(handle.name)
 
 
-async def _read_form(request: web.Request, runtime: Runtime) -> Upload | None:
-    """The form's fields and files; None when the CSRF part is missing or wrong."""
+async def _field(part: BodyPartReader) -> str:
+    """A text field, refused past ``FIELD_LIMIT`` rather than read whole into memory."""
+    data = bytearray()
+    while chunk := await part.read_chunk(CHUNK):
+        data.extend(chunk)
+        if len(data) > FIELD_LIMIT:
+            raise RequestProblem(
+                [f"The field {part.name} is longer than {FIELD_LIMIT >> 10} KB."], "Shorten it."
+            )
+    return data.decode(part.get_charset("utf-8"), "replace")
+
+
+async def _read_form(request: web.Request, runtime: Runtime) -> Upload:
+    """The form's fields and files; ``web.csrf`` has already read and checked its token."""
     upload = Upload()
-    if not request.get(DEFERRED_KEY):
+    reader = request.get(MULTIPART_KEY)
+    if reader is None and request.content_type.startswith("multipart/"):
+        reader = await request.multipart()  # the token came in the X-CSRF-Token header
+    if reader is None:
         for key, value in (await request.post()).items():
             if isinstance(value, str):
                 upload.fields.setdefault(key, []).append(value)
         return upload
-    reader = await request.multipart()
-    first = await reader.next()
-    # The token must come before any file, so nothing is written for a forged request.
-    if not isinstance(first, BodyPartReader) or first.name != "csrf":
-        return None
-    if not csrf_ok(request, await first.text()):
-        return None
     try:
         while (part := await reader.next()) is not None:
             if not isinstance(part, BodyPartReader) or part.name is None:
@@ -101,7 +111,7 @@ async def _read_form(request: web.Request, runtime: Runtime) -> Upload | None:
                 else:
                     path.unlink()  # an empty file input, not an empty file
             else:
-                upload.fields.setdefault(part.name, []).append(await part.text())
+                upload.fields.setdefault(part.name, []).append(await _field(part))
     except BaseException:
         upload.discard()
         raise
@@ -170,8 +180,6 @@ async def compose_submit(request: web.Request) -> web.Response:
         upload = await _read_form(request, runtime)
     except RequestProblem as problem:
         return error_page(request, 413, "Upload refused", problem.message, problem.hint)
-    if upload is None:
-        return await forbidden(request)  # type: ignore[return-value]
     ws = pick_workspace(request, session)
     asked = upload.first("ws")
     if asked:

@@ -1,15 +1,17 @@
 """Account connection pages: ``/connect/{platform}`` and the OAuth callback.
 
-Who may connect: until the calendar's session cookie covers these pages, the workspace comes
-from the signed ``link`` a bot sends (``scheduler.accounts.connect_link``, 15 minutes). Each
-form carries the link back, so a POST without a valid link does nothing. With sessions, the
-handlers would take ``LinkGrant(session.workspace_id, session.user_id)`` from the session
-instead of ``read_link`` and add its CSRF token to the forms.
+Who may connect: the workspace comes from the signed ``link`` a bot sends
+(``scheduler.accounts.connect_link``, 15 minutes), used up when the flow starts: a second
+visit says so. The flow is bound to the browser that opened the link by a random connect
+cookie (``CONNECT_COOKIE``): the OAuth callback and the token forms work only in that
+browser. Forms carry a flow token instead of the link, and the app-wide CSRF token
+(``web.csrf``).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +22,26 @@ from core.errors import OutpostError
 from publishers.oauth import OAUTH_PLATFORMS
 from scheduler import accounts_tokens as tokens
 from scheduler.accounts import LinkGrant, read_link
-from scheduler.accounts_connect import Choice, ConnectError, choose, finish, start, start_mastodon
+from scheduler.accounts_connect import (
+    Choice,
+    ConnectError,
+    LinkUsed,
+    choose,
+    finish,
+    open_form,
+    resume_form,
+    start,
+    start_mastodon,
+)
 from scheduler.runtime import Runtime
 from storage.views import AccountView
+from web.session import CSRF_KEY
 
 log = logging.getLogger("outpost.connect")
 TEMPLATES = Path(__file__).parent / "connect_templates"
 FORM_PLATFORMS = frozenset({"mastodon", "bluesky", "discord"})
+CONNECT_COOKIE = "outpost_connect"
+COOKIE_AGE = 3600  # outlives a link (15 minutes) and the flow it starts (10 more)
 _HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -69,18 +84,19 @@ def setup(app: web.Application, runtime: Runtime) -> None:
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
     )
 
-    def page(name: str, status: int = 200, **context: Any) -> web.Response:
-        body = env.get_template(name).render(**context)
+    def page(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:
+        body = env.get_template(name).render(csrf=request.get(CSRF_KEY, ""), **context)
         return web.Response(text=body, status=status, content_type="text/html", headers=_HEADERS)
 
-    def failed(exc: OutpostError) -> web.Response:
-        return page("message.html", 400, title="Not connected", message=exc.message,
+    def failed(request: web.Request, exc: OutpostError) -> web.Response:
+        status = 410 if isinstance(exc, LinkUsed) else 400
+        return page(request, "message.html", status, title="Not connected", message=exc.message,
                     hint=exc.hint, failed=True, accounts=[])  # fmt: skip
 
-    def done(accounts: list[AccountView]) -> web.Response:
+    def done(request: web.Request, accounts: list[AccountView]) -> web.Response:
         names = ", ".join(f"{a.platform}:{a.handle}" for a in accounts)
         log.info("accounts connected", extra={"accounts": names})
-        return page("message.html", title="Connected", message="Outpost can now post as:",
+        return page(request, "message.html", title="Connected", message="Outpost can now post as:",
                     hint="", failed=False, accounts=accounts)  # fmt: skip
 
     def platform_of(request: web.Request) -> str:
@@ -89,29 +105,47 @@ def setup(app: web.Application, runtime: Runtime) -> None:
             raise web.HTTPNotFound(text=f"Outpost cannot connect {platform!r} accounts.")
         return platform
 
+    def browser_of(request: web.Request) -> str:
+        return request.cookies.get(CONNECT_COOKIE, "")
+
+    def bind(response: web.StreamResponse, request: web.Request, nonce: str) -> None:
+        if request.cookies.get(CONNECT_COOKIE) != nonce:
+            response.set_cookie(
+                CONNECT_COOKIE, nonce, max_age=COOKIE_AGE, path="/connect", httponly=True,
+                samesite="Lax", secure=runtime.settings.base_url.startswith("https://"),
+            )  # fmt: skip
+
     async def begin(request: web.Request) -> web.StreamResponse:
         platform = platform_of(request)
         link = request.query.get("link", "")
+        # Lax, so it comes back with the network's top-level redirect to the callback.
+        nonce = browser_of(request) or secrets.token_urlsafe(32)
+        response: web.StreamResponse
         try:
             grant = read_link(runtime, link, platform)
             if platform in FORM_PLATFORMS:
+                flow = await open_form(runtime, platform, grant, browser=nonce, link=link)
                 intro, forms = FORMS[platform]
-                return page("form.html", title=f"Connect {platform.title()}", intro=intro,
-                            forms=forms, link=link)  # fmt: skip
-            target = await start(runtime, platform, grant)
+                response = page(request, "form.html", title=f"Connect {platform.title()}",
+                                intro=intro, forms=forms, flow=flow)  # fmt: skip
+            else:
+                target = await start(runtime, platform, grant, browser=nonce, link=link)
+                response = web.Response(status=302, headers={**_HEADERS, "Location": target})
         except OutpostError as exc:
-            return failed(exc)
-        raise web.HTTPFound(target, headers=_HEADERS)
+            return failed(request, exc)
+        bind(response, request, nonce)
+        return response
 
     async def callback(request: web.Request) -> web.StreamResponse:
         platform = platform_of(request)
         try:
-            result = await finish(runtime, platform, dict(request.query))
+            query, browser = dict(request.query), browser_of(request)
+            result = await finish(runtime, platform, query, browser=browser)
         except OutpostError as exc:
-            return failed(exc)
+            return failed(request, exc)
         if isinstance(result, Choice):
-            return page("choose.html", title="Choose Pages", choice=result)
-        return done(result)
+            return page(request, "choose.html", title="Choose Pages", choice=result)
+        return done(request, result)
 
     async def picked(request: web.Request) -> web.StreamResponse:
         form = await request.post()
@@ -120,20 +154,24 @@ def setup(app: web.Application, runtime: Runtime) -> None:
                 runtime, str(form.get("choice", "")), [str(v) for v in form.getall("pick", [])]
             )
         except OutpostError as exc:
-            return failed(exc)
-        return done(made)
+            return failed(request, exc)
+        return done(request, made)
 
     async def submitted(request: web.Request) -> web.StreamResponse:
         platform, kind = request.match_info["platform"], request.match_info.get("kind", "")
         form = {k: str(v) for k, v in (await request.post()).items()}
+        browser = browser_of(request)
         try:
-            grant: LinkGrant = read_link(runtime, form.get("link", ""), platform)
+            grant = await resume_form(runtime, platform, form.get("flow", ""), browser)
             if platform == "mastodon" and not kind:
-                raise web.HTTPFound(await start_mastodon(runtime, grant, form.get("instance", "")))
+                target = await start_mastodon(
+                    runtime, grant, form.get("instance", ""), browser=browser
+                )
+                return web.Response(status=302, headers={**_HEADERS, "Location": target})
             made = await _token_connect(runtime, platform, kind, grant, form)
         except OutpostError as exc:
-            return failed(exc)
-        return done([made])
+            return failed(request, exc)
+        return done(request, [made])
 
     app.router.add_get("/connect/{platform}", begin)
     app.router.add_get("/connect/{platform}/callback", callback)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.errors import RequestProblem
+from core.limits import MAX_AHEAD, MAX_AHEAD_WORDS
 from storage.calendar import CalendarItem
 
 VIEWS = ("month", "week", "list")
@@ -15,6 +16,7 @@ MONTH_PER_DAY = 4
 WEEK_PER_DAY = 40
 LIST_PAGE = 100
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+EARLIEST = date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,22 @@ def _shift_month(first: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def _within(shown: date, today: date, asked: str) -> date:
+    """``shown`` when the calendar reaches it: from 1970 to the shared horizon ahead."""
+    if not EARLIEST <= shown <= today + MAX_AHEAD:
+        raise RequestProblem(
+            [f"“{asked}” is outside the calendar."],
+            f"The calendar shows 1970 to {MAX_AHEAD_WORDS} ahead; pick a date in between.",
+        )
+    return shown
+
+
 def period(view: str, month: str, day: str, today: date) -> Period:
     """The period a query string asks for."""
     if view not in VIEWS:
         raise RequestProblem([f"“{view}” is not a view."], "Use view=month, week or list.")
     if view == "week":
-        monday = parse_day(day, today)
+        monday = _within(parse_day(day, today), today, day)
         monday -= timedelta(days=monday.weekday())
         sunday = monday + timedelta(days=6)
         return Period(
@@ -82,7 +94,7 @@ def period(view: str, month: str, day: str, today: date) -> Period:
             (monday + timedelta(days=7)).isoformat(),
             f"{monday:%Y-%m}",
         )
-    first = parse_month(month, today)
+    first = _within(parse_month(month, today), today, month)
     following = _shift_month(first, 1)
     last = following - timedelta(days=1)
     prev, nxt = f"{_shift_month(first, -1):%Y-%m}", f"{following:%Y-%m}"

@@ -90,14 +90,12 @@ async def unauthorized(request: web.Request) -> web.StreamResponse:
     return render(request, "signin.html", status=401)
 
 
+FORBIDDEN_MESSAGE = "The form was sent without a valid security token, or from another site."
+FORBIDDEN_HINT = "Go back, reload the page and try again."
+
+
 async def forbidden(request: web.Request) -> web.StreamResponse:
-    return error_page(
-        request,
-        403,
-        "This form has expired",
-        "The form was sent without a valid security token.",
-        "Go back, reload the page and try again.",
-    )
+    return error_page(request, 403, "This form has expired", FORBIDDEN_MESSAGE, FORBIDDEN_HINT)
 
 
 def pick_workspace(request: web.Request, session: SessionInfo) -> WorkspaceView | None:

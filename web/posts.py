@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from core.errors import Conflict, NotFound, RequestProblem
+from core.limits import MAX_AHEAD_WORDS, too_far_ahead
 from scheduler.calendar import attempts, viewer_zone
 from scheduler.logins import safe_next
 from scheduler.service import Scheduler
@@ -31,9 +32,7 @@ async def _visible_post(request: web.Request) -> tuple[PostView, WorkspaceView] 
     """The post when it exists in a workspace this session may see; else a 404 page."""
     runtime = request.app[RUNTIME]
     session = session_of(request)
-    missing = error_page(
-        request, 404, "No such post", "There is no such post in your workspaces."
-    )
+    missing = error_page(request, 404, "No such post", "There is no such post in your workspaces.")
     try:
         post_id = uuid.UUID(request.match_info["post_id"])
         post = await runtime.posts.get(post_id)
@@ -82,7 +81,7 @@ async def post_page(request: web.Request) -> web.Response:
     return await _page(request, *found)
 
 
-def _when(form: dict[str, str], post: PostView, tz: str) -> datetime:
+def _parse_when(form: dict[str, str], post: PostView, tz: str) -> datetime:
     """The new time from ``when`` (local date and time) or ``date`` (same local time)."""
     zone = ZoneInfo(tz)
     if form.get("when"):
@@ -103,6 +102,20 @@ def _when(form: dict[str, str], post: PostView, tz: str) -> datetime:
     raise RequestProblem(["Pick the new date and time."], "Use 2026-12-03T10:30.")
 
 
+def _when(form: dict[str, str], post: PostView, tz: str, now: datetime) -> datetime:
+    """The new time, within the horizon every entry point shares (``core.limits``)."""
+    when = _parse_when(form, post, tz)
+    try:
+        beyond = too_far_ahead(when, now)
+    except OverflowError:  # year 9999 in a zone east of UTC lies past datetime's range
+        beyond = True
+    if beyond:
+        raise RequestProblem(
+            [f"That is more than {MAX_AHEAD_WORDS} ahead."], "Pick a time within ten years."
+        )
+    return when
+
+
 async def post_action(request: web.Request) -> web.Response:
     """``POST /posts/{id}/{action}``; errors re-render the page with what is wrong."""
     action = request.match_info["action"]
@@ -118,7 +131,7 @@ async def post_action(request: web.Request) -> web.Response:
     tz = viewer_zone(session_of(request), ws)
     try:
         if action == "reschedule":
-            await scheduler.reschedule(ws.id, post.id, _when(form, post, tz))
+            await scheduler.reschedule(ws.id, post.id, _when(form, post, tz, runtime.clock.now()))
         elif action == "edit":
             text = form.get("text", "").replace("\r\n", "\n")
             if not text.strip():

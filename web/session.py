@@ -1,15 +1,10 @@
-"""Session and CSRF middleware for the calendar's routes (named ``cal.*``); others pass through.
+"""Session middleware for the calendar's routes (named ``cal.*``); others pass through.
 
-The CSRF token is an HMAC of the session token (or, before login, of a random pre-session
-cookie), sent in a hidden ``csrf`` field. Multipart forms carry it as their first part and the
-handler checks it before reading any file.
+The CSRF check for every route is ``web.csrf``; it leaves the token in ``CSRF_KEY`` for forms.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -24,21 +19,10 @@ SESSION_COOKIE = "outpost_session"
 PRE_COOKIE = "outpost_pre"
 SESSION_KEY: web.RequestKey[SessionInfo | None] = web.RequestKey("cal_session")
 CSRF_KEY = web.RequestKey("cal_csrf", str)
-DEFERRED_KEY = web.RequestKey("cal_csrf_deferred", bool)
 PUBLIC = frozenset(
     {"cal.login", "cal.login_confirm", "cal.signin", "cal.feed", "cal.static", "cal.supabase"}
 )
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def csrf_for(secret: str, anchor: str) -> str:
-    """The CSRF token bound to a session (or pre-session) cookie."""
-    return hmac.new(secret.encode(), f"csrf:{anchor}".encode(), hashlib.sha256).hexdigest()
-
-
-def csrf_ok(request: web.Request, value: object) -> bool:
-    """Whether a submitted token matches this request's."""
-    return isinstance(value, str) and hmac.compare_digest(value, request[CSRF_KEY])
 
 
 def session_of(request: web.Request) -> SessionInfo:
@@ -80,9 +64,8 @@ def _headers(response: web.StreamResponse, media_origin: str) -> None:
         response.headers.setdefault("Cache-Control", "no-store")
 
 
-def make_middleware(runtime: Runtime, unauthorized: Handler, forbidden: Handler) -> Middleware:
-    """The middleware; ``unauthorized``/``forbidden`` render the refusal pages."""
-    secret = runtime.settings.secret_key.get_secret_value()
+def make_middleware(runtime: Runtime, unauthorized: Handler) -> Middleware:
+    """The middleware; ``unauthorized`` renders the log-in page for anonymous requests."""
     media_origin = runtime.settings.base_url + (
         " https:" if runtime.settings.supabase_enabled else ""
     )
@@ -95,23 +78,11 @@ def make_middleware(runtime: Runtime, unauthorized: Handler, forbidden: Handler)
         cookie = request.cookies.get(SESSION_COOKIE)
         session = await session_for(runtime, cookie) if cookie else None
         request[SESSION_KEY] = session
-        anchor = cookie if session is not None and cookie else request.cookies.get(PRE_COOKIE)
-        fresh_pre = None
-        if not anchor:
-            fresh_pre = anchor = secrets.token_urlsafe(24)
-        request[CSRF_KEY] = csrf_for(secret, anchor)
         response: web.StreamResponse
         if session is None and name not in PUBLIC:
             response = await unauthorized(request)
-        elif request.method == "POST" and (request.content_type or "").startswith("multipart/"):
-            request[DEFERRED_KEY] = True
-            response = await handler(request)
-        elif request.method == "POST" and not csrf_ok(request, (await request.post()).get("csrf")):
-            response = await forbidden(request)
         else:
             response = await handler(request)
-        if fresh_pre is not None and not response.prepared:
-            set_cookie(response, runtime, PRE_COOKIE, fresh_pre)
         if not response.prepared:
             _headers(response, media_origin)
         return response

@@ -16,6 +16,7 @@ from web.pages import error_page, pick_workspace, query, render
 from web.session import RUNTIME, session_of
 
 KEPT = ("ws", "view", "month", "date", "status", "account")
+MAX_PAGE = 10_000  # a million posts in one month's list; past it, an offset is only a load
 
 
 def _filters(request: web.Request) -> tuple[list[str], uuid.UUID | None, int]:
@@ -31,8 +32,8 @@ def _filters(request: web.Request) -> tuple[list[str], uuid.UUID | None, int]:
     except ValueError:
         raise RequestProblem([f"“{account}” is not an account id."]) from None
     page = request.query.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        raise RequestProblem([f"“{page}” is not a page number."], "Use page=1, 2, …")
+    if not page.isascii() or not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+        raise RequestProblem([f"“{page[:20]}” is not a page number."], "Use page=1, 2, …")
     return statuses, account_id, int(page)
 
 

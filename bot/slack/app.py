@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
@@ -18,11 +16,15 @@ SCOPES = (
     "im:read", "im:write", "users:read", "files:read", "files:write", "channels:history",
     "groups:history",
 )
-log = logging.getLogger("outpost.slack")
 
 
 def build_bolt(bot: SlackBot) -> AsyncApp:
-    """An AsyncApp for one workspace (``SLACK_BOT_TOKEN``) or OAuth installs (client id)."""
+    """An AsyncApp for one workspace (``SLACK_BOT_TOKEN``) or OAuth installs (client id).
+
+    Its signature check is off because ``bot.slack.routes`` verifies every request before
+    Bolt sees it; Bolt logs under ``slack_bolt`` (WARNING and up, ``core.logging``), since at
+    INFO it writes whole request bodies, response URLs included.
+    """
     settings = bot.rt.settings
     if settings.slack_signing_secret is None:
         raise ConfigError("SLACK_SIGNING_SECRET is required for the Slack bot.")
@@ -41,15 +43,16 @@ def build_bolt(bot: SlackBot) -> AsyncApp:
             success_url=f"{settings.base_url}/",
         )
         app = AsyncApp(
-            signing_secret=secret, client=bot.client(), oauth_settings=oauth, logger=log,
-            installation_store_bot_only=True,
+            signing_secret=secret, client=bot.client(), oauth_settings=oauth,
+            installation_store_bot_only=True, request_verification_enabled=False,
         )
         # Bolt's own listeners: an uninstall or a revoked bot token deletes the stored
         # token, so nothing keeps a dead credential or answers for a team that left.
         app.enable_token_revocation_listeners()
     else:
         app = AsyncApp(
-            signing_secret=secret, client=bot.client(bot.single_token), logger=log,
+            signing_secret=secret, client=bot.client(bot.single_token),
+            request_verification_enabled=False,
         )
     errors.register(app)
     commands.register(app, bot)

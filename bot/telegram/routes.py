@@ -5,13 +5,17 @@ nothing stored when missing or wrong), drops an ``update_id`` seen before (Redis
 for a day: Telegram redelivers until it gets a 200), and hands the update to PTB; start-up
 calls setWebhook with the secret and ``{PUBLIC_URL}/telegram/webhook``. Polling mode
 (``TELEGRAM_MODE=polling``, for a machine with no public URL) runs PTB's own updater instead.
+When Telegram does not answer at start-up (getMe, setWebhook), the server starts anyway and
+retries in the background.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +33,7 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 DEDUPE_TTL = 24 * 3600
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+RETRY_FIRST, RETRY_MAX = 1.0, 300.0  # seconds between start-up attempts while Telegram is out
 
 
 def secret_matches(given: str | None, expected: str | None) -> bool:
@@ -51,31 +56,63 @@ class TelegramBridge:
     def webhook_url(self) -> str:
         return self.rt.settings.base_url + WEBHOOK_PATH
 
-    async def lifecycle(self, app: web.Application) -> AsyncIterator[None]:
-        """cleanup_ctx: initialize and start PTB, register the webhook or start polling."""
-        settings = self.rt.settings
-        ptb = build_application(settings)
-        register_all(ptb, services(self.rt))
-        await initialize(ptb.bot)
-        await ptb.initialize()
-        await ptb.start()
-        polling = settings.telegram_mode == "polling" and ptb.updater is not None
-        try:
-            if polling and ptb.updater is not None:
+    async def _boot(self, ptb: TgApp) -> None:
+        """getMe, start PTB (then updates are handled), register the webhook or poll."""
+        if not ptb.running:
+            await initialize(ptb.bot)
+            await ptb.initialize()
+            await ptb.start()
+            self.ptb = ptb
+        if self.rt.settings.telegram_mode == "polling" and ptb.updater is not None:
+            if not ptb.updater.running:
                 await ptb.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
-            else:
-                await ptb.bot.set_webhook(
-                    self.webhook_url, secret_token=self.secret, allowed_updates=ALLOWED_UPDATES
+        else:
+            await ptb.bot.set_webhook(
+                self.webhook_url, secret_token=self.secret, allowed_updates=ALLOWED_UPDATES
+            )
+
+    async def _keep_booting(self, ptb: TgApp) -> None:
+        """Retry the start-up calls, backing off, until Telegram answers."""
+        delay = RETRY_FIRST
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._boot(ptb)
+            except TelegramError as exc:
+                delay = min(delay * 2, RETRY_MAX)
+                log.warning(
+                    "telegram still unreachable", extra={"error": exc.message, "retry_in": delay}
                 )
+                continue
+            log.info("telegram started after retrying")
+            return
+
+    async def lifecycle(self, app: web.Application) -> AsyncIterator[None]:
+        """cleanup_ctx: start PTB and register the webhook (or poll); when Telegram does not
+        answer, the rest of the server starts anyway and a background task keeps trying."""
+        ptb = build_application(self.rt.settings)
+        register_all(ptb, services(self.rt))
+        retrying: asyncio.Task[None] | None = None
+        try:
+            await self._boot(ptb)
         except TelegramError as exc:
-            # The rest of the server (API, calendar) is still useful; a restart retries.
-            log.error("telegram start-up call failed", extra={"error": exc.message})
-        self.ptb = ptb
+            # An outage must not take the API and the calendar down with it; updates get a
+            # 503 (Telegram redelivers them) until the start-up calls go through.
+            log.error(
+                "telegram start-up call failed; retrying in the background",
+                extra={"error": exc.message, "retry_in": RETRY_FIRST},
+            )
+            retrying = asyncio.create_task(self._keep_booting(ptb))
         yield
+        if retrying is not None:
+            retrying.cancel()
+            with suppress(asyncio.CancelledError):
+                await retrying
         self.ptb = None
         if ptb.updater is not None and ptb.updater.running:
             await ptb.updater.stop()
-        await ptb.stop()
+        if ptb.running:
+            await ptb.stop()
         await ptb.shutdown()
 
     async def webhook(self, request: web.Request) -> web.Response:

@@ -141,5 +141,6 @@ async def app_url(runtime: Runtime, port: int) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+    # A browser keeps cookies for 127.0.0.1 too: the connect flow is bound to one.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         yield session

@@ -18,6 +18,7 @@ from scheduler.accounts import account_store, connect_link, hash_secret
 from scheduler.accounts_meta import hold_pages
 from scheduler.runtime import Runtime
 from storage.views import AccountView
+from tests.accounts.test_oauth_flow import csrf_in
 from tests.fakes.facebook import FakeGraph
 from tests.fakes.oauth import FakeAuthServer
 from tests.publishers.helpers import request_for
@@ -32,7 +33,7 @@ async def _connect_page(
         assert resp.status == 200, page
     choice = re.search(r'name="choice" value="([^"]+)"', page)
     assert choice is not None
-    form = {"choice": choice.group(1), "pick": "facebook:" + graph.page_id}
+    form = {"choice": choice.group(1), "pick": "facebook:" + graph.page_id, "csrf": csrf_in(page)}
     async with browser.post(f"{app_url}/connect/facebook/choose", data=form) as resp:
         assert resp.status == 200, await resp.text()
     [account] = await runtime.workspaces.accounts(ws.id)

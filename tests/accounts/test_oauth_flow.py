@@ -14,6 +14,19 @@ from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.oauth import FakeAuthServer
 
 
+def csrf_in(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
+
+
+def form_tokens(page: str) -> dict[str, str]:
+    """The hidden fields a connect form sends back: the CSRF token and the flow token."""
+    flow = re.search(r'name="flow" value="([^"]+)"', page)
+    assert flow, "no flow field in the page"
+    return {"csrf": csrf_in(page), "flow": flow.group(1)}
+
+
 async def _workspace(runtime: Runtime) -> str:
     ws = await runtime.workspaces.create("acme")
     return str(ws.id)
@@ -82,7 +95,7 @@ async def test_facebook_lists_pages_and_connects_the_chosen(
     assert "page-token" not in page
     choice = re.search(r'name="choice" value="([^"]+)"', page)
     assert choice is not None
-    form = {"choice": choice.group(1), "pick": "instagram:" + graph.ig_id}
+    form = {"choice": choice.group(1), "pick": "instagram:" + graph.ig_id, "csrf": csrf_in(page)}
     async with browser.post(f"{app_url}/connect/facebook/choose", data=form) as resp:
         assert resp.status == 200
     [account] = await runtime.workspaces.accounts(ws.id)
@@ -98,10 +111,10 @@ async def test_mastodon_registers_an_app_then_signs_in(
 ) -> None:
     ws = await runtime.workspaces.create("acme")
     link = connect_link(runtime, ws.id, None, "mastodon")
-    link_value = parse_qs(urlsplit(link).query)["link"][0]
     async with browser.get(link) as resp:
-        assert 'action="/connect/mastodon"' in await resp.text()
-    form = {"link": link_value, "instance": mastodon.url}
+        page = await resp.text()
+        assert 'action="/connect/mastodon"' in page
+    form = {**form_tokens(page), "instance": mastodon.url}
     async with browser.post(f"{app_url}/connect/mastodon", data=form, allow_redirects=False) as r:
         assert r.status == 302
         target = urlsplit(r.headers["Location"])
@@ -124,8 +137,9 @@ async def test_token_forms_check_before_storing(
     runtime: Runtime, app_url: str, browser: aiohttp.ClientSession, mastodon: FakeMastodon
 ) -> None:
     ws = await runtime.workspaces.create("acme")
-    link = parse_qs(urlsplit(connect_link(runtime, ws.id, None, "mastodon")).query)["link"][0]
-    bad = {"link": link, "instance": mastodon.url, "token": "wrong"}
+    async with browser.get(connect_link(runtime, ws.id, None, "mastodon")) as resp:
+        page = await resp.text()
+    bad = {**form_tokens(page), "instance": mastodon.url, "token": "wrong"}
     async with browser.post(f"{app_url}/connect/mastodon/token", data=bad) as resp:
         assert resp.status == 400
         assert "wrong" not in await resp.text()
