@@ -47,6 +47,7 @@ from web import calendar
 from webhooks import make_setup
 
 T = TypeVar("T")
+Inputs = dict[str, list[Any]]
 Client = TestClient[Any, Any]
 OWN_TABLES = (
     "calendar_session_workspaces, calendar_sessions, calendar_login_links, calendar_feeds, "
@@ -192,7 +193,7 @@ def _bearer(site: Site) -> dict[str, str]:
     return {"Authorization": f"Bearer {site.token}"}
 
 
-async def _fuzz_hooks(site: Site) -> None:
+async def _fuzz_hooks(site: Site, inputs: Inputs) -> None:
     auth = _bearer(site)
     hook = {
         "name": "h",
@@ -204,12 +205,12 @@ async def _fuzz_hooks(site: Site) -> None:
         assert resp.status == 201, await resp.text()
         hook_id = (await resp.json())["hook"]["id"]
     preview = f"/api/v1/hooks/{hook_id}/preview"
-    for payload in await asyncio.to_thread(draw, json_values, 60):
+    for payload in inputs["hook_payloads"]:
         body = {"payload": payload, "event": "release"}
         await site.findings.send(site.api, "POST", preview, body, json=body, headers=auth)
-    for raw in await asyncio.to_thread(draw, st.binary(max_size=200), 15):
+    for raw in inputs["hook_raw"]:
         await site.findings.send(site.api, "POST", preview, raw, data=raw, headers=auth)
-    for template in await asyncio.to_thread(draw, templates, 30):
+    for template in inputs["templates"]:
         edit = {"template": template}
         path = f"/api/v1/hooks/{hook_id}"
         await site.findings.send(site.api, "PATCH", path, edit, json=edit, headers=auth)
@@ -219,7 +220,7 @@ async def _fuzz_hooks(site: Site) -> None:
         )
 
 
-async def _fuzz_calendar(site: Site) -> None:
+async def _fuzz_calendar(site: Site, inputs: Inputs) -> None:
     page = await site.calendar.get("/compose")
     csrf = csrf_of(await page.text())
     async with site.api.post(
@@ -227,16 +228,10 @@ async def _fuzz_calendar(site: Site) -> None:
     ) as resp:
         assert resp.status == 201, await resp.text()
         post_id = (await resp.json())["id"]
-    forms = st.dictionaries(
-        st.sampled_from(["request", "text", "when", "date", "time", "next", "media_id", "fit"]),
-        request_text,
-        max_size=4,
-    )
-    for form in await asyncio.to_thread(draw, forms, 40):
+    for form in inputs["forms"]:
         data = {"csrf": csrf, **form}
         await site.findings.send(site.calendar, "POST", "/compose", form, data=data)
-    actions = st.tuples(st.sampled_from(["reschedule", "edit", "cancel", "retry", "now"]), forms)
-    for action, form in await asyncio.to_thread(draw, actions, 40):
+    for action, form in inputs["actions"]:
         path = f"/posts/{post_id}/{action}"
         await site.findings.send(site.calendar, "POST", path, form, data={"csrf": csrf, **form})
 
@@ -263,14 +258,14 @@ def _slack_bodies() -> st.SearchStrategy[tuple[bytes, str]]:
     )
 
 
-async def _fuzz_slack(site: Site) -> None:
-    for body, kind in await asyncio.to_thread(draw, _slack_bodies(), 50):
+async def _fuzz_slack(site: Site, inputs: Inputs) -> None:
+    for body, kind in inputs["slack_signed"]:
         headers = {"Content-Type": kind, **sign(body)}
         shown = ("signed", body)
         await site.findings.send(
             site.slack, "POST", "/slack/events", shown, data=body, headers=headers
         )
-    for body, kind in await asyncio.to_thread(draw, _slack_bodies(), 20):
+    for body, kind in inputs["slack_unsigned"]:
         headers = {"Content-Type": kind}
         shown = ("unsigned", body)
         await site.findings.send(
@@ -298,25 +293,52 @@ def _telegram_updates() -> st.SearchStrategy[Any]:
     )
 
 
-async def _fuzz_telegram(site: Site) -> None:
+async def _fuzz_telegram(site: Site, inputs: Inputs) -> None:
     secret = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
-    for update in await asyncio.to_thread(draw, _telegram_updates(), 50):
+    for update in inputs["telegram_updates"]:
         await site.findings.send(
             site.telegram, "POST", "/telegram/webhook", update, json=update, headers=secret
         )
-    for raw in await asyncio.to_thread(draw, st.binary(max_size=200), 10):
+    for raw in inputs["telegram_raw"]:
         await site.findings.send(
             site.telegram, "POST", "/telegram/webhook", raw, data=raw, headers=secret
         )
+
+
+def _strategies() -> dict[str, tuple[st.SearchStrategy[Any], int]]:
+    forms = st.dictionaries(
+        st.sampled_from(["request", "text", "when", "date", "time", "next", "media_id", "fit"]),
+        request_text,
+        max_size=4,
+    )
+    actions = st.tuples(st.sampled_from(["reschedule", "edit", "cancel", "retry", "now"]), forms)
+    return {
+        "hook_payloads": (json_values, 60),
+        "hook_raw": (st.binary(max_size=200), 15),
+        "templates": (templates, 30),
+        "forms": (forms, 40),
+        "actions": (actions, 40),
+        "slack_signed": (_slack_bodies(), 50),
+        "slack_unsigned": (_slack_bodies(), 20),
+        "telegram_updates": (_telegram_updates(), 50),
+        "telegram_raw": (st.binary(max_size=200), 10),
+    }
+
+
+@pytest.fixture(scope="module")
+def inputs() -> Inputs:
+    """Every route's inputs, drawn once before any loop is watched: drawing is CPU work (and
+    Hypothesis's first run imports), which would count as a stall even in a thread (the GIL)."""
+    return {name: draw(strategy, count) for name, (strategy, count) in _strategies().items()}
 
 
 @pytest.mark.parametrize(
     "route", [_fuzz_hooks, _fuzz_calendar, _fuzz_slack, _fuzz_telegram], ids=lambda f: f.__name__
 )
 async def test_generated_bodies_get_no_500(
-    site: Site, route: Callable[[Site], Any], loop_watchdog: LoopWatchdog
+    site: Site, route: Callable[[Site, Inputs], Any], inputs: Inputs, loop_watchdog: LoopWatchdog
 ) -> None:
     site.findings.watchdog = loop_watchdog
-    await route(site)
+    await route(site, inputs)
     assert site.findings.sent > 50
     assert site.findings.seen == [], "\n".join(site.findings.seen)
