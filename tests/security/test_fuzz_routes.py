@@ -67,6 +67,12 @@ jinja_bits = st.sampled_from(
     ["{{", "}}", "{%", "%}", "for x in", "range(99999)", "payload", "|join", "*", "~", "'a'", " "]
 )
 templates = st.lists(jinja_bits | st.text(max_size=8), max_size=12).map("".join)
+# Chosen, not generated: templates whose rendering costs about half a second of CPU, which must
+# not be spent on the loop (a sandbox bounds what a template reaches, not how long it runs).
+COSTLY_TEMPLATES = [
+    "{% for a in range(300) %}{% for b in range(300) %}{{ a * b }}{% endfor %}{% endfor %}",
+    "{{ 'x' * 3000000 }}",
+]
 request_text = st.text(string.printable + "→é💥\x00", max_size=300)
 
 
@@ -329,7 +335,9 @@ def _strategies() -> dict[str, tuple[st.SearchStrategy[Any], int]]:
 def inputs() -> Inputs:
     """Every route's inputs, drawn once before any loop is watched: drawing is CPU work (and
     Hypothesis's first run imports), which would count as a stall even in a thread (the GIL)."""
-    return {name: draw(strategy, count) for name, (strategy, count) in _strategies().items()}
+    drawn = {name: draw(strategy, count) for name, (strategy, count) in _strategies().items()}
+    drawn["templates"] += COSTLY_TEMPLATES
+    return drawn
 
 
 @pytest.mark.parametrize(
