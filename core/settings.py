@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # Outbound requests to private or local addresses (accounts' servers, callback URLs):
     # refused in production unless set, allowed in development and tests.
     allow_private_urls: bool | None = None
+    # Production without SECRET_KEY/ENCRYPTION_KEYS stops, unless this opts in to generating
+    # them once into DATA_DIR/secrets.json (compose.yaml does: the data volume keeps them).
+    outpost_generate_secrets: bool = False
 
     # The HTTP edge (issue #23): who may read /metrics. Set, it needs this bearer token;
     # unset, production serves it to loopback only (development and tests serve everyone).
@@ -148,19 +151,32 @@ class Settings(BaseSettings):
         return TokenCipher(keys)
 
 
-def _dev_secrets(data_dir: Path) -> dict[str, str]:
-    """Load or create the development secrets kept in ``DATA_DIR/secrets.json``."""
+def _stored_secrets(data_dir: Path) -> dict[str, str]:
+    """Load or create the secrets kept in ``DATA_DIR/secrets.json``.
+
+    Several processes may start at once on one volume (compose's migrate, web and worker):
+    the file appears whole or not at all (written aside, then linked), and the first wins.
+    """
     path = data_dir / "secrets.json"
-    if path.exists():
-        loaded: dict[str, str] = json.loads(path.read_text())
-        return loaded
-    data_dir.mkdir(parents=True, exist_ok=True)
-    made = {"SECRET_KEY": secrets.token_urlsafe(48), "ENCRYPTION_KEYS": TokenCipher.generate_key()}
-    # Written with 0600 from the start: these sign logins and decrypt account tokens.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(made, handle)
-    return made
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        made = {
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "ENCRYPTION_KEYS": TokenCipher.generate_key(),
+        }
+        aside = data_dir / f".secrets.{os.getpid()}.{secrets.token_hex(4)}"
+        # Written with 0600 from the start: these sign logins and decrypt account tokens.
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(made, handle)
+            os.link(aside, path)
+        except FileExistsError:
+            pass  # another process linked its own first; everyone uses that one
+        finally:
+            aside.unlink()
+    loaded: dict[str, str] = json.loads(path.read_text())
+    return loaded
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -208,12 +224,14 @@ def _fill_secrets(settings: Settings) -> None:
     ]
     if not missing:
         return
-    if settings.outpost_env == "production":
+    if settings.outpost_env == "production" and not settings.outpost_generate_secrets:
         raise ConfigError(
             f"{', '.join(missing)} must be set when OUTPOST_ENV=production.",
-            "Generate them once and keep them safe; losing ENCRYPTION_KEYS loses account tokens.",
+            "Generate them once and keep them safe (losing ENCRYPTION_KEYS loses account "
+            "tokens), or set OUTPOST_GENERATE_SECRETS=true to have them made once into "
+            "DATA_DIR/secrets.json.",
         )
-    made = _dev_secrets(settings.data_dir)
+    made = _stored_secrets(settings.data_dir)
     if "SECRET_KEY" in missing:
         settings.secret_key = SecretStr(made["SECRET_KEY"])
     if "ENCRYPTION_KEYS" in missing:

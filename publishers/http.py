@@ -13,7 +13,8 @@ Status codes (a publisher may override 403 and the error text per network):
     503                      -> Unavailable (the platform says it did nothing)
     408, other 5xx           -> Ambiguous (the post may exist)
 
-Transport errors: refused / unresolvable / connect timeout -> Unavailable (nothing was sent);
+Transport errors: a private address the guard refused -> AuthRevoked; refused / unresolvable /
+connect timeout -> Unavailable (nothing was sent), all with one message (``guard.GENERIC``);
 read timeout, server disconnect, payload or socket errors -> Ambiguous (it may have been sent).
 
 Secrets: messages carry the network's error text and our own words, never headers or URLs
@@ -23,6 +24,7 @@ Secrets: messages carry the network's error text and our own words, never header
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +46,7 @@ from publishers.errors import (
     Unavailable,
 )
 
+log = logging.getLogger(__name__)
 Now = Callable[[], datetime]
 # Used when a 429 carries no usable reset header: long enough not to hammer the network.
 DEFAULT_RETRY_AFTER = 60.0
@@ -174,16 +177,13 @@ async def exchange(
         ) as resp:
             raw = await resp.read()
             status, resp_headers = resp.status, resp.headers
-    except aiohttp.ConnectionTimeoutError:
-        raise Unavailable(f"{label} did not accept a connection in time") from None
-    except aiohttp.ClientConnectorError as exc:
+    except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as exc:
+        # One message for a refused address, a closed port and a silent one: what a user
+        # reads back must not map the operator's network (publishers.guard).
         if guard.refused(exc):
-            raise AuthRevoked(
-                f"the {label} server address is private or local, and this Outpost only "
-                f"connects to public ones (its operator can set ALLOW_PRIVATE_URLS=true); "
-                f"{bad_address}"
-            ) from None
-        raise Unavailable(f"{label} could not be reached") from None
+            log.info("refused a private address", extra={"label": label})
+            raise AuthRevoked(f"{label}: {guard.GENERIC}; {bad_address}") from None
+        raise Unavailable(f"{label}: {guard.GENERIC}") from None
     except TimeoutError:  # asyncio.TimeoutError and aiohttp's read timeouts
         raise Ambiguous(f"{label} did not answer in time; the post may exist") from None
     except aiohttp.InvalidURL:

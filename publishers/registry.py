@@ -53,11 +53,26 @@ def canonical_platform(name: str) -> str:
     return ALIASES.get(key, key)
 
 
+# Networks whose API is a service the operator's settings name (X_API_URL, SLACK_API_URL...):
+# they use the operator's session; the others reach servers users typed, through the strict one.
+OPERATOR_APIS = frozenset(
+    {"x", "linkedin", "facebook", "instagram", "threads", "slack", "telegram"}
+)
+
+
 def build_publishers(
-    http: aiohttp.ClientSession, timeout: float, settings: object = None
+    http: aiohttp.ClientSession,
+    timeout: float,
+    settings: object = None,
+    *,
+    operator_http: aiohttp.ClientSession | None = None,
 ) -> dict[str, Publisher]:
-    """One publisher per network, sharing the process's HTTP session, configured by settings."""
-    made = {name: cls(http, timeout) for name, cls in PUBLISHERS.items()}
+    """One publisher per network, sharing the process's HTTP sessions, configured by settings."""
+    trusted = operator_http or http
+    made = {
+        name: cls(trusted if name in OPERATOR_APIS else http, timeout)
+        for name, cls in PUBLISHERS.items()
+    }
     if settings is not None:
         for publisher in made.values():
             publisher.configure(settings)

@@ -162,7 +162,7 @@ async def _refresh(runtime: Runtime, account: AccountView, stale: str | None) ->
         if provider is None or not spent:
             raise GrantRefused(f"{account.platform} tokens cannot be renewed without you.")
         tokens = await refresh_tokens(
-            runtime.http,
+            runtime.operator_http,
             provider,
             cipher.decrypt(spent),
             limit=runtime.settings.publish_timeout_seconds,

@@ -181,8 +181,10 @@ async def finish(
     else:
         provider = _provider(runtime, platform)
     try:
+        # A Mastodon server is one the user typed; the other providers are the operator's.
+        http = runtime.http if platform == "mastodon" else runtime.operator_http
         tokens = await exchange_code(
-            runtime.http, provider, code, taken.redirect_uri, verifier, now=runtime.clock.now
+            http, provider, code, taken.redirect_uri, verifier, now=runtime.clock.now
         )
         if platform in LONG_LIVED:
             tokens = await long_lived(runtime, provider, tokens)
@@ -227,7 +229,7 @@ async def _store(
 
 async def _get(runtime: Runtime, url: str, token: str, label: str, **headers: str) -> Any:
     resp = await send(
-        runtime.http,
+        runtime.operator_http,
         "GET",
         url,
         client_timeout=aiohttp.ClientTimeout(total=runtime.settings.publish_timeout_seconds),

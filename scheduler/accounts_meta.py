@@ -45,7 +45,7 @@ class Choice:
 async def long_lived(runtime: Runtime, provider: Provider, tokens: Tokens) -> Tokens:
     """The long-lived user token for a short-lived one (Facebook and Threads)."""
     return await exchange_long_lived(
-        runtime.http,
+        runtime.operator_http,
         provider,
         tokens.access_token,
         limit=runtime.settings.publish_timeout_seconds,
@@ -61,7 +61,7 @@ async def hold_pages(runtime: Runtime, provider: Provider, tokens: Tokens, state
     fields = "id,name,access_token,instagram_business_account{id,username}"
     version = provider.api_version or GRAPH_VERSION
     resp = await graph_send(
-        runtime.http,
+        runtime.operator_http,
         "GET",
         f"{provider.api_url}/{version}/me/accounts?fields={fields}&limit=100",
         client_timeout=aiohttp.ClientTimeout(total=runtime.settings.publish_timeout_seconds),

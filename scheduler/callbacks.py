@@ -157,9 +157,11 @@ async def _send(rt: Runtime, url: str, headers: dict[str, str], body: bytes) -> 
         ) as resp:
             return resp.status, "" if resp.status < 300 else f"answered HTTP {resp.status}"
     except (aiohttp.ClientError, TimeoutError) as exc:
+        # The same words for every failure: the delivery log is readable by whoever set the
+        # URL, and must not tell a refused address from a closed, open or filtered port.
         if guard.refused(exc):
-            return 0, "could not connect: the address is private or local (ALLOW_PRIVATE_URLS)"
-        return 0, f"could not connect: {exc.__class__.__name__}"
+            log.info("callback to a private address refused")
+        return 0, f"could not deliver: {guard.GENERIC}"
 
 
 async def deliver_callback(ctx: dict[str, Any], delivery_id: str) -> str:

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import RequestProblem
-from scheduler.webm import webm_duration
+from scheduler import webm
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 EXTENSIONS = {
@@ -33,6 +33,11 @@ STILL_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif", b
 AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}
 SUPPORTED = "Send a JPEG, PNG, GIF, WebP, MP4, MOV or WebM file."
 CONTAINERS = {b"moov", b"trak", b"mdia", b"minf"}
+# Real files nest moov/trak/mdia/minf four deep and hold a few thousand boxes (fragmented MP4:
+# two per fragment); past these a file is built to exhaust the walk, not to be played.
+MAX_DEPTH = 8
+MAX_BOXES = 200_000
+DAMAGED = "The video file is damaged ({})."
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class _Movie:
     width: int | None = None
     height: int | None = None
     has_moov: bool = False
+    boxes: int = 0
 
 
 def _read_mvhd(handle: BinaryIO, movie: _Movie) -> None:
@@ -78,20 +84,29 @@ def _read_tkhd(handle: BinaryIO, movie: _Movie) -> None:
         movie.width, movie.height = width >> 16, height >> 16
 
 
-def _walk(handle: BinaryIO, start: int, end: int, movie: _Movie, file_end: int) -> None:
+def _walk(
+    handle: BinaryIO, start: int, end: int, movie: _Movie, file_end: int, depth: int = 0
+) -> None:
     """Walk boxes in ``[start, end)``; a box running past the file's end means truncation."""
+    if depth > MAX_DEPTH:
+        raise _problem(DAMAGED.format("its boxes nest too deeply"))
     pos = start
     while pos + 8 <= end:
+        movie.boxes += 1
+        if movie.boxes > MAX_BOXES:
+            raise _problem(DAMAGED.format("it holds too many boxes"))
         handle.seek(pos)
         size, kind = struct.unpack(">I4s", handle.read(8))
         header = 8
         if size == 1:
+            if pos + 16 > end:
+                raise _problem(DAMAGED.format("a box header is cut off"))
             size = struct.unpack(">Q", handle.read(8))[0]
             header = 16
         elif size == 0:
             size = end - pos
         if size < header:
-            raise _problem("The video file is damaged (a box has an impossible size).")
+            raise _problem(DAMAGED.format("a box has an impossible size"))
         if pos + size > file_end:
             raise _problem(
                 "The video file is cut off: it ends before its data does.",
@@ -101,7 +116,7 @@ def _walk(handle: BinaryIO, start: int, end: int, movie: _Movie, file_end: int) 
         if kind == b"moov":
             movie.has_moov = True
         if kind in CONTAINERS:
-            _walk(handle, body, pos + size, movie, file_end)
+            _walk(handle, body, pos + size, movie, file_end, depth + 1)
         elif kind == b"mvhd" and size >= header + 32:
             handle.seek(body)
             _read_mvhd(handle, movie)
@@ -172,5 +187,52 @@ def sniff(path: Path) -> Sniffed:
     if head[4:8] == b"ftyp":
         return _iso_media(path, head, size)
     if head[:4] == b"\x1a\x45\xdf\xa3":
-        return Sniffed("video/webm", duration=webm_duration(path))
+        try:
+            webm.check(path)
+        except webm.NotWebM as exc:
+            raise _problem(f"The WebM file is damaged: {exc}.") from None
+        return Sniffed("video/webm", duration=webm.webm_duration(path))
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        _gif_structure(path)
     return _image(path)
+
+
+def _skip_sub_blocks(handle: BinaryIO) -> None:
+    while True:
+        length = handle.read(1)
+        if not length:
+            raise _problem("The GIF file is cut off.", "Send it again.")
+        if length == b"\x00":
+            return
+        if len(handle.read(length[0])) < length[0]:
+            raise _problem("The GIF file is cut off.", "Send it again.")
+
+
+def _gif_structure(path: Path) -> None:
+    """Walk a GIF's blocks to its trailer and refuse anything after it: an image header
+    followed by HTML must not pass for a picture (GIF89a specification, section 27)."""
+    damaged = _problem("The GIF file is damaged: it is not made of GIF blocks.")
+    with path.open("rb") as handle:
+        screen = handle.read(13)
+        if len(screen) < 13:
+            raise damaged
+        if screen[10] & 0x80:
+            handle.read(3 << ((screen[10] & 7) + 1))
+        frames = 0
+        while (block := handle.read(1)) != b"\x3b":
+            if block == b"\x21":
+                handle.read(1)  # the extension's label
+            elif block == b"\x2c":
+                descriptor = handle.read(9)
+                if len(descriptor) < 9:
+                    raise damaged
+                if descriptor[8] & 0x80:
+                    handle.read(3 << ((descriptor[8] & 7) + 1))
+                handle.read(1)  # LZW minimum code size
+                frames += 1
+            else:
+                raise damaged
+            _skip_sub_blocks(handle)
+        # Some encoders pad after the trailer; nothing else may follow it.
+        if not frames or handle.read(1024).strip(b"\x00\r\n") or handle.read(1):
+            raise damaged

@@ -40,7 +40,9 @@ class Runtime:
     workspaces: WorkspaceStore
     library: MediaLibrary
     redis: ArqRedis
+    # Addresses users typed (strict), and the services the operator's settings name.
     http: aiohttp.ClientSession
+    operator_http: aiohttp.ClientSession
     publishers: dict[str, Publisher]
     media: MediaStore
     cipher: TokenCipher
@@ -49,6 +51,9 @@ class Runtime:
     worker_name: str = field(default_factory=lambda: f"{socket.gethostname()}")
     extras: dict[str, Any] = field(default_factory=dict)
     templates: TemplateRunner = field(default_factory=TemplateRunner)
+
+
+USER_AGENT = "Outpost/0.1 (+https://github.com/outpost)"
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -93,13 +98,10 @@ async def open_runtime(
     redis = await create_pool(
         redis_settings(settings.redis_url), default_queue_name=settings.queue_name
     )
-    http = aiohttp.ClientSession(
-        headers={"User-Agent": "Outpost/0.1 (+https://github.com/outpost)"},
-        connector=guard.connector(
-            allow_private=settings.private_urls_allowed,
-            limit=200,
-            trusted_urls=operator_urls(settings),
-        ),
+    allow, agent = settings.private_urls_allowed, {"User-Agent": USER_AGENT}
+    http = guard.session(allow_private=allow, headers=agent)
+    operator_http = guard.session(
+        allow_private=allow, headers=agent, trusted_urls=operator_urls(settings)
     )
     media = make_media_store(settings)
     templates = TemplateRunner()
@@ -114,7 +116,10 @@ async def open_runtime(
             library=MediaLibrary(sessions),
             redis=redis,
             http=http,
-            publishers=build_publishers(http, settings.publish_timeout_seconds, settings),
+            operator_http=operator_http,
+            publishers=build_publishers(
+                http, settings.publish_timeout_seconds, settings, operator_http=operator_http
+            ),
             media=media,
             cipher=settings.cipher(),
             templates=templates,
@@ -124,5 +129,6 @@ async def open_runtime(
         await Batcher.drain_all()  # batched statements still in flight use the engine
         await media.aclose()
         await http.close()
+        await operator_http.close()
         await redis.aclose(close_connection_pool=True)
         await engine.dispose()

@@ -78,7 +78,7 @@ async def supabase_login(request: web.Request) -> web.Response:
     key = settings.supabase_service_role_key.get_secret_value()
     url = f"{(settings.supabase_url or '').rstrip('/')}/auth/v1/user"
     try:
-        async with runtime.http.get(
+        async with runtime.operator_http.get(
             url,
             headers={"apikey": key, "Authorization": f"Bearer {token}"},
             timeout=aiohttp.ClientTimeout(total=10),

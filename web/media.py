@@ -8,6 +8,7 @@ import uuid
 from aiohttp import web
 
 from scheduler.media_poster import SUFFIX as POSTER_SUFFIX
+from scheduler.media_sniff import EXTENSIONS
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError, check_signature
 
@@ -35,11 +36,16 @@ def setup(app: web.Application, runtime: Runtime) -> None:
             expires = 0
         if not check_signature(secret, key, expires, request.query.get("sig", ""), time.time()):
             raise web.HTTPForbidden(text="This media link is invalid or has expired.")
+        kind = await _content_type(runtime, key)
         response = web.StreamResponse(
             headers={
                 "Cache-Control": "private, max-age=300",
-                "Content-Type": await _content_type(runtime, key),
+                "Content-Type": kind,
                 "X-Content-Type-Options": "nosniff",
+                # Only the media types sniffing found are shown inline, and even a file that
+                # fooled it is never a page able to run script on this origin.
+                "Content-Disposition": "inline" if kind in EXTENSIONS else "attachment",
+                "Content-Security-Policy": "default-src 'none'; sandbox",
             }
         )
         try:

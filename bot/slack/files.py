@@ -16,7 +16,7 @@ SCOPE_HINT = "Check that the app has the files:read scope, then send the file ag
 
 
 async def _chunks(rt: Runtime, url: str, token: str, name: str) -> AsyncIterator[bytes]:
-    async with rt.http.get(url, headers={"Authorization": f"Bearer {token}"}) as resp:
+    async with rt.operator_http.get(url, headers={"Authorization": f"Bearer {token}"}) as resp:
         # Without a valid token Slack answers 200 with its sign-in page, not an error.
         if resp.status != 200 or resp.content_type == "text/html":
             raise RequestProblem([f"I couldn't download “{name}” from Slack."], SCOPE_HINT)

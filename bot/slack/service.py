@@ -80,7 +80,7 @@ class SlackBot:
     def client(self, token: str | None = None) -> AsyncWebClient:
         """A Web API client on the process's HTTP session, pointed at ``SLACK_API_URL``."""
         return OutpostWebClient(
-            token=token, base_url=self.api_url, session=self.rt.http, timeout=10
+            token=token, base_url=self.api_url, session=self.rt.operator_http, timeout=10
         )
 
     async def bot_token(self, team_id: str, enterprise_id: str = "") -> str | None:

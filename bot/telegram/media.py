@@ -142,7 +142,7 @@ async def fetch(svc: Services, bot: Bot, me: Identity, item: Attachment) -> Medi
     timeout = aiohttp.ClientTimeout(total=120, sock_read=30)
     try:
         # The URL holds the bot token: it never reaches a log or an error message.
-        async with rt.http.get(remote.file_path, timeout=timeout) as resp:
+        async with rt.operator_http.get(remote.file_path, timeout=timeout) as resp:
             if resp.status != 200:
                 raise OutpostError(
                     f"Telegram answered {resp.status} for {item.name}.", "Send it again."

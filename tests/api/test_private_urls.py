@@ -30,7 +30,19 @@ def production_rule(api: Api) -> Iterator[None]:
     ],
 )
 @pytest.mark.parametrize(
-    "address", ["http://169.254.169.254/latest", "http://localhost:8080/x", "http://[::1]/x"]
+    "address",
+    [
+        "http://169.254.169.254/latest",
+        "http://localhost:8080/x",
+        "http://[::1]/x",
+        # Spellings a connection reads as loopback: numbers in inet_aton's forms, IDNA mapping.
+        "http://0x7f000001:6379/",
+        "http://2130706433/",
+        "http://0177.0.0.1/",
+        "http://127.1/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://\u24dbocalhost:6379/",
+    ],
 )
 @pytest.mark.usefixtures("production_rule")
 async def test_a_private_address_is_422_and_writes_nothing(

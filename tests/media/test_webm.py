@@ -23,7 +23,7 @@ def webm(duration_ms: float, scale: int = 1_000_000, unknown_segment: bool = Tru
         element(b"\x2a\xd7\xb1", scale.to_bytes(3, "big"))
         + element(b"\x44\x89", struct.pack(">d", duration_ms)),
     )
-    tracks = element(b"\x16\x54\xae\x6b", b"\x00" * 200)
+    tracks = element(b"\x16\x54\xae\x6b", element(b"\xae", b"\x00" * 200))
     body = element(b"\x11\x4d\x9b\x74", b"\x00" * 20) + info + tracks  # SeekHead first
     if unknown_segment:
         segment = b"\x18\x53\x80\x67\x01\xff\xff\xff\xff\xff\xff\xff" + body
