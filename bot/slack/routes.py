@@ -30,6 +30,17 @@ def _ssl_check(request: web.Request, body: bytes) -> bool:
     return parse_qs(body.decode("utf-8", "replace")).get("ssl_check") == ["1"]
 
 
+def _shape_ok(parsed: object) -> bool:
+    """Whether Bolt's parse of a signed body has the shape Bolt's middleware assumes.
+
+    Bolt reads ``body.get(...)`` and ``body["event"].get(...)`` unguarded; a signed body whose
+    JSON (or form ``payload``) is not an object would raise inside Bolt and answer 500.
+    """
+    if not isinstance(parsed, dict):
+        return False
+    return "event" not in parsed or isinstance(parsed["event"], dict)
+
+
 def _refused(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
@@ -57,7 +68,16 @@ def setup(app: web.Application, runtime: Runtime) -> None:
         except UnicodeDecodeError:
             return _refused(400, "bad_request", "The body is not UTF-8.")
         headers: dict[str, str | Sequence[str]] = dict(request.headers)
-        bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=headers)
+        try:
+            bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=headers)
+        except (ValueError, AttributeError):
+            # JSON Bolt cannot decode, or a form ``payload`` that is not an object (Bolt's
+            # constructor reads it with ``.get`` unguarded).
+            return _refused(400, "bad_request", "The body is not a Slack request.")
+        except RecursionError:
+            return _refused(400, "bad_request", "The body nests too deeply.")
+        if not _shape_ok(bolt_request.body):
+            return _refused(400, "bad_request", "The body is not a Slack request.")
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     app.router.add_post("/slack/events", events)
