@@ -20,3 +20,8 @@ OPEN_DESTINATIONS = Gauge(
     "outpost_open_destinations", "Destinations pending, publishing or unknown in Postgres"
 )
 RECONCILED = Counter("outpost_reconciled_total", "Work the reconciler found and fixed", ["kind"])
+ERRORS = Counter(
+    "outpost_publish_errors_total",
+    "Publish jobs that hit an unexpected error in Outpost's own code",
+    ["network"],
+)

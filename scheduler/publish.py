@@ -42,6 +42,30 @@ RATE_LIMIT_PATIENCE = timedelta(hours=24)
 RESET_MARGIN = 0.25  # the platform's clock and ours differ; never arrive before its reset
 
 
+class InternalError(TransientError):
+    """A bug in Outpost's own code during an attempt (an answer it could not read, ...)."""
+
+    code = "internal_error"
+
+
+INTERNAL = "Outpost hit an internal error publishing this"
+
+
+def internal_gave_up(attempts: int) -> str:
+    return (
+        f"{INTERNAL} and gave up after {attempts} attempts. Press Retry, or ask your Outpost "
+        "operator to check the worker log if it keeps failing."
+    )
+
+
+def storable(receipt: Receipt) -> None:
+    """Refuse a receipt whose id or URL is not text: recording it would fail the batch of
+    outcomes it went out with, and every job in that batch with it."""
+    if not isinstance(receipt.remote_id, str) or not isinstance(receipt.url, str | None):
+        kinds = f"{type(receipt.remote_id).__name__}, {type(receipt.url).__name__}"
+        raise TypeError(f"a publisher's receipt holds an id or URL that is not text ({kinds})")
+
+
 class RetryLater(Exception):
     """Ask the queue to run this job again after ``delay`` seconds."""
 
@@ -120,6 +144,7 @@ class Runner:
                 ),
                 just_read=True,  # the claim read the account a moment ago
             )
+            storable(receipt)
         except RateLimited as exc:
             # Honour the network's reset; a little jitter keeps a crowd of posts that hit the
             # same window from all arriving in its first millisecond.
@@ -146,7 +171,32 @@ class Runner:
             return await self._fail(claim, "media_missing", exc.message)
         except OutpostError as exc:
             return await self._fail(claim, exc.code, str(exc))
+        except Exception as exc:  # a bug of ours (an answer we cannot read): fail this attempt
+            return await self._internal_error(claim, publisher.dedupes, exc)
         return await self._succeed(claim, receipt)
+
+    async def _internal_error(self, claim: Claim, dedupes: bool, exc: Exception) -> str:
+        """Count the attempt as failed, visibly; retried within the attempt budget."""
+        dest = claim.destination
+        log.error(
+            "internal error publishing",
+            exc_info=exc,
+            extra={"dest": str(dest.id), "platform": dest.platform, "try": claim.attempt_number},
+        )
+        metrics.ERRORS.labels(dest.platform).inc()
+        if dedupes:
+            return await self._retry(claim, InternalError(INTERNAL))
+        # The post may have gone out before our code failed: look for it before resending.
+        await self.rt.publishing.finish(
+            Outcome(
+                claim,
+                "unknown",
+                self.rt.clock.now(),
+                code=InternalError.code,
+                message=f"{INTERNAL}; checking whether it was published.",
+            )
+        )
+        return await self.resolve(dest.id)
 
     async def _succeed(self, claim: Claim, receipt: Receipt) -> str:
         done = await self.rt.publishing.finish(
@@ -188,15 +238,21 @@ class Runner:
             delay = backoff(failures + 1)
         if give_up:
             message = f"Gave up after {claim.attempt_number} attempts: {exc.message} {advice(exc)}"
+            if isinstance(exc, InternalError):
+                message = internal_gave_up(claim.attempt_number)
             return await self._fail(claim, exc.code, message)
         metrics.OUTCOMES.labels(claim.destination.platform, exc.code).inc()
+        said = exc.message
+        if isinstance(exc, InternalError):
+            budget = self.rt.settings.max_publish_attempts
+            said = f"{INTERNAL}; it will retry ({failures + 1} of {budget})."
         done = await self.rt.publishing.finish(
             Outcome(
                 claim,
                 "pending",
                 now,
                 code=exc.code,
-                message=exc.message,
+                message=said,
                 due_at=now + timedelta(seconds=delay),
             )
         )
@@ -229,12 +285,35 @@ class Runner:
                 dest_id, "unknown", "success", now, remote_id=found.remote_id, url=found.url
             )
         elif found is None:
-            settled = await self.rt.publishing.settle(dest_id, "unknown", "pending", now)
-            if settled:
-                job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
-                await enqueue_publish(self.rt.redis, [job])
-                return "requeued"
+            # Not there: send again, unless failed attempts used up the budget.
+            failures = await self.rt.publishing.failed_attempts(dest_id)
+            if failures >= self.rt.settings.max_publish_attempts:
+                internal = dest.error_code == InternalError.code
+                settled = await self.rt.publishing.settle(
+                    dest_id,
+                    "unknown",
+                    "failed",
+                    now,
+                    code=dest.error_code or "ambiguous",
+                    message=internal_gave_up(dest.attempts)
+                    if internal
+                    else (
+                        f"Gave up after {dest.attempts} attempts: the network never confirmed "
+                        f"this post and it is not on {account.handle}. Press Retry to send it."
+                    ),
+                )
+            else:
+                settled = await self.rt.publishing.settle(dest_id, "unknown", "pending", now)
+                if settled:
+                    job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
+                    await enqueue_publish(self.rt.redis, [job])
+                    return "requeued"
         else:
+            cause = (
+                f"{INTERNAL}, and it"
+                if dest.error_code == InternalError.code
+                else "The network did not confirm this post and it"
+            )
             settled = await self.rt.publishing.settle(
                 dest_id,
                 "unknown",
@@ -242,7 +321,7 @@ class Runner:
                 now,
                 code="ambiguous",
                 message=(
-                    f"The network did not confirm this post and it may have been published. "
+                    f"{cause} may have been published. "
                     f"Check {account.handle} before pressing Retry."
                 ),
             )
