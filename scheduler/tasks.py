@@ -168,7 +168,6 @@ def make_worker(
         job_timeout=timeout,
         keep_result=0,
         poll_delay=settings.worker_poll_delay,
-        expires_extra_ms=400 * 24 * 3600 * 1000,
         ctx={"runtime": runtime, "runner": runner, "reconciler": Reconciler(runtime, runner)},
         log_results=False,
     )

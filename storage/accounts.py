@@ -162,14 +162,6 @@ class AccountStore:
             row.pending_enc = None
         return view
 
-    async def purge_states(self, now: datetime) -> int:
-        """Delete expired connect attempts."""
-        async with self.sessions.begin() as session:
-            result = await session.execute(
-                text("DELETE FROM oauth_states WHERE expires_at < :now"), {"now": now}
-            )
-        return int(getattr(result, "rowcount", 0) or 0)
-
     # --- Mastodon apps -------------------------------------------------------------------
 
     async def mastodon_app(self, instance_url: str) -> tuple[str, str, str] | None:
