@@ -26,6 +26,7 @@ from publishers.errors import (
 )
 from scheduler import metrics
 from scheduler.accounts import publish_fresh
+from scheduler.internal import INTERNAL, InternalError, internal_gave_up, storable, unresolved
 from scheduler.notifier import PostResult
 from scheduler.queue import enqueue_notify, enqueue_publish
 from scheduler.reader import next_occurrence
@@ -33,37 +34,13 @@ from scheduler.requests import publish_request
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError
 from storage.publishing import Claim, Finished, Outcome
-from storage.views import Job, PostView
+from storage.views import DestinationView, Job, PostView
 
 log = logging.getLogger("outpost.publish")
 
 MAX_BACKOFF = 900.0
 RATE_LIMIT_PATIENCE = timedelta(hours=24)
 RESET_MARGIN = 0.25  # the platform's clock and ours differ; never arrive before its reset
-
-
-class InternalError(TransientError):
-    """A bug in Outpost's own code during an attempt (an answer it could not read, ...)."""
-
-    code = "internal_error"
-
-
-INTERNAL = "Outpost hit an internal error publishing this"
-
-
-def internal_gave_up(attempts: int) -> str:
-    return (
-        f"{INTERNAL} and gave up after {attempts} attempts. Press Retry, or ask your Outpost "
-        "operator to check the worker log if it keeps failing."
-    )
-
-
-def storable(receipt: Receipt) -> None:
-    """Refuse a receipt whose id or URL is not text: recording it would fail the batch of
-    outcomes it went out with, and every job in that batch with it."""
-    if not isinstance(receipt.remote_id, str) or not isinstance(receipt.url, str | None):
-        kinds = f"{type(receipt.remote_id).__name__}, {type(receipt.url).__name__}"
-        raise TypeError(f"a publisher's receipt holds an id or URL that is not text ({kinds})")
 
 
 class RetryLater(Exception):
@@ -178,12 +155,7 @@ class Runner:
     async def _internal_error(self, claim: Claim, dedupes: bool, exc: Exception) -> str:
         """Count the attempt as failed, visibly; retried within the attempt budget."""
         dest = claim.destination
-        log.error(
-            "internal error publishing",
-            exc_info=exc,
-            extra={"dest": str(dest.id), "platform": dest.platform, "try": claim.attempt_number},
-        )
-        metrics.ERRORS.labels(dest.platform).inc()
+        self._log_internal(dest, exc)
         if dedupes:
             return await self._retry(claim, InternalError(INTERNAL))
         # The post may have gone out before our code failed: look for it before resending.
@@ -197,6 +169,15 @@ class Runner:
             )
         )
         return await self.resolve(dest.id)
+
+    @staticmethod
+    def _log_internal(dest: DestinationView, exc: Exception) -> None:
+        log.error(
+            "internal error publishing",
+            exc_info=exc,
+            extra={"dest": str(dest.id), "platform": dest.platform, "try": dest.attempts},
+        )
+        metrics.ERRORS.labels(dest.platform).inc()
 
     async def _succeed(self, claim: Claim, receipt: Receipt) -> str:
         done = await self.rt.publishing.finish(
@@ -274,56 +255,34 @@ class Runner:
                 await enqueue_publish(self.rt.redis, [job])
             return "requeued"
         found: Receipt | bool | None = False
+        internal = dest.error_code == InternalError.code
         if publisher is not None:
             request = publish_request(post, dest, account, post.media, cipher=self.rt.cipher)
             try:
                 found = await publisher.find_existing(request)
             except PublishError:
                 return "unknown"  # look again on the reconciler's next pass
+            except Exception as exc:  # a bug of ours: we cannot tell, so never resend blind
+                self._log_internal(dest, exc)
+                internal = True
         if isinstance(found, Receipt):
             settled = await self.rt.publishing.settle(
                 dest_id, "unknown", "success", now, remote_id=found.remote_id, url=found.url
             )
-        elif found is None:
-            # Not there: send again, unless failed attempts used up the budget.
-            failures = await self.rt.publishing.failed_attempts(dest_id)
-            if failures >= self.rt.settings.max_publish_attempts:
-                internal = dest.error_code == InternalError.code
-                settled = await self.rt.publishing.settle(
-                    dest_id,
-                    "unknown",
-                    "failed",
-                    now,
-                    code=dest.error_code or "ambiguous",
-                    message=internal_gave_up(dest.attempts)
-                    if internal
-                    else (
-                        f"Gave up after {dest.attempts} attempts: the network never confirmed "
-                        f"this post and it is not on {account.handle}. Press Retry to send it."
-                    ),
-                )
-            else:
-                settled = await self.rt.publishing.settle(dest_id, "unknown", "pending", now)
-                if settled:
-                    job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
-                    await enqueue_publish(self.rt.redis, [job])
-                    return "requeued"
+        elif found is None and (
+            await self.rt.publishing.failed_attempts(dest_id)
+            < self.rt.settings.max_publish_attempts
+        ):
+            # Not there: send it again, while failed attempts have not used up the budget.
+            settled = await self.rt.publishing.settle(dest_id, "unknown", "pending", now)
+            if settled:
+                job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
+                await enqueue_publish(self.rt.redis, [job])
+                return "requeued"
         else:
-            cause = (
-                f"{INTERNAL}, and it"
-                if dest.error_code == InternalError.code
-                else "The network did not confirm this post and it"
-            )
+            code, message = unresolved(found is None, internal, dest.attempts, account.handle)
             settled = await self.rt.publishing.settle(
-                dest_id,
-                "unknown",
-                "failed",
-                now,
-                code="ambiguous",
-                message=(
-                    f"{cause} may have been published. "
-                    f"Check {account.handle} before pressing Retry."
-                ),
+                dest_id, "unknown", "failed", now, code=code, message=message
             )
         if settled:
             outcome = "success" if isinstance(found, Receipt) else "failed"
