@@ -12,6 +12,7 @@ with arq's deserializers, retry counts, in-progress keys, queue scores) and what
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from arq.constants import (
     result_key_prefix,
     retry_key_prefix,
 )
+from arq.cron import cron
 from arq.jobs import Job as ArqJob
 from arq.jobs import deserialize_job, deserialize_result
 from arq.utils import ms_to_datetime, timestamp_ms, to_unix_ms
@@ -44,6 +46,7 @@ QUEUE = "outpost:parity"
 TOLERANCE_MS = 1500  # two runs of one scenario differ by scheduling noise, not by seconds
 KINDS = ("stock", "outpost")
 DESTS = [uuid.UUID(int=n) for n in range(1, 41)]
+CRON_ID = re.compile(r"\b(tick:)\d+")  # a cron job's id ends in its run time
 
 
 class Ms(float):
@@ -154,6 +157,7 @@ async def snapshot(redis: ArqRedis, t0: int, only: set[str] | None = None) -> di
     out: dict[str, Any] = {}
     for raw in sorted(await redis.keys("*")):
         key = raw.decode()
+        name = CRON_ID.sub(r"\1<t>", key)
         if key.endswith(health_check_key_suffix):
             continue
         kind = (await redis.type(key)).decode()
@@ -162,7 +166,7 @@ async def snapshot(redis: ArqRedis, t0: int, only: set[str] | None = None) -> di
         if kind == "zset":
             members = await redis.zrange(key, 0, -1, withscores=True)
             value: Any = {
-                m.decode(): score if score < 1e12 else Ms(score - t0)
+                CRON_ID.sub(r"\1<t>", m.decode()): score if score < 1e12 else Ms(score - t0)
                 for m, score in members
                 if only is None or m.decode() in only
             }
@@ -173,7 +177,7 @@ async def snapshot(redis: ArqRedis, t0: int, only: set[str] | None = None) -> di
             if only is not None and job_id not in only:
                 continue
             value = await _decode(key, await redis.get(key), t0)
-        out[key] = (kind, ttl, value)
+        out[name] = (kind, ttl, value)
     return out
 
 
@@ -384,6 +388,29 @@ async def test_abort_running_and_deferred_jobs(redis: ArqRedis) -> None:
     assert stock.seen["abort set"] == 0
     later = stock.snaps[0][result_key_prefix + publish_job_id(DESTS[1], 1)][2]
     assert later[5:7] == (False, ("CancelledError", ()))
+
+
+async def tick(ctx: dict[str, Any]) -> str:
+    """A cron body, as the reconciler is one."""
+    side: Side = ctx["side"]
+    side.seen.setdefault("ticks", []).append(ctx["job_try"])
+    return "ticked"
+
+
+async def test_a_cron_job_runs_once_and_keeps_its_in_progress_key(redis: ArqRedis) -> None:
+    async def scenario(side: Side) -> None:
+        daily = cron(tick, name="tick", hour={3}, minute={0}, second={0}, run_at_startup=True)
+        worker = side.worker(cron_jobs=[daily])
+        await run_burst(worker)
+        await side.snap()
+        side.seen["counts"] = (worker.jobs_complete, worker.jobs_failed, worker.jobs_retried)
+
+    stock, _ = await both(redis, scenario)
+    assert stock.seen["ticks"] == [1]
+    state = stock.snaps[0]
+    assert sorted(state) == [in_progress_key_prefix + "tick:<t>"]  # no result kept
+    _, ttl, _ = state[in_progress_key_prefix + "tick:<t>"]
+    assert abs(ttl - 60_000) < TOLERANCE_MS  # arq keeps a cron job's key a minute
 
 
 async def test_an_overdue_job_keeps_its_key_where_arqs_enqueue_fails(redis: ArqRedis) -> None:
