@@ -60,15 +60,34 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("accounts", help="connected accounts")
     asub = p.add_subparsers(dest="action", required=True)
     a = asub.add_parser("add", help="connect a token-based account")
-    a.add_argument("platform")
+    a.add_argument("platform", help="the network, e.g. mastodon, bluesky, discord, webhook")
     a.add_argument("--workspace", required=True)
-    a.add_argument("--handle", help="name to address it by (default: from the platform)")
-    a.add_argument("--base-url", default="", help="instance, PDS or receiver URL")
-    a.add_argument("--token-stdin", action="store_true", help="read the token or secret from stdin")
+    a.add_argument(
+        "--handle",
+        required=True,
+        help="the account's name, e.g. @me@mastodon.social; requests address it by this",
+    )
+    a.add_argument(
+        "--base-url",
+        default="",
+        help="its server: a Mastodon instance, a Bluesky PDS, a Discord or webhook URL",
+    )
+    a.add_argument(
+        "--token-stdin",
+        action="store_true",
+        help="read the token or secret from stdin (a webhook account given none gets a new "
+        "signing secret, printed once)",
+    )
     a.add_argument("--token", help="the token (prefer --token-stdin: argv is visible in ps)")
-    a.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE")
-    a = asub.add_parser("list")
-    a.add_argument("--workspace")
+    a.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a platform setting, e.g. visibility=unlisted; repeat for more",
+    )
+    a = asub.add_parser("list", help="list connected accounts")
+    a.add_argument("--workspace", help="only this workspace's (default: every workspace's)")
 
     p = sub.add_parser("keys", help="encryption keys")
     ksub = p.add_subparsers(dest="action", required=True)

@@ -15,7 +15,9 @@ atomic (all are, together), and a burst's fetches and finishes cost a round trip
 Pipelines that WATCH keys (arq's ``enqueue_job``) or run scripts go out on their own.
 
 It overrides ``Worker.start_jobs`` and keeps arq's bookkeeping (``sem``, ``job_counter``,
-``tasks``), so it is tied to arq's minor version, pinned in pyproject.toml.
+``tasks``), and it moves redis-py's ``Pipeline.command_stack`` between pipelines, so it is
+tied to arq's and redis-py's minor versions, both pinned in pyproject.toml;
+tests/test_arq_parity.py runs it and stock arq side by side.
 """
 
 from __future__ import annotations

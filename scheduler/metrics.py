@@ -25,3 +25,8 @@ INTEGRATION_OUTDATED = Counter(
     ["network"],
 )
 RECONCILED = Counter("outpost_reconciled_total", "Work the reconciler found and fixed", ["kind"])
+ERRORS = Counter(
+    "outpost_publish_errors_total",
+    "Publish jobs that hit an unexpected error in Outpost's own code",
+    ["network"],
+)

@@ -27,6 +27,7 @@ from publishers.errors import (
 )
 from scheduler import metrics
 from scheduler.accounts import publish_fresh
+from scheduler.internal import INTERNAL, InternalError, internal_gave_up, storable, unresolved
 from scheduler.notifier import PostResult
 from scheduler.queue import enqueue_notify, enqueue_publish
 from scheduler.reader import next_occurrence
@@ -34,7 +35,7 @@ from scheduler.requests import publish_request
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError
 from storage.publishing import Claim, Finished, Outcome
-from storage.views import Job, PostView
+from storage.views import DestinationView, Job, PostView
 
 log = logging.getLogger("outpost.publish")
 
@@ -121,6 +122,7 @@ class Runner:
                 ),
                 just_read=True,  # the claim read the account a moment ago
             )
+            storable(receipt)
         except RateLimited as exc:
             # Honour the network's reset; a little jitter keeps a crowd of posts that hit the
             # same window from all arriving in its first millisecond.
@@ -156,7 +158,36 @@ class Runner:
             return await self._fail(claim, "media_missing", exc.message)
         except OutpostError as exc:
             return await self._fail(claim, exc.code, str(exc))
+        except Exception as exc:  # a bug of ours (an answer we cannot read): fail this attempt
+            return await self._internal_error(claim, publisher.dedupes, exc)
         return await self._succeed(claim, receipt)
+
+    async def _internal_error(self, claim: Claim, dedupes: bool, exc: Exception) -> str:
+        """Count the attempt as failed, visibly; retried within the attempt budget."""
+        dest = claim.destination
+        self._log_internal(dest, exc)
+        if dedupes:
+            return await self._retry(claim, InternalError(INTERNAL))
+        # The post may have gone out before our code failed: look for it before resending.
+        await self.rt.publishing.finish(
+            Outcome(
+                claim,
+                "unknown",
+                self.rt.clock.now(),
+                code=InternalError.code,
+                message=f"{INTERNAL}; checking whether it was published.",
+            )
+        )
+        return await self.resolve(dest.id)
+
+    @staticmethod
+    def _log_internal(dest: DestinationView, exc: Exception) -> None:
+        log.error(
+            "internal error publishing",
+            exc_info=exc,
+            extra={"dest": str(dest.id), "platform": dest.platform, "try": dest.attempts},
+        )
+        metrics.ERRORS.labels(dest.platform).inc()
 
     async def _succeed(self, claim: Claim, receipt: Receipt) -> str:
         done = await self.rt.publishing.finish(
@@ -198,15 +229,21 @@ class Runner:
             delay = backoff(failures + 1)
         if give_up:
             message = f"Gave up after {claim.attempt_number} attempts: {exc.message} {advice(exc)}"
+            if isinstance(exc, InternalError):
+                message = internal_gave_up(claim.attempt_number)
             return await self._fail(claim, exc.code, message)
         metrics.OUTCOMES.labels(claim.destination.platform, exc.code).inc()
+        said = exc.message
+        if isinstance(exc, InternalError):
+            budget = self.rt.settings.max_publish_attempts
+            said = f"{INTERNAL}; it will retry ({failures + 1} of {budget})."
         done = await self.rt.publishing.finish(
             Outcome(
                 claim,
                 "pending",
                 now,
                 code=exc.code,
-                message=exc.message,
+                message=said,
                 due_at=now + timedelta(seconds=delay),
             )
         )
@@ -228,33 +265,34 @@ class Runner:
                 await enqueue_publish(self.rt.redis, [job])
             return "requeued"
         found: Receipt | bool | None = False
+        internal = dest.error_code == InternalError.code
         if publisher is not None:
             request = publish_request(post, dest, account, post.media, cipher=self.rt.cipher)
             try:
                 found = await publisher.find_existing(request)
             except PublishError:
                 return "unknown"  # look again on the reconciler's next pass
+            except Exception as exc:  # a bug of ours: we cannot tell, so never resend blind
+                self._log_internal(dest, exc)
+                internal = True
         if isinstance(found, Receipt):
             settled = await self.rt.publishing.settle(
                 dest_id, "unknown", "success", now, remote_id=found.remote_id, url=found.url
             )
-        elif found is None:
+        elif found is None and (
+            await self.rt.publishing.failed_attempts(dest_id)
+            < self.rt.settings.max_publish_attempts
+        ):
+            # Not there: send it again, while failed attempts have not used up the budget.
             settled = await self.rt.publishing.settle(dest_id, "unknown", "pending", now)
             if settled:
                 job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
                 await enqueue_publish(self.rt.redis, [job])
                 return "requeued"
         else:
+            code, message = unresolved(found is None, internal, dest.attempts, account.handle)
             settled = await self.rt.publishing.settle(
-                dest_id,
-                "unknown",
-                "failed",
-                now,
-                code="ambiguous",
-                message=(
-                    f"The network did not confirm this post and it may have been published. "
-                    f"Check {account.handle} before pressing Retry."
-                ),
+                dest_id, "unknown", "failed", now, code=code, message=message
             )
         if settled:
             outcome = "success" if isinstance(found, Receipt) else "failed"

@@ -33,10 +33,13 @@ async def publish_destination(ctx: dict[str, Any], dest_id: str, revision: int) 
         return await runner.publish(uuid.UUID(dest_id), revision)
     except RetryLater as later:
         raise Retry(defer=later.delay) from None
-    except Exception as exc:
-        # Postgres or Redis went away mid-job. The row says where we are (a claimed row keeps
-        # its lease), so running the job again soon is safe and quicker than the reconciler.
-        log.warning("publish job failed; retrying", extra={"error": repr(exc), "dest": dest_id})
+    except Exception:
+        # Outside an attempt (the runner counts a publisher's failures as failed attempts):
+        # Postgres or Redis went away mid-job, or a bug of ours. The row says where we are (a
+        # claimed row keeps its lease), so running the job again soon is safe and quicker
+        # than the reconciler; the traceback and the count say it happened.
+        log.exception("publish job failed; retrying", extra={"dest": dest_id})
+        metrics.ERRORS.labels("unknown").inc()
         raise Retry(defer=backoff(ctx.get("job_try", 1))) from None
 
 
@@ -165,7 +168,6 @@ def make_worker(
         job_timeout=timeout,
         keep_result=0,
         poll_delay=settings.worker_poll_delay,
-        expires_extra_ms=400 * 24 * 3600 * 1000,
         ctx={"runtime": runtime, "runner": runner, "reconciler": Reconciler(runtime, runner)},
         log_results=False,
     )

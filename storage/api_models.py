@@ -24,7 +24,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models import Base
 
 VERIFICATIONS = ("standard", "github", "token")
-TIMINGS = ("now", "delay", "field")
 CALLBACK_STATUSES = ("pending", "delivered", "failed")
 
 

@@ -70,8 +70,6 @@ class AttemptView:
     error_message: str | None
 
 
-FAILED = ("failed", "partially_published")
-
 _WINDOW = """
 WITH picked AS (
   SELECT p.id, p.scheduled_at, p.status, (p.scheduled_at AT TIME ZONE :tz)::date AS day
@@ -224,14 +222,6 @@ class CalendarStore:
                 .values(session_hash=token_hash, workspace_id=workspace_id)
                 .on_conflict_do_nothing()
             )
-            await session.execute(
-                update(WebSession)
-                .where(WebSession.token_hash == token_hash)
-                .values(current_workspace_id=workspace_id)
-            )
-
-    async def set_current(self, token_hash: str, workspace_id: uuid.UUID) -> None:
-        async with self.sessions.begin() as session:
             await session.execute(
                 update(WebSession)
                 .where(WebSession.token_hash == token_hash)

@@ -12,8 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
 
-ALBUM_STATUSES = ("open", "flushing", "done")
-
 
 class TelegramAlbum(Base):
     """Updates sharing a ``media_group_id``: collected until quiet, then one post."""

@@ -243,14 +243,6 @@ class WorkspaceStore:
         async with self.sessions() as session:
             return [account_view(r) for r in await session.scalars(select(SocialAccount))]
 
-    async def set_account_token(self, account_id: uuid.UUID, access_token_enc: str) -> None:
-        async with self.sessions.begin() as session:
-            await session.execute(
-                update(SocialAccount)
-                .where(SocialAccount.id == account_id)
-                .values(access_token=access_token_enc)
-            )
-
     async def workspaces(self) -> list[WorkspaceView]:
         async with self.sessions() as session:
             rows = await session.scalars(select(Workspace).order_by(Workspace.name))

@@ -182,13 +182,6 @@ def _weekday_day(st: State, m: re.Match[str]) -> bool:
     return 1 <= st.day <= 31
 
 
-def _day_of_month(st: State, m: re.Match[str]) -> bool:
-    if st.day is not None or st.date is not None:
-        return False
-    st.day = int(m.group("d"))
-    return 1 <= st.day <= 31
-
-
 def _month_shift(
     today: date, rel: str | None, year: int | None = None, month: int | None = None
 ) -> tuple[int, int]:
