@@ -88,8 +88,8 @@ class ThreadsPublisher(ContainerPublisher):
             # Say why a post that looks short is too long: the base message counts no emoji.
             plain = f"text is {size} characters; {self.label} allows {self.max_length}"
             why = (f"text is {size} characters as Threads counts them (an emoji counts as its "
-                   f"UTF-8 bytes, usually 4); Threads allows {self.max_length}. Shorten it or "
-                   "send it as a thread")  # fmt: skip
+                   f"UTF-8 bytes, usually 4); Threads allows {self.max_length}. Shorten it, "
+                   "or use fewer emoji")  # fmt: skip
             problems = [Problem(name, why) if p.message == plain else p for p in problems]
         for n, part in enumerate(self._parts(request), 1):
             found = len(links(part))
