@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from core.errors import OutpostError
+from core.states import DestinationStatus
 from publishers.base import Receipt
 from publishers.errors import (
     Ambiguous,
@@ -131,7 +132,7 @@ class Runner:
             if publisher.dedupes:
                 return await self._retry(claim, exc)
             await self.rt.publishing.finish(
-                Outcome(claim, "unknown", now(), code=exc.code, message=exc.message)
+                Outcome(claim, DestinationStatus.UNKNOWN, now(), code=exc.code, message=exc.message)
             )
             return await self.resolve(dest.id)
         except TransientError as exc:
@@ -162,7 +163,7 @@ class Runner:
         done = await self.rt.publishing.finish(
             Outcome(
                 claim,
-                "success",
+                DestinationStatus.SUCCESS,
                 self.rt.clock.now(),
                 remote_id=receipt.remote_id,
                 url=receipt.url,
@@ -174,7 +175,9 @@ class Runner:
 
     async def _fail(self, claim: Claim, code: str, message: str) -> str:
         done = await self.rt.publishing.finish(
-            Outcome(claim, "failed", self.rt.clock.now(), code=code, message=message)
+            Outcome(
+                claim, DestinationStatus.FAILED, self.rt.clock.now(), code=code, message=message
+            )
         )
         metrics.OUTCOMES.labels(claim.destination.platform, "failed").inc()
         await self.finished(claim.post, claim.destination.id, "failed", done)
@@ -203,7 +206,7 @@ class Runner:
         done = await self.rt.publishing.finish(
             Outcome(
                 claim,
-                "pending",
+                DestinationStatus.PENDING,
                 now,
                 code=exc.code,
                 message=exc.message,
@@ -223,7 +226,9 @@ class Runner:
         publisher = self.rt.publishers.get(dest.platform)
         if publisher is not None and publisher.dedupes:
             # The network drops a repeat of our idempotency key: resending is safe.
-            if await self.rt.publishing.settle(dest_id, "unknown", "pending", now):
+            if await self.rt.publishing.settle(
+                dest_id, DestinationStatus.UNKNOWN, DestinationStatus.PENDING, now
+            ):
                 job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
                 await enqueue_publish(self.rt.redis, [job])
             return "requeued"
@@ -236,10 +241,17 @@ class Runner:
                 return "unknown"  # look again on the reconciler's next pass
         if isinstance(found, Receipt):
             settled = await self.rt.publishing.settle(
-                dest_id, "unknown", "success", now, remote_id=found.remote_id, url=found.url
+                dest_id,
+                DestinationStatus.UNKNOWN,
+                DestinationStatus.SUCCESS,
+                now,
+                remote_id=found.remote_id,
+                url=found.url,
             )
         elif found is None:
-            settled = await self.rt.publishing.settle(dest_id, "unknown", "pending", now)
+            settled = await self.rt.publishing.settle(
+                dest_id, DestinationStatus.UNKNOWN, DestinationStatus.PENDING, now
+            )
             if settled:
                 job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
                 await enqueue_publish(self.rt.redis, [job])
@@ -247,8 +259,8 @@ class Runner:
         else:
             settled = await self.rt.publishing.settle(
                 dest_id,
-                "unknown",
-                "failed",
+                DestinationStatus.UNKNOWN,
+                DestinationStatus.FAILED,
                 now,
                 code="ambiguous",
                 message=(
