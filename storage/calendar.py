@@ -70,8 +70,6 @@ class AttemptView:
     error_message: str | None
 
 
-FAILED = ("failed", "partially_published")
-
 _WINDOW = """
 WITH picked AS (
   SELECT p.id, p.scheduled_at, p.status, (p.scheduled_at AT TIME ZONE :tz)::date AS day

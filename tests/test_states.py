@@ -20,7 +20,7 @@ from core.states import (
     PostStatus,
 )
 from scheduler.runtime import Runtime
-from storage import posts, publish_batch, publishing, rows
+from storage import calendar, posts, publish_batch, publishing, rows
 from storage.db import _plain_dsn
 from storage.publish_batch import close_posts
 from storage.rows import driver, on_driver
@@ -67,7 +67,7 @@ def test_status_literals_in_the_posts_sql_are_enum_members() -> None:
     """The SQL statements still spell statuses out; a typo there fails here, not in production."""
     known = set(PostStatus) | set(DestinationStatus)
     found: set[str] = set()
-    for module in (posts, publish_batch, publishing, rows):
+    for module in (calendar, posts, publish_batch, publishing, rows):
         source = inspect.getsource(module)
         for sql in re.findall(r'"""(.*?)"""', source, flags=re.DOTALL):
             for match in re.finditer(r"status\s*(?:=|<>|IN\s*\()\s*((?:'\w+'[\s,]*)+)", sql):
