@@ -1,7 +1,9 @@
 """SQLAlchemy models: the seed's tables plus what the bots and the worker need.
 
 Statuses are text with CHECK constraints (not Postgres enums) so that adding one is a plain
-migration. Every timestamp is ``timestamptz``.
+migration; the constraints' values come from the enums in ``core.states`` (a new member needs
+that migration: ``tests/test_states.py`` fails until the database agrees). Every timestamp is
+``timestamptz``.
 """
 
 from __future__ import annotations

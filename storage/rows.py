@@ -2,7 +2,8 @@
 
 The worker's hot path talks to asyncpg directly (a statement there costs a fifth of the
 CPU it costs through the ORM, see docs/benchmarks.md); everything else goes through
-SQLAlchemy sessions. Both read posts with the same statements and the same conversion.
+SQLAlchemy sessions. Both read posts with the same statements and map the rows to views the
+same way (``storage.records``), by column name.
 """
 
 from __future__ import annotations
