@@ -19,8 +19,6 @@ from storage.models import (
 from storage.rows import Run, driver, fetch_posts, on_driver, on_session
 from storage.views import Job, NewPost, PostView
 
-EDITABLE = EDITABLE_POST_STATUSES
-
 
 async def load_post(session: AsyncSession, post_id: uuid.UUID) -> PostView | None:
     """A post with destinations and media, read in the caller's session."""
@@ -182,7 +180,7 @@ class PostStore:
     ) -> tuple[PostView, list[Job]]:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
-            if post.status not in EDITABLE:
+            if post.status not in EDITABLE_POST_STATUSES:
                 raise Conflict(f"This post is {post.status}; only scheduled posts can move.")
             post.scheduled_at = when
             jobs = await self._rearm(session, post, when)
@@ -196,7 +194,7 @@ class PostStore:
     ) -> tuple[PostView, list[Job]]:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
-            if post.status not in EDITABLE:
+            if post.status not in EDITABLE_POST_STATUSES:
                 raise Conflict(f"This post is {post.status}; only scheduled posts can be edited.")
             post.content = content
             jobs = await self._rearm(session, post, None)
@@ -210,7 +208,7 @@ class PostStore:
             post = await self._locked(session, workspace_id, post_id)
             if post.status == PostStatus.CANCELLED:
                 raise Conflict("This post is already cancelled.")
-            if post.status not in EDITABLE:
+            if post.status not in EDITABLE_POST_STATUSES:
                 raise Conflict(f"This post is {post.status}; it can no longer be cancelled.")
             await session.execute(
                 update(PostDestination)
