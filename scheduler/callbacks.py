@@ -21,6 +21,7 @@ from arq.cron import cron
 from arq.worker import func
 from redis.exceptions import RedisError
 
+from core.states import CallbackEvent, DestinationStatus, PostStatus
 from publishers import guard, signing
 from scheduler.api_tokens import api_store, callback_store
 from scheduler.notifier import PostResult
@@ -69,7 +70,9 @@ def _destinations(post: PostView) -> list[dict[str, Any]]:
     ]
 
 
-async def emit(rt: Runtime, post: PostView, event: str, destination_id: str | None = None) -> int:
+async def emit(
+    rt: Runtime, post: PostView, event: CallbackEvent, destination_id: str | None = None
+) -> int:
     """Record and queue ``event`` for every URL that listens to ``post``; returns how many.
 
     With ``destination_id`` the event is about that destination alone (``data.destination``).
@@ -132,14 +135,14 @@ class CallbackNotifier:
         if not await self._listening(workspace, result.callback_url):
             return
         post = await self.rt.posts.get(uuid.UUID(result.post_id))
-        await emit(self.rt, post, f"post.{result.status}")
+        await emit(self.rt, post, CallbackEvent.for_post(PostStatus(result.status)))
 
     async def destination_done(self, post: PostView, destination_id: str, status: str) -> None:
         """``destination.published`` or ``destination.failed`` as each one finishes."""
         if not await self._listening(post.workspace_id, post.callback_url):
             return
         fresh = await self.rt.posts.get(post.id)
-        event = "destination.published" if status == "success" else f"destination.{status}"
+        event = CallbackEvent.for_destination(DestinationStatus(status))
         await emit(self.rt, fresh, event, destination_id)
 
     async def _listening(self, workspace_id: uuid.UUID, callback_url: str | None) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 
 from core.errors import RequestProblem
 from core.limits import MAX_AHEAD_WORDS, too_far_ahead
+from core.states import CallbackEvent
 from publishers.base import PublishRequest
 from scheduler.api_tokens import api_store
 from scheduler.callbacks import emit
@@ -176,5 +177,5 @@ async def receive(
             )
         raise
     await store.settle_delivery(hook.id, keys, post.id)
-    await emit(rt, post, "post.scheduled")
+    await emit(rt, post, CallbackEvent.POST_SCHEDULED)
     return Outcome("created", post=post, post_id=post.id)

@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from core.errors import OutpostError
+from core.states import DestinationStatus
 from publishers.base import Receipt
 from publishers.errors import (
     Ambiguous,
@@ -133,7 +134,7 @@ class Runner:
             if publisher.dedupes:
                 return await self._retry(claim, exc)
             await self.rt.publishing.finish(
-                Outcome(claim, "unknown", now(), code=exc.code, message=exc.message)
+                Outcome(claim, DestinationStatus.UNKNOWN, now(), code=exc.code, message=exc.message)
             )
             return await self.resolve(dest.id)
         except TransientError as exc:
@@ -172,7 +173,7 @@ class Runner:
         await self.rt.publishing.finish(
             Outcome(
                 claim,
-                "unknown",
+                DestinationStatus.UNKNOWN,
                 self.rt.clock.now(),
                 code=InternalError.code,
                 message=f"{INTERNAL}; checking whether it was published.",
@@ -193,7 +194,7 @@ class Runner:
         done = await self.rt.publishing.finish(
             Outcome(
                 claim,
-                "success",
+                DestinationStatus.SUCCESS,
                 self.rt.clock.now(),
                 remote_id=receipt.remote_id,
                 url=receipt.url,
@@ -205,7 +206,9 @@ class Runner:
 
     async def _fail(self, claim: Claim, code: str, message: str) -> str:
         done = await self.rt.publishing.finish(
-            Outcome(claim, "failed", self.rt.clock.now(), code=code, message=message)
+            Outcome(
+                claim, DestinationStatus.FAILED, self.rt.clock.now(), code=code, message=message
+            )
         )
         metrics.OUTCOMES.labels(claim.destination.platform, "failed").inc()
         await self.finished(claim.post, claim.destination.id, "failed", done)
@@ -240,7 +243,7 @@ class Runner:
         done = await self.rt.publishing.finish(
             Outcome(
                 claim,
-                "pending",
+                DestinationStatus.PENDING,
                 now,
                 code=exc.code,
                 message=said,
@@ -260,7 +263,9 @@ class Runner:
         publisher = self.rt.publishers.get(dest.platform)
         if publisher is not None and publisher.dedupes:
             # The network drops a repeat of our idempotency key: resending is safe.
-            if await self.rt.publishing.settle(dest_id, "unknown", "pending", now):
+            if await self.rt.publishing.settle(
+                dest_id, DestinationStatus.UNKNOWN, DestinationStatus.PENDING, now
+            ):
                 job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
                 await enqueue_publish(self.rt.redis, [job])
             return "requeued"
@@ -277,14 +282,21 @@ class Runner:
                 internal = True
         if isinstance(found, Receipt):
             settled = await self.rt.publishing.settle(
-                dest_id, "unknown", "success", now, remote_id=found.remote_id, url=found.url
+                dest_id,
+                DestinationStatus.UNKNOWN,
+                DestinationStatus.SUCCESS,
+                now,
+                remote_id=found.remote_id,
+                url=found.url,
             )
         elif found is None and (
             await self.rt.publishing.failed_attempts(dest_id)
             < self.rt.settings.max_publish_attempts
         ):
             # Not there: send it again, while failed attempts have not used up the budget.
-            settled = await self.rt.publishing.settle(dest_id, "unknown", "pending", now)
+            settled = await self.rt.publishing.settle(
+                dest_id, DestinationStatus.UNKNOWN, DestinationStatus.PENDING, now
+            )
             if settled:
                 job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
                 await enqueue_publish(self.rt.redis, [job])
@@ -292,7 +304,12 @@ class Runner:
         else:
             code, message = unresolved(found is None, internal, dest.attempts, account.handle)
             settled = await self.rt.publishing.settle(
-                dest_id, "unknown", "failed", now, code=code, message=message
+                dest_id,
+                DestinationStatus.UNKNOWN,
+                DestinationStatus.FAILED,
+                now,
+                code=code,
+                message=message,
             )
         if settled:
             outcome = "success" if isinstance(found, Receipt) else "failed"

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.crypto import TokenCipher
+from core.states import DestinationStatus
 from storage.accounts_models import MastodonApp, OAuthState
 from storage.convert import account_view
 from storage.models import PostDestination, SocialAccount
@@ -329,9 +330,14 @@ class AccountStore:
                 update(PostDestination)
                 .where(
                     PostDestination.social_account_id == account_id,
-                    PostDestination.status == "pending",
+                    PostDestination.status == DestinationStatus.PENDING,
                 )
-                .values(status="failed", error_code=code, error_message=message, updated_at=now)
+                .values(
+                    status=DestinationStatus.FAILED,
+                    error_code=code,
+                    error_message=message,
+                    updated_at=now,
+                )
                 .returning(PostDestination.post_id)
             )
             return sorted({r[0] for r in rows}, key=str)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -19,8 +19,10 @@ from storage.api_models import (
     HookDelivery,
     IdempotencyKey,
 )
+from storage.convert import columns
 from storage.models import ApiToken, SocialAccount
-from storage.rows import Attrs, driver
+from storage.records import Record
+from storage.rows import driver
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 # GitHub lets an owner redeliver up to 3 days back (7 on GitHub Enterprise Server); a signed
@@ -87,10 +89,10 @@ class CallbackView:
     created_at: datetime
 
 
-def _token(row: ApiToken) -> TokenView:
+def _token(row: Record) -> TokenView:
     return TokenView(
-        row.id, row.workspace_id, row.name, tuple(row.scopes.split()),
-        row.created_at, row.last_used_at, row.revoked_at,
+        row["id"], row["workspace_id"], row["name"], tuple(row["scopes"].split()),
+        row["created_at"], row["last_used_at"], row["revoked_at"],
     )  # fmt: skip
 
 
@@ -131,7 +133,7 @@ class ApiStore:
                 token_hash,
                 now,
             )
-        return None if row is None else _token(cast(ApiToken, Attrs(row)))
+        return None if row is None else _token(row)
 
     async def tokens(self, workspace_id: uuid.UUID) -> list[TokenView]:
         """The workspace's tokens, oldest first."""
@@ -141,7 +143,7 @@ class ApiStore:
                 .where(ApiToken.workspace_id == workspace_id)
                 .order_by(ApiToken.created_at, ApiToken.id)
             )
-            return [_token(r) for r in rows]
+            return [_token(columns(r)) for r in rows]
 
     async def revoke_token(
         self, workspace_id: uuid.UUID, token_id: uuid.UUID, now: datetime
@@ -153,7 +155,7 @@ class ApiStore:
                 raise NotFound(f"No token {token_id} in this workspace.")
             if row.revoked_at is None:
                 row.revoked_at = now
-            return _token(row)
+            return _token(columns(row))
 
     # --- idempotency --------------------------------------------------------------------
 

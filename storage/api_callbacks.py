@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.batch import Batcher
 from core.errors import Conflict, NotFound
+from core.states import CallbackEvent
 from storage.api import CallbackView, callback_view
 from storage.api_models import CallbackDelivery, CallbackEndpoint, CallbackSecret
 from storage.rows import driver
@@ -35,7 +36,7 @@ class NewCallback:
 
     workspace_id: uuid.UUID
     post_id: uuid.UUID
-    event: str
+    event: CallbackEvent
     url: str
     dedupe_key: str
     payload: dict[str, Any]

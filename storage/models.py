@@ -1,12 +1,15 @@
 """SQLAlchemy models: the seed's tables plus what the bots and the worker need.
 
 Statuses are text with CHECK constraints (not Postgres enums) so that adding one is a plain
-migration. Every timestamp is ``timestamptz``.
+migration; the constraints' values come from the enums in ``core.states`` (a new member needs
+that migration: ``tests/test_states.py`` fails until the database agrees). Every timestamp is
+``timestamptz``.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -27,17 +30,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-POST_STATUSES = (
-    "draft",
-    "scheduled",
-    "publishing",
-    "published",
-    "partially_published",
-    "failed",
-    "cancelled",
+from core.states import (
+    OPEN_DESTINATION_STATUSES,
+    OPEN_POST_STATUSES,
+    REPORTED_POST_STATUSES,
+    DestinationStatus,
+    PostStatus,
 )
-DESTINATION_STATUSES = ("pending", "publishing", "success", "failed", "unknown", "cancelled")
-FINAL_DESTINATION_STATUSES = ("success", "failed", "cancelled")
+
+POST_STATUSES: tuple[str, ...] = tuple(PostStatus)
+DESTINATION_STATUSES: tuple[str, ...] = tuple(DestinationStatus)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -48,8 +50,9 @@ NAMING = {
 }
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+def _in(column: str, values: Iterable[str]) -> str:
+    """``column IN ('a', 'b')``: the text of a CHECK constraint or a partial index."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class Base(DeclarativeBase):
@@ -175,7 +178,7 @@ class ScheduledPost(Base):
     recurrence: Mapped[str | None] = mapped_column(Text)
     series_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     thread: Mapped[bool] = mapped_column(server_default=text("false"))
-    status: Mapped[str] = mapped_column(String(24), server_default="scheduled")
+    status: Mapped[str] = mapped_column(String(24), server_default=PostStatus.SCHEDULED.value)
     origin: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     callback_url: Mapped[str | None] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -188,14 +191,14 @@ class ScheduledPost(Base):
         Index(
             "ix_scheduled_posts_unfinished",
             "scheduled_at",
-            postgresql_where=text("status IN ('scheduled', 'publishing')"),
+            postgresql_where=text(_in("status", OPEN_POST_STATUSES)),
         ),
         Index(
             "ix_scheduled_posts_unnotified",
             "updated_at",
             postgresql_where=text(
-                "notified_revision IS DISTINCT FROM revision"
-                " AND status IN ('published', 'partially_published', 'failed')"
+                "notified_revision IS DISTINCT FROM revision AND "
+                + _in("status", REPORTED_POST_STATUSES)
             ),
         ),
     )
@@ -225,7 +228,7 @@ class PostDestination(Base):
     social_account_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("social_accounts.id", ondelete="CASCADE")
     )
-    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    status: Mapped[str] = mapped_column(String(16), server_default=DestinationStatus.PENDING.value)
     platform_post_id: Mapped[str | None] = mapped_column(Text)
     platform_url: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(32))
@@ -243,7 +246,7 @@ class PostDestination(Base):
         Index(
             "ix_post_destinations_open",
             "due_at",
-            postgresql_where=text("status IN ('pending', 'publishing', 'unknown')"),
+            postgresql_where=text(_in("status", OPEN_DESTINATION_STATUSES)),
         ),
         Index("ix_post_destinations_post", "post_id"),
     )

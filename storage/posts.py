@@ -11,14 +11,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import Conflict, NotFound
+from core.states import EDITABLE_POST_STATUSES, DestinationStatus, PostStatus
 from storage.models import (
     PostDestination,
     ScheduledPost,
 )
 from storage.rows import Run, driver, fetch_posts, on_driver, on_session
 from storage.views import Job, NewPost, PostView
-
-EDITABLE = ("scheduled", "draft")
 
 
 async def load_post(session: AsyncSession, post_id: uuid.UUID) -> PostView | None:
@@ -88,7 +87,7 @@ async def insert_post(run: Run, new: NewPost) -> uuid.UUID:
         media_ids,
         alts,
     )
-    post_id: uuid.UUID = rows[0].id
+    post_id: uuid.UUID = rows[0]["id"]
     return post_id
 
 
@@ -146,13 +145,13 @@ class PostStore:
         session: AsyncSession,
         post: ScheduledPost,
         due_at: datetime | None,
-        from_statuses: tuple[str, ...] = ("pending",),
+        from_statuses: tuple[DestinationStatus, ...] = (DestinationStatus.PENDING,),
         reset_attempts: bool = False,
     ) -> list[Job]:
         """Bump pending destinations' revision so queued jobs for the old one become no-ops."""
         values: dict[str, object] = {
             "revision": PostDestination.revision + 1,
-            "status": "pending",
+            "status": DestinationStatus.PENDING,
             "updated_at": func.now(),
             "error_code": None,
             "error_message": None,
@@ -181,7 +180,7 @@ class PostStore:
     ) -> tuple[PostView, list[Job]]:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
-            if post.status not in EDITABLE:
+            if post.status not in EDITABLE_POST_STATUSES:
                 raise Conflict(f"This post is {post.status}; only scheduled posts can move.")
             post.scheduled_at = when
             jobs = await self._rearm(session, post, when)
@@ -195,7 +194,7 @@ class PostStore:
     ) -> tuple[PostView, list[Job]]:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
-            if post.status not in EDITABLE:
+            if post.status not in EDITABLE_POST_STATUSES:
                 raise Conflict(f"This post is {post.status}; only scheduled posts can be edited.")
             post.content = content
             jobs = await self._rearm(session, post, None)
@@ -207,20 +206,23 @@ class PostStore:
     async def cancel(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
-            if post.status == "cancelled":
+            if post.status == PostStatus.CANCELLED:
                 raise Conflict("This post is already cancelled.")
-            if post.status not in EDITABLE:
+            if post.status not in EDITABLE_POST_STATUSES:
                 raise Conflict(f"This post is {post.status}; it can no longer be cancelled.")
             await session.execute(
                 update(PostDestination)
-                .where(PostDestination.post_id == post.id, PostDestination.status == "pending")
+                .where(
+                    PostDestination.post_id == post.id,
+                    PostDestination.status == DestinationStatus.PENDING,
+                )
                 .values(
-                    status="cancelled",
+                    status=DestinationStatus.CANCELLED,
                     revision=PostDestination.revision + 1,
                     updated_at=func.now(),
                 )
             )
-            post.status = "cancelled"
+            post.status = PostStatus.CANCELLED
             post.revision += 1
             post.recurrence = None
             await session.flush()
@@ -233,12 +235,18 @@ class PostStore:
     ) -> tuple[PostView, list[Job]]:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
-            if post.status not in ("failed", "partially_published"):
+            if post.status not in (PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED):
                 raise Conflict(f"This post is {post.status}; only failed posts can be retried.")
             jobs = await self._rearm(
-                session, post, now, from_statuses=("failed",), reset_attempts=True
+                session,
+                post,
+                now,
+                from_statuses=(DestinationStatus.FAILED,),
+                reset_attempts=True,
             )
-            post.status = "publishing" if post.scheduled_at <= now else "scheduled"
+            post.status = (
+                PostStatus.PUBLISHING if post.scheduled_at <= now else PostStatus.SCHEDULED
+            )
             await session.flush()
             view = await load_post(session, post.id)
         assert view is not None

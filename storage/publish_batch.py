@@ -15,10 +15,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from storage.models import FINAL_DESTINATION_STATUSES
-from storage.rows import fetch_accounts, fetch_posts, on_driver
+from core.states import DestinationStatus, PostStatus
+from storage.records import Connection
+from storage.rows import Run, fetch_accounts, fetch_posts, on_driver
 from storage.views import AccountView, DestinationView, PostView
 
 
@@ -48,7 +48,7 @@ class Outcome:
     at ``due_at``) or ``unknown``."""
 
     claim: Claim
-    status: str
+    status: DestinationStatus
     now: datetime
     remote_id: str | None = None
     url: str | None = None
@@ -64,7 +64,7 @@ class Finished:
     slow way, which also creates the next occurrence."""
 
     won: bool
-    post_status: str | None = None
+    post_status: PostStatus | None = None
     post_revision: int | None = None
     recurring: bool = False
     post: PostView | None = None  # the closed post as its report needs it
@@ -134,8 +134,10 @@ FINISH = """
     SELECT id FROM won
 """
 
-# A post is done when every destination is; its status follows from theirs. Recurring
-# posts are left to ``PublishStore.finalize``, which also makes the next occurrence.
+# The one rule for a post's status: done when every destination is, and then its status
+# follows from theirs. Both paths run this statement (``close_posts``): the worker's batch
+# (``finish_many``) and ``PublishStore.finalize`` (recurring posts, the reconciler). It leaves
+# recurring posts open (revision NULL) for ``finalize``, which also makes the next occurrence.
 CLOSE_POSTS = """
     WITH agg AS (
         SELECT post_id,
@@ -163,24 +165,17 @@ CLOSE_POSTS = """
 """
 
 
-def aggregate(statuses: Sequence[str]) -> str | None:
-    """The post's status from its destinations', or None while any is unfinished.
-
-    The same rule as CLOSE_POSTS, for the slow path that finalizes one post in Python.
-    """
-    if any(s not in FINAL_DESTINATION_STATUSES for s in statuses):
-        return None
-    if statuses and all(s == "cancelled" for s in statuses):
-        return "cancelled"
-    successes = statuses.count("success")
-    if successes and successes == len([s for s in statuses if s != "cancelled"]):
-        return "published"
-    if successes:
-        return "partially_published"
-    return "failed"
+async def close_posts(
+    run: Run, post_ids: Sequence[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, tuple[PostStatus, int | None]]:
+    """Each done post's final status, and its new revision where this closed it (None: left
+    open, being recurring or already closed). Posts with a destination still open are absent.
+    The caller holds the posts' locks."""
+    rows = await run(CLOSE_POSTS, list(post_ids), now)
+    return {r["post_id"]: (PostStatus(r["status"]), r["revision"]) for r in rows}
 
 
-async def claim_many(conn: Any, keys: list[ClaimKey]) -> list[Claim | None]:
+async def claim_many(conn: Connection, keys: list[ClaimKey]) -> list[Claim | None]:
     """Claim each key's destination if it is still pending, due and at that revision."""
     first = {k.dest_id: k for k in reversed(keys)}  # a destination asked for twice: first wins
     wanted = list(first.values())
@@ -216,7 +211,7 @@ async def claim_many(conn: Any, keys: list[ClaimKey]) -> list[Claim | None]:
     return out
 
 
-async def finish_many(conn: Any, outcomes: list[Outcome]) -> list[Finished]:
+async def finish_many(conn: Connection, outcomes: list[Outcome]) -> list[Finished]:
     """Record outcomes, close their attempts, and finalize the posts they finished."""
     post_ids = sorted({o.claim.post.id for o in outcomes})
     async with conn.transaction():
@@ -237,10 +232,11 @@ async def finish_many(conn: Any, outcomes: list[Outcome]) -> list[Finished]:
                 [o.claim.attempt_id for o in outcomes],
             )
         }
-        ended = await conn.fetch(CLOSE_POSTS, post_ids, max(o.now for o in outcomes))
-        revisions = {r["post_id"]: int(r["revision"]) for r in ended if r["revision"] is not None}
-        closed = await fetch_posts(on_driver(conn), list(revisions)) if revisions else {}
-    left_open = {r["post_id"] for r in ended if r["revision"] is None}
+        run = on_driver(conn)
+        ended = await close_posts(run, post_ids, max(o.now for o in outcomes))
+        revisions = {pid: rev for pid, (_, rev) in ended.items() if rev is not None}
+        closed = await fetch_posts(run, list(revisions)) if revisions else {}
+    left_open = {pid for pid, (_, rev) in ended.items() if rev is None}
     out = []
     for o in outcomes:
         pid = o.claim.post.id

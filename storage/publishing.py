@@ -15,9 +15,15 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.batch import Batcher
+from core.states import (
+    FINAL_DESTINATION_STATUSES,
+    OPEN_DESTINATION_STATUSES,
+    OPEN_POST_STATUSES,
+    REPORTED_POST_STATUSES,
+    DestinationStatus,
+)
 from storage.convert import account_view, post_view
 from storage.models import (
-    FINAL_DESTINATION_STATUSES,
     PostDestination,
     PublishAttempt,
     ScheduledPost,
@@ -29,8 +35,8 @@ from storage.publish_batch import (
     ClaimKey,
     Finished,
     Outcome,
-    aggregate,
     claim_many,
+    close_posts,
     finish_many,
 )
 from storage.rows import driver, fetch_posts, on_driver, on_session
@@ -111,8 +117,8 @@ class PublishStore:
     async def settle(
         self,
         dest_id: uuid.UUID,
-        from_status: str,
-        status: str,
+        from_status: DestinationStatus,
+        status: DestinationStatus,
         now: datetime,
         *,
         code: str | None = None,
@@ -128,9 +134,9 @@ class PublishStore:
             "error_code": code,
             "error_message": message,
         }
-        if status == "pending":
+        if status == DestinationStatus.PENDING:
             values["due_at"] = now
-        if status == "success":
+        if status == DestinationStatus.SUCCESS:
             values.update(platform_post_id=remote_id, platform_url=url, published_at=now)
         async with self.sessions.begin() as session:
             result = await session.execute(
@@ -149,7 +155,7 @@ class PublishStore:
                     PublishAttempt.destination_id == dest_id,
                     PublishAttempt.finished_at.is_not(None),
                     PublishAttempt.error_code.is_distinct_from("rate_limited"),
-                    PublishAttempt.outcome != "success",
+                    PublishAttempt.outcome != DestinationStatus.SUCCESS,
                 )
             )
         return int(value or 0)
@@ -159,8 +165,11 @@ class PublishStore:
         async with self.sessions.begin() as session:
             rows = await session.scalars(
                 update(PostDestination)
-                .where(PostDestination.status == "publishing", PostDestination.lease_until < now)
-                .values(status="unknown", lease_until=None, updated_at=now)
+                .where(
+                    PostDestination.status == DestinationStatus.PUBLISHING,
+                    PostDestination.lease_until < now,
+                )
+                .values(status=DestinationStatus.UNKNOWN, lease_until=None, updated_at=now)
                 .returning(PostDestination.id)
             )
             return list(rows)
@@ -169,7 +178,7 @@ class PublishStore:
         async with self.sessions() as session:
             rows = await session.scalars(
                 select(PostDestination.id)
-                .where(PostDestination.status == "unknown")
+                .where(PostDestination.status == DestinationStatus.UNKNOWN)
                 .order_by(PostDestination.due_at)
                 .limit(limit)
             )
@@ -191,7 +200,10 @@ class PublishStore:
         async with self.sessions() as session:
             rows = await session.execute(
                 select(PostDestination.id, PostDestination.revision, PostDestination.due_at)
-                .where(PostDestination.status == "pending", PostDestination.due_at <= until)
+                .where(
+                    PostDestination.status == DestinationStatus.PENDING,
+                    PostDestination.due_at <= until,
+                )
                 .order_by(PostDestination.due_at)
                 .limit(limit)
             )
@@ -209,23 +221,21 @@ class PublishStore:
         """
         async with self.sessions.begin() as session:
             post = await session.get(ScheduledPost, post_id, with_for_update=True)
-            if post is None or post.status not in ("scheduled", "publishing"):
+            if post is None or post.status not in OPEN_POST_STATUSES:
                 return None
-            statuses = list(
-                await session.scalars(
-                    select(PostDestination.status).where(PostDestination.post_id == post_id)
-                )
-            )
-            final = aggregate(statuses)
-            if final is None:
+            # The same statement as the worker's batch, so the rule lives in one place.
+            done = (await close_posts(on_session(session), [post_id], now)).get(post_id)
+            if done is None:
                 return None
+            final, closed_revision = done
+            if closed_revision is not None:
+                # Closed by the statement (not recurring, or cancelled): no next occurrence.
+                await session.refresh(post)
+                return post_view(post), None
             post.status = final
             post.revision += 1
             post.updated_at = now
             await session.flush()
-            if not post.recurrence or final == "cancelled":
-                # The hot path: the caller needs only id, revision and status.
-                return post_view(post), None
             view = await load_post(session, post_id)
             assert view is not None
             when = next_time(view)
@@ -266,7 +276,7 @@ class PublishStore:
             rows = await session.scalars(
                 select(ScheduledPost.id)
                 .where(
-                    ScheduledPost.status.in_(("scheduled", "publishing")),
+                    ScheduledPost.status.in_(OPEN_POST_STATUSES),
                     ScheduledPost.scheduled_at <= now,
                     ~open_dest,
                 )
@@ -285,7 +295,7 @@ class PublishStore:
         """
         query = select(ScheduledPost.id, ScheduledPost.revision).where(
             ScheduledPost.notified_revision.is_distinct_from(ScheduledPost.revision),
-            ScheduledPost.status.in_(("published", "partially_published", "failed")),
+            ScheduledPost.status.in_(REPORTED_POST_STATUSES),
         )
         if finished_before is not None:
             query = query.where(ScheduledPost.updated_at < finished_before)
@@ -305,8 +315,6 @@ class PublishStore:
     async def count_open(self) -> int:
         async with self.sessions() as session:
             value = await session.scalar(
-                select(func.count()).where(
-                    PostDestination.status.in_(("pending", "publishing", "unknown"))
-                )
+                select(func.count()).where(PostDestination.status.in_(OPEN_DESTINATION_STATUSES))
             )
         return int(value or 0)

@@ -2,7 +2,8 @@
 
 The worker's hot path talks to asyncpg directly (a statement there costs a fifth of the
 CPU it costs through the ORM, see docs/benchmarks.md); everything else goes through
-SQLAlchemy sessions. Both read posts with the same statements and the same conversion.
+SQLAlchemy sessions. Both read posts with the same statements and map the rows to views the
+same way (``storage.records``), by column name.
 """
 
 from __future__ import annotations
@@ -10,16 +11,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.convert import account_view, destination_view, media_view, post_view
-from storage.models import MediaItem, PostDestination, ScheduledPost, SocialAccount
+from storage.records import (
+    Connection,
+    Record,
+    account_from,
+    destination_from,
+    media_from,
+    post_from,
+)
 from storage.views import AccountView, DestinationView, MediaView, PostView
 
-# run(sql, *args) -> rows whose columns read as attributes
-Run = Callable[..., Awaitable[Sequence[Any]]]
+# run(sql, *args) -> rows read by column name
+Run = Callable[..., Awaitable[Sequence[Record]]]
 
 POSTS = "SELECT * FROM scheduled_posts WHERE id = ANY($1::uuid[])"
 LOCKED_POSTS = POSTS + " ORDER BY id FOR UPDATE"
@@ -38,44 +45,26 @@ MEDIA = """
 ACCOUNTS = "SELECT * FROM social_accounts WHERE id = ANY($1::uuid[])"
 
 
-class Attrs:
-    """An asyncpg Record read by attribute, as the ORM rows in ``storage.convert`` are."""
-
-    __slots__ = ("_record",)
-
-    def __init__(self, record: Any) -> None:
-        self._record = record
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._record[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-def on_driver(conn: Any) -> Run:
-    async def run(sql: str, *args: Any) -> list[Attrs]:
-        return [Attrs(r) for r in await conn.fetch(sql, *args)]
-
-    return run
+def on_driver(conn: Connection) -> Run:
+    return conn.fetch
 
 
 def on_session(session: AsyncSession) -> Run:
-    async def run(sql: str, *args: Any) -> Sequence[Any]:
+    async def run(sql: str, *args: Any) -> Sequence[Record]:
         await session.flush()  # plain SQL skips the ORM's autoflush
         conn = await session.connection()
-        return (await conn.exec_driver_sql(sql, args)).all()
+        return (await conn.exec_driver_sql(sql, args)).mappings().all()
 
     return run
 
 
 @asynccontextmanager
-async def driver(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Any]:
+async def driver(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Connection]:
     """The asyncpg connection under one of the pool's connections; no transaction."""
     engine = sessions.kw["bind"]
     assert isinstance(engine, AsyncEngine)
     async with engine.connect() as conn:
-        raw = (await conn.get_raw_connection()).driver_connection
+        raw: Connection | None = (await conn.get_raw_connection()).driver_connection
         assert raw is not None
         try:
             yield raw
@@ -97,23 +86,18 @@ async def fetch_posts(
     posts = await run(LOCKED_POSTS if lock else POSTS, ids)
     if not posts:
         return {}
-    found = [p.id for p in posts]
+    found = [p["id"] for p in posts]
     dests: dict[uuid.UUID, list[DestinationView]] = {pid: [] for pid in found}
     for row in await run(DESTINATIONS, found):
-        dests[row.post_id].append(
-            destination_view(cast(PostDestination, row), cast(SocialAccount, row))
-        )
+        dests[row["post_id"]].append(destination_from(row))
     media: dict[uuid.UUID, list[MediaView]] = {pid: [] for pid in found}
     for row in await run(MEDIA, found):
-        media[row.link_post_id].append(media_view(cast(MediaItem, row), row.link_alt))
-    return {
-        p.id: post_view(cast(ScheduledPost, p), tuple(dests[p.id]), tuple(media[p.id]))
-        for p in posts
-    }
+        media[row["link_post_id"]].append(media_from(row, row["link_alt"]))
+    return {p["id"]: post_from(p, tuple(dests[p["id"]]), tuple(media[p["id"]])) for p in posts}
 
 
 async def fetch_accounts(
     run: Run, account_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, AccountView]:
     rows = await run(ACCOUNTS, list(account_ids))
-    return {r.id: account_view(cast(SocialAccount, r)) for r in rows}
+    return {r["id"]: account_from(r) for r in rows}

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.states import DestinationStatus, PostStatus
+
 
 @dataclass(frozen=True)
 class WorkspaceView:
@@ -64,7 +66,7 @@ class DestinationView:
     account_id: uuid.UUID
     platform: str
     handle: str
-    status: str
+    status: DestinationStatus
     revision: int
     due_at: datetime
     attempts: int
@@ -89,7 +91,7 @@ class PostView:
     recurrence: str | None
     series_id: uuid.UUID | None
     thread: bool
-    status: str
+    status: PostStatus
     origin: dict[str, Any]
     callback_url: str | None
     revision: int
@@ -129,4 +131,4 @@ class NewPost:
     thread: bool = False
     origin: dict[str, Any] = field(default_factory=dict)
     callback_url: str | None = None
-    status: str = "scheduled"
+    status: PostStatus = PostStatus.SCHEDULED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -21,7 +21,8 @@ from storage.models import (
     Workspace,
     WorkspaceMember,
 )
-from storage.rows import Attrs, driver
+from storage.records import account_from, workspace_from
+from storage.rows import driver
 from storage.views import AccountView, WorkspaceView
 
 KNOWN_MEMBER = """
@@ -76,7 +77,7 @@ class WorkspaceStore:
             row = await conn.fetchrow("SELECT * FROM workspaces WHERE id = $1", workspace_id)
         if row is None:
             raise NotFound("No such workspace.")
-        return workspace_view(cast(Workspace, Attrs(row)))
+        return workspace_from(row)
 
     async def known_member(
         self, name: str, platform: str, team_id: str, external_id: str
@@ -88,7 +89,7 @@ class WorkspaceStore:
             row = await conn.fetchrow(KNOWN_MEMBER, name, platform, team_id, external_id)
         if row is None:
             return None
-        return workspace_view(cast(Workspace, Attrs(row))), row["user_id"], row["user_timezone"]
+        return workspace_from(row), row["user_id"], row["user_timezone"]
 
     async def sync_chat_user(
         self,
@@ -237,7 +238,7 @@ class WorkspaceStore:
                 " ORDER BY platform, handle",
                 workspace_id,
             )
-        return [account_view(cast(SocialAccount, Attrs(r))) for r in rows]
+        return [account_from(r) for r in rows]
 
     async def all_accounts(self) -> list[AccountView]:
         async with self.sessions() as session:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-POST_STATUSES = [
-    "draft", "scheduled", "publishing", "published", "partially_published", "failed", "cancelled",
-]  # fmt: skip
-DESTINATION_STATUSES = ["pending", "publishing", "success", "failed", "unknown", "cancelled"]
-EVENTS = ["post.scheduled", "post.published", "post.partially_published", "post.failed"]
+from core.states import CallbackEvent, DestinationStatus, PostStatus
+
+POST_STATUSES = [str(s) for s in PostStatus]
+DESTINATION_STATUSES = [str(s) for s in DestinationStatus]
+EVENTS = [str(e) for e in CallbackEvent]
 MAX_TEXT = 100_000
 
 

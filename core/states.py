@@ -1,0 +1,81 @@
+"""The states a post and a destination move through, and the events callbacks announce.
+
+One definition for every layer: the database's CHECK constraints (``storage.models``), the
+API's JSON Schema enums (``webhooks.schemas``) and the code that compares statuses all read
+these. A new member here reaches all three; a new status the database should accept also
+needs a migration (``tests/test_states.py`` fails until the constraint and the enum agree).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PostStatus(StrEnum):
+    """``scheduled_posts.status``."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    PARTIALLY_PUBLISHED = "partially_published"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class DestinationStatus(StrEnum):
+    """``post_destinations.status``; ``unknown``: sent, outcome not yet known (reconciled)."""
+
+    PENDING = "pending"
+    PUBLISHING = "publishing"
+    SUCCESS = "success"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
+
+
+class CallbackEvent(StrEnum):
+    """The ``type`` of a callback sent to a post's ``callback_url`` and the endpoints."""
+
+    POST_SCHEDULED = "post.scheduled"
+    POST_PUBLISHED = "post.published"
+    POST_PARTIALLY_PUBLISHED = "post.partially_published"
+    POST_FAILED = "post.failed"
+    DESTINATION_PUBLISHED = "destination.published"
+    DESTINATION_FAILED = "destination.failed"
+
+    @classmethod
+    def for_post(cls, status: PostStatus) -> CallbackEvent:
+        """The event announcing a post that ended in ``status``."""
+        return cls(f"post.{status}")
+
+    @classmethod
+    def for_destination(cls, status: DestinationStatus) -> CallbackEvent:
+        """The event announcing a destination that ended in ``status``."""
+        if status == DestinationStatus.SUCCESS:
+            return cls.DESTINATION_PUBLISHED
+        return cls(f"destination.{status}")
+
+
+# Nothing moves a destination out of these but a person (retry, which re-arms ``failed``).
+FINAL_DESTINATION_STATUSES = (
+    DestinationStatus.SUCCESS,
+    DestinationStatus.FAILED,
+    DestinationStatus.CANCELLED,
+)
+# A destination that still has work: a job to run, a worker's lease, or a reconciliation.
+OPEN_DESTINATION_STATUSES = (
+    DestinationStatus.PENDING,
+    DestinationStatus.PUBLISHING,
+    DestinationStatus.UNKNOWN,
+)
+# A post the worker may still claim destinations of, or close.
+OPEN_POST_STATUSES = (PostStatus.SCHEDULED, PostStatus.PUBLISHING)
+# A post whose finish is reported to its chat and callbacks (``cancelled`` is not).
+REPORTED_POST_STATUSES = (
+    PostStatus.PUBLISHED,
+    PostStatus.PARTIALLY_PUBLISHED,
+    PostStatus.FAILED,
+)
+# The posts a person may still edit, move or cancel.
+EDITABLE_POST_STATUSES = (PostStatus.SCHEDULED, PostStatus.DRAFT)
