@@ -152,6 +152,8 @@ def setup_for(svc: Services) -> Callable[[web.Application, Runtime], None]:
     """The route setup for ``svc``'s process: the webhook route and PTB's start and stop."""
 
     def setup(app: web.Application, runtime: Runtime) -> None:
+        # build_app hands every setup the process's runtime, the one svc was built over.
+        assert runtime is svc.runtime, "Telegram's parts belong to another runtime"
         bridge = TelegramBridge(svc)
         app.router.add_post(WEBHOOK_PATH, bridge.webhook)
         app.cleanup_ctx.append(bridge.lifecycle)
