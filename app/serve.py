@@ -11,10 +11,11 @@ from typing import Any
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from app.process import open_process
 from app.web import build_app
-from app.wiring import WorkerJobs, adapters, notifier_for, worker_jobs
+from app.wiring import WorkerJobs, adapters, worker_jobs
 from core.settings import Settings
-from scheduler.runtime import Runtime, open_runtime
+from scheduler.runtime import Runtime
 from scheduler.tasks import make_worker
 from storage.db import ensure_database, upgrade
 
@@ -83,17 +84,17 @@ async def serve(settings: Settings, *, with_web: bool, with_worker: bool) -> Non
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with open_runtime(settings) as runtime:
-        runtime.notifier = notifier_for(runtime)
+    async with open_process(settings) as process:
+        runtime = process.runtime
         runner: web.AppRunner | None = None
         if with_web:
-            app = build_app(runtime, adapters(runtime))
+            app = build_app(runtime, adapters(process))
             runner = web.AppRunner(app, access_log=None, handle_signals=False)
             await runner.setup()
             site = web.TCPSite(runner, settings.host, settings.port)
             await site.start()
             log.info("listening", extra={"url": settings.base_url})
-        jobs = worker_jobs(runtime)
+        jobs = worker_jobs(process)
         supervisor = Supervisor(runtime, jobs) if with_worker else None
         worker_task = asyncio.create_task(supervisor.run()) if supervisor is not None else None
         if supervisor is not None:
@@ -112,5 +113,3 @@ async def serve(settings: Settings, *, with_web: bool, with_worker: bool) -> Non
         stop_task.cancel()
         if runner is not None:
             await runner.cleanup()
-        for close in jobs.closers:
-            await close(runtime)

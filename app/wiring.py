@@ -1,66 +1,48 @@
-"""Composition: which adapters are on, who hears about finished posts, which jobs run."""
+"""Composition: which adapters are on and which jobs run, for a process ``open_process`` made.
+
+Who hears about finished posts is wired in ``app.process``, when the runtime is opened.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import webhooks
+from app.process import Process
 from app.web import Setup
-from bot.slack.notifier import SlackNotifier
 from bot.slack.routes import setup as slack_setup
-from bot.telegram.app import close_bot
-from bot.telegram.notifier import TelegramNotifier
-from bot.telegram.routes import setup as telegram_setup
-from bot.telegram.tasks import TASKS as TELEGRAM_TASKS
-from scheduler.callbacks import CALLBACK_CRON, CALLBACK_FUNCTIONS, CallbackNotifier
+from bot.telegram.routes import setup_for as telegram_setup
+from bot.telegram.tasks import tasks as telegram_tasks
+from scheduler.callbacks import CALLBACK_CRON, CALLBACK_FUNCTIONS
 from scheduler.media import upload_limit
 from scheduler.media_cleanup import MEDIA_CRON
-from scheduler.notifier import LoggingNotifier, Notifier, RoutingNotifier
-from scheduler.runtime import Runtime
 from web import calendar, connect
 
 
-def notifier_for(runtime: Runtime) -> Notifier:
-    """Route results to the chat each post came from, log the rest, and send callbacks."""
-    settings = runtime.settings
-    routes: dict[str, Notifier] = {}
-    if settings.slack_enabled:
-        routes["slack"] = SlackNotifier(runtime)
-    if settings.telegram_enabled:
-        routes["telegram"] = TelegramNotifier(runtime)
-    routing = RoutingNotifier(routes, LoggingNotifier())
-    callbacks = CallbackNotifier(runtime)
-    routing.extra.append(callbacks)
-    runtime.listeners.append(callbacks)
-    return routing
-
-
-def adapters(runtime: Runtime) -> list[Setup]:
+def adapters(process: Process) -> list[Setup]:
     """The route setups for the adapters this configuration turns on."""
+    runtime = process.runtime
     # The API takes files as large as MEDIA_MAX_UPLOAD_MB, like the calendar and the chats.
     api = webhooks.make_setup(webhooks.ApiConfig(media_limit=upload_limit(runtime)))
     setups: list[Setup] = [api, connect.setup, calendar.setup]
     if runtime.settings.slack_enabled:
         setups.append(slack_setup)
-    if runtime.settings.telegram_enabled:
-        setups.append(telegram_setup)
+    if process.telegram is not None:
+        setups.append(telegram_setup(process.telegram))
     return setups
 
 
 @dataclass(frozen=True)
 class WorkerJobs:
-    """Tasks and cron jobs beyond publishing, and what to close when the worker stops."""
+    """Tasks and cron jobs beyond publishing."""
 
     functions: list[Any] = field(default_factory=list)
     cron: list[Any] = field(default_factory=list)
-    closers: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
 
 
-def worker_jobs(runtime: Runtime) -> WorkerJobs:
+def worker_jobs(process: Process) -> WorkerJobs:
     jobs = WorkerJobs(functions=[*CALLBACK_FUNCTIONS], cron=[*CALLBACK_CRON, *MEDIA_CRON])
-    if runtime.settings.telegram_enabled:
-        jobs.functions.extend(TELEGRAM_TASKS)
-        jobs.closers.append(close_bot)
+    if process.telegram is not None:
+        jobs.functions.extend(telegram_tasks(process.telegram))
     return jobs

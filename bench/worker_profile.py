@@ -31,10 +31,10 @@ from sqlalchemy import event
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from app.wiring import notifier_for, worker_jobs
+from app.process import open_process
+from app.wiring import worker_jobs
 from bench.lateness import DB, REDIS, FakeProcess, reset, schedule_many
 from core import aio
-from scheduler.runtime import open_runtime
 from scheduler.tasks import make_worker
 from storage.db import ensure_database, upgrade
 from tests.support import make_settings
@@ -69,7 +69,8 @@ async def main(args: argparse.Namespace) -> None:
     )
     fake = FakeProcess()
     try:
-        async with open_runtime(settings, pool_size=20) as rt:
+        async with open_process(settings, pool_size=20) as process:
+            rt = process.runtime
             ws = await rt.workspaces.create(f"profile-{time.time_ns()}", "UTC")
             await rt.workspaces.add_account(
                 ws.id, "mastodon", "@p@fake", rt.cipher.encrypt("good-token"), base_url=fake.url
@@ -77,7 +78,6 @@ async def main(args: argparse.Namespace) -> None:
             await reset(rt, fake)
             due = datetime.now(UTC) + timedelta(seconds=1)
             await schedule_many(rt, ws, [due] * args.posts)
-            rt.notifier = notifier_for(rt)
             statements = 0
             kinds: Counter[str] = Counter()
 
@@ -101,7 +101,7 @@ async def main(args: argparse.Namespace) -> None:
             for name in ("_claims", "_outcomes", "_reports", "_notices"):
                 batcher = getattr(rt.publishing, name)
                 batcher._run = _counting(batcher._run, batches, name)
-            jobs = worker_jobs(rt)
+            jobs = worker_jobs(process)
             worker = make_worker(
                 rt, burst=True, handle_signals=False, extra_functions=jobs.functions
             )

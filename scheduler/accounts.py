@@ -34,7 +34,6 @@ REFRESH_MARGIN = timedelta(minutes=10)
 # Threads renews a 60-day token with itself, and only once it is a day old: renewing in its
 # last week keeps an account that posts at least weekly connected without a person.
 LONG_MARGINS = {"threads": timedelta(days=7)}
-_STORE = "account_store"
 
 
 class LinkInvalid(OutpostError):
@@ -68,12 +67,8 @@ class LinkGrant:
 
 
 def account_store(runtime: Runtime) -> AccountStore:
-    """The runtime's account store, made on first use from the shared sessionmaker."""
-    store = runtime.extras.get(_STORE)
-    if not isinstance(store, AccountStore):
-        store = AccountStore(runtime.posts.sessions)
-        runtime.extras[_STORE] = store
-    return store
+    """The runtime's account store."""
+    return runtime.accounts
 
 
 def oauth_providers(runtime: Runtime) -> dict[str, Provider]:

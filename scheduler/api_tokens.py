@@ -12,24 +12,16 @@ from storage.api import ApiStore, TokenView
 from storage.api_callbacks import CallbackStore
 
 SCOPES = ("read", "write")
-_API_STORE = "api_store"
-_CALLBACK_STORE = "callback_store"
 
 
 def api_store(rt: Runtime) -> ApiStore:
-    """The runtime's ApiStore, made on first use over the runtime's sessions."""
-    store = rt.extras.get(_API_STORE)
-    if not isinstance(store, ApiStore):
-        store = rt.extras[_API_STORE] = ApiStore(rt.posts.sessions)
-    return store
+    """The runtime's ApiStore."""
+    return rt.api
 
 
 def callback_store(rt: Runtime) -> CallbackStore:
-    """The runtime's CallbackStore, made on first use."""
-    store = rt.extras.get(_CALLBACK_STORE)
-    if not isinstance(store, CallbackStore):
-        store = rt.extras[_CALLBACK_STORE] = CallbackStore(rt.posts.sessions)
-    return store
+    """The runtime's CallbackStore."""
+    return rt.callbacks
 
 
 def hash_token(token: str) -> str:

@@ -18,16 +18,11 @@ from storage.calendar import CalendarStore, LoginGrant, SessionInfo
 
 LOGIN_TTL = timedelta(minutes=15)
 SESSION_TTL = timedelta(days=14)
-_STORE = "calendar_store"
 
 
 def calendar_store(runtime: Runtime) -> CalendarStore:
-    """The runtime's calendar store, made on first use from the shared sessionmaker."""
-    store = runtime.extras.get(_STORE)
-    if not isinstance(store, CalendarStore):
-        store = CalendarStore(runtime.posts.sessions)
-        runtime.extras[_STORE] = store
-    return store
+    """The runtime's calendar store."""
+    return runtime.calendar
 
 
 def token_hash(token: str) -> str:

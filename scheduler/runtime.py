@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import aiohttp
 from arq.connections import ArqRedis, RedisSettings, create_pool
@@ -20,6 +19,10 @@ from publishers.base import Publisher
 from publishers.registry import build_publishers
 from scheduler.notifier import DestinationListener, LoggingNotifier, Notifier
 from scheduler.templates import TemplateRunner
+from storage.accounts import AccountStore
+from storage.api import ApiStore
+from storage.api_callbacks import CallbackStore
+from storage.calendar import CalendarStore
 from storage.db import make_engine, make_sessionmaker
 from storage.library import MediaLibrary
 from storage.media import LocalMediaStore, MediaStore
@@ -29,9 +32,13 @@ from storage.supabase_store import SupabaseMediaStore
 from storage.workspaces import WorkspaceStore
 
 
-@dataclass
+@dataclass(frozen=True)
 class Runtime:
-    """Everything a use case or a task needs; whoever is handed it never closes it."""
+    """Everything a use case or a task needs; whoever is handed it never closes it.
+
+    Every field is made by ``open_runtime``; what only one process has (a chat's notifier, the
+    destination listeners) is built by ``app/`` and passed in there, never set afterwards.
+    """
 
     settings: Settings
     clock: Clock
@@ -39,6 +46,10 @@ class Runtime:
     publishing: PublishStore
     workspaces: WorkspaceStore
     library: MediaLibrary
+    accounts: AccountStore
+    api: ApiStore
+    callbacks: CallbackStore
+    calendar: CalendarStore
     redis: ArqRedis
     # Addresses users typed (strict), and the services the operator's settings name.
     http: aiohttp.ClientSession
@@ -46,11 +57,10 @@ class Runtime:
     publishers: dict[str, Publisher]
     media: MediaStore
     cipher: TokenCipher
-    notifier: Notifier = field(default_factory=LoggingNotifier)
-    listeners: list[DestinationListener] = field(default_factory=list)
-    worker_name: str = field(default_factory=lambda: f"{socket.gethostname()}")
-    extras: dict[str, Any] = field(default_factory=dict)
-    templates: TemplateRunner = field(default_factory=TemplateRunner)
+    templates: TemplateRunner
+    notifier: Notifier
+    listeners: tuple[DestinationListener, ...]
+    worker_name: str
 
 
 USER_AGENT = "Outpost/0.1 (+https://github.com/outpost)"
@@ -90,9 +100,18 @@ def operator_urls(settings: Settings) -> list[str]:
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, clock: Clock | None = None, pool_size: int = 10
+    settings: Settings,
+    clock: Clock | None = None,
+    pool_size: int = 10,
+    *,
+    notifier: Notifier | None = None,
+    listeners: Sequence[DestinationListener] = (),
 ) -> AsyncIterator[Runtime]:
-    """Open every resource, yield them, and close them in reverse order."""
+    """Open every resource, yield them, and close them in reverse order.
+
+    ``notifier`` hears about finished posts (the log when None) and ``listeners`` about each
+    destination; ``app/`` builds both for the process it runs.
+    """
     engine = make_engine(settings.database_url, pool_size=pool_size)
     sessions = make_sessionmaker(engine)
     redis = await create_pool(
@@ -114,6 +133,10 @@ async def open_runtime(
             publishing=PublishStore(sessions),
             workspaces=WorkspaceStore(sessions),
             library=MediaLibrary(sessions),
+            accounts=AccountStore(sessions),
+            api=ApiStore(sessions),
+            callbacks=CallbackStore(sessions),
+            calendar=CalendarStore(sessions),
             redis=redis,
             http=http,
             operator_http=operator_http,
@@ -123,6 +146,9 @@ async def open_runtime(
             media=media,
             cipher=settings.cipher(),
             templates=templates,
+            notifier=notifier or LoggingNotifier(),
+            listeners=tuple(listeners),
+            worker_name=socket.gethostname(),
         )
     finally:
         templates.close()

@@ -18,7 +18,7 @@ from scheduler.tasks import make_worker
 from storage.db import _plain_dsn, ensure_database, upgrade
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.webhook_receiver import FakeWebhookReceiver
-from tests.support import TEST_DB, TEST_REDIS, make_settings
+from tests.support import TEST_DB, TEST_REDIS, TestClock, make_settings
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,7 +65,7 @@ async def settings(database: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    async with open_runtime(settings) as rt:
+    async with open_runtime(settings, TestClock()) as rt:
         yield rt
 
 

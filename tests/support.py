@@ -11,12 +11,14 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
 
 from core.settings import Settings, load_settings
+from scheduler.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DB = os.environ.get(
@@ -64,6 +66,30 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+class TestClock:
+    """The wall clock until a test sets it; from then on it stands where it was set."""
+
+    __test__ = False  # not a test class, whatever its name
+
+    def __init__(self) -> None:
+        self._at: datetime | None = None
+
+    def now(self) -> datetime:
+        return self._at or datetime.now(UTC)
+
+    def set(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("TestClock needs an aware datetime")
+        self._at = at
+
+
+def set_clock(runtime: Runtime, at: datetime) -> None:
+    """Move the test runtime's clock (the runtime is frozen; its clock is a ``TestClock``)."""
+    clock = runtime.clock
+    assert isinstance(clock, TestClock), "open the runtime with a TestClock to move time"
+    clock.set(at)
 
 
 def free_port() -> int:

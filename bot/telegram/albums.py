@@ -17,21 +17,13 @@ from bot import render
 from bot.commands import parse_command
 from bot.conversation import ChatContext
 from bot.render import Reply
-from bot.telegram.app import bot_for
-from bot.telegram.context import (
-    Services,
-    addressed,
-    context_from_dict,
-    context_to_dict,
-    services,
-)
+from bot.telegram.context import Services, addressed, context_from_dict, context_to_dict
 from bot.telegram.errors import explain
 from bot.telegram.media import Attachment, schedule_with_media
 from bot.telegram.sending import send_reply
 from core.errors import OutpostError
 from scheduler.publish import RetryLater
 from scheduler.queue import enqueue_task
-from scheduler.runtime import Runtime
 from storage.telegram import Album
 
 log = logging.getLogger("outpost.telegram")
@@ -66,15 +58,15 @@ async def add_part(
     )  # fmt: skip
 
 
-async def flush_album(runtime: Runtime, chat_id: int, media_group_id: str) -> str:
+async def flush_album(svc: Services, chat_id: int, media_group_id: str) -> str:
     """Task body: once the album is quiet, schedule it as one post and answer once."""
-    svc = services(runtime)
+    runtime = svc.runtime
     claimed = await svc.store.claim_album(chat_id, media_group_id, runtime.clock.now(), QUIET)
     if claimed is None:
         return "nothing to do"
     if isinstance(claimed, float):
         raise RetryLater(claimed + 0.05)
-    bot = await bot_for(runtime)
+    bot = await svc.ready_bot()
     ctx, caption, reply_to = _context(claimed)
     try:
         reply = await _reply(svc, ctx, caption, claimed, bot)
@@ -83,7 +75,7 @@ async def flush_album(runtime: Runtime, chat_id: int, media_group_id: str) -> st
             log.exception("album flush failed", extra={"album": media_group_id})
         reply = explain(exc)
     if reply is not None:
-        await send_reply(runtime, bot, chat_id, reply, reply_to)
+        await send_reply(svc, bot, chat_id, reply, reply_to)
     await svc.store.finish_album(chat_id, media_group_id, runtime.clock.now())
     return "flushed"
 

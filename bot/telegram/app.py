@@ -7,7 +7,9 @@ or a ``{token}`` placeholder marks where); file downloads use the same host with
 from __future__ import annotations
 
 import os
+import time
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot
@@ -16,10 +18,8 @@ from telegram.ext import Application, ApplicationBuilder
 
 from core.errors import ConfigError
 from core.settings import Settings
-from scheduler.runtime import Runtime
 
 TgApp = Application[Any, Any, Any, Any, Any, Any]
-BOT_KEY = "telegram.bot"
 # Bot API limit for getFile downloads.
 MAX_DOWNLOAD = 20 * 1024 * 1024
 
@@ -76,16 +76,6 @@ def build_bot(settings: Settings) -> Bot:
     )
 
 
-async def bot_for(runtime: Runtime) -> Bot:
-    """The process's worker-side Bot, made and initialized on first use."""
-    bot = runtime.extras.get(BOT_KEY)
-    if not isinstance(bot, Bot):
-        bot = build_bot(runtime.settings)
-        runtime.extras[BOT_KEY] = bot
-    await initialize(bot)
-    return bot
-
-
 async def initialize(bot: Bot) -> None:
     """``bot.initialize()`` (a no-op once done); PTB's own InvalidToken message shows the token."""
     try:
@@ -96,11 +86,18 @@ async def initialize(bot: Bot) -> None:
         ) from None
 
 
-async def close_bot(runtime: Runtime) -> None:
-    """Close the worker-side Bot's HTTP client, if one was made."""
-    bot = runtime.extras.pop(BOT_KEY, None)
-    if isinstance(bot, Bot):
-        await bot.shutdown()
+@dataclass
+class FloodWindow:
+    """Telegram's flood control for this process's bot: after a 429 every send waits it out."""
+
+    until: float = 0.0
+
+    def wait(self) -> float:
+        """Seconds left in the window (zero or less: send now)."""
+        return self.until - time.monotonic()
+
+    def close_for(self, seconds: float) -> None:
+        self.until = time.monotonic() + seconds
 
 
 def retry_seconds(exc: RetryAfter) -> float:

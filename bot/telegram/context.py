@@ -19,12 +19,12 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
 from bot.conversation import ChatContext, Conversation
+from bot.telegram.app import FloodWindow, build_bot, initialize
 from scheduler.runtime import Runtime
 from storage.telegram import TelegramStore
 
 PLATFORM = "telegram"
 ADMIN_TTL = 60.0
-SERVICES_KEY = "telegram.services"
 ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
 
 
@@ -51,26 +51,39 @@ class AdminCache:
         return admin
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    """What the handlers share: the runtime, the conversation, our rows, the admin cache."""
+    """The process's Telegram parts, built once by ``app/``: what the handlers share (runtime,
+    conversation, our rows, admin cache), the Bot for sends outside an update (results, album
+    flushes, deferred replies), and the flood window every send honours."""
 
     runtime: Runtime
     talk: Conversation
     store: TelegramStore
     admins: AdminCache
+    bot: Bot
+    flood: FloodWindow
 
+    @classmethod
+    def build(cls, runtime: Runtime) -> Services:
+        """The parts for ``runtime``; the Bot talks to Telegram only when first used."""
+        return cls(
+            runtime,
+            Conversation(runtime),
+            TelegramStore(runtime.workspaces.sessions),
+            AdminCache(),
+            build_bot(runtime.settings),
+            FloodWindow(),
+        )
 
-def services(runtime: Runtime) -> Services:
-    """The process's Services for ``runtime``, made once."""
-    found = runtime.extras.get(SERVICES_KEY)
-    if isinstance(found, Services):
-        return found
-    made = Services(
-        runtime, Conversation(runtime), TelegramStore(runtime.workspaces.sessions), AdminCache()
-    )
-    runtime.extras[SERVICES_KEY] = made
-    return made
+    async def ready_bot(self) -> Bot:
+        """``bot``, initialized (getMe) on its first use."""
+        await initialize(self.bot)
+        return self.bot
+
+    async def aclose(self) -> None:
+        """Close the Bot's HTTP client (nothing to do if it was never used)."""
+        await self.bot.shutdown()
 
 
 def is_group(chat: Chat) -> bool:

@@ -47,7 +47,7 @@ def make_handler(svc: Services, secret: str) -> Any:
             elif update.effective_chat is not None:
                 message = update.effective_message
                 await send_reply(
-                    svc.runtime, context.bot, update.effective_chat.id, reply,
+                    svc, context.bot, update.effective_chat.id, reply,
                     message.message_id if message else None,
                 )  # fmt: skip
         except TelegramError as exc:

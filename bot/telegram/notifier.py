@@ -8,12 +8,12 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot import render
 from bot.render import Button, Reply
-from bot.telegram.app import bot_for, retry_seconds
+from bot.telegram.app import retry_seconds
+from bot.telegram.context import Services
 from bot.telegram.keyboards import html, markup
 from bot.telegram.sending import MARGIN, deliver
 from scheduler.notifier import PostResult
 from scheduler.publish import RetryLater
-from scheduler.runtime import Runtime
 
 log = logging.getLogger("outpost.telegram")
 
@@ -33,8 +33,8 @@ class TelegramNotifier:
     then; a chat that is gone or blocked the bot is logged and skipped.
     """
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.rt = runtime
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
 
     async def notify(self, result: PostResult) -> None:
         """Reply in the chat, to the original message."""
@@ -44,7 +44,7 @@ class TelegramNotifier:
             return
         reply_to = result.origin.get("message_id")
         reply = result_reply(result)
-        bot = await bot_for(self.rt)
+        bot = await self.svc.ready_bot()
         try:
             await deliver(
                 bot, int(chat_id), html(reply.text), markup(reply),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from typing import Any
 
@@ -23,7 +23,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.telegram.app import TgApp, bot_id, build_application, initialize
-from bot.telegram.context import services
+from bot.telegram.context import Services
 from bot.telegram.handlers import register_all
 from scheduler.runtime import Runtime
 
@@ -46,10 +46,11 @@ def secret_matches(given: str | None, expected: str | None) -> bool:
 class TelegramBridge:
     """Owns the PTB Application for one aiohttp app."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.rt = runtime
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.rt = svc.runtime
         self.ptb: TgApp | None = None
-        secret = runtime.settings.telegram_webhook_secret
+        secret = self.rt.settings.telegram_webhook_secret
         self.secret = secret.get_secret_value() if secret is not None else None
 
     @property
@@ -91,7 +92,7 @@ class TelegramBridge:
         """cleanup_ctx: start PTB and register the webhook (or poll); when Telegram does not
         answer, the rest of the server starts anyway and a background task keeps trying."""
         ptb = build_application(self.rt.settings)
-        register_all(ptb, services(self.rt))
+        register_all(ptb, self.svc)
         retrying: asyncio.Task[None] | None = None
         try:
             await self._boot(ptb)
@@ -147,8 +148,14 @@ class TelegramBridge:
         return web.json_response({"ok": True})
 
 
-def setup(app: web.Application, runtime: Runtime) -> None:
-    """Add the webhook route and the PTB Application's start-up and shutdown."""
-    bridge = TelegramBridge(runtime)
-    app.router.add_post(WEBHOOK_PATH, bridge.webhook)
-    app.cleanup_ctx.append(bridge.lifecycle)
+def setup_for(svc: Services) -> Callable[[web.Application, Runtime], None]:
+    """The route setup for ``svc``'s process: the webhook route and PTB's start and stop."""
+
+    def setup(app: web.Application, runtime: Runtime) -> None:
+        # build_app hands every setup the process's runtime, the one svc was built over.
+        assert runtime is svc.runtime, "Telegram's parts belong to another runtime"
+        bridge = TelegramBridge(svc)
+        app.router.add_post(WEBHOOK_PATH, bridge.webhook)
+        app.cleanup_ctx.append(bridge.lifecycle)
+
+    return setup

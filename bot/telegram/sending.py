@@ -8,7 +8,6 @@ not ready. Refusals (the person blocked the bot, the chat is gone) are logged an
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from typing import Any
 
@@ -17,16 +16,15 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot.render import Reply
-from bot.telegram.app import bot_for, retry_seconds
+from bot.telegram.app import retry_seconds
+from bot.telegram.context import Services
 from bot.telegram.keyboards import html, markup
 from scheduler.publish import RetryLater
 from scheduler.queue import enqueue_task
-from scheduler.runtime import Runtime
 
 log = logging.getLogger("outpost.telegram")
 
 SEND_TASK = "telegram_send"
-FLOOD_KEY = "telegram.flood_until"
 MARGIN = 0.25  # our clock and Telegram's differ; never come back before its window ends
 
 
@@ -53,21 +51,21 @@ async def deliver(
 
 
 async def send_reply(
-    runtime: Runtime, bot: Bot, chat_id: int, reply: Reply, reply_to: int | None = None
+    svc: Services, bot: Bot, chat_id: int, reply: Reply, reply_to: int | None = None
 ) -> Message | None:
     """Send ``reply`` now, or queue it for when Telegram's flood control allows."""
     text, keyboard = html(reply.text), markup(reply)
     # After a 429 every send waits out the window, not just the one that was refused.
-    wait = runtime.extras.get(FLOOD_KEY, 0.0) - time.monotonic()
+    wait = svc.flood.wait()
     try:
         if wait <= 0:
             return await deliver(bot, chat_id, text, keyboard, reply_to)
     except RetryAfter as exc:
         wait = retry_seconds(exc) + MARGIN
-        runtime.extras[FLOOD_KEY] = time.monotonic() + wait
+        svc.flood.close_for(wait)
     log.info("telegram asked us to wait; reply queued", extra={"seconds": round(wait, 2)})
     await enqueue_task(
-        runtime.redis,
+        svc.runtime.redis,
         SEND_TASK,
         chat_id,
         text,
@@ -80,14 +78,14 @@ async def send_reply(
 
 
 async def send_later(
-    runtime: Runtime,
+    svc: Services,
     chat_id: int,
     text: str,
     keyboard: dict[str, Any] | None,
     reply_to: int | None,
 ) -> str:
     """Task body: a reply that met a 429, sent once the window is over."""
-    bot = await bot_for(runtime)
+    bot = await svc.ready_bot()
     markup_obj = InlineKeyboardMarkup.de_json(keyboard, bot) if keyboard else None
     try:
         await deliver(bot, chat_id, text, markup_obj, reply_to)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import asyncpg
 import pytest
+from pydantic import SecretStr
 
 from core.crypto import TokenCipher
 from publishers.base import PublishRequest
@@ -21,7 +22,7 @@ from scheduler.accounts import (
     rotate_keys,
 )
 from scheduler.requests import publish_request
-from scheduler.runtime import Runtime
+from scheduler.runtime import Runtime, open_runtime
 from storage.db import _plain_dsn
 from storage.views import AccountView, NewPost, PostView
 from tests.fakes.linkedin import FakeLinkedIn
@@ -162,9 +163,12 @@ async def test_tokens_are_unreadable_in_a_dump_and_rotation_re_encrypts(
     assert "rt-seed" not in text
     old_key = runtime.settings.encryption_keys.get_secret_value()
     new_key = TokenCipher.generate_key()
-    runtime.cipher = TokenCipher([new_key, old_key])
+    # The operator puts the new key first in ENCRYPTION_KEYS and runs `outpost keys rotate`.
+    keys = SecretStr(f"{new_key},{old_key}")
+    rotated = runtime.settings.model_copy(update={"encryption_keys": keys})
     before = await _raw_rows()
-    assert await rotate_keys(runtime) == 1
+    async with open_runtime(rotated, pool_size=2) as operator:
+        assert await rotate_keys(operator) == 1
     after = await _raw_rows()
     assert before[0]["access_token"] != after[0]["access_token"]
     only_new = TokenCipher([new_key])  # the old key can now be dropped

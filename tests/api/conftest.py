@@ -13,13 +13,16 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from app.process import open_process
 from app.web import build_app
+from core.settings import Settings
 from scheduler.api_tokens import create_token
-from scheduler.callbacks import CALLBACK_FUNCTIONS, CallbackNotifier
+from scheduler.callbacks import CALLBACK_FUNCTIONS
 from scheduler.runtime import Runtime
 from scheduler.tasks import make_worker
 from tests.fakes.mastodon import FakeMastodon
 from tests.helpers import Team, team
+from tests.support import TestClock
 from webhooks import ApiConfig, make_setup
 
 CONFIG = ApiConfig(rate_limit=10_000, hook_rate_limit=10_000)
@@ -81,10 +84,15 @@ async def api(runtime: Runtime, mastodon: FakeMastodon) -> AsyncIterator[Api]:
 
 
 @pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Wired as ``outpost run`` wires it: finished posts and destinations reach the callbacks."""
+    async with open_process(settings, TestClock()) as process:
+        yield process.runtime
+
+
+@pytest.fixture
 async def api_worker(runtime: Runtime) -> AsyncIterator[object]:
     """A real arq worker with the callback tasks, reporting through CallbackNotifier."""
-    runtime.notifier = CallbackNotifier(runtime)
-    runtime.listeners.append(runtime.notifier)
     instance = make_worker(runtime, handle_signals=False, extra_functions=CALLBACK_FUNCTIONS)
     task = asyncio.create_task(instance.main())
     yield instance

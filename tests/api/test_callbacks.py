@@ -11,7 +11,6 @@ import pytest
 from arq import Retry
 from arq.constants import job_key_prefix
 
-from core.clock import FixedClock
 from scheduler.callbacks import (
     CallbackNotifier,
     deliver_callback,
@@ -23,7 +22,7 @@ from scheduler.notifier import PostResult
 from scheduler.service import Scheduler
 from tests.api.conftest import Api
 from tests.fakes.webhook_receiver import FakeWebhookReceiver
-from tests.support import wait_for
+from tests.support import set_clock, wait_for
 
 
 async def _post(api: Api, callback_url: str | None) -> str:
@@ -99,7 +98,7 @@ async def test_gives_up_after_a_day_and_logs_why(api: Api, receiver: FakeWebhook
     first = await _log(api, str(post.id), "post.failed")
     assert (first["status"], first["attempts"], first["response_code"]) == ("pending", 1, 500)
     assert first["next_attempt_at"] is not None
-    api.rt.clock = FixedClock(api.rt.clock.now() + timedelta(hours=24, minutes=1))
+    set_clock(api.rt, api.rt.clock.now() + timedelta(hours=24, minutes=1))
     assert await deliver_callback(ctx, str(log["id"])) == "failed"
     final = await _log(api, str(post.id), "post.failed")
     assert (final["status"], final["attempts"]) == ("failed", 2)
@@ -136,6 +135,6 @@ async def test_sweep_requeues_deliveries_whose_job_redis_lost(
     await api.rt.redis.flushdb()  # Redis lost everything; Postgres still has the delivery
     ctx = {"runtime": api.rt}
     assert await sweep_callbacks(ctx) == 0  # not overdue yet: its job may just be slow
-    api.rt.clock = FixedClock(api.rt.clock.now() + timedelta(minutes=3))
+    set_clock(api.rt, api.rt.clock.now() + timedelta(minutes=3))
     assert await sweep_callbacks(ctx) == 1
     assert await api.rt.redis.exists(job_key)

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
+from app.process import open_process
 from app.web import build_app, metrics_refusal
-from bot.telegram.routes import setup as telegram_setup
+from bot.telegram.routes import setup_for as telegram_setup
 from core.settings import Settings
 from scheduler.logins import safe_next
 from scheduler.runtime import Runtime, open_runtime
@@ -156,8 +157,9 @@ async def test_a_telegram_outage_at_boot_does_not_stop_the_server(settings: Sett
     fake = FakeTelegram()
     updates = Updates()
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    async with open_runtime(custom) as rt:
-        app = build_app(rt, [telegram_setup])
+    async with open_process(custom) as process:
+        assert process.telegram is not None
+        app = build_app(process.runtime, [telegram_setup(process.telegram)])
         async with TestClient(TestServer(app)) as http:
             assert (await http.get("/healthz")).status == 200  # the rest of Outpost serves
             early = await http.post(

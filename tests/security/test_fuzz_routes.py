@@ -23,13 +23,13 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from app.process import open_process
 from app.web import build_app
 from bot.slack.routes import setup as slack_setup
-from bot.telegram.app import close_bot
-from bot.telegram.routes import setup as telegram_setup
+from bot.telegram.routes import setup_for as telegram_setup
 from core.settings import Settings
 from scheduler.api_tokens import create_token
-from scheduler.runtime import Runtime, open_runtime
+from scheduler.runtime import Runtime
 from storage.db import _plain_dsn
 from tests.api.conftest import CONFIG
 from tests.api.test_hooks import TEMPLATE
@@ -178,12 +178,16 @@ async def site(
     settings: Settings, fuzz_slack: FakeSlack, fuzz_telegram: FakeTelegram, mastodon: FakeMastodon
 ) -> AsyncIterator[Site]:
     await _empty_own_tables()
-    async with open_runtime(_site_settings(settings, fuzz_slack, fuzz_telegram)) as rt:
+    async with open_process(_site_settings(settings, fuzz_slack, fuzz_telegram)) as process:
+        rt = process.runtime
+        assert process.telegram is not None
         crew = await team(rt, mastodon_url=mastodon.url)
         token, _ = await create_token(rt, crew.workspace.id, "fuzz", ["read", "write"])
         clients = [
             await _client(rt, setup)
-            for setup in (make_setup(CONFIG), calendar.setup, slack_setup, telegram_setup)
+            for setup in (
+                make_setup(CONFIG), calendar.setup, slack_setup, telegram_setup(process.telegram)
+            )
         ]
         await log_in(clients[1], rt, crew.workspace.id, await member(rt, crew.workspace.id, "ada"))
         try:
@@ -192,7 +196,6 @@ async def site(
             for client in clients:
                 await client.close()
             await asyncio.sleep(0.2)  # Slack listeners run after the ack
-            await close_bot(rt)
 
 
 def _bearer(site: Site) -> dict[str, str]:

@@ -19,12 +19,11 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
+from app.process import open_process
 from app.web import build_app
-from bot.slack.notifier import SlackNotifier
 from bot.slack.routes import setup as slack_setup
 from core.settings import Settings
-from scheduler.notifier import RoutingNotifier
-from scheduler.runtime import Runtime, open_runtime
+from scheduler.runtime import Runtime
 from scheduler.tasks import make_worker
 from storage.db import _plain_dsn
 from tests.fakes.mastodon import FakeMastodon
@@ -146,8 +145,8 @@ def slack_settings(base: Settings, fake: FakeSlack, **extra: Any) -> Settings:
 
 async def _harness(settings: Settings, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
     await empty_slack_tables()
-    async with open_runtime(settings) as rt:
-        rt.notifier = RoutingNotifier({"slack": SlackNotifier(rt)})
+    async with open_process(settings) as process:
+        rt = process.runtime
         worker = make_worker(rt, handle_signals=False)
         task = asyncio.create_task(worker.main())
         client = TestClient(TestServer(build_app(rt, [slack_setup])))

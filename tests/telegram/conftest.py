@@ -12,14 +12,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 
+from app.process import Process, open_process
 from app.web import build_app
-from bot.telegram.app import close_bot
-from bot.telegram.notifier import TelegramNotifier
-from bot.telegram.routes import setup
-from bot.telegram.tasks import TASKS
+from bot.telegram.context import Services
+from bot.telegram.routes import setup_for
+from bot.telegram.tasks import tasks
 from core.settings import Settings
-from scheduler.notifier import RoutingNotifier
-from scheduler.runtime import Runtime, open_runtime
+from scheduler.runtime import Runtime
 from scheduler.tasks import make_worker
 from storage.db import _plain_dsn
 from tests.fakes.telegram import TOKEN, FakeTelegram
@@ -64,24 +63,39 @@ def telegram_settings(settings: Settings, fake: FakeTelegram, **extra: object) -
 
 
 @pytest.fixture
-async def tg_runtime(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[Runtime]:
+async def tg_process(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[Process]:
+    """The process as ``outpost run`` builds it with Telegram on (results reach the chat)."""
     await _empty_own_tables()
-    async with open_runtime(telegram_settings(settings, telegram)) as rt:
-        rt.notifier = RoutingNotifier({"telegram": TelegramNotifier(rt)})
-        yield rt
-        await close_bot(rt)
+    async with open_process(telegram_settings(settings, telegram)) as process:
+        yield process
 
 
 @pytest.fixture
-async def client(tg_runtime: Runtime) -> AsyncIterator[TestClient[object, object]]:
-    async with TestClient(TestServer(build_app(tg_runtime, [setup]))) as test_client:
+def tg_runtime(tg_process: Process) -> Runtime:
+    return tg_process.runtime
+
+
+@pytest.fixture
+def tg_services(tg_process: Process) -> Services:
+    assert tg_process.telegram is not None
+    return tg_process.telegram
+
+
+@pytest.fixture
+async def client(
+    tg_runtime: Runtime, tg_services: Services
+) -> AsyncIterator[TestClient[object, object]]:
+    app = build_app(tg_runtime, [setup_for(tg_services)])
+    async with TestClient(TestServer(app)) as test_client:
         yield test_client  # type: ignore[misc]
 
 
 @pytest.fixture
-async def tg_worker(tg_runtime: Runtime) -> AsyncIterator[object]:
+async def tg_worker(tg_runtime: Runtime, tg_services: Services) -> AsyncIterator[object]:
     """A real arq worker with the Telegram tasks, in this event loop."""
-    instance = make_worker(tg_runtime, handle_signals=False, extra_functions=TASKS)
+    instance = make_worker(
+        tg_runtime, handle_signals=False, extra_functions=tasks(tg_services)
+    )
     task = asyncio.create_task(instance.main())
     yield instance
     task.cancel()

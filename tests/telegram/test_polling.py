@@ -7,11 +7,10 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from app.process import Process, open_process
 from app.web import build_app
-from bot.telegram.app import close_bot
-from bot.telegram.routes import setup
+from bot.telegram.routes import setup_for
 from core.settings import Settings
-from scheduler.runtime import Runtime, open_runtime
 from tests.fakes.telegram import FakeTelegram
 from tests.support import wait_for
 from tests.telegram.conftest import _empty_own_tables, telegram_settings
@@ -19,18 +18,19 @@ from tests.telegram.updates import USER, Updates, post, replies
 
 
 @pytest.fixture
-async def polling_runtime(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[Runtime]:
+async def polling(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[Process]:
     await _empty_own_tables()
-    async with open_runtime(telegram_settings(settings, telegram, telegram_mode="polling")) as rt:
-        yield rt
-        await close_bot(rt)
+    async with open_process(telegram_settings(settings, telegram, telegram_mode="polling")) as p:
+        yield p
 
 
 async def test_polling_fetches_and_answers_without_a_webhook(
-    polling_runtime: Runtime, telegram: FakeTelegram, updates: Updates
+    polling: Process, telegram: FakeTelegram, updates: Updates
 ) -> None:
     telegram.updates.append(updates.message(text="/help"))
-    async with TestClient(TestServer(build_app(polling_runtime, [setup]))) as client:
+    assert polling.telegram is not None
+    app = build_app(polling.runtime, [setup_for(polling.telegram)])
+    async with TestClient(TestServer(app)) as client:
 
         async def answered() -> bool:
             return any("Schedule a post" in r["text"] for r in replies(telegram, USER))

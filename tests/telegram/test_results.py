@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.telegram.context import Services
 from bot.telegram.notifier import TelegramNotifier
 from scheduler.notifier import DestinationResult, PostResult
 from scheduler.publish import RetryLater
@@ -107,7 +108,7 @@ async def test_a_429_on_our_reply_is_honoured(
 
 
 async def test_notifier_turns_a_429_into_retry_later(
-    telegram: FakeTelegram, tg_runtime: Runtime
+    telegram: FakeTelegram, tg_services: Services
 ) -> None:
     result = PostResult(
         post_id=str(uuid.uuid4()), workspace_id=str(uuid.uuid4()), status="published",
@@ -117,6 +118,6 @@ async def test_notifier_turns_a_429_into_retry_later(
     )  # fmt: skip
     telegram.fail_next("429", reset=3.0)
     with pytest.raises(RetryLater) as caught:
-        await TelegramNotifier(tg_runtime).notify(result)
+        await TelegramNotifier(tg_services).notify(result)
     assert caught.value.delay == pytest.approx(3.25, abs=1.0)
     assert replies(telegram) == [] or telegram.sent == []

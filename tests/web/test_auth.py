@@ -9,14 +9,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from app.web import build_app
-from core.clock import FixedClock
 from core.errors import NotFound
 from core.settings import Settings
 from scheduler.logins import create_login_link
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.service import Scheduler
 from storage.db import _plain_dsn
-from tests.support import TEST_DB, make_settings
+from tests.support import TEST_DB, make_settings, set_clock
 from tests.web.conftest import Crew, csrf_of, log_in, member
 from web.calendar import setup
 
@@ -73,11 +72,11 @@ async def test_an_expired_link_is_refused(
     ws = await runtime.workspaces.create("acme")
     ada = await member(runtime, ws.id, "ada")
     start = runtime.clock.now()
-    runtime.clock = FixedClock(start)
+    set_clock(runtime, start)
     link = await create_login_link(runtime, ws.id, ada)
     path = link.removeprefix(runtime.settings.base_url)
     page = await client.get(path)
-    runtime.clock = FixedClock(start + timedelta(minutes=15, seconds=1))
+    set_clock(runtime, start + timedelta(minutes=15, seconds=1))
     late = await client.post(path, data={"csrf": csrf_of(await page.text())})
     assert late.status == 410
     assert "expired" in await late.text()

@@ -10,7 +10,6 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, expect
 
-from core.clock import FixedClock
 from scheduler.logins import create_login_link
 from scheduler.media import ingest_path
 from scheduler.media_poster import poster_key
@@ -20,6 +19,7 @@ from storage.views import MediaView, PostView
 from tests.fakes.mastodon import FakeMastodon
 from tests.helpers import team
 from tests.media.files import encoded_video, mp4_bytes
+from tests.support import set_clock
 from tests.web.conftest import Crew, member, png
 from tests.web.test_browser import ARTIFACTS, BERLIN, browser, site  # noqa: F401 - fixtures
 from tests.web.test_compose import _form
@@ -42,7 +42,7 @@ def chip(body: str, post: PostView) -> str:
 async def test_month_view_shows_poster_play_marker_and_placeholder(
     runtime: Runtime, client: TestClient[object, object], crew: Crew, tmp_path: Path
 ) -> None:
-    runtime.clock = FixedClock(NOW)
+    set_clock(runtime, NOW)
     ws = crew.team.workspace.id
     clip = await ingest_path(runtime, ws, encoded_video(tmp_path / "clip.mp4"))
     broken = tmp_path / "broken.mp4"

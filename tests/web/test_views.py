@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
 
-from core.clock import FixedClock
 from scheduler.media import ingest_path
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from tests.helpers import team
+from tests.support import set_clock
 from tests.web.conftest import Crew, png
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -33,7 +33,7 @@ async def _at(runtime: Runtime, crew: Crew, local: datetime, text: str, **kw: ob
 async def test_month_view_shows_time_network_text_thumbnail_status_and_today(
     runtime: Runtime, client: TestClient[object, object], crew: Crew, tmp_path: Path
 ) -> None:
-    runtime.clock = FixedClock(NOW)
+    set_clock(runtime, NOW)
     image = await ingest_path(runtime, crew.team.workspace.id, png(tmp_path / "a.png"))
     await _at(
         runtime,
@@ -63,7 +63,7 @@ async def test_month_view_shows_time_network_text_thumbnail_status_and_today(
 async def test_post_text_with_html_and_script_is_shown_as_text(
     runtime: Runtime, client: TestClient[object, object], crew: Crew
 ) -> None:
-    runtime.clock = FixedClock(NOW)
+    set_clock(runtime, NOW)
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)> & <b>bold</b>'
     post = await _at(runtime, crew, datetime(2026, 12, 4, 9, 0, tzinfo=BERLIN), evil)
     for path in (
@@ -82,7 +82,7 @@ async def test_post_text_with_html_and_script_is_shown_as_text(
 async def test_week_and_list_views_and_filters(
     runtime: Runtime, client: TestClient[object, object], crew: Crew, tmp_path: Path
 ) -> None:
-    runtime.clock = FixedClock(NOW)
+    set_clock(runtime, NOW)
     hook = await runtime.workspaces.add_account(
         crew.team.workspace.id,
         "webhook",
@@ -119,7 +119,7 @@ async def test_week_and_list_views_and_filters(
 async def test_a_full_day_shows_the_first_posts_and_how_many_more(
     runtime: Runtime, client: TestClient[object, object], crew: Crew
 ) -> None:
-    runtime.clock = FixedClock(NOW)
+    set_clock(runtime, NOW)
     for minute in range(7):
         await _at(runtime, crew, datetime(2026, 12, 10, 9, minute, tzinfo=BERLIN), f"busy {minute}")
     body = await (await client.get("/?month=2026-12")).text()
@@ -131,7 +131,7 @@ async def test_a_full_day_shows_the_first_posts_and_how_many_more(
 async def test_another_workspaces_posts_never_show(
     runtime: Runtime, client: TestClient[object, object], crew: Crew
 ) -> None:
-    runtime.clock = FixedClock(NOW)
+    set_clock(runtime, NOW)
     rival = await team(runtime, "rival", mastodon_url="http://127.0.0.1:9")
     await Scheduler(runtime).schedule_fields(
         rival.workspace.id,
@@ -161,7 +161,7 @@ async def test_bad_query_values_get_a_clear_400(
 async def test_times_follow_the_persons_own_zone(
     runtime: Runtime, client: TestClient[object, object], crew: Crew
 ) -> None:
-    runtime.clock = FixedClock(NOW)
+    set_clock(runtime, NOW)
     await runtime.workspaces.set_user_timezone(crew.user_id, "America/New_York")
     await _at(
         runtime, crew, datetime(2026, 12, 3, 16, 0, tzinfo=BERLIN), "zone check"

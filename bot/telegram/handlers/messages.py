@@ -57,7 +57,7 @@ def register(app: TgApp, svc: Services) -> None:
         bot: Bot = context.bot
         if addressed(raw, bot.username, group=is_group(message.chat)) is None:
             return
-        await send_reply(svc.runtime, bot, message.chat.id, Reply(EDITED, private=True),
+        await send_reply(svc, bot, message.chat.id, Reply(EDITED, private=True),
                          message.message_id)  # fmt: skip
 
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & CONTENT, on_edit))
@@ -84,7 +84,7 @@ async def handle_message(svc: Services, bot: Bot, message: Message) -> None:
     if text is None:
         return
     for reply in await respond(svc, bot, ctx, text, attachment):
-        await send_reply(svc.runtime, bot, chat.id, reply, message.message_id)
+        await send_reply(svc, bot, chat.id, reply, message.message_id)
 
 
 async def respond(

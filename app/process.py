@@ -1,0 +1,99 @@
+"""One process's parts, built in one place: the runtime, then what only this process has.
+
+The chat notifiers and the callback emitter report for a runtime and are built from it, while
+the runtime is opened with its notifier and listeners already in place. ``Outcomes`` breaks
+that cycle without touching the (frozen) runtime: the runtime is opened with it, and it is
+bound exactly once, to what ``app/`` builds from that runtime, before the runtime is handed to
+anyone, so no post can finish before it is bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.slack.notifier import SlackNotifier
+from bot.telegram.context import Services as TelegramServices
+from bot.telegram.notifier import TelegramNotifier
+from core.clock import Clock
+from core.settings import Settings
+from scheduler.callbacks import CallbackNotifier
+from scheduler.notifier import (
+    DestinationListener,
+    LoggingNotifier,
+    Notifier,
+    PostResult,
+    RoutingNotifier,
+)
+from scheduler.runtime import Runtime, open_runtime
+from storage.views import PostView
+
+
+class Outcomes:
+    """The process's Notifier and DestinationListener, forwarding to what ``bind`` is given."""
+
+    def __init__(self) -> None:
+        self._notifier: Notifier | None = None
+        self._listeners: tuple[DestinationListener, ...] = ()
+
+    def bind(self, notifier: Notifier, listeners: Sequence[DestinationListener]) -> None:
+        """Plug in the notifier and listeners; once, before the runtime is used."""
+        if self._notifier is not None:
+            raise RuntimeError("Outcomes are bound once, by open_process.")
+        self._notifier, self._listeners = notifier, tuple(listeners)
+
+    def _bound(self) -> Notifier:
+        if self._notifier is None:
+            raise RuntimeError("A post finished before open_process bound its notifier.")
+        return self._notifier
+
+    async def notify(self, result: PostResult) -> None:
+        await self._bound().notify(result)
+
+    async def destination_done(self, post: PostView, destination_id: str, status: str) -> None:
+        self._bound()
+        for listener in self._listeners:
+            await listener.destination_done(post, destination_id, status)
+
+
+@dataclass(frozen=True)
+class Process:
+    """The runtime and the chat parts this configuration turns on."""
+
+    runtime: Runtime
+    telegram: TelegramServices | None
+
+
+def outcomes_for(
+    runtime: Runtime, telegram: TelegramServices | None
+) -> tuple[Notifier, list[DestinationListener]]:
+    """Results go to the chat each post came from (else the log) and to callbacks; callbacks
+    also hear about each destination."""
+    routes: dict[str, Notifier] = {}
+    if runtime.settings.slack_enabled:
+        routes["slack"] = SlackNotifier(runtime)
+    if telegram is not None:
+        routes["telegram"] = TelegramNotifier(telegram)
+    routing = RoutingNotifier(routes, LoggingNotifier())
+    callbacks = CallbackNotifier(runtime)
+    routing.extra.append(callbacks)
+    return routing, [callbacks]
+
+
+@asynccontextmanager
+async def open_process(
+    settings: Settings, clock: Clock | None = None, pool_size: int = 10
+) -> AsyncIterator[Process]:
+    """Open the runtime with this process's notifier and listeners, and its chat parts."""
+    outcomes = Outcomes()
+    async with open_runtime(
+        settings, clock, pool_size, notifier=outcomes, listeners=(outcomes,)
+    ) as runtime:
+        telegram = TelegramServices.build(runtime) if settings.telegram_enabled else None
+        try:
+            outcomes.bind(*outcomes_for(runtime, telegram))
+            yield Process(runtime, telegram)
+        finally:
+            if telegram is not None:
+                await telegram.aclose()
