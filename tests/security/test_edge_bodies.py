@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from app.web import FORM_LIMIT, SLACK_LIMIT, TELEGRAM_LIMIT, build_app
 from bot.slack.routes import setup as slack_setup
+from bot.telegram.context import Services
 from bot.telegram.routes import TelegramBridge
 from core.logging import FOREIGN_MESSAGE_LIMIT, QUIET, ForeignMessageCap, setup_logging
 from core.settings import Settings
@@ -48,17 +49,21 @@ async def edge(settings: Settings) -> AsyncIterator[TestServer]:
         telegram_webhook_secret=TELEGRAM_SECRET,
         telegram_api_url="http://127.0.0.1:9/bot",
     )
-    async with open_runtime(custom) as rt:
-        app = build_app(rt, [slack_setup, calendar_setup])
-        # The real Telegram route without PTB's start-up: its checks come before PTB.
-        app.router.add_post("/telegram/webhook", TelegramBridge(rt).webhook)
-        server = TestServer(app)
-        await server.start_server()
-        try:
-            yield server
-        finally:
-            await server.close()
-    await fake.stop()
+    try:
+        async with open_runtime(custom) as rt:
+            app = build_app(rt, [slack_setup, calendar_setup])
+            # The real Telegram route without PTB's start-up: its checks come before PTB.
+            svc = Services.build(rt)
+            app.router.add_post("/telegram/webhook", TelegramBridge(svc).webhook)
+            server = TestServer(app)
+            await server.start_server()
+            try:
+                yield server
+            finally:
+                await server.close()
+                await svc.aclose()
+    finally:
+        await fake.stop()
 
 
 async def raw(server: TestServer, head: bytes, body: bytes) -> bytes:
