@@ -16,13 +16,13 @@ from bot import render
 from bot.commands import parse_command
 from bot.render import Reply
 from core.errors import Conflict, NotFound, OutpostError, RequestProblem
-from publishers.registry import PUBLISHERS, canonical_platform
 from scheduler.accounts import connect_link
+from scheduler.edge import PUBLISHERS, canonical_platform
 from scheduler.logins import create_login_link
 from scheduler.reader import parse_time
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
-from storage.views import MediaView, WorkspaceView
+from scheduler.views import MediaView, WorkspaceView
 
 ACTIONS = ("cancel", "edit_time", "post_now", "retry")
 

@@ -19,7 +19,7 @@ from scheduler.api_tokens import callback_store
 from scheduler.callbacks import emit
 from scheduler.media import ingest_path
 from scheduler.service import Scheduler, check_zone
-from storage.views import MediaView
+from scheduler.views import MediaView
 from webhooks.errors import ApiError
 from webhooks.http import Call, Reply
 from webhooks.render import callback_json, media_json, post_json

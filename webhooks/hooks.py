@@ -8,9 +8,9 @@ import secrets
 from typing import Any
 
 from core.errors import RequestProblem
-from publishers import signing
 from scheduler.api_tokens import api_store
 from scheduler.destinations import resolve
+from scheduler.edge import signing
 from scheduler.hooks import check_template, preview, receive
 from webhooks.body import parse_json, read_body
 from webhooks.errors import ApiError

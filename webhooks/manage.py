@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from core.errors import RequestProblem
-from publishers import signing
-from publishers.registry import canonical_platform
 from scheduler.api_tokens import api_store, callback_store, create_token
 from scheduler.callbacks import signing_secret
+from scheduler.edge import canonical_platform, signing
 from webhooks.http import Call, Reply
 from webhooks.render import account_json, endpoint_json, token_json
 

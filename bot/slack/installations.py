@@ -13,7 +13,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from core.clock import Clock
 from core.crypto import TokenCipher
-from storage.slack import SlackStore
+from scheduler.edge import SlackStore
 
 log = logging.getLogger("outpost.slack")
 

@@ -16,9 +16,9 @@ from bot.conversation import ChatContext, Conversation
 from bot.render import Reply
 from bot.slack import blocks
 from bot.slack.installations import PgInstallationStore
+from scheduler.edge import SlackStore
 from scheduler.runtime import Runtime
-from storage.slack import SlackStore
-from storage.views import PostView
+from scheduler.views import PostView
 
 log = logging.getLogger("outpost.slack")
 PLATFORM = "slack"

@@ -32,7 +32,7 @@ from core.errors import OutpostError
 from scheduler.publish import RetryLater
 from scheduler.queue import enqueue_task
 from scheduler.runtime import Runtime
-from storage.telegram import Album
+from scheduler.views import Album
 
 log = logging.getLogger("outpost.telegram")
 

@@ -19,8 +19,8 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
 from bot.conversation import ChatContext, Conversation
+from scheduler.edge import TelegramStore
 from scheduler.runtime import Runtime
-from storage.telegram import TelegramStore
 
 PLATFORM = "telegram"
 ADMIN_TTL = 60.0

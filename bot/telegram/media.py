@@ -25,7 +25,7 @@ from bot.telegram.app import MAX_DOWNLOAD
 from bot.telegram.context import Services
 from core.errors import OutpostError, RequestProblem
 from scheduler.media import ingest_stream
-from storage.views import MediaView
+from scheduler.views import MediaView
 
 CHUNK = 256 * 1024
 SMALLER = (
