@@ -24,6 +24,7 @@ from core.errors import OutpostError
 from publishers.base import Publisher, PublishRequest, Receipt
 from publishers.errors import AuthRevoked
 from publishers.oauth import GrantRefused, Provider, providers, refresh_tokens
+from scheduler.callbacks import emit_account
 from scheduler.runtime import Runtime
 from storage.accounts import AccountStore, TokenRow, TokenUpdate
 from storage.views import AccountView
@@ -139,6 +140,7 @@ async def mark_reconnect(runtime: Runtime, account: AccountView, reason: str) ->
 
     now = runtime.clock.now()
     posts = await account_store(runtime).mark_reconnect(account.id, "auth_revoked", reason, now)
+    await emit_account(runtime, account, "account.needs_reconnect", reason, posts)
     runner = Runner(runtime)
     for post_id in posts:
         await runner.after(post_id)

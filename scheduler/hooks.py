@@ -4,6 +4,7 @@ schedule it once per delivery id, and preview all of that without storing anythi
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,9 +12,9 @@ from typing import Any
 
 from core.errors import RequestProblem
 from core.limits import MAX_AHEAD_WORDS, too_far_ahead
+from publishers import signing
 from publishers.base import PublishRequest
 from scheduler.api_tokens import api_store
-from scheduler.callbacks import emit
 from scheduler.destinations import resolve
 from scheduler.requests import account_for
 from scheduler.runtime import Runtime
@@ -176,5 +177,28 @@ async def receive(
             )
         raise
     await store.settle_delivery(hook.id, keys, post.id)
-    await emit(rt, post, "post.scheduled")
     return Outcome("created", post=post, post_id=post.id)
+
+
+async def create_hook(
+    rt: Runtime, workspace_id: uuid.UUID, *, verification: str, secret: str | None,
+    **fields: Any,
+) -> tuple[HookView, str]:
+    """Store a new hook with its secret (given, or made for ``verification``) encrypted; the
+    secret is returned to be shown once."""  # fmt: skip
+    secret = secret or (
+        signing.generate_secret() if verification == "standard" else secrets.token_urlsafe(32)
+    )
+    if verification == "standard":
+        try:
+            signing.secret_bytes(secret)
+        except signing.SignatureError as exc:
+            raise RequestProblem([f"`secret`: {exc}."]) from None
+    hook = await api_store(rt).add_hook(
+        workspace_id,
+        verification=verification,
+        secret_enc=rt.cipher.encrypt(secret),
+        enabled=True,
+        **fields,
+    )
+    return hook, secret

@@ -1,7 +1,9 @@
 """The use cases every adapter calls: schedule, reschedule, edit, cancel, retry, list, get.
 
 Rows are committed before jobs are queued; a queue failure leaves the post for the reconciler,
-never a job without a post.
+never a job without a post. Each change then emits its own callback event (``post.scheduled``,
+``post.rescheduled``, ``post.edited``, ``post.cancelled``), so the workspace's endpoints hear of
+it whichever adapter asked: a chat, the calendar, the shell, the API or an inbound hook.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.errors import RequestProblem
 from publishers.base import Publisher, PublishRequest
 from scheduler.alt import attach_alts, split_alts
+from scheduler.callbacks import emit
 from scheduler.destinations import resolve
 from scheduler.media_fit import FIELDS_HINT, NeedsConversion, checked, fit, request_hint
 from scheduler.queue import enqueue_publish
@@ -244,6 +247,7 @@ class Scheduler:
             self.rt.redis,
             [Job(d.id, d.revision, d.due_at) for d in post.destinations],
         )
+        await emit(self.rt, post, "post.scheduled")
         return post
 
     async def get(self, workspace_id: uuid.UUID, post_id: uuid.UUID) -> PostView:
@@ -269,6 +273,7 @@ class Scheduler:
             raise RequestProblem([f"{when.isoformat()} is in the past."], "Pick a later time.")
         post, jobs = await self.rt.posts.reschedule(workspace_id, post_id, max(when, now))
         await enqueue_publish(self.rt.redis, jobs)
+        await emit(self.rt, post, "post.rescheduled")
         return post
 
     async def post_now(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
@@ -296,10 +301,13 @@ class Scheduler:
             raise RequestProblem(problems, "Shorten the text or split it into a thread.")
         post, jobs = await self.rt.posts.edit(workspace_id, post_id, text)
         await enqueue_publish(self.rt.redis, jobs)
+        await emit(self.rt, post, "post.edited")
         return post
 
     async def cancel(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
-        return await self.rt.posts.cancel(workspace_id, post_id)
+        post = await self.rt.posts.cancel(workspace_id, post_id)
+        await emit(self.rt, post, "post.cancelled")
+        return post
 
     async def retry(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
         post, jobs = await self.rt.posts.retry(workspace_id, post_id, self.rt.clock.now())

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from core.errors import RequestProblem
+from scheduler import accounts_usecases as accounts
+from scheduler.accounts_usecases import connect_with_token, disconnect_account
 from scheduler.api_tokens import api_store, callback_store, create_token
 from scheduler.callbacks import signing_secret
-from scheduler.edge import canonical_platform, signing
+from scheduler.edge import canonical_platform
 from webhooks.http import Call, Reply
 from webhooks.render import account_json, endpoint_json, token_json
 
@@ -16,8 +18,8 @@ NEEDS_BASE_URL = ("mastodon", "discord", "webhook")
 
 async def list_accounts(call: Call) -> Reply:
     """Connected accounts."""
-    accounts = await call.rt.workspaces.accounts(call.workspace_id)
-    return Reply(200, {"items": [account_json(a) for a in accounts]})
+    items = await accounts.list_accounts(call.rt, call.workspace_id)
+    return Reply(200, {"items": [account_json(a) for a in items]})
 
 
 async def add_account(call: Call) -> Reply:
@@ -33,26 +35,27 @@ async def add_account(call: Call) -> Reply:
     base_url = body.get("base_url", "")
     if platform in NEEDS_BASE_URL and not base_url:
         raise RequestProblem([f"A {platform} account needs `base_url` (its instance or URL)."])
-    token, secret = body.get("token"), None
-    if token is None and platform == "webhook":
-        token = secret = signing.generate_secret()
-    if not token:
+    token = body.get("token")
+    if not token and not (token is None and platform == "webhook"):
         raise RequestProblem([f"A {platform} account needs `token`."])
-    account = await rt.workspaces.add_account(
+    made = await connect_with_token(
+        rt,
         call.workspace_id,
         platform,
         body["handle"],
-        rt.cipher.encrypt(token),
+        token,
         base_url=base_url,
         display_name=body.get("display_name"),
     )
-    shown = str(account.id) if secret is not None else None
-    return Reply(201, {"account": account_json(account), "secret": secret}, secret_of=shown)
+    shown = str(made.account.id) if made.secret is not None else None
+    return Reply(
+        201, {"account": account_json(made.account), "secret": made.secret}, secret_of=shown
+    )
 
 
 async def remove_account(call: Call) -> Reply:
     """Disconnect an account."""
-    await api_store(call.rt).remove_account(call.workspace_id, call.path_id("account_id"))
+    await disconnect_account(call.rt, call.workspace_id, call.path_id("account_id"))
     return Reply(204)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from webhooks.events import EVENT_SCHEMAS, EVENTS
+
 POST_STATUSES = [
     "draft", "scheduled", "publishing", "published", "partially_published", "failed", "cancelled",
 ]  # fmt: skip
 DESTINATION_STATUSES = ["pending", "publishing", "success", "failed", "unknown", "cancelled"]
-EVENTS = ["post.scheduled", "post.published", "post.partially_published", "post.failed"]
 MAX_TEXT = 100_000
 
 
@@ -324,3 +325,4 @@ def listing(name: str) -> dict[str, Any]:
 
 for _name in ("Account", "Hook", "Token", "Endpoint", "CallbackDelivery"):
     SCHEMAS[f"{_name}List"] = listing(_name)
+SCHEMAS.update(EVENT_SCHEMAS)

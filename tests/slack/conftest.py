@@ -23,6 +23,7 @@ from app.web import build_app
 from bot.slack.notifier import SlackNotifier
 from bot.slack.routes import setup as slack_setup
 from core.settings import Settings
+from scheduler.callbacks import CALLBACK_FUNCTIONS
 from scheduler.notifier import RoutingNotifier
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.tasks import make_worker
@@ -148,7 +149,8 @@ async def _harness(settings: Settings, fake: FakeSlack) -> AsyncIterator[SlackHa
     await empty_slack_tables()
     async with open_runtime(settings) as rt:
         rt.notifier = RoutingNotifier({"slack": SlackNotifier(rt)})
-        worker = make_worker(rt, handle_signals=False)
+        # As ``outpost worker`` does: callback deliveries run beside the publishes.
+        worker = make_worker(rt, handle_signals=False, extra_functions=CALLBACK_FUNCTIONS)
         task = asyncio.create_task(worker.main())
         client = TestClient(TestServer(build_app(rt, [slack_setup])))
         await client.start_server()
