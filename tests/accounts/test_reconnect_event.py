@@ -15,6 +15,7 @@ from tests.callback_support import delivering, listen, received
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.oauth import FakeAuthServer
 from tests.fakes.webhook_receiver import FakeWebhookReceiver
+from webhooks.openapi import problems
 
 
 async def test_refused_refresh_sends_a_signed_account_needs_reconnect(
@@ -53,3 +54,4 @@ async def test_refused_refresh_sends_a_signed_account_needs_reconnect(
     assert "Reconnect linkedin acme-corp" in data["reason"]
     assert "rt-" not in data["reason"]  # no token in what leaves the building
     assert data["failed_post_ids"] == [str(post.id)]
+    assert problems("AccountEvent", event) == []  # the body the OpenAPI document promises

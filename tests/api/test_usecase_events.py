@@ -15,6 +15,8 @@ from tests.fakes.webhook_receiver import FakeWebhookReceiver
 from tests.helpers import team
 from tests.support import env_for
 from tests.test_app import outpost
+from webhooks.events import EVENTS
+from webhooks.openapi import document, problems
 
 
 async def test_the_shell_sends_signed_post_scheduled_and_post_cancelled(
@@ -67,3 +69,30 @@ async def test_api_reschedule_and_cancel_send_their_own_events(
     assert sorted(c["event"] for c in log["items"]) == [
         "post.cancelled", "post.rescheduled", "post.scheduled",
     ]  # fmt: skip
+
+
+def test_every_event_is_documented_under_webhooks_with_its_body() -> None:
+    doc = document()
+    assert set(doc["webhooks"]) == set(EVENTS)
+    for name in ("post.scheduled", "post.rescheduled", "post.edited", "post.cancelled",
+                 "account.needs_reconnect"):  # fmt: skip
+        body = doc["webhooks"][name]["post"]["requestBody"]["content"]["application/json"]
+        assert body["schema"]["$ref"].startswith("#/components/schemas/")
+    log_enum = doc["components"]["schemas"]["CallbackDelivery"]["properties"]["event"]["enum"]
+    assert set(log_enum) == set(EVENTS)
+
+
+async def test_the_bodies_sent_match_the_documented_schemas(
+    api: Api, api_worker: object, receiver: FakeWebhookReceiver
+) -> None:
+    await listen(api.rt, api.crew.workspace.id, receiver)
+    status, post, _ = await api.call(
+        "POST", "/api/v1/posts", json={"request": "tomorrow 9am to mastodon: Checked"}
+    )
+    assert status == 201, post
+    status, _, _ = await api.call("POST", f"/api/v1/posts/{post['id']}/cancel")
+    assert status == 200
+    for event in ("post.scheduled", "post.cancelled"):
+        [body] = await received(receiver, event)
+        assert problems("PostEvent", body) == []
+    assert problems("PostEvent", {"type": "post.nothing", "timestamp": "x", "data": {}}) != []
