@@ -25,7 +25,7 @@ from publishers import guard, signing
 from scheduler.api_tokens import api_store, callback_store
 from scheduler.notifier import PostResult
 from scheduler.runtime import Runtime
-from storage.api_callbacks import NewCallback
+from storage.api_callbacks import EndpointView, NewCallback
 from storage.views import AccountView, PostView
 
 log = logging.getLogger("outpost.callbacks")
@@ -136,6 +136,16 @@ async def emit_account(
     ids = await store.add(items, now)
     await enqueue_callbacks(rt, ids)
     return len(ids)
+
+
+async def add_endpoint(rt: Runtime, workspace_id: uuid.UUID, url: str) -> EndpointView:
+    """Make ``url`` hear every event of the workspace (checked for privacy by the caller)."""
+    return await callback_store(rt).add_endpoint(workspace_id, url)
+
+
+async def remove_endpoint(rt: Runtime, workspace_id: uuid.UUID, endpoint_id: uuid.UUID) -> None:
+    """Stop sending events to an endpoint; NotFound when it is not the workspace's."""
+    await callback_store(rt).remove_endpoint(workspace_id, endpoint_id)
 
 
 async def enqueue_callbacks(rt: Runtime, ids: Sequence[uuid.UUID], defer: float = 0) -> None:

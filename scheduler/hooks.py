@@ -202,3 +202,15 @@ async def create_hook(
         **fields,
     )
     return hook, secret
+
+
+async def update_hook(
+    rt: Runtime, workspace_id: uuid.UUID, hook_id: uuid.UUID, **fields: Any
+) -> HookView:
+    """Change a hook's fields; its secret stays."""
+    return await api_store(rt).update_hook(workspace_id, hook_id, **fields)
+
+
+async def delete_hook(rt: Runtime, workspace_id: uuid.UUID, hook_id: uuid.UUID) -> None:
+    """Delete a hook and its delivery records."""
+    await api_store(rt).delete_hook(workspace_id, hook_id)

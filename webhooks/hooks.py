@@ -73,13 +73,13 @@ async def edit_hook(call: Call) -> Reply:
     if "destinations" in body:
         await _check_destinations(call, body["destinations"])
     call.check_url("callback_url", body.get("callback_url"))
-    hook = await api_store(call.rt).update_hook(call.workspace_id, call.path_id("hook_id"), **body)
+    hook = await hook_cases.update_hook(call.rt, call.workspace_id, call.path_id("hook_id"), **body)
     return Reply(200, hook_json(hook, _base(call)))
 
 
 async def delete_hook(call: Call) -> Reply:
     """Delete a hook and its delivery records."""
-    await api_store(call.rt).delete_hook(call.workspace_id, call.path_id("hook_id"))
+    await hook_cases.delete_hook(call.rt, call.workspace_id, call.path_id("hook_id"))
     return Reply(204)
 
 

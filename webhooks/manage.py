@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.errors import RequestProblem
 from scheduler import accounts_usecases as accounts
+from scheduler import api_tokens, callbacks
 from scheduler.accounts_usecases import connect_with_token, disconnect_account
 from scheduler.api_tokens import api_store, callback_store, create_token
 from scheduler.callbacks import signing_secret
@@ -75,9 +76,7 @@ async def make_token(call: Call) -> Reply:
 
 async def revoke_token(call: Call) -> Reply:
     """Revoke a token; it stops working at once."""
-    await api_store(call.rt).revoke_token(
-        call.workspace_id, call.path_id("token_id"), call.rt.clock.now()
-    )
+    await api_tokens.revoke_token(call.rt, call.workspace_id, call.path_id("token_id"))
     return Reply(204)
 
 
@@ -90,13 +89,13 @@ async def list_endpoints(call: Call) -> Reply:
 async def add_endpoint(call: Call) -> Reply:
     """Add a callback URL."""
     call.check_url("url", call.body["url"])
-    endpoint = await callback_store(call.rt).add_endpoint(call.workspace_id, call.body["url"])
+    endpoint = await callbacks.add_endpoint(call.rt, call.workspace_id, call.body["url"])
     return Reply(201, endpoint_json(endpoint))
 
 
 async def remove_endpoint(call: Call) -> Reply:
     """Remove a callback URL."""
-    await callback_store(call.rt).remove_endpoint(call.workspace_id, call.path_id("endpoint_id"))
+    await callbacks.remove_endpoint(call.rt, call.workspace_id, call.path_id("endpoint_id"))
     return Reply(204)
 
 
