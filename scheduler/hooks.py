@@ -155,6 +155,13 @@ async def receive(
     new, post_id = await store.claim_delivery(hook.id, keys, rt.clock.now())
     if not new:
         return Outcome("duplicate", post_id=post_id)
+    settled = False
+
+    async def settle(post: PostView) -> None:
+        nonlocal settled
+        await store.settle_delivery(hook.id, keys, post.id)
+        settled = True
+
     try:
         text = await render(rt, hook.template, payload, event)
         when = due_time(hook.timing, payload, rt.clock.now())
@@ -167,16 +174,17 @@ async def receive(
             tz=workspace.timezone,
             origin={"platform": "hook", "hook_id": str(hook.id), "delivery_id": delivery_id},
             callback_url=hook.callback_url,
+            on_stored=settle,
         )
     except BaseException as exc:
-        await store.settle_delivery(hook.id, keys, None)
+        if not settled:
+            await store.settle_delivery(hook.id, keys, None)
         if isinstance(exc, RequestProblem):
             log.warning(
                 "hook delivery refused",
                 extra={"hook_id": str(hook.id), "delivery_id": delivery_id, "reason": exc.message},
             )
         raise
-    await store.settle_delivery(hook.id, keys, post.id)
     return Outcome("created", post=post, post_id=post.id)
 
 
@@ -214,3 +222,8 @@ async def update_hook(
 async def delete_hook(rt: Runtime, workspace_id: uuid.UUID, hook_id: uuid.UUID) -> None:
     """Delete a hook and its delivery records."""
     await api_store(rt).delete_hook(workspace_id, hook_id)
+
+
+def hook_secret(rt: Runtime, hook: HookView) -> str:
+    """The secret a hook's deliveries are verified with, decrypted."""
+    return rt.cipher.decrypt(hook.secret_enc)

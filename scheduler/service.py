@@ -9,7 +9,7 @@ it whichever adapter asked: a chat, the calendar, the shell, the API or an inbou
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +27,7 @@ from scheduler.requests import account_for, media_for
 from scheduler.runtime import Runtime
 from storage.views import AccountView, Job, MediaView, NewPost, PostView
 
+Stored = Callable[[PostView], Awaitable[None]]
 EXAMPLE = 'Try: "tomorrow 9am to mastodon: We\'re live!"'
 PAST_GRACE = timedelta(seconds=60)
 
@@ -183,8 +184,14 @@ class Scheduler:
         callback_url: str | None = None,
         thread: bool = False,
         fit_media: bool = False,
+        on_stored: Stored | None = None,
     ) -> PostView:
-        """Schedule from structured fields (the REST API, inbound hooks)."""
+        """Schedule from structured fields (the REST API, inbound hooks).
+
+        ``on_stored`` runs once the post is committed and queued, before its event goes out:
+        an inbound hook records which post its delivery made, so a failure after that point
+        cannot make a redelivery schedule the post twice.
+        """
         now = self.rt.clock.now()
         problems: list[str] = []
         if when.tzinfo is None:
@@ -204,7 +211,9 @@ class Scheduler:
         draft = await self._check(
             workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id
         )
-        return await self._store(workspace_id, draft, user_id, origin, callback_url, thread)
+        return await self._store(
+            workspace_id, draft, user_id, origin, callback_url, thread, on_stored
+        )
 
     async def _store(
         self,
@@ -214,6 +223,7 @@ class Scheduler:
         origin: dict[str, Any] | None,
         callback_url: str | None,
         thread: bool,
+        on_stored: Stored | None = None,
     ) -> PostView:
         parsed = draft.parsed
         problems = list(draft.problems)
@@ -247,6 +257,8 @@ class Scheduler:
             self.rt.redis,
             [Job(d.id, d.revision, d.due_at) for d in post.destinations],
         )
+        if on_stored is not None:
+            await on_stored(post)
         await emit(self.rt, post, "post.scheduled")
         return post
 

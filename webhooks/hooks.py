@@ -110,7 +110,7 @@ async def receive_hook(call: Call) -> Reply:
     raw = await read_body(request, config.json_limit)
     try:
         delivery_id = verify(
-            hook.verification, rt.cipher.decrypt(hook.secret_enc), request.headers, raw,
+            hook.verification, hook_cases.hook_secret(rt, hook), request.headers, raw,
             rt.clock.now(),
         )  # fmt: skip
     except VerificationError as exc:
