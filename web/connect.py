@@ -19,7 +19,6 @@ import jinja2
 from aiohttp import web
 
 from core.errors import OutpostError
-from publishers.oauth import OAUTH_PLATFORMS
 from scheduler import accounts_tokens as tokens
 from scheduler.accounts import LinkGrant, read_link
 from scheduler.accounts_connect import (
@@ -33,8 +32,9 @@ from scheduler.accounts_connect import (
     start,
     start_mastodon,
 )
+from scheduler.edge import OAUTH_PLATFORMS
 from scheduler.runtime import Runtime
-from storage.views import AccountView
+from scheduler.views import AccountView
 from web.session import CSRF_KEY
 
 log = logging.getLogger("outpost.connect")
