@@ -14,7 +14,6 @@ from core.clock import SystemClock
 from core.errors import OutpostError
 from core.logging import setup_logging
 from core.settings import load_settings
-from scheduler.reader import read_request
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,10 +102,10 @@ def parse_command(args: argparse.Namespace) -> int:
         return 2
     if args.request is None:
         for line in sys.stdin:
-            result = read_request(line.rstrip("\n"), now=now, tz=args.tz)
+            result = commands.parse_request(line.rstrip("\n"), now=now, tz=args.tz)
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
         return 0
-    result = read_request(args.request, now=now, tz=args.tz)
+    result = commands.parse_request(args.request, now=now, tz=args.tz)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
         return 0 if not result.problems else 1

@@ -8,6 +8,8 @@ import hashlib
 import secrets
 import sys
 import uuid
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from app.serve import migrate, serve
@@ -15,9 +17,17 @@ from core.errors import ConfigError, OutpostError
 from core.settings import Settings
 from scheduler.accounts import rotate_keys
 from scheduler.media import ingest_path
-from scheduler.reader import ParsedRequest
+from scheduler.reader import ParsedRequest, read_request
+from scheduler.reader.limits import text_problems
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.service import Scheduler
+
+
+def parse_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
+    """``outpost parse``: the request as read, plus what the named networks would refuse."""
+    result = read_request(text, now=now, tz=tz)
+    too_long = text_problems(result)
+    return replace(result, problems=result.problems + tuple(too_long)) if too_long else result
 
 
 def describe_parse(result: ParsedRequest) -> str:

@@ -58,3 +58,14 @@ def test_human_output_names_problems() -> None:
     done = parse("yesterday 9am to x: late", "--now", NOW, "--tz", "Europe/Berlin")
     assert done.returncode == 1
     assert "problem:" in done.stdout
+
+
+def test_text_too_long_for_a_named_network_is_reported_by_parse() -> None:
+    done = parse("tomorrow 9am to x, bluesky: " + "a" * 300,
+                 "--now", NOW, "--tz", "Europe/Berlin", "--json")
+    assert done.returncode == 1
+    out = json.loads(done.stdout)
+    assert out["problems"] == [
+        "The text is 300 characters as X counts them; it allows 280. "
+        "Shorten it or send it to another network."
+    ]

@@ -40,7 +40,11 @@ class ParsedRequest:
         }
 
 
-_DEST = re.compile(r"@?[a-z0-9][a-z0-9._\-]*(?::[a-z0-9._\-@]+)?$")
+# "x", "@acme.bsky.social", "linkedin:acme-corp", and Mastodon's "@name@instance.social".
+_DEST = re.compile(
+    r"@?[a-z0-9][a-z0-9._\-]*(?:@[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)?"
+    r"(?::[a-z0-9._\-@]+)?$"
+)
 _SEP_WORDS = frozenset({"and", "&", ","})
 _TIMEISH = frozenset(
     {
@@ -73,6 +77,11 @@ _TIMEISH = frozenset(
         "monthly",
         "weekday",
         "weekend",
+        "weekdays",
+        "weekends",
+        "tmrw",
+        "tmr",
+        "2moro",
     }
 )
 _COLON = re.compile(r":")
@@ -86,7 +95,12 @@ MAX_REQUEST = 100 * 1024
 
 
 def _split_text(s: str) -> tuple[str, str | None]:
-    """Split at the first colon that ends the head: not in "17:00", "https://" or "li:acme"."""
+    """Split at the first colon that ends the head: not in "17:00", "https://" or "li:acme".
+
+    Without a colon followed by a space, the first other colon after a destination splits
+    ("to x:Hello"), unless a second one follows in the same word ("to li:acme:Hello").
+    """
+    tight: list[int] = []
     # A head past MAX_HEAD is refused anyway: no need to look at the colons of the text.
     for m in _COLON.finditer(s, 0, MAX_HEAD + 1):
         i = m.start()
@@ -97,7 +111,20 @@ def _split_text(s: str) -> tuple[str, str | None]:
             continue
         if after[:1] in ("", " ", "\t", "\n"):
             return s[:i], s[i + 1 :].strip()
+        tight.append(i)
+    for n, i in enumerate(tight):
+        word_end = len(s[i:].split(None, 1)[0]) + i
+        if n + 1 < len(tight) and tight[n + 1] < word_end:
+            continue  # "li:acme:Hello": the first colon names an account
+        words = s[:i].split()
+        if words and _dest_tokens(words[-1:]) is not None:
+            return s[:i], s[i + 1 :].strip()
     return s, None
+
+
+def _plural_day(word: str) -> bool:
+    """ "mondays", "mornings": time words, never destinations."""
+    return word.endswith("s") and word[:-1] in _TIMEISH
 
 
 def _dest_tokens(words: list[str]) -> list[str] | None:
@@ -108,7 +135,7 @@ def _dest_tokens(words: list[str]) -> list[str] | None:
             w = piece.strip().rstrip(".")
             if not w or w in _SEP_WORDS:
                 continue
-            if w in _TIMEISH or w[0].isdigit() or not _DEST.match(w):
+            if w in _TIMEISH or w[0].isdigit() or not _DEST.match(w) or _plural_day(w):
                 return None
             dests.append(w)
     return dests or None
@@ -167,9 +194,7 @@ def read_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
     zone_name = result.timezone if result else user.name
     shown = describe(when, grain) if when else None
     if result is None:
-        problems.append(
-            f'I couldn\'t find a time in "{phrase.strip() or request}". Try: {EXAMPLE}'
-        )
+        problems.append(f'I couldn\'t find a time in "{phrase.strip() or request}". Try: {EXAMPLE}')
     else:
         problems.extend(result.problems)
         if when is not None and result.recurrence is None:
@@ -184,6 +209,16 @@ def read_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
         problems.append(
             f"I understood the time ({shown or 'none'}) but found no destination. Add one "
             f'with "to", e.g. "{phrase.strip() or "tomorrow 9am"} to x: Hello"'
+        )
+    if body is None and not ambiguous:
+        problems.append(
+            f"I found no text to post: put a colon after the destinations, then the text, "
+            f'e.g. "{phrase.strip() or "tomorrow 9am"} to {", ".join(dests) or "x"}: Hello"'
+        )
+    elif body is not None and not body.strip():
+        problems.append(
+            "The text after the colon is empty: write what to post after it, e.g. "
+            f'"{phrase.strip() or "tomorrow 9am"} to {", ".join(dests) or "x"}: Hello"'
         )
     return ParsedRequest(
         when,

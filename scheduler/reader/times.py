@@ -92,6 +92,21 @@ def understand(phrase: str, now: datetime, zone: Zone) -> tuple[State, list[str]
     rep, text = recurrence.extract(text)
     text = apply_rules(st, text, _RULES[1:])
     if rep is not None:
+        dated = (
+            st.week_rel is not None
+            or st.day_offset is not None
+            or st.delta is not None
+            or st.holiday is not None
+            or st.wd_count is not None
+            or st.date is not None
+            or st.year is not None
+        )
+        why = recurrence.unsupported(rep, weekday=st.weekday, dated=dated)
+        if why is not None:
+            st.problems.append(
+                f'I can\'t repeat "{phrase.strip()}" exactly: {why}. Write it like '
+                f"{recurrence.REFUSED_EXAMPLES}"
+            )
         hour = (
             _hours(st, True)[0]
             if st.hour is not None
