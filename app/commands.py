@@ -23,9 +23,9 @@ from scheduler.runtime import Runtime, open_runtime
 from scheduler.service import Scheduler
 
 
-def parse_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
+def parse_request(text: str, *, now: datetime, tz: str, lang: str | None = None) -> ParsedRequest:
     """``outpost parse``: the request as read, plus what the named networks would refuse."""
-    result = read_request(text, now=now, tz=tz)
+    result = read_request(text, now=now, tz=tz, lang=lang)
     too_long = text_problems(result)
     return replace(result, problems=result.problems + tuple(too_long)) if too_long else result
 
@@ -37,6 +37,7 @@ def describe_parse(result: ParsedRequest) -> str:
         f"recurrence:   {result.recurrence or '(once)'}",
         f"destinations: {', '.join(result.destinations) or '(none)'}",
         f"text:         {result.text}",
+        f"language:     {result.lang}",
     ]
     lines += [f"problem:      {p}" for p in result.problems]
     return "\n".join(lines)

@@ -89,7 +89,7 @@ def score(fn: Any, corpus: dict[str, Any], sc: Any) -> tuple[list[dict[str, Any]
             none += fn(phrase, default_now) is None
         except Exception:
             none += 1
-    return rows, none / len(negatives)
+    return rows, (none / len(negatives)) if negatives else float("nan")
 
 
 def timing(corpus: dict[str, Any], repeats: int) -> dict[str, Any]:

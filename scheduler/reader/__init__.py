@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 
-def score_adapter(text: str, now: datetime) -> datetime | None:
+def score_adapter(text: str, now: datetime, lang: str | None = "en") -> datetime | None:
     """parse_time at the fixed zone of ``now``'s offset, for the corpus scorer."""
-    result = parse_time(text, now=now, tz=fixed_zone_for(now))
+    result = parse_time(text, now=now, tz=fixed_zone_for(now), lang=lang)
     return result.when if result is not None else None

@@ -9,6 +9,7 @@ from datetime import datetime
 from scheduler.reader import recurrence
 from scheduler.reader.clock_rules import CLOCK_RULES
 from scheduler.reader.date_rules import DATE_RULES
+from scheduler.reader.lang import detect, translate
 from scheduler.reader.resolve import DEFAULT_HOUR, PART_HOURS, _hours, resolve
 from scheduler.reader.state import State, apply_rules
 from scheduler.reader.words import normalise
@@ -124,10 +125,19 @@ def understand(phrase: str, now: datetime, zone: Zone) -> tuple[State, list[str]
     return st, _leftover(text)
 
 
-def parse_time(phrase: str, *, now: datetime, tz: str) -> TimeResult | None:
-    """Read a time phrase in the user's zone ``tz``; None when it names no time."""
+def parse_time(
+    phrase: str, *, now: datetime, tz: str, lang: str | None = "en"
+) -> TimeResult | None:
+    """Read a time phrase in the user's zone ``tz``; None when it names no time.
+
+    ``lang`` is an ISO 639-1 code of ``CODES``; None guesses it from the phrase's words.
+    """
     if len(phrase) > MAX_PHRASE:
         return None  # no time phrase is this long, and reading one costs more than linear time
+    code = detect(phrase) if lang is None else lang
+    typed = phrase
+    if code != "en":
+        phrase = translate(phrase, code)
     user = get_zone(tz)
     st, left = understand(phrase, now, user)
     zone = st.zone or user
@@ -143,7 +153,7 @@ def parse_time(phrase: str, *, now: datetime, tz: str) -> TimeResult | None:
             "minute",
             st.recurrence,
             zone.name,
-            tuple(st.problems) + _left_problem(phrase, left, when, "minute"),
+            tuple(st.problems) + _left_problem(typed, left, when, "minute"),
         )
     if not st.found() or (left and st.weak):
         return None
@@ -151,7 +161,7 @@ def parse_time(phrase: str, *, now: datetime, tz: str) -> TimeResult | None:
     if got is None:
         return None
     when, grain = got
-    problems = tuple(st.problems) + _left_problem(phrase, left, when, grain)
+    problems = tuple(st.problems) + _left_problem(typed, left, when, grain)
     return TimeResult(when, grain, None, zone.name, problems)
 
 

@@ -73,6 +73,7 @@ def test_to_json_shape() -> None:
         "destinations": ["x", "linkedin"],
         "text": "Hi: there",
         "problems": [],
+        "lang": "en",
     }
 
 
