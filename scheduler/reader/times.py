@@ -82,8 +82,13 @@ def _leftover(text: str) -> list[str]:
     return [w for w in _TOKEN.findall(text) if w.strip(".,") not in _FILLER and w.strip(".,")]
 
 
-def understand(phrase: str, now: datetime, zone: Zone) -> tuple[State, list[str]]:
-    """Apply the rules to a phrase; returns the state and the words not understood."""
+def understand(
+    phrase: str, now: datetime, zone: Zone, typed: str | None = None
+) -> tuple[State, list[str]]:
+    """Apply the rules to a phrase; returns the state and the words not understood.
+
+    ``typed`` is the phrase as the user wrote it, when ``phrase`` is its English rewrite.
+    """
     text = normalise(phrase)
     st = State(now=now.astimezone(zone.tzinfo))
     # The zone comes first so every later rule sees "now" in the zone the phrase names.
@@ -105,7 +110,7 @@ def understand(phrase: str, now: datetime, zone: Zone) -> tuple[State, list[str]
         why = recurrence.unsupported(rep, weekday=st.weekday, dated=dated)
         if why is not None:
             st.problems.append(
-                f'I can\'t repeat "{phrase.strip()}" exactly: {why}. Write it like '
+                f'I can\'t repeat "{(typed or phrase).strip()}" exactly: {why}. Write it like '
                 f"{recurrence.REFUSED_EXAMPLES}"
             )
         hour = (
@@ -139,7 +144,7 @@ def parse_time(
     if code != "en":
         phrase = translate(phrase, code)
     user = get_zone(tz)
-    st, left = understand(phrase, now, user)
+    st, left = understand(phrase, now, user, typed)
     zone = st.zone or user
     if st.recurrence is not None:
         # The first occurrence is the next matching slot; INTERVAL counts from it onwards.

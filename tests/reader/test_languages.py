@@ -103,3 +103,35 @@ def test_a_weekday_name_after_the_marker_is_not_a_destination() -> None:
 def test_words_not_understood_are_quoted_as_typed() -> None:
     r = read_request("mañana a las 9 quizás en x: Hola", now=NOW, tz=TZ)
     assert any('"mañana a las 9 quizás"' in p for p in r.problems)
+
+
+def test_a_repeat_not_fully_understood_is_refused_in_other_languages_too() -> None:
+    # "every month on friday" would otherwise be stored as every Friday.
+    r = read_request("cada mes el viernes en x: Hola", now=NOW, tz=TZ)
+    assert r.lang == "es"
+    (p,) = r.problems
+    assert p.startswith('I can\'t repeat "cada mes el viernes" exactly')
+
+
+def test_last_friday_of_every_month_in_french() -> None:
+    r = read_request("le dernier vendredi de chaque mois à 9h sur x: Salut", now=NOW, tz=TZ)
+    assert r.recurrence == "FREQ=MONTHLY;BYDAY=-1FR;BYHOUR=9;BYMINUTE=0;BYSECOND=0"
+    assert r.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "byday"),
+    [
+        ("el primer lunes de cada mes a las 10 en x: Hola", "1MO"),
+        ("el último viernes de cada mes a las 10 en x: Hola", "-1FR"),
+        ("le premier lundi de chaque mois à 10h sur x: Bonjour", "1MO"),
+        ("am letzten Freitag jedes Monats um 10 Uhr auf x: Hallo", "-1FR"),
+        ("o primeiro sábado de cada mês às 10h no x: Olá", "1SA"),
+        ("l'ultimo venerdì di ogni mese alle 10 su x: Ciao", "-1FR"),
+        ("в первый понедельник каждого месяца в 10:00 в x: Привет", "1MO"),
+    ],
+)
+def test_nth_weekday_of_every_month_in_each_language(text: str, byday: str) -> None:
+    r = read_request(text, now=NOW, tz=TZ)
+    assert r.recurrence == f"FREQ=MONTHLY;BYDAY={byday};BYHOUR=10;BYMINUTE=0;BYSECOND=0"
+    assert r.problems == ()

@@ -15,6 +15,11 @@ _NUMERIC = re.compile(
 )
 _SPACES = re.compile(r"\s+")
 _SPACED_H = re.compile(r"\b(\d{1,2}) h\b")
+_SUFFIX = {1: "st", 2: "nd", 3: "rd", 4: "th", 5: "th"}
+# "1 friday of every month" (from "primer viernes de cada mes"): an ordinal.
+_NTH_OF = re.compile(
+    r"\b([1-5]) (monday|tuesday|wednesday|thursday|friday|saturday|sunday) (?=of\b)"
+)
 _WEEKDAY_DAY = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday),? (\d{1,2})$"
 )
@@ -70,6 +75,7 @@ class Language:
         self._compiled.append((_NUMERIC, _numeric))
         self._compiled.append((_SPACED_H, r"\1h"))
         self._compiled.extend((re.compile(p), r) for p, r in self.rewrites)
+        self._compiled.append((_NTH_OF, lambda m: f"{m[1]}{_SUFFIX[int(m[1])]} {m[2]} "))
         # "martedì 19", "jeudi 15": outside English a number after a weekday is its date.
         self._compiled.append((_WEEKDAY_DAY, r"\1 the \2th"))
 

@@ -81,6 +81,7 @@ LANGUAGE = Language(
         (r"\b(?:die )?nacht der bestimmung\b", "night of power"),
         (r"\baufstieg des propheten\b", "prophet's ascension"),
         (r"\bkonigstag\b", "koningsdag"),
+        (r"\b(?:jeden|jedes) monats\b", " of every month "),
         (r"\b(?:jeden|jede|jedes)\b", "every"),
         (r"\btaglich\b", "daily"),
         (r"\b(?:erster|erste|ersten|erstes)\b", "1st"),

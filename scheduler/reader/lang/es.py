@@ -21,6 +21,7 @@ LANGUAGE = Language(
         "uno": 1,
         "una": 1,
         "primero": 1,
+        "primer": 1,
         "dos": 2,
         "tres": 3,
         "cuatro": 4,
@@ -52,7 +53,9 @@ LANGUAGE = Language(
     },
     tens_joiner=" y ",
     rewrites=[
+        (r"\bde (?:cada|todos los) mes(?:es)?\b", " of every month "),
         (r"\b(?:todos los|todas las|cada)\b", "every"),
+        (r"\bultim[oa]\b", "last"),
         (r"\bmil novecientos noventa\b", "1990"),
         (r"\bpasado manana\b", "day after tomorrow"),
         (r"\b(?:anteayer|antier)\b", "day before yesterday"),

@@ -47,7 +47,9 @@ LANGUAGE = Language(
     },
     tens_joiner="[ -](?:et[ -])?",
     rewrites=[
+        (r"\b(?:de|du) (?:chaque|tous les) mois\b", " of every month "),
         (r"\b(?:chaque|tous les|toutes les)\b", "every"),
+        (r"\bderniere? (?=(?:lun|mar|mer|jeu|ven|sam|dim))", "last "),
         (r"\b(?:apres-demain|apres demain)\b", "day after tomorrow"),
         (r"\bavant-hier\b|\bavant hier\b", "day before yesterday"),
         (

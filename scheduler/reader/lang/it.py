@@ -51,6 +51,7 @@ LANGUAGE = Language(
         "cinquanta": 50,
     },
     rewrites=[
+        (r"\bdi ogni mese\b", " of every month "),
         (r"\b(?:ogni|tutti i|tutte le)\b", "every"),
         (r"\b(?:il giorno )?dopo ?domani\b", "day after tomorrow"),
         (r"\b(?:l'altro ieri|altroieri)\b", "day before yesterday"),

@@ -53,6 +53,7 @@ LANGUAGE = Language(
     tens_joiner=" e ",
     first=[(r"\b(?:as|a) (\d{1,2})\.(\d{2})\b", r"at \1:\2")],
     rewrites=[
+        (r"\bde (?:cada|todo) mes\b", " of every month "),
         (r"\b(?:todos os|todas as|toda|todo|cada)\b", "every"),
         (r"\b(?:depois de amanha)\b", "day after tomorrow"),
         (r"\b(?:antes de ontem|anteontem)\b", "day before yesterday"),

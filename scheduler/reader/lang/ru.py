@@ -43,7 +43,9 @@ LANGUAGE = Language(
     },
     tens_joiner=" ",
     rewrites=[
+        (_B + r"каждого месяца" + _E, " of every month "),
         (_B + r"(?:кажд\w+)" + _E, "every"),
+        (_B + r"последн\w+" + _E, "last"),
         (_B + r"ежедневно" + _E, "daily"),
         (_B + r"(?:перв\w+)" + _E, "1st"),
         (_B + r"(?:втор(?:ое|ого|ой))" + _E, "2nd"),
