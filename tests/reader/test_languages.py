@@ -88,6 +88,9 @@ def test_language_is_guessed_from_the_head_not_the_text() -> None:
         ("domani alle 9 su x", "it"),
         ("завтра в 9 утра в x", "ru"),
         ("tomorrow 9am to x", "en"),
+        ("am 15.2. auf x", "de"),
+        ("in 2 Stunden auf x", "de"),
+        ("dec 3 10:30 PST to all", "en"),
     ],
 )
 def test_detect(head: str, lang: str) -> None:

@@ -22,7 +22,7 @@ CODES = ("en", *LANGUAGES)
 _WORD = re.compile(r"[^\W\d_]+")
 # English words a request's head often has: a tie with another language stays English.
 _ENGLISH = frozenset(
-    {"tomorrow", "today", "tonight", "at", "to", "on", "next", "every", "in", "am", "pm",
+    {"tomorrow", "today", "tonight", "at", "to", "on", "next", "every", "in",
      "morning", "evening", "afternoon", "hours", "minutes", "week", "month", "monday",
      "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "now", "and"}
 )  # fmt: skip

@@ -155,6 +155,17 @@ LANGUAGE = Language(
     ],
     marks=frozenset(
         {
+            "stunden",
+            "stunde",
+            "minuten",
+            "tagen",
+            "tage",
+            "wochen",
+            "monaten",
+            "jahren",
+            "nachste",
+            "abends",
+            "morgens",
             "morgen",
             "heute",
             "montag",

@@ -111,6 +111,12 @@ LANGUAGE = Language(
     ],
     marks=frozenset(
         {
+            "horas",
+            "minutos",
+            "dias",
+            "semanas",
+            "meses",
+            "proxima",
             "manana",
             "hoy",
             "lunes",

@@ -133,6 +133,10 @@ LANGUAGE = Language(
     ],
     marks=frozenset(
         {
+            "heure",
+            "jours",
+            "semaines",
+            "prochaine",
             "demain",
             "aujourd'hui",
             "lundi",

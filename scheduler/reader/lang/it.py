@@ -139,6 +139,12 @@ LANGUAGE = Language(
     ],
     marks=frozenset(
         {
+            "ore",
+            "minuti",
+            "giorni",
+            "settimane",
+            "mesi",
+            "prossima",
             "domani",
             "oggi",
             "lunedi",

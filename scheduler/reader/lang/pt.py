@@ -116,6 +116,12 @@ LANGUAGE = Language(
     ],
     marks=frozenset(
         {
+            "horas",
+            "minutos",
+            "dias",
+            "semanas",
+            "meses",
+            "proximo",
             "amanha",
             "hoje",
             "segunda",
