@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 from dateutil.easter import EASTER_ORTHODOX, easter  # type: ignore[import-untyped]
 
+from scheduler.reader.hebrew import HOLIDAYS as JEWISH
+
 HolidayFn = Callable[[int], date | None]
 
 
@@ -177,6 +179,7 @@ HOLIDAYS: tuple[tuple[str, HolidayFn], ...] = (
     ),
     (r"jumu'atul-wida|jamat ul-vida", _islamic(10, 1, last_friday=True)),
     (r"ramadan", _islamic(9, 1)),
+    *JEWISH,
 )
 
 HOLIDAY_RE = re.compile(

@@ -1,0 +1,63 @@
+"""Jewish holidays (arithmetic Hebrew calendar, dated by their eve) and German holiday names."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from scheduler.reader import parse_time
+from scheduler.reader.hebrew import hebrew_to_date
+from tests.reader.conftest import TZ, at
+
+JAN_2018 = at(2018, 1, 2, 10, 0)
+
+
+@pytest.mark.parametrize(
+    ("hebrew", "gregorian"),
+    [
+        ((5779, 7, 1), date(2018, 9, 10)),  # Rosh Hashanah 5779
+        ((5773, 12, 14), date(2013, 2, 24)),  # Purim 5773, a common year
+        ((5776, 13, 14), date(2016, 3, 24)),  # Purim 5776, in Adar II of a leap year
+        ((5785, 1, 15), date(2025, 4, 13)),  # Passover 5785
+    ],
+)
+def test_hebrew_dates(hebrew: tuple[int, int, int], gregorian: date) -> None:
+    assert hebrew_to_date(*hebrew) == gregorian
+
+
+@pytest.mark.parametrize(
+    ("phrase", "day"),
+    [
+        ("yom kippur 2018", date(2018, 9, 18)),
+        ("shemini atzeret 2018", date(2018, 9, 30)),
+        ("tisha b'av 2018", date(2018, 7, 21)),  # the 9th of Av was a Sabbath: moved to Sunday
+        ("yom haatzmaut 2018", date(2018, 4, 18)),  # moved from Friday to Thursday
+        ("yom hashoah 2017", date(2017, 4, 23)),  # moved from Sunday to Monday
+        ("tu bishvat 2018", date(2018, 1, 30)),
+        ("lag baomer 2018", date(2018, 5, 2)),
+    ],
+)
+def test_jewish_holidays_are_their_eve(phrase: str, day: date) -> None:
+    r = parse_time(phrase, now=at(2013, 2, 12, 10, 0), tz=TZ)
+    assert r is not None
+    assert r.when.date() == day
+
+
+@pytest.mark.parametrize(
+    ("phrase", "when"),
+    [
+        ("Karfreitag", at(2018, 3, 30, 9, 0)),
+        ("Ostermontag", at(2018, 4, 2, 9, 0)),
+        ("Christi Himmelfahrt", at(2018, 5, 10, 9, 0)),
+        ("Fronleichnam", at(2018, 5, 31, 9, 0)),
+        ("Tag der Deutschen Einheit", at(2018, 10, 3, 9, 0)),
+        ("Nikolaus", at(2018, 12, 6, 9, 0)),
+        ("Orthodoxer Ostermontag", at(2018, 4, 9, 9, 0)),
+    ],
+)
+def test_german_holiday_names(phrase: str, when: datetime) -> None:
+    r = parse_time(phrase, now=JAN_2018, tz=TZ, lang="de")
+    assert r is not None
+    assert r.when == when
+    assert r.problems == ()
