@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from dateutil.easter import EASTER_ORTHODOX, easter  # type: ignore[import-untyped]
 
 from scheduler.reader.hebrew import HOLIDAYS as JEWISH
+from scheduler.reader.moon import islamic_month_start
 
 HolidayFn = Callable[[int], date | None]
 
@@ -57,8 +58,9 @@ def _kings_day(y: int) -> date:
 
 
 def _hijri_to_date(hy: int, hm: int, hd: int) -> date:
-    days = hd + (295 * (hm - 1) + 9) // 10 + (hy - 1) * 354 + (3 + 11 * hy) // 30
-    return date.fromordinal(days + 227014)
+    # The tabular month start locates the new moon; the month begins as Umm al-Qura has it.
+    days = 1 + (295 * (hm - 1) + 9) // 10 + (hy - 1) * 354 + (3 + 11 * hy) // 30
+    return islamic_month_start(date.fromordinal(days + 227014)) + timedelta(days=hd - 1)
 
 
 def _islamic(hm: int, hd: int, last_friday: bool = False) -> HolidayFn:

@@ -61,3 +61,25 @@ def test_german_holiday_names(phrase: str, when: datetime) -> None:
     assert r is not None
     assert r.when == when
     assert r.problems == ()
+
+
+def test_new_moon_instant() -> None:
+    from scheduler.reader.moon import new_moon_jd
+
+    # The new moon of 2018-08-11 was at 09:58 UT (a partial solar eclipse that day).
+    jd = new_moon_jd(230)
+    assert abs(jd - 2458341.9153) < 3 / 1440  # within three minutes
+
+
+@pytest.mark.parametrize(
+    ("phrase", "day"),
+    [
+        ("eid al-adha 2018", date(2018, 8, 21)),  # 10 Dhu al-Hijjah 1439, Umm al-Qura
+        ("islamic new year 2018", date(2018, 9, 11)),  # 1 Muharram 1440
+        ("ramadan 2026", date(2026, 2, 18)),  # 1 Ramadan 1447
+    ],
+)
+def test_islamic_holidays_follow_the_umm_al_qura_month_start(phrase: str, day: date) -> None:
+    r = parse_time(phrase, now=at(2013, 2, 12, 10, 0), tz=TZ)
+    assert r is not None
+    assert r.when.date() == day
