@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from dateutil.easter import EASTER_ORTHODOX, easter  # type: ignore[import-untyped]
 
 from scheduler.reader.hebrew import HOLIDAYS as JEWISH
+from scheduler.reader.hindu import HOLIDAYS as HINDU
 from scheduler.reader.moon import islamic_month_start
 
 HolidayFn = Callable[[int], date | None]
@@ -182,6 +183,7 @@ HOLIDAYS: tuple[tuple[str, HolidayFn], ...] = (
     (r"jumu'atul-wida|jamat ul-vida", _islamic(10, 1, last_friday=True)),
     (r"ramadan", _islamic(9, 1)),
     *JEWISH,
+    *HINDU,
 )
 
 HOLIDAY_RE = re.compile(

@@ -35,9 +35,15 @@ _TERMS = (
 )
 
 
-def new_moon_jd(k: int) -> float:
-    """Julian Day (TT) of new moon number ``k`` (k = 0 near 2000-01-06)."""
+# The full moon's terms differ slightly from the new moon's (Meeus, table 49.A).
+_FULL = (-0.40614, 0.17302, 0.01614, 0.01043, 0.00734, -0.00515, 0.00209)
+
+
+def new_moon_jd(k: float) -> float:
+    """Julian Day (TT) of new moon number ``k`` (k = 0 near 2000-01-06); k + 0.5 is the
+    full moon after it."""
     t = k / 1236.85
+    full = k % 1 == 0.5
     jde = 2451550.09766 + _SYNODIC * k + 0.00015437 * t * t
     e = 1 - 0.002516 * t - 0.0000074 * t * t
     m = math.radians(2.5534 + 29.10535670 * k)
@@ -45,20 +51,21 @@ def new_moon_jd(k: int) -> float:
     f = math.radians(160.7108 + 390.67050284 * k - 0.0016118 * t * t)
     omega = math.radians(124.7746 - 1.56375588 * k)
     total = -0.00017 * math.sin(omega)
-    for coef, e_pow, n_mp, n_m, n_f in _TERMS:
+    for i, (coef, e_pow, n_mp, n_m, n_f) in enumerate(_TERMS):
         # Columns: E's power, multiples of M', of M, of F.
-        total += coef * e**e_pow * math.sin(n_mp * mp + n_m * m + n_f * f)
+        c = _FULL[i] if full and i < len(_FULL) else coef
+        total += c * e**e_pow * math.sin(n_mp * mp + n_m * m + n_f * f)
     return jde + total
 
 
-def _k_near(day: date) -> int:
+def k_near(day: date) -> int:
     jd = day.toordinal() + _JD_OF_RD0
     return round((jd - 2451550.09766) / _SYNODIC)
 
 
 def islamic_month_start(estimate: date) -> date:
     """The first day of the Islamic month whose tabular first day is ``estimate``."""
-    k = _k_near(estimate - timedelta(days=1))
+    k = k_near(estimate - timedelta(days=1))
     jd = new_moon_jd(k)
     when = jd - _JD_OF_RD0  # R.D. days, fractional from midnight UT
     day = int(when)

@@ -83,3 +83,24 @@ def test_islamic_holidays_follow_the_umm_al_qura_month_start(phrase: str, day: d
     r = parse_time(phrase, now=at(2013, 2, 12, 10, 0), tz=TZ)
     assert r is not None
     assert r.when.date() == day
+
+
+@pytest.mark.parametrize(
+    ("phrase", "day"),
+    [
+        ("diwali 2013", date(2013, 11, 3)),
+        ("diwali 2019", date(2019, 10, 27)),
+        ("diwali 2020", date(2020, 11, 14)),  # a leap month: the new moon of 17 October is not it
+        ("diwali 2023", date(2023, 11, 12)),
+        ("bhai dooj 2019", date(2019, 10, 29)),
+        ("holi 2019", date(2019, 3, 21)),
+        ("ugadi 2018", date(2018, 3, 18)),
+        ("raksha bandhan 2018", date(2018, 8, 26)),
+        ("guru ravidas jayanti 2019", date(2019, 2, 19)),
+        ("valmiki jayanti 2018", date(2018, 10, 24)),
+    ],
+)
+def test_hindu_festivals_follow_the_moon(phrase: str, day: date) -> None:
+    r = parse_time(phrase, now=at(2013, 2, 12, 10, 0), tz=TZ)
+    assert r is not None
+    assert r.when.date() == day
