@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from app.serve import migrate, serve
@@ -14,9 +16,17 @@ from scheduler.accounts import rotate_keys
 from scheduler.accounts_usecases import connect_with_token, list_accounts
 from scheduler.api_tokens import create_token
 from scheduler.media import ingest_path
-from scheduler.reader import ParsedRequest
+from scheduler.reader import ParsedRequest, read_request
+from scheduler.reader.limits import text_problems
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.service import Scheduler
+
+
+def parse_request(text: str, *, now: datetime, tz: str, lang: str | None = None) -> ParsedRequest:
+    """``outpost parse``: the request as read, plus what the named networks would refuse."""
+    result = read_request(text, now=now, tz=tz, lang=lang)
+    too_long = text_problems(result)
+    return replace(result, problems=result.problems + tuple(too_long)) if too_long else result
 
 
 def describe_parse(result: ParsedRequest) -> str:
@@ -26,6 +36,7 @@ def describe_parse(result: ParsedRequest) -> str:
         f"recurrence:   {result.recurrence or '(once)'}",
         f"destinations: {', '.join(result.destinations) or '(none)'}",
         f"text:         {result.text}",
+        f"language:     {result.lang}",
     ]
     lines += [f"problem:      {p}" for p in result.problems]
     return "\n".join(lines)
