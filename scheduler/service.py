@@ -102,7 +102,8 @@ class Scheduler:
     ) -> Draft:
         if "\x00" in parsed.text or any("\x00" in d for d in parsed.destinations):
             raise RequestProblem(["The request contains a NUL character (U+0000)."], EXAMPLE)
-        problems = list(parsed.problems)
+        # Media without text is a post: only the reader's other problems stand then.
+        problems = [p for p in parsed.problems if not (media and p in parsed.text_problems)]
         accounts = await self.rt.workspaces.accounts(workspace_id)
         chosen, unknown = (
             resolve(parsed.destinations, accounts) if parsed.destinations else ([], [])

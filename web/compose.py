@@ -1,7 +1,7 @@
 """The compose box: the bots' request line, a preview of how it was understood, media uploads.
 
 Uploads stream part by part to a temporary file under ``DATA_DIR/uploads`` and go through
-``scheduler.media.ingest_path``; nothing is read whole into memory.
+``ingest_path`` in ``scheduler.media``; nothing is read whole into memory.
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ class ParsedRequest:
     fit_media: bool = False
     # The language the time and destinations were read in (ISO 639-1).
     lang: str = "en"
+    # Those of ``problems`` that only say the text is missing: attached media is a post too.
+    text_problems: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The ``outpost parse --json`` object."""
@@ -232,6 +234,7 @@ def read_request(text: str, *, now: datetime, tz: str, lang: str | None = None) 
             f"I understood the time ({shown or 'none'}) but found no destination. Add one "
             f'with "to", e.g. "{phrase.strip() or "tomorrow 9am"} to x: Hello"'
         )
+    before_text = len(problems)
     if body is None and not ambiguous:
         problems.append(
             f"I found no text to post: put a colon after the destinations, then the text, "
@@ -252,6 +255,7 @@ def read_request(text: str, *, now: datetime, tz: str, lang: str | None = None) 
         grain,
         fit_media=asked is not None,
         lang=code,
+        text_problems=tuple(problems[before_text:]),
     )
 
 

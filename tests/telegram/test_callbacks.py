@@ -6,7 +6,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from bot.telegram.tasks import TASKS
+from bot.telegram.context import Services
+from bot.telegram.tasks import tasks
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from tests.callback_support import delivering, listen, received
@@ -18,13 +19,13 @@ Client = TestClient[Any, Any]
 
 
 async def test_a_chat_message_post_sends_a_signed_post_scheduled(
-    client: Client, tg_runtime: Runtime, mastodon: FakeMastodon, updates: Updates,
-    receiver: FakeWebhookReceiver,
+    client: Client, tg_runtime: Runtime, tg_services: Services, mastodon: FakeMastodon,
+    updates: Updates, receiver: FakeWebhookReceiver,
 ) -> None:  # fmt: skip
     await connect_mastodon(tg_runtime, f"telegram:{USER}", mastodon.url)
     ws = await tg_runtime.workspaces.by_name(f"telegram:{USER}")
     await listen(tg_runtime, ws.id, receiver)
-    async with delivering(tg_runtime, TASKS):
+    async with delivering(tg_runtime, tasks(tg_services)):
         update = updates.message(text="tomorrow 9am to mastodon: From the channel desk")
         assert await post(client, update) == 200
         [event] = await received(receiver, "post.scheduled")
