@@ -14,7 +14,7 @@ from core.clock import SystemClock
 from core.errors import OutpostError
 from core.logging import setup_logging
 from core.settings import load_settings
-from scheduler.reader import read_request
+from scheduler.reader.lang import CODES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--now", help="ISO-8601 time to read the request at (default: now)")
     p.add_argument("--tz", default="UTC", help="the user's IANA time zone")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--lang", choices=CODES, help="language of the request (default: guessed per request)"
+    )
 
     p = sub.add_parser("schedule", help="schedule a request from the shell")
     p.add_argument("request")
@@ -103,10 +106,10 @@ def parse_command(args: argparse.Namespace) -> int:
         return 2
     if args.request is None:
         for line in sys.stdin:
-            result = read_request(line.rstrip("\n"), now=now, tz=args.tz)
+            result = commands.parse_request(line.rstrip("\n"), now=now, tz=args.tz, lang=args.lang)
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
         return 0
-    result = read_request(args.request, now=now, tz=args.tz)
+    result = commands.parse_request(args.request, now=now, tz=args.tz, lang=args.lang)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
         return 0 if not result.problems else 1

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import secrets
 import sys
 import uuid
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from app.serve import migrate, serve
 from core.errors import ConfigError, OutpostError
 from core.settings import Settings
 from scheduler.accounts import rotate_keys
+from scheduler.accounts_usecases import connect_with_token, list_accounts
+from scheduler.api_tokens import create_token
 from scheduler.media import ingest_path
-from scheduler.reader import ParsedRequest
+from scheduler.reader import ParsedRequest, read_request
+from scheduler.reader.limits import text_problems
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.service import Scheduler
+
+
+def parse_request(text: str, *, now: datetime, tz: str, lang: str | None = None) -> ParsedRequest:
+    """``outpost parse``: the request as read, plus what the named networks would refuse."""
+    result = read_request(text, now=now, tz=tz, lang=lang)
+    too_long = text_problems(result)
+    return replace(result, problems=result.problems + tuple(too_long)) if too_long else result
 
 
 def describe_parse(result: ParsedRequest) -> str:
@@ -27,15 +36,10 @@ def describe_parse(result: ParsedRequest) -> str:
         f"recurrence:   {result.recurrence or '(once)'}",
         f"destinations: {', '.join(result.destinations) or '(none)'}",
         f"text:         {result.text}",
+        f"language:     {result.lang}",
     ]
     lines += [f"problem:      {p}" for p in result.problems]
     return "\n".join(lines)
-
-
-def new_token() -> tuple[str, str]:
-    """A token to show once, and the hash that is stored."""
-    token = "op_" + secrets.token_urlsafe(32)
-    return token, hashlib.sha256(token.encode()).hexdigest()
 
 
 async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
@@ -59,8 +63,7 @@ async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
         print(f"workspace {ws.name} ({ws.id})")
     elif command == "token" and action == "create":
         ws = await rt.workspaces.by_name(args.workspace)
-        token, digest = new_token()
-        await rt.workspaces.add_token(ws.id, args.name, digest, args.scopes)
+        token, _ = await create_token(rt, ws.id, args.name, args.scopes.split())
         print(token)
         print("Keep it now: Outpost stores only its hash.", file=sys.stderr)
     elif command == "accounts" and action == "add":
@@ -72,7 +75,7 @@ async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
             else (await rt.workspaces.workspaces())
         )
         for ws in spaces:
-            for acc in await rt.workspaces.accounts(ws.id):
+            for acc in await list_accounts(rt, ws.id):
                 print(f"{ws.name}\t{acc.platform}:{acc.handle}\t{acc.status}\t{acc.base_url}")
     elif command == "keys" and action == "rotate":
         count = await rotate_keys(rt)
@@ -105,22 +108,17 @@ async def _add_account(rt: Runtime, args: argparse.Namespace) -> None:
             f"Outpost cannot post to {platform!r}.",
             "Supported: " + ", ".join(sorted(rt.publishers)) + ".",
         )
-    if platform == "webhook" and not token:
-        token = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-        print(f"signing secret (shown once): {token}", file=sys.stderr)
-    if not token:
+    if not token and platform != "webhook":
         raise ConfigError("This account needs a token.", "Pass it on stdin with --token-stdin.")
     if not args.handle:
         raise ConfigError("Name the account with --handle, e.g. --handle @me@mastodon.social.")
     settings = dict(s.split("=", 1) for s in args.setting if "=" in s)
-    account = await rt.workspaces.add_account(
-        ws.id,
-        platform,
-        args.handle,
-        rt.cipher.encrypt(token),
-        base_url=args.base_url,
-        settings=settings,
+    made = await connect_with_token(
+        rt, ws.id, platform, args.handle, token, base_url=args.base_url, settings=settings
     )
+    if made.secret is not None:
+        print(f"signing secret (shown once): {made.secret}", file=sys.stderr)
+    account = made.account
     print(f"connected {account.platform}:{account.handle} ({account.id})")
 
 

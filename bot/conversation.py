@@ -10,25 +10,23 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import render
 from bot.commands import parse_command
 from bot.render import Reply
 from core.errors import Conflict, NotFound, OutpostError, RequestProblem
-from publishers.registry import PUBLISHERS, canonical_platform
 from scheduler.accounts import connect_link
+from scheduler.accounts_usecases import list_accounts
+from scheduler.edge import PUBLISHERS, canonical_platform
 from scheduler.logins import create_login_link
+from scheduler.members import Identity, Member, Speaker, known_member, set_timezone, valid_zone
+from scheduler.members import identify as identify_member
 from scheduler.reader import parse_time
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
-from storage.views import MediaView, WorkspaceView
+from scheduler.views import MediaView
 
 ACTIONS = ("cancel", "edit_time", "post_now", "retry")
-
-
-# A synced sender: their workspace, their user id and their own time zone (if set).
-Member = tuple[WorkspaceView, uuid.UUID, str | None]
 
 
 @dataclass(frozen=True)
@@ -51,25 +49,10 @@ class ChatContext:
     def workspace(self) -> str:
         return self.workspace_name or f"{self.platform}:{self.team_id}"
 
-
-@dataclass(frozen=True)
-class Identity:
-    """The Outpost workspace and user behind a chat context, and the time zone to read in."""
-
-    workspace_id: uuid.UUID
-    user_id: uuid.UUID
-    tz: str
-    new_user: bool
-
-
-def _valid_zone(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
+    @property
+    def speaker(self) -> Speaker:
+        return Speaker(self.workspace, self.platform, self.team_id, self.user_id,
+                       self.user_name, self.user_tz)  # fmt: skip
 
 
 class Conversation:
@@ -84,29 +67,11 @@ class Conversation:
 
         Nearly every message comes from someone already synced: one statement for them.
         """
-        return await self.rt.workspaces.known_member(
-            ctx.workspace, ctx.platform, ctx.team_id, ctx.user_id
-        )
+        return await known_member(self.rt, ctx.speaker)
 
     async def identify(self, ctx: ChatContext) -> Identity:
         """Seed flow 3.1: sync the user on first contact, then find their zone."""
-        known = ctx.member or await self.member(ctx)
-        if known is not None:
-            ws, user_id, stored = known
-            created = False
-        else:
-            ws = await self.rt.workspaces.ensure(ctx.workspace, _valid_zone(ctx.user_tz) or "UTC")
-            user_id, created = await self.rt.workspaces.sync_chat_user(
-                ws.id,
-                ctx.platform,
-                ctx.team_id,
-                ctx.user_id,
-                ctx.user_name,
-                _valid_zone(ctx.user_tz),
-            )
-            stored = await self.rt.workspaces.user_timezone(user_id)
-        tz = _valid_zone(stored) or _valid_zone(ctx.user_tz) or ws.timezone
-        return Identity(ws.id, user_id, tz, created)
+        return await identify_member(self.rt, ctx.speaker, ctx.member)
 
     async def handle(self, ctx: ChatContext, text: str, media: Sequence[MediaView] = ()) -> Reply:
         """Answer one message (or slash command) that may carry media."""
@@ -127,7 +92,7 @@ class Conversation:
         if kind == "timezone":
             return await self._timezone(me, arg)
         if kind == "accounts":
-            return render.account_list(await self.rt.workspaces.accounts(me.workspace_id))
+            return render.account_list(await list_accounts(self.rt, me.workspace_id))
         if kind == "posts":
             posts = await self.scheduler.list(
                 me.workspace_id, start=self.rt.clock.now(), statuses=("scheduled",), limit=10
@@ -155,14 +120,14 @@ class Conversation:
         return render.scheduled(post, me.tz)
 
     async def _timezone(self, me: Identity, arg: str) -> Reply:
-        zone = _valid_zone(arg.strip())
+        zone = valid_zone(arg.strip())
         if zone is None:
             return Reply(
                 f"“{arg.strip()}” is not a time zone I know. Try `timezone Europe/Berlin` "
                 f"or `timezone America/New_York`. Yours is {me.tz}.",
                 private=True,
             )
-        await self.rt.workspaces.set_user_timezone(me.user_id, zone)
+        await set_timezone(self.rt, me.user_id, zone)
         return Reply(f"Your time zone is now {zone}.", private=True)
 
     def _connect(self, me: Identity, arg: str) -> Reply:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from publishers.registry import PUBLISHERS
+from scheduler.edge import PUBLISHERS
 from scheduler.notifier import PostResult
-from storage.views import AccountView, PostView
+from scheduler.views import AccountView, PostView
 
 EXAMPLE = "tomorrow 9am to mastodon: We're live!"
 STATUS_WORDS = {

@@ -38,11 +38,15 @@ class CallbackEvent(StrEnum):
     """The ``type`` of a callback sent to a post's ``callback_url`` and the endpoints."""
 
     POST_SCHEDULED = "post.scheduled"
+    POST_RESCHEDULED = "post.rescheduled"
+    POST_EDITED = "post.edited"
+    POST_CANCELLED = "post.cancelled"
     POST_PUBLISHED = "post.published"
     POST_PARTIALLY_PUBLISHED = "post.partially_published"
     POST_FAILED = "post.failed"
     DESTINATION_PUBLISHED = "destination.published"
     DESTINATION_FAILED = "destination.failed"
+    ACCOUNT_NEEDS_RECONNECT = "account.needs_reconnect"
 
     @classmethod
     def for_post(cls, status: PostStatus) -> CallbackEvent:

@@ -21,9 +21,11 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from core.errors import OutpostError
+from core.states import CallbackEvent
 from publishers.base import Publisher, PublishRequest, Receipt
 from publishers.errors import AuthRevoked
 from publishers.oauth import GrantRefused, Provider, providers, refresh_tokens
+from scheduler.callbacks import emit_account
 from scheduler.runtime import Runtime
 from storage.accounts import AccountStore, TokenRow, TokenUpdate
 from storage.views import AccountView
@@ -134,6 +136,7 @@ async def mark_reconnect(runtime: Runtime, account: AccountView, reason: str) ->
 
     now = runtime.clock.now()
     posts = await account_store(runtime).mark_reconnect(account.id, "auth_revoked", reason, now)
+    await emit_account(runtime, account, CallbackEvent.ACCOUNT_NEEDS_RECONNECT, reason, posts)
     runner = Runner(runtime)
     for post_id in posts:
         await runner.after(post_id)

@@ -40,6 +40,7 @@ from scheduler.accounts import (
     slug,
 )
 from scheduler.accounts_meta import Choice, choose, hold_pages, long_lived
+from scheduler.accounts_usecases import connect_account
 from scheduler.runtime import Runtime
 from storage.views import AccountView
 
@@ -195,10 +196,6 @@ async def finish(
         raise ConnectError(exc.message, again) from None
 
 
-def _enc(runtime: Runtime, value: str | None) -> str | None:
-    return runtime.cipher.encrypt(value) if value else None
-
-
 async def _store(
     runtime: Runtime,
     platform: str,
@@ -208,15 +205,16 @@ async def _store(
     user_id: Any,
 ) -> list[AccountView]:
     who = await _identities(runtime, platform, provider, tokens.access_token)
-    store, made = account_store(runtime), []
+    made = []
     for handle, name, base_url, settings in who:
         made.append(
-            await store.connect(
+            await connect_account(
+                runtime,
                 workspace_id,
                 platform,
                 handle,
-                runtime.cipher.encrypt(tokens.access_token),
-                refresh_token_enc=_enc(runtime, tokens.refresh_token),
+                tokens.access_token,
+                refresh_token=tokens.refresh_token,
                 expires_at=tokens.expires_at,
                 base_url=base_url,
                 display_name=name,

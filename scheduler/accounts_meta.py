@@ -20,6 +20,7 @@ import aiohttp
 from publishers.facebook import GRAPH_VERSION, graph_send
 from publishers.oauth import Provider, Tokens, exchange_long_lived
 from scheduler.accounts import STATE_TTL, ConnectError, account_store, hash_secret, slug
+from scheduler.accounts_usecases import connect_account
 from scheduler.runtime import Runtime
 from storage.views import AccountView
 
@@ -111,11 +112,12 @@ async def choose(runtime: Runtime, token: str, picked: list[str]) -> list[Accoun
             if f"{platform}:{ident}" not in picked:
                 continue
             made.append(
-                await account_store(runtime).connect(
+                await connect_account(
+                    runtime,
                     taken.workspace_id,
                     platform,
                     handle,
-                    runtime.cipher.encrypt(page["access_token"]),
+                    page["access_token"],
                     expires_at=None,  # a Page token from a long-lived user token never expires
                     base_url=held["api"],
                     display_name=page["name"],

@@ -12,8 +12,9 @@ import aiohttp
 
 from publishers.errors import PublishError
 from publishers.http import send
-from scheduler.accounts import LinkGrant, account_store
+from scheduler.accounts import LinkGrant
 from scheduler.accounts_connect import ConnectError, mastodon_identity, normalize_instance
+from scheduler.accounts_usecases import connect_account
 from scheduler.runtime import Runtime
 from storage.views import AccountView
 
@@ -45,11 +46,12 @@ async def connect_bluesky(
             "Create an app password under Settings > Privacy and security > App passwords.",
         ) from None
     data = resp.data or {}
-    return await account_store(runtime).connect(
+    return await connect_account(
+        runtime,
         grant.workspace_id,
         "bluesky",
         "@" + str(data.get("handle") or identifier),
-        runtime.cipher.encrypt(app_password.strip()),
+        app_password.strip(),
         base_url=base,
         display_name=str(data.get("handle") or identifier),
         settings={"identifier": identifier, "did": data.get("did")},
@@ -74,12 +76,13 @@ async def connect_discord(runtime: Runtime, grant: LinkGrant, webhook_url: str) 
         raise ConnectError("Discord does not know that webhook.", "Copy the URL again.") from None
     data = resp.data or {}
     name = str(data.get("name") or "discord")
-    return await account_store(runtime).connect(
+    return await connect_account(
+        runtime,
         grant.workspace_id,
         "discord",
         name,
         # The URL's last segment is the webhook's secret; the publisher reads it from base_url.
-        runtime.cipher.encrypt(url.rsplit("/", 1)[-1]),
+        url.rsplit("/", 1)[-1],
         base_url=url,
         display_name=name,
         settings={"channel_id": data.get("channel_id"), "guild_id": data.get("guild_id")},
@@ -99,11 +102,12 @@ async def connect_mastodon_token(
             f"Mastodon did not accept that token ({exc.message}).",
             "Create one under Preferences > Development with the write scope.",
         ) from None
-    return await account_store(runtime).connect(
+    return await connect_account(
+        runtime,
         grant.workspace_id,
         "mastodon",
         handle,
-        runtime.cipher.encrypt(token.strip()),
+        token.strip(),
         base_url=instance,
         display_name=name,
         user_id=grant.user_id,

@@ -54,3 +54,8 @@ async def authenticate(rt: Runtime, token: str) -> TokenView | None:
     if not token.startswith("op_") or len(token) > 200:
         return None
     return await api_store(rt).token(hash_token(token), rt.clock.now())
+
+
+async def revoke_token(rt: Runtime, workspace_id: uuid.UUID, token_id: uuid.UUID) -> None:
+    """Revoke a token now; NotFound when it is not the workspace's."""
+    await api_store(rt).revoke_token(workspace_id, token_id, rt.clock.now())

@@ -26,8 +26,8 @@ from publishers import guard, signing
 from scheduler.api_tokens import api_store, callback_store
 from scheduler.notifier import PostResult
 from scheduler.runtime import Runtime
-from storage.api_callbacks import NewCallback
-from storage.views import PostView
+from storage.api_callbacks import EndpointView, NewCallback
+from storage.views import AccountView, PostView
 
 log = logging.getLogger("outpost.callbacks")
 
@@ -110,6 +110,49 @@ async def emit(
     ids = await callback_store(rt).add(items, now)
     await enqueue_callbacks(rt, ids)
     return len(ids)
+
+
+async def emit_account(
+    rt: Runtime,
+    account: AccountView,
+    event: CallbackEvent,
+    reason: str,
+    post_ids: Sequence[uuid.UUID],
+) -> int:
+    """Record and queue an event about ``account`` for the workspace's endpoints."""
+    store = callback_store(rt)
+    if not await store.listening(account.workspace_id):
+        return 0
+    now = rt.clock.now()
+    payload: dict[str, Any] = {
+        "type": event,
+        "timestamp": _iso(now),
+        "data": {
+            "account_id": str(account.id),
+            "platform": account.platform,
+            "handle": account.handle,
+            "reason": reason,
+            "failed_post_ids": [str(p) for p in post_ids],
+        },
+    }
+    key = f"{account.id}:{_iso(now)}:{event}"
+    items = [
+        NewCallback(account.workspace_id, None, event, e.url, f"{key}:{e.url}"[:400], payload)
+        for e in await store.endpoints(account.workspace_id)
+    ]
+    ids = await store.add(items, now)
+    await enqueue_callbacks(rt, ids)
+    return len(ids)
+
+
+async def add_endpoint(rt: Runtime, workspace_id: uuid.UUID, url: str) -> EndpointView:
+    """Make ``url`` hear every event of the workspace (checked for privacy by the caller)."""
+    return await callback_store(rt).add_endpoint(workspace_id, url)
+
+
+async def remove_endpoint(rt: Runtime, workspace_id: uuid.UUID, endpoint_id: uuid.UUID) -> None:
+    """Stop sending events to an endpoint; NotFound when it is not the workspace's."""
+    await callback_store(rt).remove_endpoint(workspace_id, endpoint_id)
 
 
 async def enqueue_callbacks(rt: Runtime, ids: Sequence[uuid.UUID], defer: float = 0) -> None:

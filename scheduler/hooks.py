@@ -4,6 +4,7 @@ schedule it once per delivery id, and preview all of that without storing anythi
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,10 +12,9 @@ from typing import Any
 
 from core.errors import RequestProblem
 from core.limits import MAX_AHEAD_WORDS, too_far_ahead
-from core.states import CallbackEvent
+from publishers import signing
 from publishers.base import PublishRequest
 from scheduler.api_tokens import api_store
-from scheduler.callbacks import emit
 from scheduler.destinations import resolve
 from scheduler.requests import account_for
 from scheduler.runtime import Runtime
@@ -155,6 +155,13 @@ async def receive(
     new, post_id = await store.claim_delivery(hook.id, keys, rt.clock.now())
     if not new:
         return Outcome("duplicate", post_id=post_id)
+    settled = False
+
+    async def settle(post: PostView) -> None:
+        nonlocal settled
+        await store.settle_delivery(hook.id, keys, post.id)
+        settled = True
+
     try:
         text = await render(rt, hook.template, payload, event)
         when = due_time(hook.timing, payload, rt.clock.now())
@@ -167,15 +174,56 @@ async def receive(
             tz=workspace.timezone,
             origin={"platform": "hook", "hook_id": str(hook.id), "delivery_id": delivery_id},
             callback_url=hook.callback_url,
+            on_stored=settle,
         )
     except BaseException as exc:
-        await store.settle_delivery(hook.id, keys, None)
+        if not settled:
+            await store.settle_delivery(hook.id, keys, None)
         if isinstance(exc, RequestProblem):
             log.warning(
                 "hook delivery refused",
                 extra={"hook_id": str(hook.id), "delivery_id": delivery_id, "reason": exc.message},
             )
         raise
-    await store.settle_delivery(hook.id, keys, post.id)
-    await emit(rt, post, CallbackEvent.POST_SCHEDULED)
     return Outcome("created", post=post, post_id=post.id)
+
+
+async def create_hook(
+    rt: Runtime, workspace_id: uuid.UUID, *, verification: str, secret: str | None,
+    **fields: Any,
+) -> tuple[HookView, str]:
+    """Store a new hook with its secret (given, or made for ``verification``) encrypted; the
+    secret is returned to be shown once."""  # fmt: skip
+    secret = secret or (
+        signing.generate_secret() if verification == "standard" else secrets.token_urlsafe(32)
+    )
+    if verification == "standard":
+        try:
+            signing.secret_bytes(secret)
+        except signing.SignatureError as exc:
+            raise RequestProblem([f"`secret`: {exc}."]) from None
+    hook = await api_store(rt).add_hook(
+        workspace_id,
+        verification=verification,
+        secret_enc=rt.cipher.encrypt(secret),
+        enabled=True,
+        **fields,
+    )
+    return hook, secret
+
+
+async def update_hook(
+    rt: Runtime, workspace_id: uuid.UUID, hook_id: uuid.UUID, **fields: Any
+) -> HookView:
+    """Change a hook's fields; its secret stays."""
+    return await api_store(rt).update_hook(workspace_id, hook_id, **fields)
+
+
+async def delete_hook(rt: Runtime, workspace_id: uuid.UUID, hook_id: uuid.UUID) -> None:
+    """Delete a hook and its delivery records."""
+    await api_store(rt).delete_hook(workspace_id, hook_id)
+
+
+def hook_secret(rt: Runtime, hook: HookView) -> str:
+    """The secret a hook's deliveries are verified with, decrypted."""
+    return rt.cipher.decrypt(hook.secret_enc)

@@ -1,21 +1,25 @@
 """The use cases every adapter calls: schedule, reschedule, edit, cancel, retry, list, get.
 
 Rows are committed before jobs are queued; a queue failure leaves the post for the reconciler,
-never a job without a post.
+never a job without a post. Each change then emits its own callback event (``post.scheduled``,
+``post.rescheduled``, ``post.edited``, ``post.cancelled``), so the workspace's endpoints hear of
+it whichever adapter asked: a chat, the calendar, the shell, the API or an inbound hook.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import RequestProblem
+from core.states import CallbackEvent
 from publishers.base import Publisher, PublishRequest
 from scheduler.alt import attach_alts, split_alts
+from scheduler.callbacks import emit
 from scheduler.destinations import resolve
 from scheduler.media_fit import FIELDS_HINT, NeedsConversion, checked, fit, request_hint
 from scheduler.queue import enqueue_publish
@@ -24,6 +28,7 @@ from scheduler.requests import account_for, media_for
 from scheduler.runtime import Runtime
 from storage.views import AccountView, Job, MediaView, NewPost, PostView
 
+Stored = Callable[[PostView], Awaitable[None]]
 EXAMPLE = 'Try: "tomorrow 9am to mastodon: We\'re live!"'
 PAST_GRACE = timedelta(seconds=60)
 
@@ -97,7 +102,8 @@ class Scheduler:
     ) -> Draft:
         if "\x00" in parsed.text or any("\x00" in d for d in parsed.destinations):
             raise RequestProblem(["The request contains a NUL character (U+0000)."], EXAMPLE)
-        problems = list(parsed.problems)
+        # Media without text is a post: only the reader's other problems stand then.
+        problems = [p for p in parsed.problems if not (media and p in parsed.text_problems)]
         accounts = await self.rt.workspaces.accounts(workspace_id)
         chosen, unknown = (
             resolve(parsed.destinations, accounts) if parsed.destinations else ([], [])
@@ -180,8 +186,14 @@ class Scheduler:
         callback_url: str | None = None,
         thread: bool = False,
         fit_media: bool = False,
+        on_stored: Stored | None = None,
     ) -> PostView:
-        """Schedule from structured fields (the REST API, inbound hooks)."""
+        """Schedule from structured fields (the REST API, inbound hooks).
+
+        ``on_stored`` runs once the post is committed and queued, before its event goes out:
+        an inbound hook records which post its delivery made, so a failure after that point
+        cannot make a redelivery schedule the post twice.
+        """
         now = self.rt.clock.now()
         problems: list[str] = []
         if when.tzinfo is None:
@@ -201,7 +213,9 @@ class Scheduler:
         draft = await self._check(
             workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id
         )
-        return await self._store(workspace_id, draft, user_id, origin, callback_url, thread)
+        return await self._store(
+            workspace_id, draft, user_id, origin, callback_url, thread, on_stored
+        )
 
     async def _store(
         self,
@@ -211,6 +225,7 @@ class Scheduler:
         origin: dict[str, Any] | None,
         callback_url: str | None,
         thread: bool,
+        on_stored: Stored | None = None,
     ) -> PostView:
         parsed = draft.parsed
         problems = list(draft.problems)
@@ -244,6 +259,9 @@ class Scheduler:
             self.rt.redis,
             [Job(d.id, d.revision, d.due_at) for d in post.destinations],
         )
+        if on_stored is not None:
+            await on_stored(post)
+        await emit(self.rt, post, CallbackEvent.POST_SCHEDULED)
         return post
 
     async def get(self, workspace_id: uuid.UUID, post_id: uuid.UUID) -> PostView:
@@ -269,6 +287,7 @@ class Scheduler:
             raise RequestProblem([f"{when.isoformat()} is in the past."], "Pick a later time.")
         post, jobs = await self.rt.posts.reschedule(workspace_id, post_id, max(when, now))
         await enqueue_publish(self.rt.redis, jobs)
+        await emit(self.rt, post, CallbackEvent.POST_RESCHEDULED)
         return post
 
     async def post_now(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
@@ -296,10 +315,13 @@ class Scheduler:
             raise RequestProblem(problems, "Shorten the text or split it into a thread.")
         post, jobs = await self.rt.posts.edit(workspace_id, post_id, text)
         await enqueue_publish(self.rt.redis, jobs)
+        await emit(self.rt, post, CallbackEvent.POST_EDITED)
         return post
 
     async def cancel(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
-        return await self.rt.posts.cancel(workspace_id, post_id)
+        post = await self.rt.posts.cancel(workspace_id, post_id)
+        await emit(self.rt, post, CallbackEvent.POST_CANCELLED)
+        return post
 
     async def retry(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
         post, jobs = await self.rt.posts.retry(workspace_id, post_id, self.rt.clock.now())

@@ -13,14 +13,25 @@ NOW = "2026-11-28T10:00:00+01:00"
 
 def parse(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", "parse", *args], cwd=ROOT, input=stdin,
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "app.cli", "parse", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
 def test_json_for_a_contract_example() -> None:
-    done = parse("tomorrow 9am to x, linkedin: We're live! https://example.com",
-                 "--now", NOW, "--tz", "Europe/Berlin", "--json")
+    done = parse(
+        "tomorrow 9am to x, linkedin: We're live! https://example.com",
+        "--now",
+        NOW,
+        "--tz",
+        "Europe/Berlin",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out == {
@@ -30,6 +41,7 @@ def test_json_for_a_contract_example() -> None:
         "destinations": ["x", "linkedin"],
         "text": "We're live! https://example.com",
         "problems": [],
+        "lang": "en",
     }
 
 
@@ -58,3 +70,15 @@ def test_human_output_names_problems() -> None:
     done = parse("yesterday 9am to x: late", "--now", NOW, "--tz", "Europe/Berlin")
     assert done.returncode == 1
     assert "problem:" in done.stdout
+
+
+def test_text_too_long_for_a_named_network_is_reported_by_parse() -> None:
+    done = parse(
+        "tomorrow 9am to x, bluesky: " + "a" * 300, "--now", NOW, "--tz", "Europe/Berlin", "--json"
+    )
+    assert done.returncode == 1
+    out = json.loads(done.stdout)
+    assert out["problems"] == [
+        "The text is 300 characters as X counts them; it allows 280. "
+        "Shorten it or send it to another network."
+    ]

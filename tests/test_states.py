@@ -145,3 +145,11 @@ async def test_batch_and_slow_path_give_every_mix_of_destinations_the_same_statu
             assert stored[made[path, number]] == (expected or PostStatus.SCHEDULED), (path, mix)
     # Every final status is reached by some mix, so the comparison covered the whole rule.
     assert set(outcomes) == {None, *REPORTED_POST_STATUSES, PostStatus.CANCELLED}
+
+
+def test_every_callback_event_is_documented_once() -> None:
+    """An event the code can emit has a description and a body schema in the API document."""
+    from webhooks.events import ACCOUNT_EVENTS, POST_EVENTS
+
+    documented = [*POST_EVENTS, *ACCOUNT_EVENTS]
+    assert sorted(documented) == sorted(CallbackEvent)

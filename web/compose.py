@@ -1,7 +1,7 @@
 """The compose box: the bots' request line, a preview of how it was understood, media uploads.
 
 Uploads stream part by part to a temporary file under ``DATA_DIR/uploads`` and go through
-``scheduler.media.ingest_path``; nothing is read whole into memory.
+``ingest_path`` in ``scheduler.media``; nothing is read whole into memory.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from scheduler.media import MAX_UPLOAD_BYTES, ingest_path
 from scheduler.media_fit import NeedsConversion
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
-from storage.views import MediaView, WorkspaceView
+from scheduler.views import MediaView, WorkspaceView
 from web.csrf import MULTIPART_KEY
 from web.pages import error_page, pick_workspace, redirect, render, visible
 from web.session import RUNTIME, session_of

@@ -1,7 +1,7 @@
 """Account connection pages: ``/connect/{platform}`` and the OAuth callback.
 
 Who may connect: the workspace comes from the signed ``link`` a bot sends
-(``scheduler.accounts.connect_link``, 15 minutes), used up when the flow starts: a second
+(``connect_link`` in ``scheduler.accounts``, 15 minutes), used up when the flow starts: a second
 visit says so. The flow is bound to the browser that opened the link by a random connect
 cookie (``CONNECT_COOKIE``): the OAuth callback and the token forms work only in that
 browser. Forms carry a flow token instead of the link, and the app-wide CSRF token
@@ -19,7 +19,6 @@ import jinja2
 from aiohttp import web
 
 from core.errors import OutpostError
-from publishers.oauth import OAUTH_PLATFORMS
 from scheduler import accounts_tokens as tokens
 from scheduler.accounts import LinkGrant, read_link
 from scheduler.accounts_connect import (
@@ -33,8 +32,9 @@ from scheduler.accounts_connect import (
     start,
     start_mastodon,
 )
+from scheduler.edge import OAUTH_PLATFORMS
 from scheduler.runtime import Runtime
-from storage.views import AccountView
+from scheduler.views import AccountView
 from web.session import CSRF_KEY
 
 log = logging.getLogger("outpost.connect")

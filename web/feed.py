@@ -9,7 +9,7 @@ from datetime import datetime
 from aiohttp import web
 
 from scheduler.calendar import feed_items, feed_key, feed_workspace, rotate_feed_key
-from storage.calendar import CalendarItem
+from scheduler.views import CalendarItem
 from web.pages import STATUS_WORDS, error_page, pick_workspace, redirect, render, visible
 from web.session import RUNTIME, session_of
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from core.errors import RequestProblem
 from core.limits import MAX_AHEAD, MAX_AHEAD_WORDS
-from storage.calendar import CalendarItem
+from scheduler.views import CalendarItem
 
 VIEWS = ("month", "week", "list")
 MONTH_PER_DAY = 4

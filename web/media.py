@@ -7,10 +7,11 @@ import uuid
 
 from aiohttp import web
 
+from scheduler.edge import check_signature
 from scheduler.media_poster import SUFFIX as POSTER_SUFFIX
 from scheduler.media_sniff import EXTENSIONS
 from scheduler.runtime import Runtime
-from storage.media import MediaStoreError, check_signature
+from scheduler.views import MediaStoreError
 
 
 async def _content_type(runtime: Runtime, key: str) -> str:

@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from storage.calendar import SessionInfo
-from storage.views import WorkspaceView
+from scheduler.views import SessionInfo, WorkspaceView
 from web.session import CSRF_KEY, RUNTIME, SESSION_KEY
 
 TEMPLATES = Path(__file__).parent / "templates"

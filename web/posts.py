@@ -14,7 +14,7 @@ from core.limits import MAX_AHEAD_WORDS, too_far_ahead
 from scheduler.calendar import attempts, viewer_zone
 from scheduler.logins import safe_next
 from scheduler.service import Scheduler
-from storage.views import PostView, WorkspaceView
+from scheduler.views import PostView, WorkspaceView
 from web.pages import error_page, redirect, render, visible
 from web.session import RUNTIME, session_of
 

@@ -12,7 +12,7 @@ from aiohttp.typedefs import Middleware
 
 from scheduler.logins import session_for
 from scheduler.runtime import Runtime
-from storage.calendar import SessionInfo
+from scheduler.views import SessionInfo
 
 RUNTIME = web.AppKey("calendar_runtime", Runtime)
 SESSION_COOKIE = "outpost_session"

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from core.errors import RequestProblem
 from scheduler.calendar import thumbnails, viewer_zone, window
-from storage.models import POST_STATUSES
+from scheduler.views import POST_STATUSES
 from web.grid import LIST_PAGE, MONTH_PER_DAY, WEEK_PER_DAY, by_day, period, weeks
 from web.pages import error_page, pick_workspace, query, render
 from web.session import RUNTIME, session_of

@@ -15,12 +15,10 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from core.errors import NotFound, RequestProblem
 from core.limits import MAX_AHEAD_WORDS, too_far_ahead
-from core.states import CallbackEvent
 from scheduler.api_tokens import callback_store
-from scheduler.callbacks import emit
 from scheduler.media import ingest_path
 from scheduler.service import Scheduler, check_zone
-from storage.views import MediaView
+from scheduler.views import MediaView
 from webhooks.errors import ApiError
 from webhooks.http import Call, Reply
 from webhooks.render import callback_json, media_json, post_json
@@ -90,7 +88,6 @@ async def create_post(call: Call) -> Reply:
             callback_url=body.get("callback_url"),
             fit_media=body.get("fit_media", False),
         )
-    await emit(rt, post, CallbackEvent.POST_SCHEDULED)
     return Reply(201, post_json(post))
 
 
@@ -145,7 +142,6 @@ async def reschedule_post(call: Call) -> Reply:
     """Move a scheduled post."""
     when = parse_time(call.body["when"], "when", call.rt.clock.now())
     post = await Scheduler(call.rt).reschedule(call.workspace_id, call.path_id("post_id"), when)
-    await emit(call.rt, post, CallbackEvent.POST_SCHEDULED)
     return Reply(200, post_json(post))
 
 

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 from typing import Any
 
 from core.errors import RequestProblem
-from publishers import signing
+from scheduler import hooks as hook_cases
+from scheduler.accounts_usecases import list_accounts
 from scheduler.api_tokens import api_store
 from scheduler.destinations import resolve
 from scheduler.hooks import check_template, preview, receive
@@ -24,7 +24,7 @@ def _base(call: Call) -> str:
 
 
 async def _check_destinations(call: Call, destinations: list[str]) -> None:
-    accounts = await call.rt.workspaces.accounts(call.workspace_id)
+    accounts = await list_accounts(call.rt, call.workspace_id)
     _, unknown = resolve(destinations, accounts)
     if unknown:
         raise RequestProblem(unknown, "Connect the account first, or name one that is connected.")
@@ -42,26 +42,17 @@ async def create_hook(call: Call) -> Reply:
     await check_template(call.rt, body["template"])
     await _check_destinations(call, body["destinations"])
     call.check_url("callback_url", body.get("callback_url"))
-    mode = body["verification"]
-    secret = body.get("secret") or (
-        signing.generate_secret() if mode == "standard" else secrets.token_urlsafe(32)
-    )
-    if mode == "standard":
-        try:
-            signing.secret_bytes(secret)
-        except signing.SignatureError as exc:
-            raise RequestProblem([f"`secret`: {exc}."]) from None
-    hook = await api_store(call.rt).add_hook(
+    hook, secret = await hook_cases.create_hook(
+        call.rt,
         call.workspace_id,
+        verification=body["verification"],
+        secret=body.get("secret"),
         name=body["name"],
-        verification=mode,
-        secret_enc=call.rt.cipher.encrypt(secret),
         template=body["template"],
         destinations=body["destinations"],
         timing=body.get("timing", {"mode": "now"}),
         events=body.get("events", []),
         callback_url=body.get("callback_url"),
-        enabled=True,
     )
     return Reply(
         201, {"hook": hook_json(hook, _base(call)), "secret": secret}, secret_of=str(hook.id)
@@ -82,13 +73,13 @@ async def edit_hook(call: Call) -> Reply:
     if "destinations" in body:
         await _check_destinations(call, body["destinations"])
     call.check_url("callback_url", body.get("callback_url"))
-    hook = await api_store(call.rt).update_hook(call.workspace_id, call.path_id("hook_id"), **body)
+    hook = await hook_cases.update_hook(call.rt, call.workspace_id, call.path_id("hook_id"), **body)
     return Reply(200, hook_json(hook, _base(call)))
 
 
 async def delete_hook(call: Call) -> Reply:
     """Delete a hook and its delivery records."""
-    await api_store(call.rt).delete_hook(call.workspace_id, call.path_id("hook_id"))
+    await hook_cases.delete_hook(call.rt, call.workspace_id, call.path_id("hook_id"))
     return Reply(204)
 
 
@@ -119,7 +110,7 @@ async def receive_hook(call: Call) -> Reply:
     raw = await read_body(request, config.json_limit)
     try:
         delivery_id = verify(
-            hook.verification, rt.cipher.decrypt(hook.secret_enc), request.headers, raw,
+            hook.verification, hook_cases.hook_secret(rt, hook), request.headers, raw,
             rt.clock.now(),
         )  # fmt: skip
     except VerificationError as exc:

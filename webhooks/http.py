@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from core.errors import OutpostError, RequestProblem
-from publishers import guard
 from scheduler.api_tokens import api_store, authenticate
+from scheduler.edge import guard
 from scheduler.runtime import Runtime
-from storage.api import TokenView
+from scheduler.views import TokenView
 from webhooks.body import parse_json, read_body
 from webhooks.errors import ApiError, error_body, from_outpost
 from webhooks.openapi import Operation, problems

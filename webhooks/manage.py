@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from core.errors import RequestProblem
-from publishers import signing
-from publishers.registry import canonical_platform
+from scheduler import accounts_usecases as accounts
+from scheduler import api_tokens, callbacks
+from scheduler.accounts_usecases import connect_with_token, disconnect_account
 from scheduler.api_tokens import api_store, callback_store, create_token
 from scheduler.callbacks import signing_secret
+from scheduler.edge import canonical_platform
 from webhooks.http import Call, Reply
 from webhooks.render import account_json, endpoint_json, token_json
 
@@ -17,8 +19,8 @@ NEEDS_BASE_URL = ("mastodon", "discord", "webhook")
 
 async def list_accounts(call: Call) -> Reply:
     """Connected accounts."""
-    accounts = await call.rt.workspaces.accounts(call.workspace_id)
-    return Reply(200, {"items": [account_json(a) for a in accounts]})
+    items = await accounts.list_accounts(call.rt, call.workspace_id)
+    return Reply(200, {"items": [account_json(a) for a in items]})
 
 
 async def add_account(call: Call) -> Reply:
@@ -34,26 +36,27 @@ async def add_account(call: Call) -> Reply:
     base_url = body.get("base_url", "")
     if platform in NEEDS_BASE_URL and not base_url:
         raise RequestProblem([f"A {platform} account needs `base_url` (its instance or URL)."])
-    token, secret = body.get("token"), None
-    if token is None and platform == "webhook":
-        token = secret = signing.generate_secret()
-    if not token:
+    token = body.get("token")
+    if not token and not (token is None and platform == "webhook"):
         raise RequestProblem([f"A {platform} account needs `token`."])
-    account = await rt.workspaces.add_account(
+    made = await connect_with_token(
+        rt,
         call.workspace_id,
         platform,
         body["handle"],
-        rt.cipher.encrypt(token),
+        token,
         base_url=base_url,
         display_name=body.get("display_name"),
     )
-    shown = str(account.id) if secret is not None else None
-    return Reply(201, {"account": account_json(account), "secret": secret}, secret_of=shown)
+    shown = str(made.account.id) if made.secret is not None else None
+    return Reply(
+        201, {"account": account_json(made.account), "secret": made.secret}, secret_of=shown
+    )
 
 
 async def remove_account(call: Call) -> Reply:
     """Disconnect an account."""
-    await api_store(call.rt).remove_account(call.workspace_id, call.path_id("account_id"))
+    await disconnect_account(call.rt, call.workspace_id, call.path_id("account_id"))
     return Reply(204)
 
 
@@ -73,9 +76,7 @@ async def make_token(call: Call) -> Reply:
 
 async def revoke_token(call: Call) -> Reply:
     """Revoke a token; it stops working at once."""
-    await api_store(call.rt).revoke_token(
-        call.workspace_id, call.path_id("token_id"), call.rt.clock.now()
-    )
+    await api_tokens.revoke_token(call.rt, call.workspace_id, call.path_id("token_id"))
     return Reply(204)
 
 
@@ -88,13 +89,13 @@ async def list_endpoints(call: Call) -> Reply:
 async def add_endpoint(call: Call) -> Reply:
     """Add a callback URL."""
     call.check_url("url", call.body["url"])
-    endpoint = await callback_store(call.rt).add_endpoint(call.workspace_id, call.body["url"])
+    endpoint = await callbacks.add_endpoint(call.rt, call.workspace_id, call.body["url"])
     return Reply(201, endpoint_json(endpoint))
 
 
 async def remove_endpoint(call: Call) -> Reply:
     """Remove a callback URL."""
-    await callback_store(call.rt).remove_endpoint(call.workspace_id, call.path_id("endpoint_id"))
+    await callbacks.remove_endpoint(call.rt, call.workspace_id, call.path_id("endpoint_id"))
     return Reply(204)
 
 

@@ -16,6 +16,7 @@ from jsonschema.exceptions import (  # type: ignore[import-untyped]
     best_match,
 )
 
+from webhooks.events import webhooks_section
 from webhooks.schemas import POST_STATUSES, SCHEMAS, ref
 
 ERROR_STATUSES = {
@@ -211,6 +212,7 @@ def document() -> dict[str, Any]:
             "callbacks. Authenticate with `Authorization: Bearer op_…`.",
         },
         "paths": paths,
+        "webhooks": webhooks_section(),
         "components": {
             "schemas": SCHEMAS,
             "responses": {

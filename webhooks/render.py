@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.api import CallbackView, HookView, TokenView
-from storage.api_callbacks import EndpointView
-from storage.views import AccountView, MediaView, PostView
+from scheduler.views import (
+    AccountView,
+    CallbackView,
+    EndpointView,
+    HookView,
+    MediaView,
+    PostView,
+    TokenView,
+)
 
 
 def iso(moment: datetime | None) -> str | None:

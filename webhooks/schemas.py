@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.states import CallbackEvent, DestinationStatus, PostStatus
+from core.states import DestinationStatus, PostStatus
+from webhooks.events import EVENT_SCHEMAS, EVENTS
 
 POST_STATUSES = [str(s) for s in PostStatus]
 DESTINATION_STATUSES = [str(s) for s in DestinationStatus]
-EVENTS = [str(e) for e in CallbackEvent]
 MAX_TEXT = 100_000
 
 
@@ -324,3 +324,4 @@ def listing(name: str) -> dict[str, Any]:
 
 for _name in ("Account", "Hook", "Token", "Endpoint", "CallbackDelivery"):
     SCHEMAS[f"{_name}List"] = listing(_name)
+SCHEMAS.update(EVENT_SCHEMAS)

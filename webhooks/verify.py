@@ -14,7 +14,7 @@ import hmac
 from collections.abc import Mapping
 from datetime import datetime
 
-from publishers import signing
+from scheduler.edge import signing
 
 MODES = ("standard", "github", "token")
 TOLERANCE = 300

@@ -7,7 +7,7 @@ from typing import Any
 from bot import render
 from bot.render import Button, Reply
 from scheduler.notifier import PostResult
-from storage.views import PostView
+from scheduler.views import PostView
 
 ACTION_PREFIX = "outpost:"
 SECTION_LIMIT = 3000  # Slack refuses a section text longer than this

@@ -9,7 +9,7 @@ from typing import Any
 from core.errors import RequestProblem
 from scheduler.media import ingest_stream, upload_limit
 from scheduler.runtime import Runtime
-from storage.views import MediaView
+from scheduler.views import MediaView
 
 CHUNK = 256 * 1024
 SCOPE_HINT = "Check that the app has the files:read scope, then send the file again."

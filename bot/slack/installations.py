@@ -1,4 +1,5 @@
-"""Bolt's installation and OAuth-state stores, kept in Postgres; bot tokens encrypted at rest."""
+"""Bolt's installation and OAuth-state stores, kept in Postgres (``scheduler.slack_installs``
+encrypts the bot tokens at rest)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from core.clock import Clock
-from core.crypto import TokenCipher
-from storage.slack import SlackStore
+from scheduler.edge import SlackStore
+from scheduler.slack_installs import SlackInstalls
 
 log = logging.getLogger("outpost.slack")
 
@@ -25,10 +26,8 @@ def _moment(value: float | int | None) -> datetime | None:
 class PgInstallationStore(AsyncInstallationStore):
     """One row per app install (team or org); a reinstall replaces it."""
 
-    def __init__(self, store: SlackStore, cipher: TokenCipher, client_id: str) -> None:
-        self.store = store
-        self.cipher = cipher
-        self.client_id = client_id
+    def __init__(self, installs: SlackInstalls) -> None:
+        self.installs = installs
 
     @property
     def logger(self) -> logging.Logger:
@@ -39,9 +38,8 @@ class PgInstallationStore(AsyncInstallationStore):
         """Keep the bot part of an installation (Outpost asks for no user scopes)."""
         if not installation.bot_token:
             return
-        await self.store.save_installation(
+        await self.installs.save(
             {
-                "client_id": self.client_id,
                 "app_id": installation.app_id or "",
                 "enterprise_id": installation.enterprise_id or "",
                 "team_id": "" if installation.is_enterprise_install else installation.team_id or "",
@@ -51,15 +49,11 @@ class PgInstallationStore(AsyncInstallationStore):
                 "bot_id": installation.bot_id or "",
                 "bot_user_id": installation.bot_user_id or "",
                 "bot_scopes": ",".join(installation.bot_scopes or []),
-                "bot_token_enc": self.cipher.encrypt(installation.bot_token),
-                "bot_refresh_token_enc": (
-                    self.cipher.encrypt(installation.bot_refresh_token)
-                    if installation.bot_refresh_token
-                    else None
-                ),
                 "bot_token_expires_at": _moment(installation.bot_token_expires_at),
                 "installed_at": _moment(installation.installed_at) or datetime.now(UTC),
-            }
+            },
+            installation.bot_token,
+            installation.bot_refresh_token,
         )
 
     async def async_save_bot(self, bot: Bot) -> None:
@@ -67,9 +61,7 @@ class PgInstallationStore(AsyncInstallationStore):
         log.debug("bot saved with its installation", extra={"team_id": bot.team_id})
 
     async def _row(self, enterprise_id: str | None, team_id: str | None) -> dict[str, Any] | None:
-        return await self.store.find_installation(
-            self.client_id, enterprise_id or "", team_id or ""
-        )
+        return await self.installs.find(enterprise_id or "", team_id or "")
 
     async def async_find_installation(
         self,
@@ -83,18 +75,17 @@ class PgInstallationStore(AsyncInstallationStore):
         row = await self._row(enterprise_id, None if is_enterprise_install else team_id)
         if row is None:
             return None
-        refresh = row["bot_refresh_token_enc"]
         expires = row["bot_token_expires_at"]
         return Installation(
             app_id=row["app_id"] or None,
             enterprise_id=row["enterprise_id"] or None,
             team_id=row["team_id"] or team_id,
             team_name=row["team_name"] or None,
-            bot_token=self.cipher.decrypt(row["bot_token_enc"]),
+            bot_token=row["bot_token"],
             bot_id=row["bot_id"],
             bot_user_id=row["bot_user_id"],
             bot_scopes=row["bot_scopes"],
-            bot_refresh_token=self.cipher.decrypt(refresh) if refresh else None,
+            bot_refresh_token=row["bot_refresh_token"],
             bot_token_expires_at=int(expires.timestamp()) if expires else None,
             user_id=row["installer_user_id"],
             is_enterprise_install=row["is_enterprise_install"],
@@ -117,7 +108,7 @@ class PgInstallationStore(AsyncInstallationStore):
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         """Forget a team's bot (uninstalled, tokens revoked)."""
-        await self.store.delete_installation(self.client_id, enterprise_id or "", team_id or "")
+        await self.installs.delete(enterprise_id or "", team_id or "")
 
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
@@ -126,7 +117,7 @@ class PgInstallationStore(AsyncInstallationStore):
         store keeps bot tokens only)."""
         if user_id is not None:
             return
-        await self.store.delete_installation(self.client_id, enterprise_id or "", team_id or "")
+        await self.installs.delete(enterprise_id or "", team_id or "")
 
 
 class PgStateStore(AsyncOAuthStateStore):

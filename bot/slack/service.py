@@ -16,9 +16,10 @@ from bot.conversation import ChatContext, Conversation
 from bot.render import Reply
 from bot.slack import blocks
 from bot.slack.installations import PgInstallationStore
+from scheduler.edge import SlackStore
 from scheduler.runtime import Runtime
-from storage.slack import SlackStore
-from storage.views import PostView
+from scheduler.slack_installs import SlackInstalls
+from scheduler.views import PostView
 
 log = logging.getLogger("outpost.slack")
 PLATFORM = "slack"
@@ -69,7 +70,7 @@ class SlackBot:
         self.talk = Conversation(runtime)
         self.client_id = settings.slack_client_id or ""
         self.installations = (
-            PgInstallationStore(self.store, runtime.cipher, self.client_id)
+            PgInstallationStore(SlackInstalls(runtime, self.store, self.client_id))
             if self.client_id
             else None
         )

@@ -24,7 +24,7 @@ from bot.telegram.sending import send_reply
 from core.errors import OutpostError
 from scheduler.publish import RetryLater
 from scheduler.queue import enqueue_task
-from storage.telegram import Album
+from scheduler.views import Album
 
 log = logging.getLogger("outpost.telegram")
 

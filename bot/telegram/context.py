@@ -20,8 +20,8 @@ from telegram.error import TelegramError
 
 from bot.conversation import ChatContext, Conversation
 from bot.telegram.app import FloodWindow, build_bot, initialize
+from scheduler.edge import TelegramStore
 from scheduler.runtime import Runtime
-from storage.telegram import TelegramStore
 
 PLATFORM = "telegram"
 ADMIN_TTL = 60.0

@@ -19,13 +19,14 @@ from telegram import Animation, Bot, Message, Video
 from telegram.error import BadRequest
 
 from bot import render
-from bot.conversation import ChatContext, Identity
+from bot.conversation import ChatContext
 from bot.render import Reply
 from bot.telegram.app import MAX_DOWNLOAD
 from bot.telegram.context import Services
 from core.errors import OutpostError, RequestProblem
 from scheduler.media import ingest_stream
-from storage.views import MediaView
+from scheduler.members import Identity
+from scheduler.views import MediaView
 
 CHUNK = 256 * 1024
 SMALLER = (

@@ -7,13 +7,16 @@ Conventions (all read in the user's zone unless the phrase names one):
   "next friday" / "friday next week" / "friday after next" is the Friday of next week
   (Monday-Sunday weeks), so "next wednesday" said on a Tuesday is 8 days ahead; "last friday"
   is the Friday of last week.
-- A bare time already past today is tomorrow ("at 9am" at 10:00). An hour without am/pm and
+- A bare time already past today is read as tomorrow and asked about ("at 9am" at 10:00,
+  "tonight at 8" at 21:00); midnight is the end of today. "13pm" is a problem. An hour right
+  after a day is a time of day ("mon 9", "tomorrow 10"). An hour without am/pm and
   no day named is its next occurrence as either am or pm ("at 8" at 10:00 is 20:00); with a
   day named, 7-11 is morning and 1-6 afternoon ("tomorrow at 5" is 17:00).
 - A date without a time is 09:00 with grain "day"; parts of the day: morning 09:00, lunch
   12:00, afternoon 15:00, evening 18:00, tonight/night 20:00, late night 22:00.
 - Month/day without a year is the next such day (today included); "3/4" is read US-style
-  (March 4) with a problem naming both readings; "25/12" and "12/25" are unambiguous.
+  (March 4) with a problem naming both readings, except in US zones where it is not asked
+  about; "25/12" and "12/25" are unambiguous. Other languages write dates day first.
 - Typed abbreviations are fixed offsets as typed ("PST" is UTC-8 even in July); the zone
   reported is the IANA zone that uses it (PST -> America/Los_Angeles). "UTC+2" is Etc/GMT-2.
 - DST: a wall time in a spring-forward gap moves forward by the gap (02:30 -> 03:30 in
@@ -23,10 +26,17 @@ Conventions (all read in the user's zone unless the phrase names one):
   BYHOUR/BYMINUTE/BYSECOND in local time; ``when`` is the first slot after now. "the first
   monday of the month" (with "the", or "of this month") is one day, as in the corpus.
   ``next_occurrence`` counts INTERVAL from ``dtstart``: pass the first ``when`` to keep phase.
+  A recurrence the rules cannot express exactly ("every month on friday", "every monday next
+  week", "every 31st") is a problem with examples, never approximated.
+- Spanish, French, German, Portuguese, Italian and Russian phrases are rewritten into these
+  rules' English words (``scheduler.reader.lang``); the language is guessed from the words
+  before the colon unless ``lang`` is given. See docs/requests.md.
 - A leading "fit" ("fit tomorrow 9am to bluesky: ...") is not part of the time: it asks for
   photos a destination refuses for their size or format to be converted (``fit_media``).
-- Holidays are their next occurrence (today included); Islamic holidays use the tabular
-  calendar and may be a day off local observance.
+- Holidays are their next occurrence (today included). Islamic months start as Umm al-Qura
+  has them (new moon before sunset in Mecca); Jewish holidays are dated by their eve (the
+  arithmetic Hebrew calendar); Hindu festivals follow new and full moons in Indian time.
+  These are approximations that can be a day off local observance.
 """
 
 from __future__ import annotations
@@ -48,7 +58,7 @@ __all__ = [
 ]
 
 
-def score_adapter(text: str, now: datetime) -> datetime | None:
+def score_adapter(text: str, now: datetime, lang: str | None = "en") -> datetime | None:
     """parse_time at the fixed zone of ``now``'s offset, for the corpus scorer."""
-    result = parse_time(text, now=now, tz=fixed_zone_for(now))
+    result = parse_time(text, now=now, tz=fixed_zone_for(now), lang=lang)
     return result.when if result is not None else None

@@ -129,8 +129,12 @@ def set_time(
     if st.hour is not None or hour > 24 or minute > 59 or second > 59:
         return False
     if ampm and not 1 <= hour <= 12:
-        # "0am" or "15pm": accept 24-hour style with a stray suffix, reject nonsense
-        if hour > 12 and ampm == "pm":
+        # "13pm" names no hour: asking beats guessing 13:00 (the 24-hour reading) or 1pm.
+        if hour > 12 and ampm[0] == "p":
+            st.problems.append(
+                f"{hour}pm is not a time of day: write {hour}:00 (24-hour) or "
+                f"{hour - 12 if hour < 24 else 12}pm"
+            )
             ampm = None
         else:
             return False

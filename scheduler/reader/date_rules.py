@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from scheduler.reader.holidays import HOLIDAY_RE, holiday_fn, nth_weekday
 from scheduler.reader.state import Rule, State, num
 from scheduler.reader.words import MONTH_RE, MONTHS, WEEKDAY_RE, WEEKDAYS
+from scheduler.reader.zones import month_first
 
 _ORD = r"(?:st|nd|rd|th)"
 _REL = {
@@ -66,7 +67,7 @@ def _numeric(st: State, m: re.Match[str]) -> bool:
         return False
     if a > 12 >= b:
         a, b = b, a
-    elif a <= 12 and b <= 12 and a != b:
+    elif a <= 12 and b <= 12 and a != b and not month_first(st.now.tzinfo):
         written = m.group(0).strip()
         st.problems.append(
             f"{written} could be {b} {_MONTH_NAMES[a]} or {a} {_MONTH_NAMES[b]}; I read it "

@@ -9,6 +9,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 
+from scheduler.reader.lang import CODES, detect, translate
 from scheduler.reader.times import EXAMPLE, MAX_PHRASE, describe, parse_time
 from scheduler.reader.words import MONTHS, WEEKDAYS
 from scheduler.reader.zones import get_zone
@@ -27,6 +28,10 @@ class ParsedRequest:
     grain: str = "minute"
     # The request began with "fit": photos may be recompressed or scaled down to fit.
     fit_media: bool = False
+    # The language the time and destinations were read in (ISO 639-1).
+    lang: str = "en"
+    # Those of ``problems`` that only say the text is missing: attached media is a post too.
+    text_problems: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The ``outpost parse --json`` object."""
@@ -37,11 +42,16 @@ class ParsedRequest:
             "destinations": list(self.destinations),
             "text": self.text,
             "problems": list(self.problems),
+            "lang": self.lang,
         }
 
 
-_DEST = re.compile(r"@?[a-z0-9][a-z0-9._\-]*(?::[a-z0-9._\-@]+)?$")
-_SEP_WORDS = frozenset({"and", "&", ","})
+# "x", "@acme.bsky.social", "linkedin:acme-corp", and Mastodon's "@name@instance.social".
+_DEST = re.compile(
+    r"@?[a-z0-9][a-z0-9._\-]*(?:@[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)?"
+    r"(?::[a-z0-9._\-@]+)?$"
+)
+_SEP_WORDS = frozenset({"and", "&", ",", "y", "e", "et", "und", "и"})
 _TIMEISH = frozenset(
     {
         *MONTHS,
@@ -73,10 +83,25 @@ _TIMEISH = frozenset(
         "monthly",
         "weekday",
         "weekend",
+        "weekdays",
+        "weekends",
+        "tmrw",
+        "tmr",
+        "2moro",
     }
 )
 _COLON = re.compile(r":")
 _KEYWORD = frozenset({"to", "on"})
+# The word before the destinations, per language; English "to" works in every one.
+_MARKERS = {
+    "en": _KEYWORD,
+    "es": frozenset({"to", "en"}),
+    "fr": frozenset({"to", "sur"}),
+    "de": frozenset({"to", "auf"}),
+    "pt": frozenset({"to", "no", "na", "em"}),
+    "it": frozenset({"to", "su"}),
+    "ru": frozenset({"to", "в", "на"}),
+}
 _FIT = re.compile(r"fit\s+", re.IGNORECASE)
 # Every entry point (API, hooks, compose, chats, CLI) reads through here. Reading the time and
 # destinations costs more than linear time, so they are capped; the text is only counted.
@@ -86,7 +111,12 @@ MAX_REQUEST = 100 * 1024
 
 
 def _split_text(s: str) -> tuple[str, str | None]:
-    """Split at the first colon that ends the head: not in "17:00", "https://" or "li:acme"."""
+    """Split at the first colon that ends the head: not in "17:00", "https://" or "li:acme".
+
+    Without a colon followed by a space, the first other colon after a destination splits
+    ("to x:Hello"), unless a second one follows in the same word ("to li:acme:Hello").
+    """
+    tight: list[int] = []
     # A head past MAX_HEAD is refused anyway: no need to look at the colons of the text.
     for m in _COLON.finditer(s, 0, MAX_HEAD + 1):
         i = m.start()
@@ -97,10 +127,23 @@ def _split_text(s: str) -> tuple[str, str | None]:
             continue
         if after[:1] in ("", " ", "\t", "\n"):
             return s[:i], s[i + 1 :].strip()
+        tight.append(i)
+    for n, i in enumerate(tight):
+        word_end = len(s[i:].split(None, 1)[0]) + i
+        if n + 1 < len(tight) and tight[n + 1] < word_end:
+            continue  # "li:acme:Hello": the first colon names an account
+        words = s[:i].split()
+        if words and _dest_tokens(words[-1:]) is not None:
+            return s[:i], s[i + 1 :].strip()
     return s, None
 
 
-def _dest_tokens(words: list[str]) -> list[str] | None:
+def _plural_day(word: str) -> bool:
+    """ "mondays", "mornings": time words, never destinations."""
+    return word.endswith("s") and word[:-1] in _TIMEISH
+
+
+def _dest_tokens(words: list[str], code: str = "en") -> list[str] | None:
     """The destinations named by ``words``, or None if any word is not one."""
     dests: list[str] = []
     for raw in words:
@@ -108,38 +151,45 @@ def _dest_tokens(words: list[str]) -> list[str] | None:
             w = piece.strip().rstrip(".")
             if not w or w in _SEP_WORDS:
                 continue
-            if w in _TIMEISH or w[0].isdigit() or not _DEST.match(w):
+            if w in _TIMEISH or w[0].isdigit() or not _DEST.match(w) or _plural_day(w):
                 return None
+            if code != "en" and translate(w, code) != w:
+                return None  # a time word of the language ("domingo", "mai")
             dests.append(w)
     return dests or None
 
 
-def _split_head(head: str) -> tuple[str, tuple[str, ...], bool]:
+def _split_head(head: str, code: str = "en") -> tuple[str, tuple[str, ...], bool]:
     """(time phrase, destinations, ambiguous) from the part before the colon."""
     words = head.split()
     low = [w.lower() for w in words]
-    if len(words) > 1 and low[0] in _KEYWORD:
+    keywords = _MARKERS.get(code, _KEYWORD)
+    if len(words) > 1 and low[0] in keywords:
         # Destination first: "to x, linkedin tomorrow 9am".
         end = 1
-        while end < len(words) and _dest_tokens(words[1 : end + 1]) is not None:
+        while end < len(words) and _dest_tokens(words[1 : end + 1], code) is not None:
             end += 1
         if end > 1:
-            dests = _dest_tokens(words[1:end]) or []
+            dests = _dest_tokens(words[1:end], code) or []
             return " ".join(words[end:]), tuple(dests), False
     for k in range(len(words) - 1, -1, -1):
-        if low[k] not in _KEYWORD or k == len(words) - 1:
+        if low[k] not in keywords or k == len(words) - 1:
             continue
-        tail = _dest_tokens(words[k + 1 :])
+        tail = _dest_tokens(words[k + 1 :], code)
         if tail is not None:
             return " ".join(words[:k]), tuple(tail), False
     for k, w in enumerate(low):
-        if w in _KEYWORD and k + 1 < len(words) and _dest_tokens(words[k + 1 : k + 2]):
+        if w in keywords and k + 1 < len(words) and _dest_tokens(words[k + 1 : k + 2], code):
             return " ".join(words[:k]), (), True
     return head, (), False
 
 
-def read_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
-    """Read a full chat request in the user's zone ``tz``."""
+def read_request(text: str, *, now: datetime, tz: str, lang: str | None = None) -> ParsedRequest:
+    """Read a full chat request in the user's zone ``tz``.
+
+    ``lang`` (an ISO 639-1 code of ``CODES``) names the language of the time and destinations;
+    without it the language is guessed from the words before the colon.
+    """
     user = get_zone(tz)
     if len(text) > MAX_REQUEST:
         return _refused(
@@ -159,17 +209,16 @@ def read_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
             f"{MAX_HEAD_WORDS} words; only the time and destinations go there, then a colon "
             f"and the text, e.g. {EXAMPLE}",
         )
-    phrase, dests, ambiguous = _split_head(head)
-    result = parse_time(phrase, now=now, tz=tz) if phrase.strip() else None
+    code = lang if lang in CODES else detect(head)
+    phrase, dests, ambiguous = _split_head(head, code)
+    result = parse_time(phrase, now=now, tz=tz, lang=code) if phrase.strip() else None
     problems: list[str] = []
     when = result.when if result else None
     grain = result.grain if result else "minute"
     zone_name = result.timezone if result else user.name
     shown = describe(when, grain) if when else None
     if result is None:
-        problems.append(
-            f'I couldn\'t find a time in "{phrase.strip() or request}". Try: {EXAMPLE}'
-        )
+        problems.append(f'I couldn\'t find a time in "{phrase.strip() or request}". Try: {EXAMPLE}')
     else:
         problems.extend(result.problems)
         if when is not None and result.recurrence is None:
@@ -185,6 +234,17 @@ def read_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
             f"I understood the time ({shown or 'none'}) but found no destination. Add one "
             f'with "to", e.g. "{phrase.strip() or "tomorrow 9am"} to x: Hello"'
         )
+    before_text = len(problems)
+    if body is None and not ambiguous:
+        problems.append(
+            f"I found no text to post: put a colon after the destinations, then the text, "
+            f'e.g. "{phrase.strip() or "tomorrow 9am"} to {", ".join(dests) or "x"}: Hello"'
+        )
+    elif body is not None and not body.strip():
+        problems.append(
+            "The text after the colon is empty: write what to post after it, e.g. "
+            f'"{phrase.strip() or "tomorrow 9am"} to {", ".join(dests) or "x"}: Hello"'
+        )
     return ParsedRequest(
         when,
         zone_name,
@@ -194,6 +254,8 @@ def read_request(text: str, *, now: datetime, tz: str) -> ParsedRequest:
         tuple(problems),
         grain,
         fit_media=asked is not None,
+        lang=code,
+        text_problems=tuple(problems[before_text:]),
     )
 
 

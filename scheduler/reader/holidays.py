@@ -9,6 +9,10 @@ from datetime import date, timedelta
 
 from dateutil.easter import EASTER_ORTHODOX, easter  # type: ignore[import-untyped]
 
+from scheduler.reader.hebrew import HOLIDAYS as JEWISH
+from scheduler.reader.hindu import HOLIDAYS as HINDU
+from scheduler.reader.moon import islamic_month_start
+
 HolidayFn = Callable[[int], date | None]
 
 
@@ -55,8 +59,9 @@ def _kings_day(y: int) -> date:
 
 
 def _hijri_to_date(hy: int, hm: int, hd: int) -> date:
-    days = hd + (295 * (hm - 1) + 9) // 10 + (hy - 1) * 354 + (3 + 11 * hy) // 30
-    return date.fromordinal(days + 227014)
+    # The tabular month start locates the new moon; the month begins as Umm al-Qura has it.
+    days = 1 + (295 * (hm - 1) + 9) // 10 + (hy - 1) * 354 + (3 + 11 * hy) // 30
+    return islamic_month_start(date.fromordinal(days + 227014)) + timedelta(days=hd - 1)
 
 
 def _islamic(hm: int, hd: int, last_friday: bool = False) -> HolidayFn:
@@ -142,6 +147,11 @@ HOLIDAYS: tuple[tuple[str, HolidayFn], ...] = (
     (r"(?:mlk|martin luther king" + _S + r")(?: jr\.?)? day|civil rights day", _nth(1, 0, 3)),
     (r"boss" + _S + r"(?: day)?", _weekday_nearest(10, 16)),
     (r"king" + _S + r" day|koningsdag", _kings_day),
+    (r"corpus christi", _easter(60)),
+    (r"holy saturday|easter saturday", _easter(-1)),
+    (r"orthodox easter monday", _easter(1, EASTER_ORTHODOX)),
+    (r"orthodox holy saturday", _easter(-1, EASTER_ORTHODOX)),
+    (r"orthodox palm sunday", _easter(-7, EASTER_ORTHODOX)),
     (r"orthodox easter(?: sunday)?", _easter(0, EASTER_ORTHODOX)),
     (r"orthodox (?:good|great) friday", _easter(-2, EASTER_ORTHODOX)),
     (r"clean monday|orthodox shrove monday", _easter(-48, EASTER_ORTHODOX)),
@@ -172,6 +182,8 @@ HOLIDAYS: tuple[tuple[str, HolidayFn], ...] = (
     ),
     (r"jumu'atul-wida|jamat ul-vida", _islamic(10, 1, last_friday=True)),
     (r"ramadan", _islamic(9, 1)),
+    *JEWISH,
+    *HINDU,
 )
 
 HOLIDAY_RE = re.compile(

@@ -34,13 +34,25 @@ _ADVERBS = {
 _WD_LIST = r"(?:" + WEEKDAY_RE + r")s?\.?(?:(?: ?, ?| and | & | )(?:" + WEEKDAY_RE + r")s?\.?)*"
 
 _NTH_WD = re.compile(
-    r"\b(?:(?:every|each) )?(?:the )?(?P<n>[1-5])(?:st|nd|rd|th) (?P<wd>"
+    r"\b(?:(?:every|each) )?(?:the )?(?P<n>[1-5](?:st|nd|rd|th)|last) (?P<wd>"
     + WEEKDAY_RE
     + r")\.? (?:of|in) (?:the|every|each) month\b"
     r"|(?:\b(?:every|each) (?:the )?|^)(?P<n2>[1-5]|last)"
     r"(?:st|nd|rd|th)? (?P<wd2>" + WEEKDAY_RE + r")\.?(?: (?:of|in) (?:the|every|each) month)?\b"
 )
-_EVERY_DAYS = re.compile(r"\b(?:every|each) (?P<days>weekday|weekend|" + _WD_LIST + r")(?!\w)")
+_EVERY_DAYS = re.compile(
+    r"\b(?:every|each) (?P<other>other |2 )?(?P<days>weekday|weekend|" + _WD_LIST + r")(?!\w)"
+    r"|\b(?:on )?(?P<plural>weekday|weekend)s\b"
+)
+# "every morning at 8": the part of the day stays in the phrase for the clock rules.
+_EVERY_PART = re.compile(r"\b(?:every|each) (?=(?:morning|afternoon|evening|night)\b)")
+# "every 15th", "on the 15th of every month": a day of the month.
+_EVERY_MONTHDAY = re.compile(
+    r"\b(?:every|each) (?:the )?(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:"
+    + WEEKDAY_RE
+    + r"))(?: (?:day )?(?:of|in) (?:the|every|each) month)?"
+    r"|\b(?:on )?the (?P<d2>\d{1,2})(?:st|nd|rd|th)? (?:day )?(?:of|in) (?:every|each) month\b"
+)
 _EVERY_UNIT = re.compile(
     r"\b(?:every|each) (?:(?P<n>\d+|other) )?(?P<unit>minute|hour|day|week|fortnight|month"
     r"|year)s?\b"
@@ -53,7 +65,7 @@ _MONTHDAY = re.compile(
 # "first monday of the month" typed alone is a schedule; "the first monday of the month" and
 # "... of this month" name one day (as in the Duckling corpus).
 _HINT = re.compile(
-    r"\b(?:every|each|" + "|".join(_ADVERBS) + r")\b|^(?:[1-5](?:st|nd|rd|th)"
+    r"\b(?:every|each|weekdays|weekends|" + "|".join(_ADVERBS) + r")\b|^(?:[1-5](?:st|nd|rd|th)"
     r"|last) (?:" + WEEKDAY_RE + r")\.? of the month\b"
 )
 
@@ -75,11 +87,13 @@ def extract(text: str) -> tuple[Repeat | None, str]:
     rep: Repeat | None = None
     m = _NTH_WD.search(text)
     if m:
-        n = m.group("n") or m.group("n2")
+        n = (m.group("n") or m.group("n2"))[:1]
         wd = RRULE_DAYS[WEEKDAYS[m.group("wd") or m.group("wd2")]]
-        rep = Repeat("MONTHLY", byday=("-1" if n == "last" else n) + wd)
+        rep = Repeat("MONTHLY", byday=("-1" if n == "l" else n) + wd)
+    elif m := _EVERY_MONTHDAY.search(text):
+        rep = Repeat("MONTHLY", bymonthday=int(m.group("d") or m.group("d2")))
     elif m := _EVERY_DAYS.search(text):
-        words = m.group("days")
+        words = m.group("days") or m.group("plural")
         if words == "weekday":
             days = "MO,TU,WE,TH,FR"
         elif words == "weekend":
@@ -87,7 +101,9 @@ def extract(text: str) -> tuple[Repeat | None, str]:
         else:
             found = re.findall(WEEKDAY_RE, words)
             days = ",".join(dict.fromkeys(RRULE_DAYS[WEEKDAYS[w]] for w in found))
-        rep = Repeat("WEEKLY", byday=days)
+        rep = Repeat("WEEKLY", interval=2 if m.group("other") else 1, byday=days)
+    elif m := _EVERY_PART.search(text):
+        rep = Repeat("DAILY")
     elif m := _EVERY_UNIT.search(text):
         n = m.group("n")
         unit = m.group("unit")
@@ -105,6 +121,27 @@ def extract(text: str) -> tuple[Repeat | None, str]:
             rep.bymonthday = int(md.group("d") or md.group("d2"))
             text = text[: md.start()] + " | " + text[md.end() :]
     return rep, text
+
+
+REFUSED_EXAMPLES = (
+    '"every monday at 9", "every other friday at 17:00", "weekdays at 8:30", '
+    '"the last friday of every month at 10" or "every 15th at 9"'
+)
+
+
+def unsupported(rep: Repeat, *, weekday: int | None, dated: bool) -> str | None:
+    """Why a repeat plus the other words read cannot be one exact RRULE, or None."""
+    if dated:
+        # "every monday next week", "every day tomorrow": a schedule and a single day at once.
+        return "it names a repeat and a single day at once"
+    if rep.bymonthday is not None and not 1 <= rep.bymonthday <= 28:
+        if 29 <= rep.bymonthday <= 31:
+            return f"not every month has a day {rep.bymonthday}, so some months would be skipped"
+        return f"no month has a day {rep.bymonthday}"
+    if weekday is not None and rep.freq in ("MONTHLY", "YEARLY") and rep.byday is None:
+        # "every month on friday" would otherwise become every Friday.
+        return "a weekday in a monthly or yearly repeat needs which one (first ... last)"
+    return None
 
 
 def build(

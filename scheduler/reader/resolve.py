@@ -190,7 +190,15 @@ def resolve(st: State) -> tuple[datetime, str] | None:
         # A bare time already past today means its next occurrence.
         # Less than a minute ago stays (and is questioned by the caller) rather than rolling.
         recent = now - timedelta(seconds=60)
-        return next((o for o in options if o >= recent), options[-1]), grain
+        chosen = next((o for o in options if o >= recent), options[-1])
+        if chosen.date() != today and chosen.time() != time(0):
+            # Midnight is the end of today; any other time moved to tomorrow could post a day
+            # late without the user knowing: ask instead.
+            st.problems.append(
+                f'{chosen:%H:%M} today has already passed. Write "tomorrow {chosen:%H:%M}" '
+                f"to post then, or pick a later time today"
+            )
+        return chosen, grain
     if st.part is not None:
         return _at(day or today, PART_HOURS[st.part], st), "hour"
     if day is not None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from scheduler.reader import recurrence
 from scheduler.reader.clock_rules import CLOCK_RULES
 from scheduler.reader.date_rules import DATE_RULES
+from scheduler.reader.lang import detect, translate
 from scheduler.reader.resolve import DEFAULT_HOUR, PART_HOURS, _hours, resolve
 from scheduler.reader.state import State, apply_rules
 from scheduler.reader.words import normalise
@@ -81,8 +82,13 @@ def _leftover(text: str) -> list[str]:
     return [w for w in _TOKEN.findall(text) if w.strip(".,") not in _FILLER and w.strip(".,")]
 
 
-def understand(phrase: str, now: datetime, zone: Zone) -> tuple[State, list[str]]:
-    """Apply the rules to a phrase; returns the state and the words not understood."""
+def understand(
+    phrase: str, now: datetime, zone: Zone, typed: str | None = None
+) -> tuple[State, list[str]]:
+    """Apply the rules to a phrase; returns the state and the words not understood.
+
+    ``typed`` is the phrase as the user wrote it, when ``phrase`` is its English rewrite.
+    """
     text = normalise(phrase)
     st = State(now=now.astimezone(zone.tzinfo))
     # The zone comes first so every later rule sees "now" in the zone the phrase names.
@@ -92,6 +98,21 @@ def understand(phrase: str, now: datetime, zone: Zone) -> tuple[State, list[str]
     rep, text = recurrence.extract(text)
     text = apply_rules(st, text, _RULES[1:])
     if rep is not None:
+        dated = (
+            st.week_rel is not None
+            or st.day_offset is not None
+            or st.delta is not None
+            or st.holiday is not None
+            or st.wd_count is not None
+            or st.date is not None
+            or st.year is not None
+        )
+        why = recurrence.unsupported(rep, weekday=st.weekday, dated=dated)
+        if why is not None:
+            st.problems.append(
+                f'I can\'t repeat "{(typed or phrase).strip()}" exactly: {why}. Write it like '
+                f"{recurrence.REFUSED_EXAMPLES}"
+            )
         hour = (
             _hours(st, True)[0]
             if st.hour is not None
@@ -109,12 +130,21 @@ def understand(phrase: str, now: datetime, zone: Zone) -> tuple[State, list[str]
     return st, _leftover(text)
 
 
-def parse_time(phrase: str, *, now: datetime, tz: str) -> TimeResult | None:
-    """Read a time phrase in the user's zone ``tz``; None when it names no time."""
+def parse_time(
+    phrase: str, *, now: datetime, tz: str, lang: str | None = "en"
+) -> TimeResult | None:
+    """Read a time phrase in the user's zone ``tz``; None when it names no time.
+
+    ``lang`` is an ISO 639-1 code of ``CODES``; None guesses it from the phrase's words.
+    """
     if len(phrase) > MAX_PHRASE:
         return None  # no time phrase is this long, and reading one costs more than linear time
+    code = detect(phrase) if lang is None else lang
+    typed = phrase
+    if code != "en":
+        phrase = translate(phrase, code)
     user = get_zone(tz)
-    st, left = understand(phrase, now, user)
+    st, left = understand(phrase, now, user, typed)
     zone = st.zone or user
     if st.recurrence is not None:
         # The first occurrence is the next matching slot; INTERVAL counts from it onwards.
@@ -128,7 +158,7 @@ def parse_time(phrase: str, *, now: datetime, tz: str) -> TimeResult | None:
             "minute",
             st.recurrence,
             zone.name,
-            tuple(st.problems) + _left_problem(phrase, left, when, "minute"),
+            tuple(st.problems) + _left_problem(typed, left, when, "minute"),
         )
     if not st.found() or (left and st.weak):
         return None
@@ -136,7 +166,7 @@ def parse_time(phrase: str, *, now: datetime, tz: str) -> TimeResult | None:
     if got is None:
         return None
     when, grain = got
-    problems = tuple(st.problems) + _left_problem(phrase, left, when, grain)
+    problems = tuple(st.problems) + _left_problem(typed, left, when, grain)
     return TimeResult(when, grain, None, zone.name, problems)
 
 

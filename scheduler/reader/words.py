@@ -123,6 +123,26 @@ _ISH = re.compile(r"(?<=\d)ish\b")
 _APOS = re.compile(r"[\u2018\u2019`]")
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[!?;\"()\[\]]|(?<!\d),|,(?!\d)")
+# Spellings typed in chat, read as the words they stand for.
+_CHAT = {
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "tmw": "tomorrow",
+    "tmrow": "tomorrow",
+    "2moro": "tomorrow",
+    "2morrow": "tomorrow",
+    "2mrw": "tomorrow",
+    "tomoz": "tomorrow",
+    "2day": "today",
+    "2nite": "tonight",
+    "2night": "tonight",
+    "tonite": "tonight",
+    "wk": "week",
+    "wks": "weeks",
+}
+_CHAT_RE = re.compile(r"(?<![\w'])(" + "|".join(_CHAT) + r")(?![\w'])")
+# "mon 9", "tomorrow 10": an hour right after a day is a time of day, as if "at" were typed.
+_DAY_HOUR = re.compile(r"\b(" + WEEKDAY_RE + r"|tomorrow|today)\.? (\d{1,2})(?=$| (?:to|on|\|)\b)")
 
 
 def ordinal(n: int) -> str:
@@ -155,6 +175,7 @@ def normalise(phrase: str) -> str:
     """Lower-case, unify apostrophes and am/pm, and turn number words into digits."""
     s = _APOS.sub("'", phrase.lower())
     s = _PUNCT.sub(" ", s)
+    s = _CHAT_RE.sub(lambda m: _CHAT[m.group(1)], s)
     s = _THOUSAND.sub(_thousand, s)
     s = _SECOND_ORD.sub("2nd", s)
     s = _COMPOUND.sub(_compound, s)
@@ -163,4 +184,5 @@ def normalise(phrase: str) -> str:
     s = _UNIT_WORD.sub(lambda m: str(_UNITS[m.group(1)]), s)
     s = _ISH.sub("", s)
     s = _AMPM.sub(lambda m: f" {m.group(1)}m ", s)
-    return _SPACES.sub(" ", s).strip()
+    s = _SPACES.sub(" ", s).strip()
+    return _DAY_HOUR.sub(r"\1 at \2", s)

@@ -119,3 +119,38 @@ def fixed_zone_for(now: datetime) -> str:
         return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     zone = offset_zone(f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60}")
     return zone.name if zone else "UTC"
+
+
+# Zones of the United States, where "12/1" is December 1 and nobody means January 12.
+_US_ZONES = frozenset(
+    {
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Phoenix",
+        "America/Los_Angeles",
+        "America/Anchorage",
+        "America/Juneau",
+        "America/Sitka",
+        "America/Metlakatla",
+        "America/Yakutat",
+        "America/Nome",
+        "America/Adak",
+        "America/Boise",
+        "America/Detroit",
+        "America/Menominee",
+        "America/Puerto_Rico",
+        "Pacific/Honolulu",
+        "EST5EDT",
+        "CST6CDT",
+        "MST7MDT",
+        "PST8PDT",
+    }
+)
+_US_PREFIXES = ("US/", "America/Indiana/", "America/Kentucky/", "America/North_Dakota/")
+
+
+def month_first(zone: tzinfo | None) -> bool:
+    """Whether numeric dates in this zone are written month first without doubt (the US)."""
+    key = getattr(zone, "key", None)
+    return isinstance(key, str) and (key in _US_ZONES or key.startswith(_US_PREFIXES))

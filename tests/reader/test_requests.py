@@ -73,6 +73,7 @@ def test_to_json_shape() -> None:
         "destinations": ["x", "linkedin"],
         "text": "Hi: there",
         "problems": [],
+        "lang": "en",
     }
 
 
@@ -108,10 +109,11 @@ def test_text_colons_and_times_inside_text() -> None:
     assert r.text == "Doors at 19:00: see https://a.example/x:y"
 
 
-def test_empty_text_is_not_a_problem() -> None:
+def test_empty_text_is_a_problem() -> None:
     r = read("tomorrow 9am to x:")
     assert r.text == ""
-    assert r.problems == ()
+    (p,) = r.problems
+    assert "empty" in p
 
 
 def test_missing_colon_is_a_problem_but_time_is_kept() -> None:

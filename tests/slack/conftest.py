@@ -23,6 +23,7 @@ from app.process import open_process
 from app.web import build_app
 from bot.slack.routes import setup as slack_setup
 from core.settings import Settings
+from scheduler.callbacks import CALLBACK_FUNCTIONS
 from scheduler.runtime import Runtime
 from scheduler.tasks import make_worker
 from storage.db import _plain_dsn
@@ -147,7 +148,8 @@ async def _harness(settings: Settings, fake: FakeSlack) -> AsyncIterator[SlackHa
     await empty_slack_tables()
     async with open_process(settings) as process:
         rt = process.runtime
-        worker = make_worker(rt, handle_signals=False)
+        # As ``outpost worker`` does: callback deliveries run beside the publishes.
+        worker = make_worker(rt, handle_signals=False, extra_functions=CALLBACK_FUNCTIONS)
         task = asyncio.create_task(worker.main())
         client = TestClient(TestServer(build_app(rt, [slack_setup])))
         await client.start_server()

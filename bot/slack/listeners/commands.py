@@ -13,6 +13,8 @@ from bot.commands import parse_command
 from bot.render import Reply
 from bot.slack import blocks
 from bot.slack.service import SlackBot
+from scheduler.accounts_usecases import connect_account
+from scheduler.members import team_workspace
 
 COMMAND = "/schedule"
 
@@ -87,10 +89,10 @@ async def connect_channel(bot: SlackBot, team: str, channel: str, name: str) -> 
     if token is None:
         return Reply("This workspace has not installed Outpost; install it first.", private=True)
     rt = bot.rt
-    ws = await rt.workspaces.ensure(f"slack:{team}")
+    ws = await team_workspace(rt, f"slack:{team}")
     handle = f"#{name}" if name and not name.startswith("#") else (name or channel)
-    await rt.workspaces.add_account(
-        ws.id, "slack", handle, rt.cipher.encrypt(token), base_url=bot.api_url,
+    await connect_account(
+        rt, ws.id, "slack", handle, token, base_url=bot.api_url,
         settings={"channel": channel, "team_id": team},
     )
     return Reply(

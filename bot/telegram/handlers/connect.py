@@ -10,6 +10,7 @@ from bot.conversation import ChatContext
 from bot.render import Reply
 from bot.telegram.app import token
 from bot.telegram.context import Services
+from scheduler.accounts_usecases import connect_account
 
 HOWTO = (
     "To post to a Telegram channel: add me to the channel as an admin with the right to post "
@@ -57,11 +58,12 @@ async def connect_channel(svc: Services, bot: Bot, ctx: ChatContext, arg: str) -
     rt = svc.runtime
     me = await svc.talk.identify(ctx)
     handle = f"@{chat.username}" if chat.username else str(chat.id)
-    await rt.workspaces.add_account(
+    await connect_account(
+        rt,
         me.workspace_id,
         "telegram",
         handle,
-        rt.cipher.encrypt(token(rt.settings)),
+        token(rt.settings),
         base_url=rt.settings.telegram_api_url,
         display_name=chat.title,
         settings={"chat_id": chat.id, "username": chat.username or ""},

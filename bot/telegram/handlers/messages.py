@@ -18,7 +18,7 @@ from bot.telegram.context import Services, addressed, chat_context, is_group
 from bot.telegram.handlers.connect import connect_channel
 from bot.telegram.media import Attachment, attachment_of, schedule_with_media
 from bot.telegram.sending import send_reply
-from publishers.registry import canonical_platform
+from scheduler.edge import canonical_platform
 
 Context = CallbackContext[Any, Any, Any, Any]
 EDIT_WINDOW = timedelta(minutes=10)

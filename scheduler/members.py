@@ -1,0 +1,81 @@
+"""Chat members: who is talking (synced into a workspace on first contact), their time zone,
+and the workspace a chat team maps to."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from scheduler.runtime import Runtime
+from storage.views import WorkspaceView
+
+# A synced sender: their workspace, their user id and their own time zone (if set).
+Member = tuple[WorkspaceView, uuid.UUID, str | None]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The Outpost workspace and user behind a chat member, and the time zone to read in."""
+
+    workspace_id: uuid.UUID
+    user_id: uuid.UUID
+    tz: str
+    new_user: bool
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A chat member as the platform names them: team, user, display name and zone."""
+
+    workspace: str
+    platform: str
+    team_id: str
+    user_id: str
+    user_name: str | None = None
+    user_tz: str | None = None
+
+
+def valid_zone(name: str | None) -> str | None:
+    """``name`` if it is a time zone this machine knows, else None."""
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+async def known_member(rt: Runtime, who: Speaker) -> Member | None:
+    """The speaker as synced into their workspace, or ``None`` before first contact."""
+    return await rt.workspaces.known_member(who.workspace, who.platform, who.team_id, who.user_id)
+
+
+async def identify(rt: Runtime, who: Speaker, known: Member | None = None) -> Identity:
+    """Sync the speaker on first contact (workspace, user, membership), then find their zone.
+
+    ``known`` is what ``known_member`` already answered, so it is not asked twice.
+    """
+    known = known or await known_member(rt, who)
+    if known is not None:
+        ws, user_id, stored = known
+        created = False
+    else:
+        ws = await rt.workspaces.ensure(who.workspace, valid_zone(who.user_tz) or "UTC")
+        user_id, created = await rt.workspaces.sync_chat_user(
+            ws.id, who.platform, who.team_id, who.user_id, who.user_name, valid_zone(who.user_tz)
+        )
+        stored = await rt.workspaces.user_timezone(user_id)
+    tz = valid_zone(stored) or valid_zone(who.user_tz) or ws.timezone
+    return Identity(ws.id, user_id, tz, created)
+
+
+async def set_timezone(rt: Runtime, user_id: uuid.UUID, zone: str) -> None:
+    """Remember a member's own time zone (already checked with ``valid_zone``)."""
+    await rt.workspaces.set_user_timezone(user_id, zone)
+
+
+async def team_workspace(rt: Runtime, name: str) -> WorkspaceView:
+    """The workspace a chat team maps to, made on first use."""
+    return await rt.workspaces.ensure(name)

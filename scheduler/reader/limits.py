@@ -1,0 +1,39 @@
+"""Text too long for a network the request names, checked before any account is looked up."""
+
+from __future__ import annotations
+
+from publishers.base import Publisher
+from publishers.registry import PUBLISHERS, canonical_platform
+from scheduler.reader.grammar import ParsedRequest
+
+
+def _platform(destination: str) -> str | None:
+    """The network a typed destination names by itself ("x", "li:acme"), or None (a handle)."""
+    name = destination.split(":", 1)[0] if not destination.startswith("@") else ""
+    platform = canonical_platform(name) if name else ""
+    return platform if platform in PUBLISHERS else None
+
+
+def text_problems(parsed: ParsedRequest) -> list[str]:
+    """What each named network would refuse about the text's length, as its publisher counts.
+
+    Servers whose limit depends on the account (a Mastodon instance) are checked against the
+    publisher's default; the stored post is validated again against the account itself.
+    """
+    problems: list[str] = []
+    seen: set[str] = set()
+    for dest in parsed.destinations:
+        platform = _platform(dest)
+        if platform is None or platform in seen:
+            continue
+        seen.add(platform)
+        cls = PUBLISHERS[platform]
+        # Counting needs no session or account: a bare instance only runs ``length``.
+        counter: Publisher = object.__new__(cls)
+        size, limit = counter.length(parsed.text), cls.max_length
+        if size > limit:
+            problems.append(
+                f"The text is {size:,} characters as {cls.label or platform} counts them; it "
+                f"allows {limit:,}. Shorten it or send it to another network."
+            )
+    return problems
