@@ -12,10 +12,10 @@ from pathlib import Path
 from app.serve import migrate, serve
 from core.errors import ConfigError, OutpostError
 from core.settings import Settings
-from scheduler.accounts import rotate_keys
-from scheduler.accounts_usecases import connect_with_token, list_accounts
+from scheduler.accounts.access import rotate_keys
+from scheduler.accounts.usecases import connect_with_token, list_accounts
 from scheduler.api_tokens import create_token
-from scheduler.media import ingest_path
+from scheduler.media.ingest import ingest_path
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.reader.limits import text_problems
 from scheduler.runtime import Runtime, open_runtime

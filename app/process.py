@@ -18,7 +18,7 @@ from bot.telegram.context import Services as TelegramServices
 from bot.telegram.notifier import TelegramNotifier
 from core.clock import Clock
 from core.settings import Settings
-from scheduler.callbacks import CallbackNotifier
+from scheduler.hooks.callbacks import CallbackNotifier
 from scheduler.notifier import (
     DestinationListener,
     LoggingNotifier,

@@ -15,8 +15,8 @@ from app.process import open_process
 from app.web import build_app
 from app.wiring import WorkerJobs, adapters, worker_jobs
 from core.settings import Settings
+from scheduler.publishing.tasks import make_worker
 from scheduler.runtime import Runtime
-from scheduler.tasks import make_worker
 from storage.db import ensure_database, upgrade
 
 log = logging.getLogger("outpost")

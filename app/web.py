@@ -20,8 +20,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from core.settings import Settings
 from scheduler import metrics
-from scheduler.media import upload_limit
-from scheduler.queue import queue_depth
+from scheduler.media.ingest import upload_limit
+from scheduler.publishing.queue import queue_depth
 from scheduler.runtime import Runtime
 from web import media
 from web.compose import MAX_FILES

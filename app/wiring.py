@@ -14,9 +14,9 @@ from app.web import Setup
 from bot.slack.routes import setup as slack_setup
 from bot.telegram.routes import setup_for as telegram_setup
 from bot.telegram.tasks import tasks as telegram_tasks
-from scheduler.callbacks import CALLBACK_CRON, CALLBACK_FUNCTIONS
-from scheduler.media import upload_limit
-from scheduler.media_cleanup import MEDIA_CRON
+from scheduler.hooks.callbacks import CALLBACK_CRON, CALLBACK_FUNCTIONS
+from scheduler.media.cleanup import MEDIA_CRON
+from scheduler.media.ingest import upload_limit
 from web import calendar, connect
 
 

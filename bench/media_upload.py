@@ -78,7 +78,7 @@ async def child(kind: str, path: Path, chunk: int, supabase_url: str) -> dict[st
 async def _measure(
     kind: str, path: Path, chunk: int, supabase_url: str, settings: Any
 ) -> dict[str, Any]:
-    from scheduler.media import ingest_stream
+    from scheduler.media.ingest import ingest_stream
     from scheduler.runtime import open_runtime
     from storage.media import MediaStore
     from storage.supabase_store import SupabaseMediaStore

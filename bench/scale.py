@@ -29,10 +29,10 @@ sys.path.insert(0, ROOT)
 
 from bench.report import machine, write_section
 from scheduler.calendar import window
-from scheduler.publish import Runner
-from scheduler.queue import enqueue_publish
+from scheduler.publishing.queue import enqueue_publish
+from scheduler.publishing.runner import Runner
+from scheduler.publishing.tasks import Reconciler
 from scheduler.runtime import open_runtime
-from scheduler.tasks import Reconciler
 from storage.db import _plain_dsn, ensure_database, upgrade
 from storage.views import Job
 from tests.support import make_settings

@@ -35,7 +35,7 @@ from app.process import open_process
 from app.wiring import worker_jobs
 from bench.lateness import DB, REDIS, FakeProcess, reset, schedule_many
 from core import aio
-from scheduler.tasks import make_worker
+from scheduler.publishing.tasks import make_worker
 from storage.db import ensure_database, upgrade
 from tests.support import make_settings
 

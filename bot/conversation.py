@@ -15,8 +15,8 @@ from bot import render
 from bot.commands import parse_command
 from bot.render import Reply
 from core.errors import Conflict, NotFound, OutpostError, RequestProblem
-from scheduler.accounts import connect_link
-from scheduler.accounts_usecases import list_accounts
+from scheduler.accounts.access import connect_link
+from scheduler.accounts.usecases import list_accounts
 from scheduler.edge import PUBLISHERS, canonical_platform
 from scheduler.logins import create_login_link
 from scheduler.members import Identity, Member, Speaker, known_member, set_timezone, valid_zone

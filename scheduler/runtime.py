@@ -17,8 +17,8 @@ from core.settings import Settings
 from publishers import guard
 from publishers.base import Publisher
 from publishers.registry import build_publishers
+from scheduler.hooks.templates import TemplateRunner
 from scheduler.notifier import DestinationListener, LoggingNotifier, Notifier
-from scheduler.templates import TemplateRunner
 from storage.accounts import AccountStore
 from storage.api import ApiStore
 from storage.api_callbacks import CallbackStore

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.errors import RequestProblem
 from core.states import CallbackEvent
 from publishers.base import Publisher, PublishRequest
-from scheduler.alt import attach_alts, split_alts
-from scheduler.callbacks import emit
 from scheduler.destinations import resolve
-from scheduler.media_fit import FIELDS_HINT, NeedsConversion, checked, fit, request_hint
-from scheduler.queue import enqueue_publish
+from scheduler.hooks.callbacks import emit
+from scheduler.media.alt import attach_alts, split_alts
+from scheduler.media.fit import FIELDS_HINT, NeedsConversion, checked, fit, request_hint
+from scheduler.publishing.queue import enqueue_publish
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.requests import account_for, media_for
 from scheduler.runtime import Runtime
@@ -77,7 +77,7 @@ class Scheduler:
 
         Photos are converted to fit when that loses nothing, or when asked (``fit_media`` or
         the request's leading ``fit``); converted files are stored even if nothing is scheduled.
-        Trailing ``alt:`` lines describe the files (``scheduler.alt``).
+        Trailing ``alt:`` lines describe the files (``scheduler.media.alt``).
         """
         described = split_alts(request)
         parsed = read_request(described.request, now=self.rt.clock.now(), tz=tz)

@@ -25,8 +25,8 @@ from arq.jobs import deserialize_job, deserialize_result
 from arq.utils import ms_to_datetime, timestamp_ms, to_unix_ms
 from arq.worker import Worker, func
 
-from scheduler.arq_worker import Worker1RTT
-from scheduler.queue import PUBLISH, enqueue_publish, publish_job_id
+from scheduler.publishing.arq_worker import Worker1RTT
+from scheduler.publishing.queue import PUBLISH, enqueue_publish, publish_job_id
 from storage.views import Job
 
 QUEUE = "outpost:parity"

@@ -10,9 +10,9 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from scheduler.api_tokens import callback_store
-from scheduler.callbacks import CALLBACK_FUNCTIONS, signing_secret
+from scheduler.hooks.callbacks import CALLBACK_FUNCTIONS, signing_secret
+from scheduler.publishing.tasks import make_worker
 from scheduler.runtime import Runtime
-from scheduler.tasks import make_worker
 from tests.fakes.webhook_receiver import FakeWebhookReceiver
 from tests.support import wait_for
 

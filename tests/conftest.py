@@ -13,8 +13,8 @@ import redis.asyncio as aioredis
 
 from core import aio
 from core.settings import Settings
+from scheduler.publishing.tasks import make_worker
 from scheduler.runtime import Runtime, open_runtime
-from scheduler.tasks import make_worker
 from storage.db import _plain_dsn, ensure_database, upgrade
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.webhook_receiver import FakeWebhookReceiver

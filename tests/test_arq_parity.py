@@ -1,12 +1,13 @@
 """Outpost's arq fast paths and stock arq 0.28, side by side on the same jobs.
 
-``scheduler.queue`` enqueues with a Lua script and ``scheduler.arq_worker`` starts jobs with
-another and sends transactions together; each claims to leave Redis exactly as arq would. Each
-test runs one scenario twice against real Redis, once through stock arq
-(``ArqRedis.enqueue_job``, ``arq.worker.Worker``) and once through Outpost's path, with a
-flush between, and compares every key left behind (type, TTL, job payloads and results decoded
-with arq's deserializers, retry counts, in-progress keys, queue scores) and what arq's own
-``Job`` reports. Times are compared relative to each run's start.
+``scheduler.publishing.queue`` enqueues with a Lua script and
+``scheduler.publishing.arq_worker`` starts jobs with another and sends transactions together;
+each claims to leave Redis exactly as arq would. Each test runs one scenario twice against real
+Redis, once through stock arq (``ArqRedis.enqueue_job``, ``arq.worker.Worker``) and once
+through Outpost's path, with a flush between, and compares every key left behind (type, TTL,
+job payloads and results decoded with arq's deserializers, retry counts, in-progress keys,
+queue scores) and what arq's own ``Job`` reports. Times are compared relative to each run's
+start.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from arq.jobs import Job as ArqJob
 from arq.utils import ms_to_datetime, timestamp_ms, to_unix_ms
 from redis.exceptions import ResponseError
 
-from scheduler.queue import PUBLISH, enqueue_publish, publish_job_id
+from scheduler.publishing.queue import PUBLISH, enqueue_publish, publish_job_id
 from storage.views import Job
 from tests.arq_parity import (
     DESTS,

@@ -6,7 +6,7 @@ import asyncio
 
 from redis.exceptions import ResponseError
 
-from scheduler.arq_worker import CoalescingRedis
+from scheduler.publishing.arq_worker import CoalescingRedis
 from scheduler.runtime import Runtime
 
 

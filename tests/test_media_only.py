@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from core.errors import RequestProblem
-from scheduler.media import ingest_path
+from scheduler.media.ingest import ingest_path
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from scheduler.views import WorkspaceView

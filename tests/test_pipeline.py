@@ -208,8 +208,8 @@ async def test_recurring_post_schedules_its_next_occurrence_once(
 ) -> None:
     from zoneinfo import ZoneInfo
 
-    from scheduler.publish import Runner
-    from scheduler.tasks import Reconciler
+    from scheduler.publishing.runner import Runner
+    from scheduler.publishing.tasks import Reconciler
 
     crew = await team(runtime, mastodon_url=mastodon.url)
     scheduler = Scheduler(runtime)

@@ -23,9 +23,9 @@ from aiohttp import web
 from prometheus_client import REGISTRY
 
 from core.settings import Settings
+from scheduler.publishing.tasks import make_worker
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.service import Scheduler
-from scheduler.tasks import make_worker
 from storage.db import _plain_dsn
 from storage.views import DestinationView
 from tests.fakes.mastodon import FakeMastodon

@@ -9,7 +9,7 @@ from arq.constants import job_key_prefix
 from arq.jobs import Job as ArqJob
 from arq.utils import to_unix_ms
 
-from scheduler.queue import PUBLISH, enqueue_publish, publish_job_id
+from scheduler.publishing.queue import PUBLISH, enqueue_publish, publish_job_id
 from scheduler.runtime import Runtime
 from storage.views import Job
 

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from core.settings import Settings
-from scheduler.accounts import connect_link
+from scheduler.accounts.access import connect_link
 from scheduler.runtime import open_runtime
 from storage.db import _plain_dsn
 from tests.fakes.facebook import FakeGraph

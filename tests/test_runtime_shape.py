@@ -10,7 +10,7 @@ import pytest
 
 from app.process import Outcomes, open_process
 from core.settings import Settings
-from scheduler.accounts import account_store
+from scheduler.accounts.access import account_store
 from scheduler.api_tokens import api_store, callback_store
 from scheduler.logins import calendar_store
 from scheduler.notifier import LoggingNotifier

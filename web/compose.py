@@ -1,7 +1,7 @@
 """The compose box: the bots' request line, a preview of how it was understood, media uploads.
 
 Uploads stream part by part to a temporary file under ``DATA_DIR/uploads`` and go through
-``ingest_path`` in ``scheduler.media``; nothing is read whole into memory.
+``ingest_path`` in ``scheduler.media.ingest``; nothing is read whole into memory.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from aiohttp import BodyPartReader, web
 
 from core.errors import NotFound, RequestProblem
 from scheduler.calendar import viewer_zone
-from scheduler.media import MAX_UPLOAD_BYTES, ingest_path
-from scheduler.media_fit import NeedsConversion
+from scheduler.media.fit import NeedsConversion
+from scheduler.media.ingest import MAX_UPLOAD_BYTES, ingest_path
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from scheduler.views import MediaView, WorkspaceView

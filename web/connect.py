@@ -1,11 +1,10 @@
 """Account connection pages: ``/connect/{platform}`` and the OAuth callback.
 
-Who may connect: the workspace comes from the signed ``link`` a bot sends
-(``connect_link`` in ``scheduler.accounts``, 15 minutes), used up when the flow starts: a second
-visit says so. The flow is bound to the browser that opened the link by a random connect
-cookie (``CONNECT_COOKIE``): the OAuth callback and the token forms work only in that
-browser. Forms carry a flow token instead of the link, and the app-wide CSRF token
-(``web.csrf``).
+Who may connect: the workspace comes from the signed ``link`` a bot sends (``connect_link`` in
+``scheduler.accounts.access``, 15 minutes), used up when the flow starts: a second visit says
+so. The flow is bound to the browser that opened the link by a random connect cookie
+(``CONNECT_COOKIE``): the OAuth callback and the token forms work only in that browser. Forms
+carry a flow token instead of the link, and the app-wide CSRF token (``web.csrf``).
 """
 
 from __future__ import annotations
@@ -19,9 +18,9 @@ import jinja2
 from aiohttp import web
 
 from core.errors import OutpostError
-from scheduler import accounts_tokens as tokens
-from scheduler.accounts import LinkGrant, read_link
-from scheduler.accounts_connect import (
+from scheduler.accounts import tokens
+from scheduler.accounts.access import LinkGrant, read_link
+from scheduler.accounts.oauth import (
     Choice,
     ConnectError,
     LinkUsed,

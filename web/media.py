@@ -8,8 +8,8 @@ import uuid
 from aiohttp import web
 
 from scheduler.edge import check_signature
-from scheduler.media_poster import SUFFIX as POSTER_SUFFIX
-from scheduler.media_sniff import EXTENSIONS
+from scheduler.media.poster import SUFFIX as POSTER_SUFFIX
+from scheduler.media.sniff import EXTENSIONS
 from scheduler.runtime import Runtime
 from scheduler.views import MediaStoreError
 

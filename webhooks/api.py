@@ -16,7 +16,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from core.errors import NotFound, RequestProblem
 from core.limits import MAX_AHEAD_WORDS, too_far_ahead
 from scheduler.api_tokens import callback_store
-from scheduler.media import ingest_path
+from scheduler.media.ingest import ingest_path
 from scheduler.service import Scheduler, check_zone
 from scheduler.views import MediaView
 from webhooks.errors import ApiError

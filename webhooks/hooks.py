@@ -7,11 +7,11 @@ import hashlib
 from typing import Any
 
 from core.errors import RequestProblem
-from scheduler import hooks as hook_cases
-from scheduler.accounts_usecases import list_accounts
+from scheduler.accounts.usecases import list_accounts
 from scheduler.api_tokens import api_store
 from scheduler.destinations import resolve
-from scheduler.hooks import check_template, preview, receive
+from scheduler.hooks import inbound as hook_cases
+from scheduler.hooks.inbound import check_template, preview, receive
 from webhooks.body import parse_json, read_body
 from webhooks.errors import ApiError
 from webhooks.http import Call, Reply, rate_limit

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from core.errors import RequestProblem
-from scheduler import accounts_usecases as accounts
-from scheduler import api_tokens, callbacks
-from scheduler.accounts_usecases import connect_with_token, disconnect_account
+from scheduler import api_tokens
+from scheduler.accounts import usecases as accounts
+from scheduler.accounts.usecases import connect_with_token, disconnect_account
 from scheduler.api_tokens import api_store, callback_store, create_token
-from scheduler.callbacks import signing_secret
 from scheduler.edge import canonical_platform
+from scheduler.hooks import callbacks
+from scheduler.hooks.callbacks import signing_secret
 from webhooks.http import Call, Reply
 from webhooks.render import account_json, endpoint_json, token_json
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from core.errors import RequestProblem
-from scheduler.media import ingest_stream, upload_limit
+from scheduler.media.ingest import ingest_stream, upload_limit
 from scheduler.runtime import Runtime
 from scheduler.views import MediaView
 

@@ -22,8 +22,8 @@ from bot.telegram.errors import explain
 from bot.telegram.media import Attachment, schedule_with_media
 from bot.telegram.sending import send_reply
 from core.errors import OutpostError
-from scheduler.publish import RetryLater
-from scheduler.queue import enqueue_task
+from scheduler.publishing.queue import enqueue_task
+from scheduler.publishing.runner import RetryLater
 from scheduler.views import Album
 
 log = logging.getLogger("outpost.telegram")

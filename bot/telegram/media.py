@@ -24,7 +24,7 @@ from bot.render import Reply
 from bot.telegram.app import MAX_DOWNLOAD
 from bot.telegram.context import Services
 from core.errors import OutpostError, RequestProblem
-from scheduler.media import ingest_stream
+from scheduler.media.ingest import ingest_stream
 from scheduler.members import Identity
 from scheduler.views import MediaView
 

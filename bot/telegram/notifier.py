@@ -13,7 +13,7 @@ from bot.telegram.context import Services
 from bot.telegram.keyboards import html, markup
 from bot.telegram.sending import MARGIN, deliver
 from scheduler.notifier import PostResult
-from scheduler.publish import RetryLater
+from scheduler.publishing.runner import RetryLater
 
 log = logging.getLogger("outpost.telegram")
 

@@ -19,8 +19,8 @@ from bot.render import Reply
 from bot.telegram.app import retry_seconds
 from bot.telegram.context import Services
 from bot.telegram.keyboards import html, markup
-from scheduler.publish import RetryLater
-from scheduler.queue import enqueue_task
+from scheduler.publishing.queue import enqueue_task
+from scheduler.publishing.runner import RetryLater
 
 log = logging.getLogger("outpost.telegram")
 

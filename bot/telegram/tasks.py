@@ -8,8 +8,8 @@ from typing import Any
 from bot.telegram.albums import ALBUM_TASK, flush_album
 from bot.telegram.context import Services
 from bot.telegram.sending import SEND_TASK, send_later
+from scheduler.publishing.tasks import extra_task
 from scheduler.runtime import Runtime
-from scheduler.tasks import extra_task
 
 
 def tasks(svc: Services) -> list[Any]:

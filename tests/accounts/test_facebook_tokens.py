@@ -14,8 +14,8 @@ from publishers.base import Account
 from publishers.errors import AuthRevoked
 from publishers.facebook import FacebookPublisher
 from publishers.oauth import GrantRefused, Tokens, exchange_long_lived, providers
-from scheduler.accounts import account_store, connect_link, hash_secret
-from scheduler.accounts_meta import hold_pages
+from scheduler.accounts.access import account_store, connect_link, hash_secret
+from scheduler.accounts.meta import hold_pages
 from scheduler.runtime import Runtime
 from storage.views import AccountView
 from tests.accounts.test_oauth_flow import csrf_in

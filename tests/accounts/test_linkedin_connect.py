@@ -6,7 +6,7 @@ import aiohttp
 
 from publishers.base import Account
 from publishers.linkedin import LinkedInPublisher
-from scheduler.accounts import connect_link
+from scheduler.accounts.access import connect_link
 from scheduler.runtime import Runtime
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.oauth import FakeAuthServer

@@ -6,7 +6,7 @@ import aiohttp
 import pytest
 
 from core.settings import Settings
-from scheduler.accounts import account_store, connect_link
+from scheduler.accounts.access import account_store, connect_link
 from scheduler.runtime import Runtime
 from tests.fakes.linkedin import ORGANIZATION, FakeLinkedIn
 from tests.fakes.oauth import FakeAuthServer

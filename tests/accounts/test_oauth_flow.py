@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
-from scheduler.accounts import connect_link
+from scheduler.accounts.access import connect_link
 from scheduler.runtime import Runtime
 from tests.fakes.facebook import FakeGraph
 from tests.fakes.mastodon import FakeMastodon

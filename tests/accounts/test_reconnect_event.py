@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from publishers.errors import AuthRevoked
-from scheduler.accounts import account_store, ensure_fresh
+from scheduler.accounts.access import account_store, ensure_fresh
 from scheduler.runtime import Runtime
 from storage.views import NewPost
 from tests.callback_support import delivering, listen, received

@@ -14,7 +14,7 @@ import pytest
 from publishers.base import PublishRequest
 from publishers.errors import AuthRevoked
 from publishers.threads import ThreadsPublisher
-from scheduler.accounts import account_store, connect_link, ensure_fresh, publish_fresh
+from scheduler.accounts.access import account_store, connect_link, ensure_fresh, publish_fresh
 from scheduler.requests import publish_request
 from scheduler.runtime import Runtime
 from storage.db import _plain_dsn

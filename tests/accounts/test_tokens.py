@@ -14,7 +14,7 @@ from core.crypto import TokenCipher
 from publishers.base import PublishRequest
 from publishers.errors import AuthRevoked
 from publishers.linkedin import LinkedInPublisher
-from scheduler.accounts import (
+from scheduler.accounts.access import (
     account_store,
     ensure_fresh,
     publish_fresh,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import aiohttp
 
-from scheduler.accounts import account_store, connect_link
+from scheduler.accounts.access import account_store, connect_link
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from tests.fakes.oauth import FakeAuthServer

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from bot.render import help_reply
-from scheduler.alt import attach_alts, split_alts
+from scheduler.media.alt import attach_alts, split_alts
 from storage.views import MediaView
 
 

@@ -17,9 +17,9 @@ from app.process import open_process
 from app.web import build_app
 from core.settings import Settings
 from scheduler.api_tokens import create_token
-from scheduler.callbacks import CALLBACK_FUNCTIONS
+from scheduler.hooks.callbacks import CALLBACK_FUNCTIONS
+from scheduler.publishing.tasks import make_worker
 from scheduler.runtime import Runtime
-from scheduler.tasks import make_worker
 from tests.fakes.mastodon import FakeMastodon
 from tests.helpers import Team, team
 from tests.support import TestClock

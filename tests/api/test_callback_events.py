@@ -8,7 +8,7 @@ import uuid
 import jsonschema
 
 from core.states import CallbackEvent
-from scheduler.callbacks import emit
+from scheduler.hooks.callbacks import emit
 from tests.api.conftest import Api
 from webhooks.openapi import document
 

@@ -11,7 +11,7 @@ import pytest
 from arq import Retry
 from arq.constants import job_key_prefix
 
-from scheduler.callbacks import (
+from scheduler.hooks.callbacks import (
     CallbackNotifier,
     deliver_callback,
     emit,

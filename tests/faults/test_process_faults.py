@@ -13,10 +13,10 @@ import asyncpg
 import pytest
 
 from core.settings import Settings
-from scheduler.publish import Runner
+from scheduler.publishing.runner import Runner
+from scheduler.publishing.tasks import Reconciler
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.service import Scheduler
-from scheduler.tasks import Reconciler
 from storage.db import _plain_dsn
 from tests.fakes.mastodon import FakeMastodon
 from tests.faults.workers import WorkerProcess

@@ -11,10 +11,10 @@ from datetime import timedelta
 import asyncpg
 from arq.worker import func
 
-from scheduler.media import ingest_stream
-from scheduler.media_cleanup import MEDIA_CRON, media_cleanup, remove_orphans
+from scheduler.media.cleanup import MEDIA_CRON, media_cleanup, remove_orphans
+from scheduler.media.ingest import ingest_stream
+from scheduler.publishing.tasks import make_worker
 from scheduler.runtime import Runtime
-from scheduler.tasks import make_worker
 from storage.db import _plain_dsn
 from storage.supabase_store import SupabaseMediaStore
 from storage.views import MediaView, NewPost

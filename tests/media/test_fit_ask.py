@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from core.errors import RequestProblem
-from scheduler.media import ingest_stream
-from scheduler.media_cleanup import remove_orphans
-from scheduler.media_fit import NeedsConversion
+from scheduler.media.cleanup import remove_orphans
+from scheduler.media.fit import NeedsConversion
+from scheduler.media.ingest import ingest_stream
 from scheduler.reader import read_request
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from core.errors import RequestProblem
-from scheduler.media import ingest_path, ingest_stream, thumbnail
+from scheduler.media.ingest import ingest_path, ingest_stream, thumbnail
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError
 from storage.supabase_store import SupabaseMediaStore

@@ -10,9 +10,9 @@ import aiohttp
 from PIL import Image
 
 from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
-from scheduler.media import ingest_stream
-from scheduler.media_fit import fit_media
-from scheduler.media_limits import shape_problems
+from scheduler.media.fit import fit_media
+from scheduler.media.ingest import ingest_stream
+from scheduler.media.limits import shape_problems
 from scheduler.runtime import Runtime
 from tests.helpers import team
 from tests.media.files import image_bytes, noisy_png

@@ -12,10 +12,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 from PIL import Image
 
-from scheduler import media_poster
-from scheduler.media import ingest_path, thumbnail
-from scheduler.media_cleanup import remove_orphans
-from scheduler.media_poster import POSTER_SIDE, poster_frame, poster_key
+from scheduler.media import poster as media_poster
+from scheduler.media.cleanup import remove_orphans
+from scheduler.media.ingest import ingest_path, thumbnail
+from scheduler.media.poster import POSTER_SIDE, poster_frame, poster_key
 from scheduler.runtime import Runtime
 from storage.views import MediaView
 from tests.helpers import count_rows, team

@@ -5,8 +5,8 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from scheduler.media_sniff import sniff
-from scheduler.webm import webm_duration
+from scheduler.media.sniff import sniff
+from scheduler.media.webm import webm_duration
 
 
 def element(element_id: bytes, body: bytes) -> bytes:

@@ -15,7 +15,7 @@ from publishers import bluesky_text as bt
 from publishers.base import Account, Media
 from publishers.bluesky import BlueskyPublisher
 from publishers.errors import ContentRejected, RateLimited, Unavailable
-from scheduler.media_limits import shape_problems
+from scheduler.media.limits import shape_problems
 from tests.fakes.bluesky import TID, FakeBluesky
 from tests.fakes.bluesky_video import FakeBlueskyVideo
 from tests.fakes.lexicon import problem

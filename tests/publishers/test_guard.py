@@ -11,7 +11,7 @@ import pytest
 from publishers import guard
 from publishers.errors import AuthRevoked
 from publishers.http import exchange
-from scheduler.callbacks import _send
+from scheduler.hooks.callbacks import _send
 from scheduler.runtime import open_runtime, operator_urls
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.webhook_receiver import FakeWebhookReceiver

@@ -12,7 +12,7 @@ from publishers.base import Account, Media
 from publishers.errors import Ambiguous, ContentRejected, Unavailable
 from publishers.facebook import FacebookPublisher
 from publishers.linkedin import LinkedInPublisher
-from scheduler.media_limits import shape_problems
+from scheduler.media.limits import shape_problems
 from tests.fakes.facebook import FakeGraph
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.publishers.helpers import BIG_MP4, MP4, PNG, memory_media, request_for

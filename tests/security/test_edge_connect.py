@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from scheduler.accounts import connect_link
+from scheduler.accounts.access import connect_link
 from scheduler.runtime import Runtime
 from tests.accounts import conftest as accounts
 from tests.fakes.mastodon import FakeMastodon

@@ -18,7 +18,7 @@ from aiohttp.abc import ResolveResult
 from publishers import guard
 from publishers.errors import PublishError
 from publishers.http import exchange
-from scheduler.callbacks import _send
+from scheduler.hooks.callbacks import _send
 from scheduler.runtime import Runtime, open_runtime
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.webhook_receiver import FakeWebhookReceiver

@@ -19,8 +19,8 @@ from PIL import Image
 
 from app.web import build_app
 from core.errors import RequestProblem
-from scheduler.media import ingest_path
-from scheduler.media_sniff import sniff
+from scheduler.media.ingest import ingest_path
+from scheduler.media.sniff import sniff
 from scheduler.runtime import Runtime
 from tests.helpers import team
 from tests.media.files import encoded_video

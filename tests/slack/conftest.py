@@ -23,9 +23,9 @@ from app.process import open_process
 from app.web import build_app
 from bot.slack.routes import setup as slack_setup
 from core.settings import Settings
-from scheduler.callbacks import CALLBACK_FUNCTIONS
+from scheduler.hooks.callbacks import CALLBACK_FUNCTIONS
+from scheduler.publishing.tasks import make_worker
 from scheduler.runtime import Runtime
-from scheduler.tasks import make_worker
 from storage.db import _plain_dsn
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.slack import FakeSlack

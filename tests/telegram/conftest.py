@@ -18,8 +18,8 @@ from bot.telegram.context import Services
 from bot.telegram.routes import setup_for
 from bot.telegram.tasks import tasks
 from core.settings import Settings
+from scheduler.publishing.tasks import make_worker
 from scheduler.runtime import Runtime
-from scheduler.tasks import make_worker
 from storage.db import _plain_dsn
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.support import TEST_DB, make_settings

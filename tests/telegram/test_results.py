@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from bot.telegram.context import Services
 from bot.telegram.notifier import TelegramNotifier
 from scheduler.notifier import DestinationResult, PostResult
-from scheduler.publish import RetryLater
+from scheduler.publishing.runner import RetryLater
 from scheduler.runtime import Runtime
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.telegram import BOT_ID, FakeTelegram

@@ -13,8 +13,8 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from scheduler.logins import create_login_link
+from scheduler.publishing.tasks import make_worker
 from scheduler.runtime import Runtime
-from scheduler.tasks import make_worker
 from tests.alt.support import (
     MASTODON_LIMIT,
     bluesky_alts,

@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, expect
 
 from scheduler.logins import create_login_link
-from scheduler.media import ingest_path
-from scheduler.media_poster import poster_key
+from scheduler.media.ingest import ingest_path
+from scheduler.media.poster import poster_key
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from storage.views import MediaView, PostView

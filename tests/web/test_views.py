@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
 
-from scheduler.media import ingest_path
+from scheduler.media.ingest import ingest_path
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from tests.helpers import team

@@ -13,7 +13,7 @@ from bot.commands import parse_command
 from bot.render import Reply
 from bot.slack import blocks
 from bot.slack.service import SlackBot
-from scheduler.accounts_usecases import connect_account
+from scheduler.accounts.usecases import connect_account
 from scheduler.members import team_workspace
 
 COMMAND = "/schedule"

@@ -10,7 +10,7 @@ from bot.conversation import ChatContext
 from bot.render import Reply
 from bot.telegram.app import token
 from bot.telegram.context import Services
-from scheduler.accounts_usecases import connect_account
+from scheduler.accounts.usecases import connect_account
 
 HOWTO = (
     "To post to a Telegram channel: add me to the channel as an admin with the right to post "

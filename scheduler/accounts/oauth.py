@@ -29,7 +29,7 @@ from publishers.oauth import (
     exchange_code,
     pkce_pair,
 )
-from scheduler.accounts import (
+from scheduler.accounts.access import (
     STATE_TTL,
     ConnectError,
     LinkGrant,
@@ -39,8 +39,8 @@ from scheduler.accounts import (
     oauth_providers,
     slug,
 )
-from scheduler.accounts_meta import Choice, choose, hold_pages, long_lived
-from scheduler.accounts_usecases import connect_account
+from scheduler.accounts.meta import Choice, choose, hold_pages, long_lived
+from scheduler.accounts.usecases import connect_account
 from scheduler.runtime import Runtime
 from storage.views import AccountView
 

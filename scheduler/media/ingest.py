@@ -20,8 +20,8 @@ from pathlib import Path
 from PIL import Image
 
 from core.errors import RequestProblem
-from scheduler.media_poster import make_poster
-from scheduler.media_sniff import EXTENSIONS, Sniffed, sniff
+from scheduler.media.poster import make_poster
+from scheduler.media.sniff import EXTENSIONS, Sniffed, sniff
 from scheduler.runtime import Runtime
 from storage.views import MediaView
 

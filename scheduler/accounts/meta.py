@@ -19,8 +19,8 @@ import aiohttp
 
 from publishers.facebook import GRAPH_VERSION, graph_send
 from publishers.oauth import Provider, Tokens, exchange_long_lived
-from scheduler.accounts import STATE_TTL, ConnectError, account_store, hash_secret, slug
-from scheduler.accounts_usecases import connect_account
+from scheduler.accounts.access import STATE_TTL, ConnectError, account_store, hash_secret, slug
+from scheduler.accounts.usecases import connect_account
 from scheduler.runtime import Runtime
 from storage.views import AccountView
 

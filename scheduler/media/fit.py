@@ -27,8 +27,8 @@ from PIL import Image
 
 from core.errors import RequestProblem
 from publishers.base import Media, Problem, Publisher, PublishRequest
-from scheduler.media import ingest_path
-from scheduler.media_limits import shape_problems
+from scheduler.media.ingest import ingest_path
+from scheduler.media.limits import shape_problems
 from scheduler.runtime import Runtime
 from storage.views import MediaView
 

@@ -16,10 +16,10 @@ from publishers import signing
 from publishers.base import PublishRequest
 from scheduler.api_tokens import api_store
 from scheduler.destinations import resolve
+from scheduler.hooks.templates import TemplateLimit
 from scheduler.requests import account_for
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
-from scheduler.templates import TemplateLimit
 from storage.api import HookView
 from storage.views import PostView
 

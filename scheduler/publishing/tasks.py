@@ -18,9 +18,16 @@ from arq.cron import CronJob, cron
 from arq.worker import Function, Worker, func
 
 from scheduler import metrics
-from scheduler.arq_worker import Worker1RTT
-from scheduler.publish import RetryLater, Runner, backoff
-from scheduler.queue import NOTIFY, PUBLISH, enqueue_notify, enqueue_publish, missing, queue_depth
+from scheduler.publishing.arq_worker import Worker1RTT
+from scheduler.publishing.queue import (
+    NOTIFY,
+    PUBLISH,
+    enqueue_notify,
+    enqueue_publish,
+    missing,
+    queue_depth,
+)
+from scheduler.publishing.runner import RetryLater, Runner, backoff
 from scheduler.runtime import Runtime
 
 log = logging.getLogger("outpost.worker")

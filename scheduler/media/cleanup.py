@@ -14,7 +14,7 @@ from typing import Any
 
 from arq.cron import CronJob, cron
 
-from scheduler.media_poster import poster_key
+from scheduler.media.poster import poster_key
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError
 from storage.views import MediaView

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import RequestProblem
-from scheduler import webm
+from scheduler.media import webm
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 EXTENSIONS = {

@@ -27,10 +27,16 @@ from publishers.errors import (
     advice,
 )
 from scheduler import metrics
-from scheduler.accounts import publish_fresh
-from scheduler.internal import INTERNAL, InternalError, internal_gave_up, storable, unresolved
+from scheduler.accounts.access import publish_fresh
 from scheduler.notifier import PostResult
-from scheduler.queue import enqueue_notify, enqueue_publish
+from scheduler.publishing.internal import (
+    INTERNAL,
+    InternalError,
+    internal_gave_up,
+    storable,
+    unresolved,
+)
+from scheduler.publishing.queue import enqueue_notify, enqueue_publish
 from scheduler.reader import next_occurrence
 from scheduler.requests import publish_request
 from scheduler.runtime import Runtime

@@ -25,7 +25,7 @@ from core.states import CallbackEvent
 from publishers.base import Publisher, PublishRequest, Receipt
 from publishers.errors import AuthRevoked
 from publishers.oauth import GrantRefused, Provider, providers, refresh_tokens
-from scheduler.callbacks import emit_account
+from scheduler.hooks.callbacks import emit_account
 from scheduler.runtime import Runtime
 from storage.accounts import AccountStore, TokenRow, TokenUpdate
 from storage.views import AccountView
@@ -131,8 +131,8 @@ def _renewal_enc(provider: Provider | None, row: TokenRow) -> str | None:
 
 async def mark_reconnect(runtime: Runtime, account: AccountView, reason: str) -> None:
     """Mark the account to reconnect, fail its pending posts with ``reason``, tell the chats."""
-    # Imported here: scheduler.publish calls into this module before publishing.
-    from scheduler.publish import Runner
+    # Imported here: scheduler.publishing.runner calls into this module before publishing.
+    from scheduler.publishing.runner import Runner
 
     now = runtime.clock.now()
     posts = await account_store(runtime).mark_reconnect(account.id, "auth_revoked", reason, now)

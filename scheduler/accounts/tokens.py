@@ -12,9 +12,9 @@ import aiohttp
 
 from publishers.errors import PublishError
 from publishers.http import send
-from scheduler.accounts import LinkGrant
-from scheduler.accounts_connect import ConnectError, mastodon_identity, normalize_instance
-from scheduler.accounts_usecases import connect_account
+from scheduler.accounts.access import LinkGrant
+from scheduler.accounts.oauth import ConnectError, mastodon_identity, normalize_instance
+from scheduler.accounts.usecases import connect_account
 from scheduler.runtime import Runtime
 from storage.views import AccountView
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from publishers.signing import generate_secret
-from scheduler.accounts import account_store
+from scheduler.accounts.access import account_store
 from scheduler.api_tokens import api_store
 from scheduler.runtime import Runtime
 from storage.views import AccountView
