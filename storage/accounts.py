@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text, update
@@ -199,8 +199,8 @@ class AccountStore:
         link used until well past the link's own 15 minutes)."""
         async with self.sessions.begin() as session:
             result = await session.execute(
-                text("DELETE FROM oauth_states WHERE expires_at < :now - interval '1 day'"),
-                {"now": now},
+                text("DELETE FROM oauth_states WHERE expires_at < :cutoff"),
+                {"cutoff": now - timedelta(days=1)},
             )
         return int(getattr(result, "rowcount", 0) or 0)
 

@@ -242,10 +242,12 @@ async def deliver_callback(ctx: dict[str, Any], delivery_id: str) -> str:
 
 
 async def sweep_callbacks(ctx: dict[str, Any]) -> int:
-    """Re-queue pending deliveries whose job Redis lost; purge day-old idempotency keys."""
+    """Re-queue pending deliveries whose job Redis lost; purge day-old idempotency keys and
+    connect attempts (a used connect link stays used for a day, well past its 15 minutes)."""
     rt: Runtime = ctx["runtime"]
     now = rt.clock.now()
     await api_store(rt).purge_keys(now)
+    await rt.accounts.purge_states(now)
     lost = await callback_store(rt).overdue(now - SWEEP_GRACE)
     await enqueue_callbacks(rt, lost)
     return len(lost)

@@ -138,3 +138,24 @@ async def test_sweep_requeues_deliveries_whose_job_redis_lost(
     set_clock(api.rt, api.rt.clock.now() + timedelta(minutes=3))
     assert await sweep_callbacks(ctx) == 1
     assert await api.rt.redis.exists(job_key)
+
+
+async def test_sweep_forgets_connect_attempts_a_day_after_they_expired(api: Api) -> None:
+    ws = await api.rt.workspaces.create("sweep")
+    now = api.rt.clock.now()
+    for name, expires in (("old", now - timedelta(days=2)), ("recent", now - timedelta(hours=1))):
+        assert await api.rt.accounts.add_state(
+            f"state-{name}", ws.id, "linkedin", user_id=None, verifier_enc=None,
+            redirect_uri="https://outpost.example/cb", expires_at=expires, link_hash=name,
+        )  # fmt: skip
+    await sweep_callbacks({"runtime": api.rt})
+    # The recent one still marks its link as used; the old one is gone, so its link (long
+    # expired by its own signature) could not start a flow anyway.
+    assert not await api.rt.accounts.add_state(
+        "state-again", ws.id, "linkedin", user_id=None, verifier_enc=None,
+        redirect_uri="https://outpost.example/cb", expires_at=now, link_hash="recent",
+    )  # fmt: skip
+    assert await api.rt.accounts.add_state(
+        "state-again-old", ws.id, "linkedin", user_id=None, verifier_enc=None,
+        redirect_uri="https://outpost.example/cb", expires_at=now, link_hash="old",
+    )  # fmt: skip
