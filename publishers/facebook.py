@@ -37,7 +37,17 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
+from publishers.base import (
+    IMAGE_TYPES,
+    MB,
+    VIDEO_TYPES,
+    Account,
+    Media,
+    Problem,
+    Publisher,
+    PublishRequest,
+    Receipt,
+)
 from publishers.errors import (
     Ambiguous,
     AuthRevoked,
@@ -186,13 +196,10 @@ class FacebookPublisher(Publisher):
     label: ClassVar[str] = "Facebook"
     max_length: ClassVar[int] = 63_206
     max_media: ClassVar[int] = 10
-    media_types: ClassVar[frozenset[str]] = frozenset(
-        {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff",
-         "video/mp4", "video/quicktime"}
-    )  # fmt: skip
-    max_image_bytes: ClassVar[int] = 10 * 1024 * 1024
+    media_types: ClassVar[frozenset[str]] = IMAGE_TYPES | VIDEO_TYPES | {"image/bmp", "image/tiff"}
+    max_image_bytes: ClassVar[int] = 10 * MB
     # /{page}/videos by file_url is Graph's non-resumable upload: 1 GB (20 minutes).
-    max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
+    max_video_bytes: ClassVar[int] = 1024 * MB
     max_alt_length: ClassVar[int] = META_ALT_LENGTH
     lookback: ClassVar[timedelta] = timedelta(hours=6)
     now: Now = staticmethod(utc_now)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from publishers.base import Account, Media, Problem, PublishRequest, Receipt
+from publishers.base import MB, VIDEO_TYPES, Account, Media, Problem, PublishRequest, Receipt
 from publishers.containers import ContainerPublisher
 from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
 from publishers.facebook import (
@@ -41,11 +41,9 @@ class InstagramPublisher(ContainerPublisher):
     label: ClassVar[str] = "Instagram"
     max_length: ClassVar[int] = 2200
     max_media: ClassVar[int] = 10
-    media_types: ClassVar[frozenset[str]] = frozenset(
-        {"image/jpeg", "video/mp4", "video/quicktime"}
-    )
-    max_image_bytes: ClassVar[int] = 8 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 300 * 1024 * 1024
+    media_types: ClassVar[frozenset[str]] = frozenset({"image/jpeg"}) | VIDEO_TYPES
+    max_image_bytes: ClassVar[int] = 8 * MB
+    max_video_bytes: ClassVar[int] = 300 * MB
     max_alt_length: ClassVar[int] = META_ALT_LENGTH
     version: str = GRAPH_VERSION
 

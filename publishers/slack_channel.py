@@ -24,7 +24,17 @@ from datetime import timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
+from publishers.base import (
+    IMAGE_TYPES,
+    MB,
+    VIDEO_TYPES,
+    WEBM,
+    Account,
+    Media,
+    Publisher,
+    PublishRequest,
+    Receipt,
+)
 from publishers.errors import (
     Ambiguous,
     AuthRevoked,
@@ -84,19 +94,9 @@ class SlackChannelPublisher(Publisher):
     label: ClassVar[str] = "Slack"
     max_length: ClassVar[int] = 40_000
     max_media: ClassVar[int] = 10
-    media_types: ClassVar[frozenset[str]] = frozenset(
-        {
-            "image/jpeg",
-            "image/png",
-            "image/gif",
-            "image/webp",
-            "video/mp4",
-            "video/quicktime",
-            "video/webm",
-        }
-    )
-    max_image_bytes: ClassVar[int] = 1024 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
+    media_types: ClassVar[frozenset[str]] = IMAGE_TYPES | VIDEO_TYPES | {WEBM}
+    max_image_bytes: ClassVar[int] = 1024 * MB
+    max_video_bytes: ClassVar[int] = 1024 * MB
     # files.getUploadURLExternal's alt_txt: longer is "alt_txt_too_large".
     max_alt_length: ClassVar[int] = 1000
     # conversations.history for non-Marketplace installs returns at most 15 messages.

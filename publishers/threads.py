@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from publishers.base import Account, Media, Problem, PublishRequest, Receipt
+from publishers.base import MB, VIDEO_TYPES, Account, Media, Problem, PublishRequest, Receipt
 from publishers.containers import ContainerPublisher
 from publishers.errors import Ambiguous, ContentRejected, Unavailable
 from publishers.facebook import META_ALT_LENGTH
@@ -62,11 +62,9 @@ class ThreadsPublisher(ContainerPublisher):
     label: ClassVar[str] = "Threads"
     max_length: ClassVar[int] = 500
     max_media: ClassVar[int] = 20
-    media_types: ClassVar[frozenset[str]] = frozenset(
-        {"image/jpeg", "image/png", "video/mp4", "video/quicktime"}
-    )
-    max_image_bytes: ClassVar[int] = 8 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
+    media_types: ClassVar[frozenset[str]] = frozenset({"image/jpeg", "image/png"}) | VIDEO_TYPES
+    max_image_bytes: ClassVar[int] = 8 * MB
+    max_video_bytes: ClassVar[int] = 1024 * MB
     max_alt_length: ClassVar[int] = META_ALT_LENGTH
     supports_threads: ClassVar[bool] = True
     version: str = THREADS_VERSION
