@@ -184,6 +184,32 @@ async def graph_send(
     )
 
 
+async def graph_object(
+    publisher: Publisher,
+    account: Account,
+    method: str,
+    url: str,
+    *,
+    key: str = "",
+    now: Now = utc_now,
+    **kw: Any,
+) -> dict[str, Any]:
+    """``graph_send`` with the publisher's session, timeout and label and the account's token;
+    the JSON object answered, or ``{}`` when the answer is not one."""
+    resp = await graph_send(
+        publisher.http,
+        method,
+        url,
+        client_timeout=publisher.timeout,
+        label=publisher.label,
+        token=account.access_token,
+        key=key,
+        now=now,
+        **kw,
+    )
+    return resp.data if isinstance(resp.data, dict) else {}
+
+
 def _page(account: Account) -> str:
     # With a Page access token, "me" is the Page itself.
     return str(account.settings.get("page_id") or "me")
@@ -224,18 +250,8 @@ class FacebookPublisher(Publisher):
     async def _call(
         self, account: Account, method: str, path: str, *, key: str = "", **kw: Any
     ) -> dict[str, Any]:
-        resp = await graph_send(
-            self.http,
-            method,
-            self._root(account) + path,
-            client_timeout=self.timeout,
-            label=self.label,
-            token=account.access_token,
-            key=key,
-            now=self.now,
-            **kw,
-        )
-        return resp.data if isinstance(resp.data, dict) else {}
+        url = self._root(account) + path
+        return await graph_object(self, account, method, url, key=key, now=self.now, **kw)
 
     async def publish(self, request: PublishRequest) -> Receipt:
         """Create the Page post (feed, one photo, or several attached photos)."""

@@ -20,7 +20,7 @@ from typing import ClassVar
 
 from publishers.base import MB, VIDEO_TYPES, Account, Media, Problem, PublishRequest, Receipt
 from publishers.containers import ContainerPublisher
-from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
+from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError
 from publishers.facebook import (
     GRAPH_URL,
     GRAPH_VERSION,
@@ -45,6 +45,7 @@ class InstagramPublisher(ContainerPublisher):
     max_image_bytes: ClassVar[int] = 8 * MB
     max_video_bytes: ClassVar[int] = 300 * MB
     max_alt_length: ClassVar[int] = META_ALT_LENGTH
+    container_edge: ClassVar[str] = "media"
     version: str = GRAPH_VERSION
 
     def configure(self, settings: object) -> None:
@@ -149,12 +150,6 @@ class InstagramPublisher(ContainerPublisher):
         if not inside:
             return None
         return max(0.0, (min(inside) + timedelta(seconds=window) - now).total_seconds())
-
-    async def _create(self, account: Account, user: str, form: dict[str, str]) -> str:
-        data = await self._call(account, "POST", f"/{user}/media", form)
-        if not data.get("id"):
-            raise Unavailable(f"{self.label} did not return a container id")
-        return str(data["id"])
 
     async def find_existing(self, request: PublishRequest) -> Receipt | None:
         """The account's recent post with this caption, or None."""
