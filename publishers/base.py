@@ -18,11 +18,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-MB = 1024 * 1024
-# The still images nearly every network takes; a network's media_types is built from these.
-IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
-VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime"})
-WEBM = "video/webm"
+from publishers.limits import IMAGE_TYPES, MB
 
 
 @dataclass(frozen=True)

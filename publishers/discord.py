@@ -25,9 +25,10 @@ from typing import Any, ClassVar
 import aiohttp
 from multidict import CIMultiDict
 
-from publishers.base import MB, Problem, Publisher, PublishRequest, Receipt
+from publishers.base import Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import Ambiguous, AuthRevoked, PublishError
 from publishers.http import Now, Response, classify, send, utc_now
+from publishers.limits import MB
 from publishers.webhook import AnyType
 
 API_VERSION = "v10"

@@ -37,17 +37,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from publishers.base import (
-    IMAGE_TYPES,
-    MB,
-    VIDEO_TYPES,
-    Account,
-    Media,
-    Problem,
-    Publisher,
-    PublishRequest,
-    Receipt,
-)
+from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
     AuthRevoked,
@@ -59,6 +49,7 @@ from publishers.errors import (
     Unavailable,
 )
 from publishers.http import Now, Response, classify, exchange, utc_now
+from publishers.limits import IMAGE_TYPES, MB, VIDEO_TYPES
 
 GRAPH_URL = "https://graph.facebook.com"
 WEB_URL = "https://www.facebook.com"

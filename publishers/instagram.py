@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from publishers.base import MB, VIDEO_TYPES, Account, Media, Problem, PublishRequest, Receipt
+from publishers.base import Account, Media, Problem, PublishRequest, Receipt
 from publishers.containers import ContainerPublisher
 from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError
 from publishers.facebook import (
@@ -28,6 +28,7 @@ from publishers.facebook import (
     PublishingLimit,
     graph_version,
 )
+from publishers.limits import MB, VIDEO_TYPES
 
 # Feed images must lie between 4:5 (portrait) and 1.91:1 (landscape).
 MIN_RATIO, MAX_RATIO = 4 / 5, 1.91

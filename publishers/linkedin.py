@@ -23,9 +23,10 @@ import re
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from publishers.base import MB, Account, Media, Problem, Publisher, PublishRequest, Receipt
+from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
 from publishers.http import send
+from publishers.limits import MB
 from publishers.linkedin_video import upload_video
 
 API_URL = "https://api.linkedin.com"

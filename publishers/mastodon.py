@@ -24,19 +24,10 @@ from typing import Any, ClassVar
 import aiohttp
 import grapheme
 
-from publishers.base import (
-    IMAGE_TYPES,
-    MB,
-    VIDEO_TYPES,
-    WEBM,
-    Account,
-    Media,
-    Publisher,
-    PublishRequest,
-    Receipt,
-)
+from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
 from publishers.errors import Ambiguous, ContentRejected, Unavailable
 from publishers.http import Response, send
+from publishers.limits import MB, WEB_MEDIA
 
 URL_LENGTH = 23
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)'\]]")
@@ -130,7 +121,7 @@ class MastodonPublisher(Publisher):
     label: ClassVar[str] = "Mastodon"
     max_length: ClassVar[int] = 500
     max_media: ClassVar[int] = 4
-    media_types: ClassVar[frozenset[str]] = IMAGE_TYPES | VIDEO_TYPES | {WEBM}
+    media_types: ClassVar[frozenset[str]] = WEB_MEDIA
     max_image_bytes: ClassVar[int] = 16 * MB
     max_video_bytes: ClassVar[int] = 99 * MB
     # Instance configuration.media_attachments.description_limit; 1500 by default.

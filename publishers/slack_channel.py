@@ -24,17 +24,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from publishers.base import (
-    IMAGE_TYPES,
-    MB,
-    VIDEO_TYPES,
-    WEBM,
-    Account,
-    Media,
-    Publisher,
-    PublishRequest,
-    Receipt,
-)
+from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
     AuthRevoked,
@@ -43,6 +33,7 @@ from publishers.errors import (
     RateLimited,
 )
 from publishers.http import DEFAULT_RETRY_AFTER, Now, send, utc_now
+from publishers.limits import MB, WEB_MEDIA
 
 API_URL = "https://slack.com/api/"
 EVENT_TYPE = "outpost_post"
@@ -94,7 +85,7 @@ class SlackChannelPublisher(Publisher):
     label: ClassVar[str] = "Slack"
     max_length: ClassVar[int] = 40_000
     max_media: ClassVar[int] = 10
-    media_types: ClassVar[frozenset[str]] = IMAGE_TYPES | VIDEO_TYPES | {WEBM}
+    media_types: ClassVar[frozenset[str]] = WEB_MEDIA
     max_image_bytes: ClassVar[int] = 1024 * MB
     max_video_bytes: ClassVar[int] = 1024 * MB
     # files.getUploadURLExternal's alt_txt: longer is "alt_txt_too_large".

@@ -19,18 +19,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from publishers.base import (
-    IMAGE_TYPES,
-    MB,
-    VIDEO_TYPES,
-    WEBM,
-    Account,
-    Media,
-    Problem,
-    Publisher,
-    PublishRequest,
-    Receipt,
-)
+from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
     AuthRevoked,
@@ -39,6 +28,7 @@ from publishers.errors import (
     RateLimited,
 )
 from publishers.http import classify, error_text, exchange, utc_now
+from publishers.limits import MB, VIDEO_TYPES, WEB_MEDIA
 
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 CAPTION_LIMIT = 1024
@@ -77,7 +67,7 @@ class TelegramChannelPublisher(Publisher):
     label: ClassVar[str] = "Telegram"
     max_length: ClassVar[int] = 4096
     max_media: ClassVar[int] = 10
-    media_types: ClassVar[frozenset[str]] = IMAGE_TYPES | VIDEO_TYPES | {WEBM}
+    media_types: ClassVar[frozenset[str]] = WEB_MEDIA
     # Bots upload photos up to 10 MB and other files up to 50 MB.
     max_image_bytes: ClassVar[int] = 10 * MB
     max_video_bytes: ClassVar[int] = 50 * MB

@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from publishers.base import MB, VIDEO_TYPES, Account, Media, Problem, PublishRequest, Receipt
+from publishers.base import Account, Media, Problem, PublishRequest, Receipt
 from publishers.containers import ContainerPublisher
 from publishers.errors import Ambiguous, ContentRejected
 from publishers.facebook import META_ALT_LENGTH
+from publishers.limits import MB, VIDEO_TYPES
 from publishers.mastodon import split_thread
 
 THREADS_URL = "https://graph.threads.net"

@@ -13,9 +13,10 @@ from datetime import UTC
 from typing import Any, ClassVar
 
 from publishers import signing
-from publishers.base import MB, Media, Publisher, PublishRequest, Receipt
+from publishers.base import Media, Publisher, PublishRequest, Receipt
 from publishers.errors import AuthRevoked, PublishError
 from publishers.http import Now, send, utc_now
+from publishers.limits import MB
 
 EVENT_TYPE = "post.published"
 

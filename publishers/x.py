@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import aiohttp
 from multidict import CIMultiDict
 
-from publishers.base import MB, Account, Media, Problem, Publisher, PublishRequest, Receipt
+from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
     ContentRejected,
@@ -35,6 +35,7 @@ from publishers.errors import (
     Unavailable,
 )
 from publishers.http import Now, Response, classify, default_forbidden, send, utc_now
+from publishers.limits import MB
 from publishers.x_text import (
     MAX_WEIGHTED_LENGTH,
     comparable,
