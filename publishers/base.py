@@ -18,6 +18,8 @@ from typing import Any, ClassVar
 
 import aiohttp
 
+from publishers.limits import IMAGE_TYPES, MB
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -97,11 +99,9 @@ class Publisher(ABC):
     label: ClassVar[str] = ""
     max_length: ClassVar[int] = 500
     max_media: ClassVar[int] = 4
-    media_types: ClassVar[frozenset[str]] = frozenset(
-        {"image/jpeg", "image/png", "image/gif", "image/webp"}
-    )
-    max_image_bytes: ClassVar[int] = 8 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 40 * 1024 * 1024
+    media_types: ClassVar[frozenset[str]] = IMAGE_TYPES
+    max_image_bytes: ClassVar[int] = 8 * MB
+    max_video_bytes: ClassVar[int] = 40 * MB
     supports_threads: ClassVar[bool] = False
     # Longest alt text the network takes per file; 0 means it has no alt text field.
     max_alt_length: ClassVar[int] = 0

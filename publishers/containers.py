@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from publishers.base import Account, Publisher, Receipt
 from publishers.errors import ContentRejected, PublishError, Unavailable
-from publishers.facebook import graph_send
+from publishers.facebook import graph_object
 from publishers.http import Now, utc_now
 
 
@@ -20,6 +20,8 @@ class ContainerPublisher(Publisher):
     lookback: ClassVar[timedelta] = timedelta(hours=6)
     container_poll_attempts: int = 30
     container_poll_interval: float = 2.0
+    # The edge containers are created on: ``/{user}/<edge>``.
+    container_edge: ClassVar[str] = ""
     now: Now = staticmethod(utc_now)
     # The API version in every path; ``configure`` reads the network's setting.
     version: str = ""
@@ -36,18 +38,14 @@ class ContainerPublisher(Publisher):
         form: dict[str, str] | None = None,
         key: str = "",
     ) -> dict[str, Any]:
-        resp = await graph_send(
-            self.http,
-            method,
-            self._root(account) + path,
-            client_timeout=self.timeout,
-            label=self.label,
-            token=account.access_token,
-            form=form,
-            key=key,
-            now=self.now,
-        )
-        return resp.data if isinstance(resp.data, dict) else {}
+        url = self._root(account) + path
+        return await graph_object(self, account, method, url, form=form, key=key, now=self.now)
+
+    async def _create(self, account: Account, user: str, form: dict[str, str]) -> str:
+        data = await self._call(account, "POST", f"/{user}/{self.container_edge}", form)
+        if not data.get("id"):
+            raise Unavailable(f"{self.label} did not return a container id")
+        return str(data["id"])
 
     async def _wait(self, account: Account, container: str, fields: str) -> None:
         for _ in range(self.container_poll_attempts):

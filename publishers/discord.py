@@ -28,6 +28,7 @@ from multidict import CIMultiDict
 from publishers.base import Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import Ambiguous, AuthRevoked, PublishError
 from publishers.http import Now, Response, classify, send, utc_now
+from publishers.limits import MB
 from publishers.webhook import AnyType
 
 API_VERSION = "v10"
@@ -73,8 +74,8 @@ class DiscordPublisher(Publisher):
     # Discord attaches any file; only the size counts.
     media_types: ClassVar[frozenset[str]] = AnyType()
     # Per file, in a server without boosts.
-    max_image_bytes: ClassVar[int] = 10 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 10 * 1024 * 1024
+    max_image_bytes: ClassVar[int] = 10 * MB
+    max_video_bytes: ClassVar[int] = 10 * MB
     max_alt_length: ClassVar[int] = 1024
     supports_threads: ClassVar[bool] = False
     dedupes: ClassVar[bool] = False

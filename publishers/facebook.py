@@ -49,6 +49,7 @@ from publishers.errors import (
     Unavailable,
 )
 from publishers.http import Now, Response, classify, exchange, utc_now
+from publishers.limits import IMAGE_TYPES, MB, VIDEO_TYPES
 
 GRAPH_URL = "https://graph.facebook.com"
 WEB_URL = "https://www.facebook.com"
@@ -174,6 +175,32 @@ async def graph_send(
     )
 
 
+async def graph_object(
+    publisher: Publisher,
+    account: Account,
+    method: str,
+    url: str,
+    *,
+    key: str = "",
+    now: Now = utc_now,
+    **kw: Any,
+) -> dict[str, Any]:
+    """``graph_send`` with the publisher's session, timeout and label and the account's token;
+    the JSON object answered, or ``{}`` when the answer is not one."""
+    resp = await graph_send(
+        publisher.http,
+        method,
+        url,
+        client_timeout=publisher.timeout,
+        label=publisher.label,
+        token=account.access_token,
+        key=key,
+        now=now,
+        **kw,
+    )
+    return resp.data if isinstance(resp.data, dict) else {}
+
+
 def _page(account: Account) -> str:
     # With a Page access token, "me" is the Page itself.
     return str(account.settings.get("page_id") or "me")
@@ -186,13 +213,10 @@ class FacebookPublisher(Publisher):
     label: ClassVar[str] = "Facebook"
     max_length: ClassVar[int] = 63_206
     max_media: ClassVar[int] = 10
-    media_types: ClassVar[frozenset[str]] = frozenset(
-        {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff",
-         "video/mp4", "video/quicktime"}
-    )  # fmt: skip
-    max_image_bytes: ClassVar[int] = 10 * 1024 * 1024
+    media_types: ClassVar[frozenset[str]] = IMAGE_TYPES | VIDEO_TYPES | {"image/bmp", "image/tiff"}
+    max_image_bytes: ClassVar[int] = 10 * MB
     # /{page}/videos by file_url is Graph's non-resumable upload: 1 GB (20 minutes).
-    max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
+    max_video_bytes: ClassVar[int] = 1024 * MB
     max_alt_length: ClassVar[int] = META_ALT_LENGTH
     lookback: ClassVar[timedelta] = timedelta(hours=6)
     now: Now = staticmethod(utc_now)
@@ -217,18 +241,8 @@ class FacebookPublisher(Publisher):
     async def _call(
         self, account: Account, method: str, path: str, *, key: str = "", **kw: Any
     ) -> dict[str, Any]:
-        resp = await graph_send(
-            self.http,
-            method,
-            self._root(account) + path,
-            client_timeout=self.timeout,
-            label=self.label,
-            token=account.access_token,
-            key=key,
-            now=self.now,
-            **kw,
-        )
-        return resp.data if isinstance(resp.data, dict) else {}
+        url = self._root(account) + path
+        return await graph_object(self, account, method, url, key=key, now=self.now, **kw)
 
     async def publish(self, request: PublishRequest) -> Receipt:
         """Create the Page post (feed, one photo, or several attached photos)."""

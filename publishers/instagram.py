@@ -20,7 +20,7 @@ from typing import ClassVar
 
 from publishers.base import Account, Media, Problem, PublishRequest, Receipt
 from publishers.containers import ContainerPublisher
-from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
+from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError
 from publishers.facebook import (
     GRAPH_URL,
     GRAPH_VERSION,
@@ -28,6 +28,7 @@ from publishers.facebook import (
     PublishingLimit,
     graph_version,
 )
+from publishers.limits import MB, VIDEO_TYPES
 
 # Feed images must lie between 4:5 (portrait) and 1.91:1 (landscape).
 MIN_RATIO, MAX_RATIO = 4 / 5, 1.91
@@ -41,12 +42,11 @@ class InstagramPublisher(ContainerPublisher):
     label: ClassVar[str] = "Instagram"
     max_length: ClassVar[int] = 2200
     max_media: ClassVar[int] = 10
-    media_types: ClassVar[frozenset[str]] = frozenset(
-        {"image/jpeg", "video/mp4", "video/quicktime"}
-    )
-    max_image_bytes: ClassVar[int] = 8 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 300 * 1024 * 1024
+    media_types: ClassVar[frozenset[str]] = frozenset({"image/jpeg"}) | VIDEO_TYPES
+    max_image_bytes: ClassVar[int] = 8 * MB
+    max_video_bytes: ClassVar[int] = 300 * MB
     max_alt_length: ClassVar[int] = META_ALT_LENGTH
+    container_edge: ClassVar[str] = "media"
     version: str = GRAPH_VERSION
 
     def configure(self, settings: object) -> None:
@@ -151,12 +151,6 @@ class InstagramPublisher(ContainerPublisher):
         if not inside:
             return None
         return max(0.0, (min(inside) + timedelta(seconds=window) - now).total_seconds())
-
-    async def _create(self, account: Account, user: str, form: dict[str, str]) -> str:
-        data = await self._call(account, "POST", f"/{user}/media", form)
-        if not data.get("id"):
-            raise Unavailable(f"{self.label} did not return a container id")
-        return str(data["id"])
 
     async def find_existing(self, request: PublishRequest) -> Receipt | None:
         """The account's recent post with this caption, or None."""

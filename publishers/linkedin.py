@@ -26,6 +26,7 @@ from urllib.parse import quote
 from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
 from publishers.http import send
+from publishers.limits import MB
 from publishers.linkedin_video import upload_video
 
 API_URL = "https://api.linkedin.com"
@@ -62,9 +63,9 @@ class LinkedInPublisher(Publisher):
     media_types: ClassVar[frozenset[str]] = frozenset(
         {"image/jpeg", "image/png", "image/gif", "video/mp4"}
     )
-    max_image_bytes: ClassVar[int] = 20 * 1024 * 1024
+    max_image_bytes: ClassVar[int] = 20 * MB
     # Videos API: MP4 from 75 KB to 500 MB (length, 3 s to 30 min, is in media_limits).
-    max_video_bytes: ClassVar[int] = 500 * 1024 * 1024
+    max_video_bytes: ClassVar[int] = 500 * MB
     min_video_bytes: ClassVar[int] = 75 * 1024
     # LinkedIn refuses images above 36 million pixels.
     max_pixels: ClassVar[int] = 36_152_320

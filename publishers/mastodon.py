@@ -27,6 +27,7 @@ import grapheme
 from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
 from publishers.errors import Ambiguous, ContentRejected, Unavailable
 from publishers.http import Response, send
+from publishers.limits import MB, WEB_MEDIA
 
 URL_LENGTH = 23
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)'\]]")
@@ -120,19 +121,9 @@ class MastodonPublisher(Publisher):
     label: ClassVar[str] = "Mastodon"
     max_length: ClassVar[int] = 500
     max_media: ClassVar[int] = 4
-    media_types: ClassVar[frozenset[str]] = frozenset(
-        {
-            "image/jpeg",
-            "image/png",
-            "image/gif",
-            "image/webp",
-            "video/mp4",
-            "video/webm",
-            "video/quicktime",
-        }
-    )
-    max_image_bytes: ClassVar[int] = 16 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 99 * 1024 * 1024
+    media_types: ClassVar[frozenset[str]] = WEB_MEDIA
+    max_image_bytes: ClassVar[int] = 16 * MB
+    max_video_bytes: ClassVar[int] = 99 * MB
     # Instance configuration.media_attachments.description_limit; 1500 by default.
     max_alt_length: ClassVar[int] = 1500
     supports_threads: ClassVar[bool] = True

@@ -33,6 +33,7 @@ from publishers.errors import (
     RateLimited,
 )
 from publishers.http import DEFAULT_RETRY_AFTER, Now, send, utc_now
+from publishers.limits import MB, WEB_MEDIA
 
 API_URL = "https://slack.com/api/"
 EVENT_TYPE = "outpost_post"
@@ -84,19 +85,9 @@ class SlackChannelPublisher(Publisher):
     label: ClassVar[str] = "Slack"
     max_length: ClassVar[int] = 40_000
     max_media: ClassVar[int] = 10
-    media_types: ClassVar[frozenset[str]] = frozenset(
-        {
-            "image/jpeg",
-            "image/png",
-            "image/gif",
-            "image/webp",
-            "video/mp4",
-            "video/quicktime",
-            "video/webm",
-        }
-    )
-    max_image_bytes: ClassVar[int] = 1024 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
+    media_types: ClassVar[frozenset[str]] = WEB_MEDIA
+    max_image_bytes: ClassVar[int] = 1024 * MB
+    max_video_bytes: ClassVar[int] = 1024 * MB
     # files.getUploadURLExternal's alt_txt: longer is "alt_txt_too_large".
     max_alt_length: ClassVar[int] = 1000
     # conversations.history for non-Marketplace installs returns at most 15 messages.

@@ -28,9 +28,9 @@ from publishers.errors import (
     RateLimited,
 )
 from publishers.http import classify, error_text, exchange, utc_now
+from publishers.limits import MB, VIDEO_TYPES, WEB_MEDIA
 
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
-VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime"})
 CAPTION_LIMIT = 1024
 READD = "Re-add the bot as an admin of the channel with the right to post, then press Retry."
 _LOST_RIGHTS = ("kicked", "not enough rights", "not a member", "chat not found", "have no rights")
@@ -67,12 +67,10 @@ class TelegramChannelPublisher(Publisher):
     label: ClassVar[str] = "Telegram"
     max_length: ClassVar[int] = 4096
     max_media: ClassVar[int] = 10
-    media_types: ClassVar[frozenset[str]] = frozenset(
-        {*PHOTO_TYPES, *VIDEO_TYPES, "image/gif", "video/webm"}
-    )
+    media_types: ClassVar[frozenset[str]] = WEB_MEDIA
     # Bots upload photos up to 10 MB and other files up to 50 MB.
-    max_image_bytes: ClassVar[int] = 10 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 50 * 1024 * 1024
+    max_image_bytes: ClassVar[int] = 10 * MB
+    max_video_bytes: ClassVar[int] = 50 * MB
     dedupes: ClassVar[bool] = False
 
     def length(self, text: str) -> int:

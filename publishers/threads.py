@@ -19,8 +19,9 @@ from typing import ClassVar
 
 from publishers.base import Account, Media, Problem, PublishRequest, Receipt
 from publishers.containers import ContainerPublisher
-from publishers.errors import Ambiguous, ContentRejected, Unavailable
+from publishers.errors import Ambiguous, ContentRejected
 from publishers.facebook import META_ALT_LENGTH
+from publishers.limits import MB, VIDEO_TYPES
 from publishers.mastodon import split_thread
 
 THREADS_URL = "https://graph.threads.net"
@@ -62,13 +63,12 @@ class ThreadsPublisher(ContainerPublisher):
     label: ClassVar[str] = "Threads"
     max_length: ClassVar[int] = 500
     max_media: ClassVar[int] = 20
-    media_types: ClassVar[frozenset[str]] = frozenset(
-        {"image/jpeg", "image/png", "video/mp4", "video/quicktime"}
-    )
-    max_image_bytes: ClassVar[int] = 8 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
+    media_types: ClassVar[frozenset[str]] = frozenset({"image/jpeg", "image/png"}) | VIDEO_TYPES
+    max_image_bytes: ClassVar[int] = 8 * MB
+    max_video_bytes: ClassVar[int] = 1024 * MB
     max_alt_length: ClassVar[int] = META_ALT_LENGTH
     supports_threads: ClassVar[bool] = True
+    container_edge: ClassVar[str] = "threads"
     version: str = THREADS_VERSION
 
     def configure(self, settings: object) -> None:
@@ -156,12 +156,6 @@ class ThreadsPublisher(ContainerPublisher):
         if media.content_type.startswith("video/"):
             return {"media_type": "VIDEO", "video_url": url, **alt}
         return {"media_type": "IMAGE", "image_url": url, **alt}
-
-    async def _create(self, account: Account, user: str, form: dict[str, str]) -> str:
-        data = await self._call(account, "POST", f"/{user}/threads", form)
-        if not data.get("id"):
-            raise Unavailable(f"{self.label} did not return a container id")
-        return str(data["id"])
 
     async def find_existing(self, request: PublishRequest) -> Receipt | None:
         """The profile's recent post starting this thread, or None."""

@@ -16,6 +16,7 @@ from publishers import signing
 from publishers.base import Media, Publisher, PublishRequest, Receipt
 from publishers.errors import AuthRevoked, PublishError
 from publishers.http import Now, send, utc_now
+from publishers.limits import MB
 
 EVENT_TYPE = "post.published"
 
@@ -51,8 +52,8 @@ class WebhookPublisher(Publisher):
     max_media: ClassVar[int] = 20
     # The receiver fetches files by URL, so no type is off limits.
     media_types: ClassVar[frozenset[str]] = AnyType()
-    max_image_bytes: ClassVar[int] = 1024 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 1024 * 1024 * 1024
+    max_image_bytes: ClassVar[int] = 1024 * MB
+    max_video_bytes: ClassVar[int] = 1024 * MB
     # Each file's ``alt`` in the payload; Outpost's own bound, as long as any network takes.
     max_alt_length: ClassVar[int] = 2000
     dedupes: ClassVar[bool] = True

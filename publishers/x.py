@@ -35,6 +35,7 @@ from publishers.errors import (
     Unavailable,
 )
 from publishers.http import Now, Response, classify, default_forbidden, send, utc_now
+from publishers.limits import MB
 from publishers.x_text import (
     MAX_WEIGHTED_LENGTH,
     comparable,
@@ -44,7 +45,7 @@ from publishers.x_text import (
 )
 
 DEFAULT_API = "https://api.x.com"
-CHUNK = 4 * 1024 * 1024  # X takes append segments of up to 5 MB
+CHUNK = 4 * MB  # X takes append segments of up to 5 MB
 
 
 DAILY_LIMITS = ("x-user-limit-24hour", "x-app-limit-24hour")
@@ -106,9 +107,9 @@ class XPublisher(Publisher):
     media_types: ClassVar[frozenset[str]] = frozenset(
         {"image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/quicktime"}
     )
-    max_image_bytes: ClassVar[int] = 5 * 1024 * 1024
-    max_gif_bytes: ClassVar[int] = 15 * 1024 * 1024
-    max_video_bytes: ClassVar[int] = 512 * 1024 * 1024
+    max_image_bytes: ClassVar[int] = 5 * MB
+    max_gif_bytes: ClassVar[int] = 15 * MB
+    max_video_bytes: ClassVar[int] = 512 * MB
     max_video_seconds: ClassVar[float] = 140.0
     supports_threads: ClassVar[bool] = True
     dedupes: ClassVar[bool] = False

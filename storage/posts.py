@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -178,26 +178,34 @@ class PostStore:
     async def reschedule(
         self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, when: datetime
     ) -> tuple[PostView, list[Job]]:
-        async with self.sessions.begin() as session:
-            post = await self._locked(session, workspace_id, post_id)
-            if post.status not in EDITABLE_POST_STATUSES:
-                raise Conflict(f"This post is {post.status}; only scheduled posts can move.")
+        def move(post: ScheduledPost) -> None:
             post.scheduled_at = when
-            jobs = await self._rearm(session, post, when)
-            await session.flush()
-            view = await load_post(session, post.id)
-        assert view is not None
-        return view, jobs
+
+        return await self._amend(workspace_id, post_id, "move", move, when)
 
     async def edit(
         self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, content: str
     ) -> tuple[PostView, list[Job]]:
+        def rewrite(post: ScheduledPost) -> None:
+            post.content = content
+
+        return await self._amend(workspace_id, post_id, "be edited", rewrite, None)
+
+    async def _amend(
+        self,
+        workspace_id: uuid.UUID | None,
+        post_id: uuid.UUID,
+        action: str,
+        change: Callable[[ScheduledPost], None],
+        when: datetime | None,
+    ) -> tuple[PostView, list[Job]]:
+        """Change a scheduled post under its row lock and re-arm its jobs (``when``: new time)."""
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
             if post.status not in EDITABLE_POST_STATUSES:
-                raise Conflict(f"This post is {post.status}; only scheduled posts can be edited.")
-            post.content = content
-            jobs = await self._rearm(session, post, None)
+                raise Conflict(f"This post is {post.status}; only scheduled posts can {action}.")
+            change(post)
+            jobs = await self._rearm(session, post, when)
             await session.flush()
             view = await load_post(session, post.id)
         assert view is not None

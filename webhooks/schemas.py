@@ -44,6 +44,11 @@ DESTS = {
     "type": "array", "minItems": 1, "maxItems": 50,
     "items": {"type": "string", "minLength": 1, "maxLength": 200},
 }  # fmt: skip
+TEMPLATE = {"type": "string", "minLength": 1, "maxLength": 20_000}
+HOOK_EVENTS = {
+    "type": "array", "maxItems": 50,
+    "items": {"type": "string", "minLength": 1, "maxLength": 100},
+}  # fmt: skip
 ALT = {
     "type": "string",
     "maxLength": 10_000,
@@ -225,14 +230,10 @@ SCHEMAS: dict[str, Any] = {
         {
             "name": NAME,
             "verification": {"enum": ["standard", "github", "token"]},
-            "template": {"type": "string", "minLength": 1, "maxLength": 20_000},
+            "template": TEMPLATE,
             "destinations": DESTS,
             "timing": ref("Timing"),
-            "events": {
-                "type": "array",
-                "maxItems": 50,
-                "items": {"type": "string", "minLength": 1, "maxLength": 100},
-            },
+            "events": HOOK_EVENTS,
             "callback_url": URL,
             "secret": {"type": "string", "minLength": 16, "maxLength": 200},
         },
@@ -241,14 +242,10 @@ SCHEMAS: dict[str, Any] = {
     "EditHook": obj(
         {
             "name": NAME,
-            "template": {"type": "string", "minLength": 1, "maxLength": 20_000},
+            "template": TEMPLATE,
             "destinations": DESTS,
             "timing": ref("Timing"),
-            "events": {
-                "type": "array",
-                "maxItems": 50,
-                "items": {"type": "string", "minLength": 1, "maxLength": 100},
-            },
+            "events": HOOK_EVENTS,
             "callback_url": nullable(URL),
             "enabled": {"type": "boolean"},
         },

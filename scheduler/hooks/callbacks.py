@@ -85,31 +85,19 @@ async def emit(
                                *(e.url for e in endpoints)]))  # fmt: skip
     if not urls:
         return 0
-    now = rt.clock.now()
-    payload: dict[str, Any] = {
-        "type": event,
-        "timestamp": _iso(now),
-        "data": {
-            "post_id": str(post.id),
-            "status": post.status,
-            "text": post.content,
-            "scheduled_at": _iso(post.scheduled_at),
-            "destinations": _destinations(post),
-        },
+    data: dict[str, Any] = {
+        "post_id": str(post.id),
+        "status": post.status,
+        "text": post.content,
+        "scheduled_at": _iso(post.scheduled_at),
+        "destinations": _destinations(post),
     }
     key = f"{post.id}:{post.revision}:{event}"
     if destination_id is not None:
         index = [str(d.id) for d in post.destinations].index(destination_id)
-        payload["data"]["destination"] = _destinations(post)[index]
+        data["destination"] = _destinations(post)[index]
         key = f"{post.id}:{destination_id}:{event}"
-    items = [
-        NewCallback(post.workspace_id, post.id, event, url,
-                    f"{key}:{url}"[:400], payload)
-        for url in urls
-    ]  # fmt: skip
-    ids = await callback_store(rt).add(items, now)
-    await enqueue_callbacks(rt, ids)
-    return len(ids)
+    return await _queue(rt, post.workspace_id, post.id, event, urls, key, data, rt.clock.now())
 
 
 async def emit_account(
@@ -124,23 +112,35 @@ async def emit_account(
     if not await store.listening(account.workspace_id):
         return 0
     now = rt.clock.now()
-    payload: dict[str, Any] = {
-        "type": event,
-        "timestamp": _iso(now),
-        "data": {
-            "account_id": str(account.id),
-            "platform": account.platform,
-            "handle": account.handle,
-            "reason": reason,
-            "failed_post_ids": [str(p) for p in post_ids],
-        },
+    data: dict[str, Any] = {
+        "account_id": str(account.id),
+        "platform": account.platform,
+        "handle": account.handle,
+        "reason": reason,
+        "failed_post_ids": [str(p) for p in post_ids],
     }
+    urls = [e.url for e in await store.endpoints(account.workspace_id)]
     key = f"{account.id}:{_iso(now)}:{event}"
+    return await _queue(rt, account.workspace_id, None, event, urls, key, data, now)
+
+
+async def _queue(
+    rt: Runtime,
+    workspace_id: uuid.UUID,
+    post_id: uuid.UUID | None,
+    event: CallbackEvent,
+    urls: Sequence[str],
+    key: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> int:
+    """Record the event once per URL (``key`` plus the URL dedupes it) and queue deliveries."""
+    payload: dict[str, Any] = {"type": event, "timestamp": _iso(now), "data": data}
     items = [
-        NewCallback(account.workspace_id, None, event, e.url, f"{key}:{e.url}"[:400], payload)
-        for e in await store.endpoints(account.workspace_id)
+        NewCallback(workspace_id, post_id, event, url, f"{key}:{url}"[:400], payload)
+        for url in urls
     ]
-    ids = await store.add(items, now)
+    ids = await callback_store(rt).add(items, now)
     await enqueue_callbacks(rt, ids)
     return len(ids)
 

@@ -10,6 +10,8 @@ ENGLISH_MONTHS = (
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december",
 )  # fmt: skip
+ENGLISH_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_UNIT_WORDS = ("second", "minute", "hour", "day", "week", "month", "year")
 _NUMERIC = re.compile(
     r"(?<![\d:/.\-])(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{4}|\d{2}))?\.?(?![\d:/\-])"
 )
@@ -25,6 +27,29 @@ _WEEKDAY_DAY = re.compile(
 )
 
 Rewrite = tuple[str, str | Callable[[re.Match[str]], str]]
+
+
+def weekdays(*patterns: str) -> dict[str, str]:
+    """A language's pattern for each weekday, Monday first, to the English name."""
+    return dict(zip(patterns, ENGLISH_WEEKDAYS, strict=True))
+
+
+def months(*patterns: str) -> dict[str, str]:
+    """A language's pattern for each month, January first, to the English name."""
+    return dict(zip(patterns, ENGLISH_MONTHS, strict=True))
+
+
+def name_rules(
+    names: Mapping[str, str], tail: str = "", *, start: str = r"\b", end: str = r"\b", pad: str = ""
+) -> list[Rewrite]:
+    """Rewrite each weekday or month pattern, as a whole word then ``tail``, to its English."""
+    return [(rf"{start}(?:{k}){end}{tail}", v + pad) for k, v in names.items()]
+
+
+def unit_rules(patterns: str, *, start: str = r"\b", end: str = r"\b") -> list[Rewrite]:
+    """Rewrite a language's words for second, minute, hour, day, week, month, year, given as
+    seven space-separated patterns in that order, as whole words to the English unit."""
+    return [(f"{start}{p}{end}", w) for p, w in zip(patterns.split(), _UNIT_WORDS, strict=True)]
 
 
 def _numeric(m: re.Match[str]) -> str:

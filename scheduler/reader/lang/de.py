@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from scheduler.reader.lang.base import Language
+from scheduler.reader.lang.base import Language, months, name_rules, unit_rules, weekdays
 
-_WD = {"montag|mo": "monday", "dienstag|di": "tuesday", "mittwoch|mi": "wednesday",
-       "donnerstag|do": "thursday", "freitag|fr": "friday", "samstag|sonnabend|sa": "saturday",
-       "sonntag|so(?=[.,])": "sunday"}  # fmt: skip
-_MONTHS = {"januar|jan|janner": "january", "februar|feb": "february", "marz|mar": "march",
-           "april|apr": "april", "mai": "may", "juni|jun": "june", "juli|jul": "july",
-           "august|aug": "august", "september|sept|sep": "september",
-           "oktober|okt": "october", "november|nov": "november",
-           "dezember|dez": "december"}  # fmt: skip
+_WD = weekdays("montag|mo", "dienstag|di", "mittwoch|mi", "donnerstag|do", "freitag|fr",
+               "samstag|sonnabend|sa", "sonntag|so(?=[.,])")  # fmt: skip
+_MONTHS = months("januar|jan|janner", "februar|feb", "marz|mar", "april|apr", "mai", "juni|jun",
+                 "juli|jul", "august|aug", "september|sept|sep", "oktober|okt", "november|nov",
+                 "dezember|dez")  # fmt: skip
 _DAYS = "|".join(_WD.values())
 _MONTH_RE = "|".join(_MONTHS.values())
 _UNITS = r"(sekunden?|minuten?|stunden?|tagen?|wochen?|monaten?|jahren?)"
@@ -103,8 +100,8 @@ LANGUAGE = Language(
         (r"\bam abend\b|\babends\b", " in the evening "),
         (r"\bmorgen\b", "tomorrow"),
         (r"\bweihnachten\b", "christmas"),
-        *[(rf"\b(?:{k})\b\.?,?", v + " ") for k, v in _WD.items()],
-        *[(rf"\b(?:{k})\b\.?", v) for k, v in _MONTHS.items()],
+        *name_rules(_WD, r"\.?,?", pad=" "),
+        *name_rules(_MONTHS, r"\.?"),
         (r"\b(\d{1,2})\. (" + _MONTH_RE + ")", r"\1 \2"),
         (r"\b(\d{1,2}) ?uhr (\d{1,2})\b", lambda m: f"{m[1]}:{int(m[2]):02}"),
         (r"\b(\d{1,2}) ?uhr\b", r"\1 o'clock"),
@@ -143,13 +140,9 @@ LANGUAGE = Language(
         (r"\bin (?=\d)", "in "),
         (r"\b(?:um|gegen|zirka|circa|ca\.?|ungefahr|etwa|so|punktlich)\b", " at "),
         (r"\bin etwa\b", " "),
-        (r"\bsekunden?\b", "second"),
-        (r"\bminuten?\b", "minute"),
-        (r"\bstunden?\b", "hour"),
-        (r"\btagen?\b|\btag\b", "day"),
-        (r"\bwochen?\b", "week"),
-        (r"\bmonat(?:en?)?\b", "month"),
-        (r"\bjahr(?:en?)?\b", "year"),
+        *unit_rules(
+            r"sekunden? minuten? stunden? tagen?\b|\btag wochen? monat(?:en?)? jahr(?:en?)?"
+        ),
         (r"\bquartal\b", "quarter"),
         (r"\b(?:am|den|der|die|das|dem|im)\b", " "),
     ],

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from scheduler.reader.lang.base import Language
+from scheduler.reader.lang.base import Language, months, name_rules, unit_rules, weekdays
 
-_WD = {"lunes|lun|lu": "monday", "martes|mar|ma": "tuesday", "miercoles|mie|mx": "wednesday",
-       "jueves|jue": "thursday", "viernes|vie": "friday", "sabados?|sab": "saturday",
-       "domingos?|dom": "sunday"}  # fmt: skip
-_MONTHS = {"enero": "january", "febrero": "february", "marzo": "march", "abril": "april",
-           "mayo": "may", "junio": "june", "julio": "july", "agosto": "august",
-           "septiembre|setiembre": "september", "octubre": "october", "noviembre": "november",
-           "diciembre": "december"}  # fmt: skip
+_WD = weekdays("lunes|lun|lu", "martes|mar|ma", "miercoles|mie|mx", "jueves|jue", "viernes|vie",
+               "sabados?|sab", "domingos?|dom")  # fmt: skip
+_MONTHS = months("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+                 "septiembre|setiembre", "octubre", "noviembre", "diciembre")  # fmt: skip
 _WD_RE = "|".join(_WD)
 _UNITS = r"(segundos?|minutos?|min|horas?|dias?|semanas?|mes(?:es)?|anos?)"
 
@@ -70,8 +67,8 @@ LANGUAGE = Language(
         (r"\bnochevieja\b", "new year's eve"),
         (r"\bano nuevo\b", "new year's day"),
         (r"\bnavidad\b", "christmas"),
-        *[(rf"\b(?:{k})\b\.?", v) for k, v in _WD.items()],
-        *[(rf"\b(?:{k})\b", v) for k, v in _MONTHS.items()],
+        *name_rules(_WD, r"\.?"),
+        *name_rules(_MONTHS),
         (
             r"(\d+) (?:de )?(january|february|march|april|may|june|july|august|september"
             r"|october|november|december)(?: (?:de|del) (\d{4}))?",
@@ -100,13 +97,7 @@ LANGUAGE = Language(
         (r"\ben (?=\d)", "in "),
         (r"\b(?:(?:a|al|para) )?las\b|\ba (?=\d)", " at "),
         (r"\bdia (\d{1,2})\b|\bel (\d{1,2})$", r"the \1\2th"),
-        (r"\bsegundos?\b", "second"),
-        (r"\bminutos?\b", "minute"),
-        (r"\bhoras?\b", "hour"),
-        (r"\bdias?\b", "day"),
-        (r"\bsemanas?\b", "week"),
-        (r"\bmes(?:es)?\b", "month"),
-        (r"\banos?\b", "year"),
+        *unit_rules(r"segundos? minutos? horas? dias? semanas? mes(?:es)? anos?"),
         (r"\b(?:el|la|los|de|del|en|y)\b", " "),
     ],
     marks=frozenset(

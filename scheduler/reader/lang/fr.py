@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from scheduler.reader.lang.base import Language
+from scheduler.reader.lang.base import Language, months, name_rules, unit_rules, weekdays
 
-_WD = {"lundis?|lun": "monday", "mardis?": "tuesday", "mercredis?|mer": "wednesday",
-       "jeudis?|jeu": "thursday", "vendredis?|ven": "friday", "samedis?|sam": "saturday",
-       "dimanches?|dim": "sunday"}  # fmt: skip
-_MONTHS = {"janvier|janv": "january", "fevrier|fevr|fev": "february", "mars": "march",
-           "avril|avr": "april", "mai": "may", "juin": "june", "juillet|juil|jui": "july",
-           "aout": "august", "septembre|sept": "september", "octobre|oct": "october",
-           "novembre|nov": "november", "decembre|dec": "december"}  # fmt: skip
+_WD = weekdays("lundis?|lun", "mardis?", "mercredis?|mer", "jeudis?|jeu", "vendredis?|ven",
+               "samedis?|sam", "dimanches?|dim")  # fmt: skip
+_MONTHS = months("janvier|janv", "fevrier|fevr|fev", "mars", "avril|avr", "mai", "juin",
+                 "juillet|juil|jui", "aout", "septembre|sept", "octobre|oct", "novembre|nov",
+                 "decembre|dec")  # fmt: skip
 _DAYS = "|".join(_WD.values())
 _UNITS = r"(secondes?|minutes?|min|heures?|jours?|semaines?|mois|annees?|ans?)"
 
@@ -79,7 +77,7 @@ LANGUAGE = Language(
         (r"\bminuit\b", " 0h "),
         (r"\bnoel\b|\bjour de noel\b", "christmas"),
         (r"\bjour de l'an\b|\bnouvel an\b", "new year's day"),
-        *[(rf"\b(?:{k})\b\.?", v) for k, v in _WD.items()],
+        *name_rules(_WD, r"\.?"),
         *[(rf"(?<=\d )(?:{k})\b\.?|\b(?:{k.split('|')[0]})\b", v) for k, v in _MONTHS.items()],
         (r"\b(\d{1,2}) heures?\b", r"\1h"),
         (r"\b(\d{1,2})h (?:et )?quart\b", r"\1h15"),
@@ -122,13 +120,7 @@ LANGUAGE = Language(
             r"|\ba (?=\d{1,2}(?:h|:|$| am| pm| to))",
             " at ",
         ),
-        (r"\bsecondes?\b", "second"),
-        (r"\bminutes?\b", "minute"),
-        (r"\bheures?\b", "hour"),
-        (r"\bjours?\b", "day"),
-        (r"\bsemaines?\b", "week"),
-        (r"\bmois\b", "month"),
-        (r"\bannees?\b|\bans?\b", "year"),
+        *unit_rules(r"secondes? minutes? heures? jours? semaines? mois annees?\b|\bans?"),
         (r"\b(?:le|la|les|l'|du|de|d'|des|au|en|et)(?=\s|$)|\bl'|\bd'", " "),
     ],
     marks=frozenset(

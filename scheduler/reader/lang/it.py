@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from scheduler.reader.lang.base import Language
+from scheduler.reader.lang.base import Language, months, name_rules, unit_rules, weekdays
 
-_WD = {"lunedi|lun": "monday", "martedi|mar(?= \\d|$)": "tuesday", "mercoledi|mer": "wednesday",
-       "giovedi|gio": "thursday", "venerdi|ven": "friday", "sabato|sab": "saturday",
-       "domenica|dom": "sunday"}  # fmt: skip
-_MONTHS = {"gennaio|genn|gen": "january", "febbraio|feb": "february", "marzo": "march",
-           "aprile|apr": "april", "maggio|mag": "may", "giugno|giu": "june",
-           "luglio|lug": "july", "agosto|ago": "august", "settembre|sett|set": "september",
-           "ottobre|ott": "october", "novembre|nov": "november",
-           "dicembre|dic": "december"}  # fmt: skip
+_WD = weekdays("lunedi|lun", "martedi|mar(?= \\d|$)", "mercoledi|mer", "giovedi|gio", "venerdi|ven",
+               "sabato|sab", "domenica|dom")  # fmt: skip
+_MONTHS = months("gennaio|genn|gen", "febbraio|feb", "marzo", "aprile|apr", "maggio|mag",
+                 "giugno|giu", "luglio|lug", "agosto|ago", "settembre|sett|set", "ottobre|ott",
+                 "novembre|nov", "dicembre|dic")  # fmt: skip
 _DAYS = "|".join(_WD.values())
 _MONTH_RE = "|".join(_MONTHS.values())
 _UNITS = (
@@ -88,8 +85,8 @@ LANGUAGE = Language(
         (r"\b(?:giorno dei morti|commemorazione dei defunti|ai morti)\b", "2 november"),
         (r"\b(?:all')?immacolata(?: concezione)?\b", "8 december"),
         (r"\b(?:le )?idi di marzo\b", "15 march"),
-        *[(rf"\b(?:{k})\b\.?", v) for k, v in _WD.items()],
-        *[(rf"\b(?:{k})\b\.?", v) for k, v in _MONTHS.items()],
+        *name_rules(_WD, r"\.?"),
+        *name_rules(_MONTHS, r"\.?"),
         (r"\b(\d+) (?:di |del mese di )?(" + _MONTH_RE + r")\b", r"\1 \2"),
         (r"\b(\d{1,2}) e (?:1 )?quarto\b", r"\1:15"),
         (r"\b(\d{1,2}) e mezza\b", r"\1:30"),
@@ -124,13 +121,7 @@ LANGUAGE = Language(
         (r"\b(\w+ " + _DAYS + r") (?:di|in|del mese di|del) ", r"\1 of "),
         (r"\b(?:alle|per le|verso le|a|circa alle|le)\b(?= \d)", " at "),
         (r"\btrimestre\b", "quarter"),
-        (r"\bsecond[oi]\b", "second"),
-        (r"\bminut[oi]\b", "minute"),
-        (r"\bore\b|\bora\b", "hour"),
-        (r"\bgiorn[oi]\b", "day"),
-        (r"\bsettiman[ae]\b", "week"),
-        (r"\bmes[ei]\b", "month"),
-        (r"\bann[oi]\b", "year"),
+        *unit_rules(r"second[oi] minut[oi] ore\b|\bora giorn[oi] settiman[ae] mes[ei] ann[oi]"),
         (
             r"\b(?:il|la|lo|l'|le|di|del|della|dell'|nel|nella|e|alle|circa)(?=\s|$)"
             r"|\bl'|\bdell'",

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from scheduler.reader.lang.base import Language
+from scheduler.reader.lang.base import Language, months, name_rules, unit_rules, weekdays
 
-_WD = {"segunda-feira|segunda feira|segundas?|seg": "monday",
-       "terca-feira|terca feira|tercas?|ter(?=\\.)": "tuesday",
-       "quarta-feira|quarta feira|quartas?|qua": "wednesday",
-       "quinta-feira|quinta feira|quintas?|qui": "thursday",
-       "sexta-feira|sexta feira|sextas?|sex": "friday", "sabados?|sab": "saturday",
-       "domingos?|dom": "sunday"}  # fmt: skip
-_MONTHS = {"janeiro|jan": "january", "fevereiro|fev": "february", "marco|mar": "march",
-           "abril|abr": "april", "maio|mai": "may", "junho|jun": "june", "julho|jul": "july",
-           "agosto|ago": "august", "setembro|set": "september", "outubro|out": "october",
-           "novembro|nov": "november", "dezembro|dez": "december"}  # fmt: skip
+_WD = weekdays("segunda-feira|segunda feira|segundas?|seg",
+               "terca-feira|terca feira|tercas?|ter(?=\\.)",
+               "quarta-feira|quarta feira|quartas?|qua", "quinta-feira|quinta feira|quintas?|qui",
+               "sexta-feira|sexta feira|sextas?|sex", "sabados?|sab", "domingos?|dom")  # fmt: skip
+_MONTHS = months("janeiro|jan", "fevereiro|fev", "marco|mar", "abril|abr", "maio|mai", "junho|jun",
+                 "julho|jul", "agosto|ago", "setembro|set", "outubro|out", "novembro|nov",
+                 "dezembro|dez")  # fmt: skip
 _DAYS = "|".join(_WD.values())
 _MONTH_RE = "|".join(_MONTHS.values())
 _UNITS = r"(segundos?|minutos?|min|horas?|dias?|semanas?|mes(?:es)?|anos?)"
@@ -72,8 +69,8 @@ LANGUAGE = Language(
         (r"\breveillon\b", "new year's day"),
         (r"\bano novo\b", "new year's day"),
         (r"\bnatal\b", "christmas"),
-        *[(rf"\b(?:{k})\b\.?,?", v) for k, v in _WD.items()],
-        *[(rf"\b(?:{k})\b", v) for k, v in _MONTHS.items()],
+        *name_rules(_WD, r"\.?,?"),
+        *name_rules(_MONTHS),
         (r"(\d+) (?:de )?(" + _MONTH_RE + r")(?: (?:de )?(\d{4}))?", r"\1 \2 \3"),
         (r"\b(\d{1,2}) e meia\b", r"\1:30"),
         (r"\b(\d{1,2}) e (\d{1,2})\b", lambda m: f"{m[1]}:{int(m[2]):02}"),
@@ -105,13 +102,7 @@ LANGUAGE = Language(
         (r"\bquarto trimestre\b", "4th quarter"),
         (r"\bdecimo segundo mes\b", "12th month"),
         (r"\btrimestre\b", "quarter"),
-        (r"\bsegundos?\b", "second"),
-        (r"\bminutos?\b", "minute"),
-        (r"\bhoras?\b", "hour"),
-        (r"\bdias?\b", "day"),
-        (r"\bsemanas?\b", "week"),
-        (r"\bmes(?:es)?\b", "month"),
-        (r"\banos?\b", "year"),
+        *unit_rules(r"segundos? minutos? horas? dias? semanas? mes(?:es)? anos?"),
         (r"\b(?:o|a|os|as|de|do|da|no|na|e|em)\b", " "),
     ],
     marks=frozenset(

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from scheduler.reader.lang.base import Language
+from scheduler.reader.lang.base import Language, months, name_rules, unit_rules, weekdays
 
 # Stems: Russian declines weekdays and months ("в среду", "18 февраля").
-_WD = {"понедельн\\w*|пн": "monday", "вторн\\w*|вт": "tuesday", "сред[аyуые]\\w*|ср": "wednesday",
-       "четверг\\w*|чт": "thursday", "пятниц\\w*|пт": "friday", "суббот\\w*|сб": "saturday",
-       "воскресень\\w*|вс": "sunday"}  # fmt: skip
-_MONTHS = {"январ\\w*|янв": "january", "феврал\\w*|фев": "february", "март\\w*|мар": "march",
-           "апрел\\w*|апр": "april", "ма[йяе]\\w*": "may", "июн\\w*": "june",
-           "июл\\w*": "july", "август\\w*|авг": "august", "сентябр\\w*|сен": "september",
-           "октябр\\w*|окт": "october", "ноябр\\w*|ноя": "november",
-           "декабр\\w*|дек": "december"}  # fmt: skip
+_WD = weekdays("понедельн\\w*|пн", "вторн\\w*|вт", "сред[аyуые]\\w*|ср", "четверг\\w*|чт",
+               "пятниц\\w*|пт", "суббот\\w*|сб", "воскресень\\w*|вс")  # fmt: skip
+_MONTHS = months("январ\\w*|янв", "феврал\\w*|фев", "март\\w*|мар", "апрел\\w*|апр", "ма[йяе]\\w*",
+                 "июн\\w*", "июл\\w*", "август\\w*|авг", "сентябр\\w*|сен", "октябр\\w*|окт",
+                 "ноябр\\w*|ноя", "декабр\\w*|дек")  # fmt: skip
 _DAYS = "|".join(_WD.values())
 _B = r"(?<![\w])"
 _E = r"(?![\w])"
@@ -71,8 +68,8 @@ LANGUAGE = Language(
         (_B + r"ночи" + _E, " am "),
         (_B + r"полночь" + _E, "midnight"),
         (_B + r"полдень" + _E, "noon"),
-        *[(_B + rf"(?:{k})" + _E + r"\.?,?", v) for k, v in _WD.items()],
-        *[(_B + rf"(?:{k})" + _E + r"\.?", v) for k, v in _MONTHS.items()],
+        *name_rules(_WD, r"\.?,?", start=_B, end=_E),
+        *name_rules(_MONTHS, r"\.?", start=_B, end=_E),
         (_B + r"через (\d+) час\w*", r"in \1 hours"),
         (r"(\d{1,2}) час(?:а|ов)?" + _E, r"\1 o'clock"),
         (r"(\d{1,2})ч(\d{2})" + _E, r"\1:\2"),
@@ -90,13 +87,11 @@ LANGUAGE = Language(
         (_B + r"к (?=\d)", " "),
         (_B + r"(?:в|во|на)" + _E + r"(?= ?(?:\d|noon|midnight))", " at "),
         (_B + r"(?:в|во|на)" + _E, " "),
-        (_B + r"секунд\w*" + _E, "second"),
-        (_B + r"минут\w*" + _E, "minute"),
-        (_B + r"час\w*" + _E, "hour"),
-        (_B + r"(?:дн\w+|день)" + _E, "day"),
-        (_B + r"недел\w+" + _E, "week"),
-        (_B + r"месяц\w*" + _E, "month"),
-        (_B + r"(?:год\w*|лет)" + _E, "year"),
+        *unit_rules(
+            r"секунд\w* минут\w* час\w* (?:дн\w+|день) недел\w+ месяц\w* (?:год\w*|лет)",
+            start=_B,
+            end=_E,
+        ),
         (_B + r"квартал\w*" + _E, "quarter"),
     ],
     marks=frozenset(
