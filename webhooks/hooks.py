@@ -16,7 +16,7 @@ from webhooks.body import parse_json, read_body
 from webhooks.errors import ApiError
 from webhooks.http import Call, Reply, rate_limit
 from webhooks.render import hook_json, post_json
-from webhooks.verify import VerificationError, verify
+from webhooks.verify import VerificationError, precheck, verify
 
 
 def _base(call: Call) -> str:
@@ -107,12 +107,11 @@ async def receive_hook(call: Call) -> Reply:
     hook = await api_store(rt).hook(call.path_id("hook_id"))
     if not hook.enabled:
         raise ApiError(404, "not_found", "This hook is disabled.")
-    raw = await read_body(request, config.json_limit)
+    secret = hook_cases.hook_secret(rt, hook)
     try:
-        delivery_id = verify(
-            hook.verification, hook_cases.hook_secret(rt, hook), request.headers, raw,
-            rt.clock.now(),
-        )  # fmt: skip
+        precheck(hook.verification, secret, request.headers, rt.clock.now())
+        raw = await read_body(request, config.json_limit)
+        delivery_id = verify(hook.verification, secret, request.headers, raw, rt.clock.now())
     except VerificationError as exc:
         # Unverified requests have their own budget per source address: anyone who knows the
         # URL must not be able to spend the owner's.

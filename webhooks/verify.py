@@ -46,9 +46,16 @@ def _delivery(value: str | None, what: str) -> str:
 
 
 def verify_standard(
-    secret: str, headers: Mapping[str, str], body: bytes, now: datetime, tolerance: int = TOLERANCE
+    secret: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime,
+    tolerance: int = TOLERANCE,
+    *,
+    headers_only: bool = False,
 ) -> str:
-    """Standard Webhooks; the delivery id is ``webhook-id``."""
+    """Standard Webhooks; the delivery id is ``webhook-id``. With ``headers_only`` only what
+    the headers can show is checked (their presence, the timestamp)."""
     try:
         msg_id = signing.verify(secret, headers, body, now, tolerance)
     except signing.MissingHeaders as exc:
@@ -58,8 +65,24 @@ def verify_standard(
             f"webhook-timestamp is more than {tolerance} s from now (expired or replayed)"
         ) from None
     except signing.SignatureError:
+        if headers_only:
+            return ""  # the headers are in order; only the body can tell the rest
         raise VerificationError("webhook-signature does not match the body") from None
     return _delivery(msg_id, "webhook-id")
+
+
+def precheck(mode: str, secret: str, headers: Mapping[str, str], now: datetime) -> None:
+    """Refuse what the headers alone show cannot verify, so such a body is never read.
+
+    A missing signature or token, or a Standard Webhooks timestamp out of tolerance, costs the
+    sender a request and Outpost no upload; the full check follows once the body is in.
+    """
+    if mode == "standard":
+        verify_standard(secret, headers, b"", now, headers_only=True)
+    elif mode == "github" and not _get(headers, "X-Hub-Signature-256"):
+        raise VerificationError("missing X-Hub-Signature-256 header")
+    elif mode == "token":
+        verify_token(secret, headers, b"")  # the token is all there is to check
 
 
 def github_signature(secret: str, body: bytes) -> str:

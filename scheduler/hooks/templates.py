@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import functools
 import multiprocessing
+import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -174,6 +175,10 @@ def _limit_memory() -> None:
 def _serve(conn: Connection) -> None:
     """A worker process: answer jobs until the parent closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
+    # Lowest CPU priority: whatever a template costs comes out of spare CPU, never out of the
+    # web process, the worker, Postgres or Redis (a busy preview must not slow a create).
+    with contextlib.suppress(OSError):
+        os.nice(19)
     _limit_memory()
     conn.send(("ready",))
     while True:

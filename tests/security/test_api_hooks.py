@@ -3,6 +3,7 @@ a captured GitHub delivery cannot be replayed under a new X-GitHub-Delivery."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -78,3 +79,28 @@ async def test_a_failed_github_delivery_can_be_sent_again_once_fixed(api: Api) -
     # GitHub's "Redeliver" sends the same body and id: it must not count as a replay now.
     status, answer = await post_hook(api, hook["id"], body, headers)
     assert status == 201, answer
+
+
+@pytest.mark.parametrize("mode", ["github", "standard", "token"])
+async def test_an_unsigned_body_is_refused_before_it_is_read(api: Api, mode: str) -> None:
+    """Headers that cannot verify are refused from the headers: the sender's megabyte is never
+    read (only the first bytes are sent here, so a server that waited would never answer)."""
+    hook, _ = await make_hook(api, mode, events=["release"])
+    server, http, _ = await start_api(api.rt, api.crew, ApiConfig())
+    await http.close()
+    try:
+        head = (
+            f"POST /hooks/{hook['id']} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Type: application/json\r\nContent-Length: 900000\r\n\r\n"
+        ).encode()
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            writer.write(head + b'{"release": ')
+            await writer.drain()
+            answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        finally:
+            writer.close()
+    finally:
+        await server.close()
+    assert answer.split(b" ", 2)[1] == b"401"
+    assert await count_rows("scheduled_posts") == 0
