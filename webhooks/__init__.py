@@ -10,7 +10,7 @@ from aiohttp import web
 from scheduler.runtime import Runtime
 from webhooks import api, hooks, manage
 from webhooks.errors import error_middleware
-from webhooks.http import ApiConfig, Call, Handler, Reply, route
+from webhooks.http import ApiConfig, Call, Handler, RateGate, Reply, route
 from webhooks.openapi import OPERATIONS, document
 
 
@@ -56,11 +56,12 @@ def make_setup(config: ApiConfig | None = None) -> Callable[[web.Application, Ru
 
     def setup_with(app: web.Application, runtime: Runtime) -> None:
         """Mount ``/api/v1`` and ``/hooks`` on ``app``."""
+        gate = RateGate()
         for prefix in PREFIXES:
             sub = web.Application(middlewares=[error_middleware])
             for op in OPERATIONS:
                 if op.path.startswith(prefix + "/"):
-                    handler = route(runtime, op, HANDLERS[op.operation_id], chosen)
+                    handler = route(runtime, op, HANDLERS[op.operation_id], chosen, gate)
                     sub.router.add_route(op.method.upper(), op.path.removeprefix(prefix), handler)
             app.add_subapp(prefix, sub)
 

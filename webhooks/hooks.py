@@ -14,7 +14,7 @@ from scheduler.hooks import inbound as hook_cases
 from scheduler.hooks.inbound import check_template, preview, receive
 from webhooks.body import parse_json, read_body
 from webhooks.errors import ApiError
-from webhooks.http import Call, Reply, rate_limit
+from webhooks.http import Call, Reply
 from webhooks.render import hook_json, post_json
 from webhooks.verify import VerificationError, precheck, verify
 
@@ -116,11 +116,11 @@ async def receive_hook(call: Call) -> Reply:
         # Unverified requests have their own budget per source address: anyone who knows the
         # URL must not be able to spend the owner's.
         source = request.remote or "unknown"
-        await rate_limit(rt, f"hook-unverified:{hook.id}:{source}", config.hook_rate_limit,
-                         config.rate_window)  # fmt: skip
+        await call.gate.count(rt, f"hook-unverified:{hook.id}:{source}",
+                              config.hook_rate_limit, config.rate_window)  # fmt: skip
         raise ApiError(401, "invalid_signature", f"The delivery is not verified: {exc.reason}.",
                        headers={"WWW-Authenticate": "Signature"}) from None  # fmt: skip
-    await rate_limit(rt, f"hook:{hook.id}", config.hook_rate_limit, config.rate_window)
+    await call.gate.count(rt, f"hook:{hook.id}", config.hook_rate_limit, config.rate_window)
     payload = parse_json(raw)
     # GitHub signs the body but not X-GitHub-Delivery: the body's hash names the delivery too.
     github = hook.verification == "github"

@@ -53,6 +53,7 @@ class Call:
     rt: Runtime
     op: Operation
     config: ApiConfig
+    gate: RateGate
     token: TokenView | None = None
     body: Any = None
     raw: bytes = b""
@@ -183,31 +184,71 @@ async def bearer(request: web.Request, rt: Runtime) -> TokenView:
     return token
 
 
-async def rate_limit(rt: Runtime, subject: str, limit: int, window: int) -> None:
-    """A fixed-window counter in Redis; 429 with Retry-After once ``limit`` is passed."""
-    now = rt.clock.now().timestamp()
-    slot = int(now // window)
-    key = f"outpost:ratelimit:{subject}:{slot}"
-    async with rt.redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, window + 5)
-        count, _ = await pipe.execute()
-    if int(count) > limit:
-        wait = max(1, math.ceil((slot + 1) * window - now))
-        raise ApiError(429, "rate_limited",
-                       f"More than {limit} requests in {window} s; wait {wait} s and retry.",
-                       headers={"Retry-After": str(wait)})  # fmt: skip
+class RateGate:
+    """Fixed-window counters in Redis; a subject past its limit is also remembered in this
+    process until its window ends, so a flood beyond the limit costs no Redis or Postgres
+    round trip (one per app, made when the routes are mounted)."""
+
+    def __init__(self) -> None:
+        self._closed: dict[str, float] = {}
+
+    def check(self, subject: str, now: float) -> None:
+        """429 at once if ``subject`` was refused earlier in its current window."""
+        until = self._closed.get(subject)
+        if until is not None:
+            if now < until:
+                raise _too_many(math.ceil(until - now))
+            del self._closed[subject]
+
+    async def count(
+        self, rt: Runtime, subject: str, limit: int, window: int, *aliases: str
+    ) -> None:
+        """Count one request for ``subject``; 429 with Retry-After once ``limit`` is passed,
+        and until the window ends for ``subject`` and ``aliases`` alike."""
+        now = rt.clock.now().timestamp()
+        self.check(subject, now)
+        slot = int(now // window)
+        key = f"outpost:ratelimit:{subject}:{slot}"
+        async with rt.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window + 5)
+            count, _ = await pipe.execute()
+        if int(count) > limit:
+            until = (slot + 1) * window
+            if len(self._closed) > MAX_CLOSED:
+                self._closed = {k: v for k, v in self._closed.items() if v > now}
+            for name in (subject, *aliases):
+                self._closed[name] = until
+            raise _too_many(max(1, math.ceil(until - now)), limit, window)
 
 
-def route(rt: Runtime, op: Operation, handler: Handler, config: ApiConfig) -> Any:
+MAX_CLOSED = 10_000
+
+
+def _too_many(wait: int, limit: int | None = None, window: int | None = None) -> ApiError:
+    said = f"More than {limit} requests in {window} s" if limit else "Too many requests"
+    return ApiError(429, "rate_limited", f"{said}; wait {wait} s and retry.",
+                    headers={"Retry-After": str(max(1, wait))})  # fmt: skip
+
+
+def auth_alias(request: web.Request) -> str:
+    """A name for the request's credentials that needs no database to compute."""
+    given = request.headers.get("Authorization", "")
+    return "auth:" + hashlib.sha256(given.encode()).hexdigest()
+
+
+def route(rt: Runtime, op: Operation, handler: Handler, config: ApiConfig, gate: RateGate) -> Any:
     """The aiohttp handler for ``op``: auth, limits, body, idempotency, then ``handler``."""
 
     async def serve(request: web.Request) -> web.StreamResponse:
         """Answer one request for ``op``."""
-        call = Call(request, rt, op, config)
+        call = Call(request, rt, op, config, gate)
         if op.scope is not None:
+            alias = auth_alias(request)
+            gate.check(alias, rt.clock.now().timestamp())  # a known flood: no token lookup
             call.token = await bearer(request, rt)
-            await rate_limit(rt, f"token:{call.token.id}", config.rate_limit, config.rate_window)
+            await gate.count(rt, f"token:{call.token.id}", config.rate_limit, config.rate_window,
+                             alias)  # fmt: skip
             if op.scope not in call.token.scopes:
                 raise ApiError(403, "insufficient_scope",
                                f"This token lacks the {op.scope!r} scope this needs; make one "
