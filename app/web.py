@@ -89,6 +89,29 @@ def _too_large(request: web.Request, rule: BodyLimit) -> web.Response:
     return response
 
 
+REFUSALS = frozenset({401, 413, 429})
+
+
+def refusal_delay_middleware(runtime: Runtime) -> Middleware:
+    """Answer refusals after ``REFUSAL_DELAY_SECONDS``: a sleep, not work, so one client
+    sending unsigned, oversized or rate-limited requests back to back gets a few a second."""
+    delay = runtime.settings.refusal_delay_seconds
+
+    @web.middleware
+    async def slow_refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            if exc.status in REFUSALS and delay:
+                await asyncio.sleep(delay)
+            raise
+        if response.status in REFUSALS and delay:
+            await asyncio.sleep(delay)
+        return response
+
+    return slow_refusals
+
+
 def body_limit_middleware(runtime: Runtime) -> Middleware:
     """Refuse a body over its route's limit before reading it, and while reading it."""
     rules = body_limits(runtime)
@@ -152,7 +175,11 @@ def build_app(runtime: Runtime, extra: list[Setup] | None = None) -> web.Applica
     """The application; ``extra`` adds the bots', API's and calendar's routes."""
     app = web.Application(
         client_max_size=FORM_LIMIT,
-        middlewares=[body_limit_middleware(runtime), csrf_middleware(runtime)],
+        middlewares=[
+            refusal_delay_middleware(runtime),
+            body_limit_middleware(runtime),
+            csrf_middleware(runtime),
+        ],
     )
 
     async def healthz(request: web.Request) -> web.Response:

@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     # The HTTP edge (issue #23): who may read /metrics. Set, it needs this bearer token;
     # unset, production serves it to loopback only (development and tests serve everyone).
     metrics_token: SecretStr | None = None
+    # Refusals (401, 413, 429) are answered after this pause: a client sending bad requests
+    # back to back is slowed to a few a second without costing the server any CPU.
+    refusal_delay_seconds: float = Field(default=0.25, ge=0, le=5)
 
     @field_validator("database_url")
     @classmethod

@@ -41,6 +41,9 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "worker_poll_delay": 0.05,
         "publish_timeout_seconds": 2.0,
         "queue_name": "outpost:test",
+        # Refusals are answered at once here; tests/security/test_edge_refusals.py checks the
+        # pause production uses.
+        "refusal_delay_seconds": 0.0,
     }
     values.update(overrides)
     return load_settings(**values)
