@@ -15,7 +15,7 @@ from bot import render
 from bot.commands import parse_command
 from bot.render import Reply
 from core.errors import Conflict, NotFound, OutpostError, RequestProblem
-from core.i18n import LANGUAGES, msg, translate
+from core.i18n import DEFAULT, LANGUAGES, msg, translate
 from core.i18n import gettext as t
 from scheduler.accounts.access import connect_link
 from scheduler.accounts.usecases import list_accounts
@@ -80,14 +80,23 @@ class Conversation:
         """Answer one message (or slash command) that may carry media."""
         me = await self.identify(ctx)
         command = parse_command(text)
-        # The chat's setting wins; else the words of this message say the language.
-        lang = await chosen(self.rt, me.workspace_id) or detected(command.arg)
+        lang = await self.language(me, text)
         try:
             return await self._run(ctx, me, command.kind, command.arg, media, lang)
         except RequestProblem as exc:
             return render.problem(exc.problems, exc.hint, lang)
         except OutpostError as exc:
             return Reply(translate(exc.message, lang) + _hint(exc, lang), private=True)
+
+    async def language(self, me: Identity, text: str) -> str:
+        """The language to answer ``text`` in: the chat's setting, else the request's own.
+
+        Named commands (``posts``, ``cancel 3f2b``) are English words followed by ids and zone
+        names, which say nothing of the person's language: English, unless the chat set one.
+        """
+        command = parse_command(text)
+        guessed = detected(command.arg) if command.kind == "schedule" else DEFAULT
+        return await chosen(self.rt, me.workspace_id) or guessed
 
     async def _run(
         self, ctx: ChatContext, me: Identity, kind: str, arg: str, media: Sequence[MediaView],

@@ -24,6 +24,7 @@ from bot.render import Reply
 from bot.telegram.app import MAX_DOWNLOAD
 from bot.telegram.context import Services
 from core.errors import OutpostError, RequestProblem
+from core.i18n import msg
 from scheduler.media.ingest import ingest_stream
 from scheduler.members import Identity
 from scheduler.views import MediaView
@@ -109,19 +110,20 @@ def _placeholder(workspace_id: uuid.UUID, item: Attachment) -> MediaView:
 
 
 async def precheck(
-    svc: Services, me: Identity, request: str, attachments: Sequence[Attachment]
-) -> Reply | None:
+    svc: Services, me: Identity, request: str, attachments: Sequence[Attachment],
+    lang: str | None = None,
+) -> Reply | None:  # fmt: skip
     """What would stop ``request`` with these files from being scheduled, before downloading."""
     views = [_placeholder(me.workspace_id, a) for a in attachments]
     draft = await svc.talk.scheduler.understand(me.workspace_id, request, tz=me.tz, media=views)
     problems = list(draft.problems)
     if draft.parsed.when is None and not any("time" in p for p in problems):
-        problems.append("I couldn't find a time.")
+        problems.append(msg("I couldn't find a time."))
     if not draft.parsed.destinations and not any("destination" in p for p in problems):
         problems.append(
-            "Say where to post: add `to mastodon` (or another account) before the colon."
+            msg("Say where to post: add `to mastodon` (or another account) before the colon.")
         )
-    return render.problem(problems) if problems else None
+    return render.problem(problems, lang=lang) if problems else None
 
 
 async def fetch(svc: Services, bot: Bot, me: Identity, item: Attachment) -> MediaView:
@@ -164,18 +166,19 @@ async def fetch(svc: Services, bot: Bot, me: Identity, item: Attachment) -> Medi
 
 
 async def schedule_with_media(
-    svc: Services, bot: Bot, ctx: ChatContext, request: str, attachments: Sequence[Attachment]
-) -> Reply:
+    svc: Services, bot: Bot, ctx: ChatContext, request: str, attachments: Sequence[Attachment],
+    lang: str | None = None,
+) -> Reply:  # fmt: skip
     """Check, then download, then schedule: one post carrying every attachment."""
     refused = too_big(attachments)
     if refused is not None:
         return refused
     me = await svc.talk.identify(ctx)
-    problem = await precheck(svc, me, request, attachments)
+    problem = await precheck(svc, me, request, attachments, lang)
     if problem is not None:
         return problem
     try:
         media = [await fetch(svc, bot, me, item) for item in attachments]
     except RequestProblem as exc:
-        return render.problem(exc.problems, exc.hint)
+        return render.problem(exc.problems, exc.hint, lang)
     return await svc.talk.handle(ctx, request, media)
