@@ -63,6 +63,8 @@ def main() -> int:
         path = po_path(lang)
         path.parent.mkdir(parents=True, exist_ok=True)
         catalog = read(lang) if path.exists() else Catalog(locale=lang, domain="outpost")
+        # The header keeps its first date, so a run that finds nothing new changes no file.
+        pot.creation_date = catalog.creation_date
         catalog.update(pot, no_fuzzy_matching=True)
         catalog.obsolete.clear()
         with path.open("wb") as f:
