@@ -87,3 +87,19 @@ async def test_workspace_language_wins_over_the_message_until_auto(
     await _until(lambda: len(fake.responses) == 3)
     # The setting is gone: an unknown language, asked in English, is answered in English.
     assert fake.responses[2]["text"].startswith("I can answer in: en, es, fr, de, pt, it, ru.")
+
+
+async def test_edit_time_modal_of_a_russian_post_is_in_russian(connected: SlackHarness) -> None:
+    slack, fake = connected, connected.fake
+    await slack.command("завтра в 9 утра в mastodon: Мы открылись")
+    await _until(lambda: fake.messages)
+    summary = fake.messages[0]
+    post_id = summary["text"].rsplit("id: ", 1)[1].strip()
+    await slack.interactive(slack.button("edit_time", post_id, ts=summary["ts"]))
+    await _until(lambda: fake.calls("views.open"))
+    view = fake.calls("views.open")[0]["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert (view["title"]["text"], view["submit"]["text"], view["close"]["text"]) == (
+        "Изменить время", "Перенести", "Закрыть",
+    )  # fmt: skip
+    assert view["blocks"][0]["label"]["text"] == "Новое время"
