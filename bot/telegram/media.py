@@ -30,7 +30,8 @@ from scheduler.members import Identity
 from scheduler.views import MediaView
 
 CHUNK = 256 * 1024
-SMALLER = (
+AGAIN = msg("Send it again.")
+SMALLER = msg(
     "Send a smaller or shorter file, or upload it through the calendar or the API "
     "(they take bigger files)."
 )
@@ -88,17 +89,17 @@ def attachment_of(message: Message) -> Attachment | None:
     return None
 
 
-def too_big(attachments: Sequence[Attachment]) -> Reply | None:
+def too_big(attachments: Sequence[Attachment], lang: str | None = None) -> Reply | None:
     """The answer for files Telegram will not let a bot download."""
-    big = [a for a in attachments if a.size is not None and a.size > MAX_DOWNLOAD]
+    big = [(a.name, a.size) for a in attachments if a.size is not None and a.size > MAX_DOWNLOAD]
     if not big:
         return None
     problems = [
-        f"{a.name} is {a.size / 2**20:.1f} MB; Telegram lets bots fetch files up to "  # type: ignore[operator]
-        f"{MAX_DOWNLOAD >> 20} MB."
-        for a in big
-    ]
-    return render.problem(problems, SMALLER)
+        msg("{name} is {size} MB; Telegram lets bots fetch files up to {limit} MB.",
+            name=name, size=f"{size / 2**20:.1f}", limit=MAX_DOWNLOAD >> 20)
+        for name, size in big
+    ]  # fmt: skip
+    return render.problem(problems, SMALLER, lang)
 
 
 def _placeholder(workspace_id: uuid.UUID, item: Attachment) -> MediaView:
@@ -133,14 +134,16 @@ async def fetch(svc: Services, bot: Bot, me: Identity, item: Attachment) -> Medi
     except BadRequest as exc:
         if "too big" in exc.message.lower():
             raise RequestProblem(
-                [f"{item.name} is over Telegram's {MAX_DOWNLOAD >> 20} MB limit for bots."],
+                [msg("{name} is over Telegram's {limit} MB limit for bots.",
+                     name=item.name, limit=MAX_DOWNLOAD >> 20)],
                 SMALLER,
             ) from None
         raise OutpostError(
-            f"Telegram would not hand over {item.name} ({exc.message}).", "Send it again."
+            msg("Telegram would not hand over {name} ({why}).", name=item.name, why=exc.message),
+            AGAIN,
         ) from None
     if not remote.file_path:
-        raise OutpostError(f"Telegram gave no download for {item.name}.", "Send it again.")
+        raise OutpostError(msg("Telegram gave no download for {name}.", name=item.name), AGAIN)
     rt = svc.runtime
     timeout = aiohttp.ClientTimeout(total=120, sock_read=30)
     try:
@@ -148,8 +151,9 @@ async def fetch(svc: Services, bot: Bot, me: Identity, item: Attachment) -> Medi
         async with rt.operator_http.get(remote.file_path, timeout=timeout) as resp:
             if resp.status != 200:
                 raise OutpostError(
-                    f"Telegram answered {resp.status} for {item.name}.", "Send it again."
-                )
+                    msg("Telegram answered {status} for {name}.", status=resp.status,
+                        name=item.name), AGAIN,
+                )  # fmt: skip
 
             async def chunks() -> AsyncIterator[bytes]:
                 async for chunk in resp.content.iter_chunked(CHUNK):
@@ -161,7 +165,8 @@ async def fetch(svc: Services, bot: Bot, me: Identity, item: Attachment) -> Medi
             )  # fmt: skip
     except (aiohttp.ClientError, TimeoutError):
         raise OutpostError(
-            f"I couldn't download {item.name} from Telegram.", "Send it again in a minute."
+            msg("I couldn't download {name} from Telegram.", name=item.name),
+            msg("Send it again in a minute."),
         ) from None
 
 
@@ -170,7 +175,7 @@ async def schedule_with_media(
     lang: str | None = None,
 ) -> Reply:  # fmt: skip
     """Check, then download, then schedule: one post carrying every attachment."""
-    refused = too_big(attachments)
+    refused = too_big(attachments, lang)
     if refused is not None:
         return refused
     me = await svc.talk.identify(ctx)

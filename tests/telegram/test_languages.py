@@ -98,3 +98,13 @@ async def test_chat_language_wins_over_the_message(
     await post(client, updates.message(text="/language auto"))
     await post(client, updates.message(text="tomorrow 10am to mastodon: Hello again"))
     assert replies(telegram)[5]["text"].startswith("🗓 Scheduled for ")
+
+
+async def test_photo_without_caption_is_answered_in_the_chat_language(
+    client: Client, telegram: FakeTelegram, tg_runtime: Runtime, updates: Updates,
+) -> None:  # fmt: skip
+    await post(client, updates.message(text="/language ru"))
+    await post(client, updates.message(photo=("ph-1", 900)))
+    assert replies(telegram)[-1]["text"].startswith(
+        "Добавьте к одной из фотографий подпись — когда и куда, например «завтра в 9 утра"
+    )

@@ -18,7 +18,7 @@ from bot.telegram.context import Services, addressed, chat_context, is_group
 from bot.telegram.handlers.connect import connect_channel
 from bot.telegram.media import Attachment, attachment_of, schedule_with_media
 from bot.telegram.sending import send_reply
-from core.i18n import N_
+from core.i18n import N_, translate
 from core.i18n import gettext as t
 from scheduler.edge import canonical_platform
 from scheduler.language import detected
@@ -124,7 +124,7 @@ async def _answer(
     if command.kind == "connect" and canonical_platform(command.arg.split(" ", 1)[0]) == "telegram":
         return await connect_channel(svc, bot, ctx, command.arg)
     if attachment is not None and not text.strip():
-        return Reply(NO_CAPTION, private=True)
+        return Reply(translate(NO_CAPTION, lang), private=True)
     if attachment is not None and command.kind == "schedule" and ctx.can_schedule:
         return await schedule_with_media(svc, bot, ctx, command.arg, [attachment], lang)
     return await svc.talk.handle(ctx, text)
