@@ -37,7 +37,8 @@ async def test_spanish_request_is_answered_in_spanish_up_to_the_thread_reply(
     assert [s["text"] for s in mastodon.statuses] == ["¡Abrimos!"]
     assert done.startswith("✅ Publicada:")
     assert mastodon.statuses[0]["url"] in done
-    # The summary message is brought up to date in the same language.
+    # The summary message is brought up to date (just after the thread reply), in Spanish too.
+    await _until(lambda: connected.fake.message(CHANNEL, summary["ts"])["text"].startswith("✅"))
     assert connected.fake.message(CHANNEL, summary["ts"])["text"].startswith("✅ Publicada: en ")
 
 

@@ -122,7 +122,7 @@ async def _answer(
     if command.kind in ("connect", "calendar") and not ctx.can_schedule:
         return Reply(t(lang, ADMINS_ONLY), private=True)
     if command.kind == "connect" and canonical_platform(command.arg.split(" ", 1)[0]) == "telegram":
-        return await connect_channel(svc, bot, ctx, command.arg)
+        return await connect_channel(svc, bot, ctx, command.arg, lang)
     if attachment is not None and not text.strip():
         return Reply(translate(NO_CAPTION, lang), private=True)
     if attachment is not None and command.kind == "schedule" and ctx.can_schedule:
