@@ -15,9 +15,12 @@ from bot import render
 from bot.commands import parse_command
 from bot.render import Reply
 from core.errors import Conflict, NotFound, OutpostError, RequestProblem
+from core.i18n import DEFAULT, LANGUAGES, msg, translate
+from core.i18n import gettext as t
 from scheduler.accounts.access import connect_link
 from scheduler.accounts.usecases import list_accounts
 from scheduler.edge import PUBLISHERS, canonical_platform
+from scheduler.language import chosen, detected, set_language
 from scheduler.logins import create_login_link
 from scheduler.members import Identity, Member, Speaker, known_member, set_timezone, valid_zone
 from scheduler.members import identify as identify_member
@@ -77,78 +80,115 @@ class Conversation:
         """Answer one message (or slash command) that may carry media."""
         me = await self.identify(ctx)
         command = parse_command(text)
+        lang = await self.language(me, text)
         try:
-            return await self._run(ctx, me, command.kind, command.arg, media)
+            return await self._run(ctx, me, command.kind, command.arg, media, lang)
         except RequestProblem as exc:
-            return render.problem(exc.problems, exc.hint)
+            return render.problem(exc.problems, exc.hint, lang)
         except OutpostError as exc:
-            return Reply(str(exc), private=True)
+            return Reply(translate(exc.message, lang) + _hint(exc, lang), private=True)
+
+    async def language(self, me: Identity, text: str) -> str:
+        """The language to answer ``text`` in: the chat's setting, else the request's own.
+
+        Named commands (``posts``, ``cancel 3f2b``) are English words followed by ids and zone
+        names, which say nothing of the person's language: English, unless the chat set one.
+        """
+        command = parse_command(text)
+        guessed = detected(command.arg) if command.kind == "schedule" else DEFAULT
+        return await chosen(self.rt, me.workspace_id) or guessed
 
     async def _run(
-        self, ctx: ChatContext, me: Identity, kind: str, arg: str, media: Sequence[MediaView]
-    ) -> Reply:
+        self, ctx: ChatContext, me: Identity, kind: str, arg: str, media: Sequence[MediaView],
+        lang: str,
+    ) -> Reply:  # fmt: skip
         if kind == "help":
-            return render.help_reply(arg)
+            return render.help_reply(arg, lang)
         if kind == "timezone":
-            return await self._timezone(me, arg)
+            return await self._timezone(me, arg, lang)
+        if kind == "language":
+            return await self._language(me, arg, lang)
         if kind == "accounts":
-            return render.account_list(await list_accounts(self.rt, me.workspace_id))
+            return render.account_list(await list_accounts(self.rt, me.workspace_id), lang)
         if kind == "posts":
             posts = await self.scheduler.list(
                 me.workspace_id, start=self.rt.clock.now(), statuses=("scheduled",), limit=10
             )
-            return render.post_list(posts, me.tz)
+            return render.post_list(posts, me.tz, lang)
         if kind == "calendar":
             url = await create_login_link(self.rt, me.workspace_id, me.user_id, next_path="/")
             return Reply(
-                f"Your calendar: {url}\nThe link works once, for 15 minutes.", private=True
+                t(lang, "Your calendar: {url}\nThe link works once, for 15 minutes.", url=url),
+                private=True,
             )
         if kind == "connect":
-            return self._connect(me, arg)
+            return self._connect(me, arg, lang)
         if not ctx.can_schedule:
-            return Reply("Only this chat's admins can schedule or change posts.", private=True)
+            return Reply(t(lang, "Only this chat's admins can schedule or change posts."),
+                         private=True)  # fmt: skip
         if kind == "cancel":
-            return await self._cancel(me, arg)
+            return await self._cancel(me, arg, lang)
         post = await self.scheduler.schedule(
             me.workspace_id,
             arg,
             tz=me.tz,
             user_id=me.user_id,
             media=media,
-            origin=ctx.origin | {"platform": ctx.platform, "team_id": ctx.team_id},
+            # The thread reply, written later by a worker, speaks the same language.
+            origin=ctx.origin | {"platform": ctx.platform, "team_id": ctx.team_id, "lang": lang},
         )
-        return render.scheduled(post, me.tz)
+        return render.scheduled(post, me.tz, lang)
 
-    async def _timezone(self, me: Identity, arg: str) -> Reply:
+    async def _timezone(self, me: Identity, arg: str, lang: str) -> Reply:
         zone = valid_zone(arg.strip())
         if zone is None:
             return Reply(
-                f"“{arg.strip()}” is not a time zone I know. Try `timezone Europe/Berlin` "
-                f"or `timezone America/New_York`. Yours is {me.tz}.",
+                t(lang, "“{zone}” is not a time zone I know. Try `timezone Europe/Berlin` "
+                        "or `timezone America/New_York`. Yours is {yours}.",
+                  zone=arg.strip(), yours=me.tz),
                 private=True,
-            )
+            )  # fmt: skip
         await set_timezone(self.rt, me.user_id, zone)
-        return Reply(f"Your time zone is now {zone}.", private=True)
+        return Reply(t(lang, "Your time zone is now {zone}.", zone=zone), private=True)
 
-    def _connect(self, me: Identity, arg: str) -> Reply:
+    async def _language(self, me: Identity, arg: str, lang: str) -> Reply:
+        try:
+            code = await set_language(self.rt, me.workspace_id, arg)
+        except ValueError:
+            return Reply(
+                t(lang, "I can answer in: {languages}. Write e.g. `language es`, or "
+                        "`language auto` to answer each message in its own language.",
+                  languages=", ".join(LANGUAGES)),
+                private=True,
+            )  # fmt: skip
+        if code is None:
+            return Reply(t(lang, "I'll answer each message in the language it is written in."),
+                         private=True)  # fmt: skip
+        return Reply(t(code, "I'll answer in English in this chat."), private=True)
+
+    def _connect(self, me: Identity, arg: str, lang: str) -> Reply:
         platform = canonical_platform(arg.strip()) if arg.strip() else ""
         if platform not in PUBLISHERS:
             known = ", ".join(sorted(PUBLISHERS))
             return Reply(
-                f"Which network? e.g. `connect mastodon`. I can post to: {known}.", private=True
-            )
+                t(lang, "Which network? e.g. `connect mastodon`. I can post to: {known}.",
+                  known=known),
+                private=True,
+            )  # fmt: skip
         url = connect_link(self.rt, me.workspace_id, me.user_id, platform)
-        return Reply(f"Connect {platform}: {url}\nThe link works for 15 minutes.", private=True)
+        return Reply(t(lang, "Connect {platform}: {url}\nThe link works for 15 minutes.",
+                       platform=platform, url=url), private=True)  # fmt: skip
 
-    async def _cancel(self, me: Identity, arg: str) -> Reply:
+    async def _cancel(self, me: Identity, arg: str, lang: str) -> Reply:
         post_id = await self._post_id(me, arg)
         post = await self.scheduler.cancel(me.workspace_id, post_id)
-        return Reply(f"Cancelled: {post.content[:80]} ({post.id})", private=True, post=post)
+        return Reply(t(lang, "Cancelled: {text} ({id})", text=post.content[:80], id=post.id),
+                     private=True, post=post)  # fmt: skip
 
     async def _post_id(self, me: Identity, arg: str) -> uuid.UUID:
         text = arg.strip()
         if not text:
-            raise RequestProblem(["Which post? Write `cancel` and its id (see `posts`)."])
+            raise RequestProblem([msg("Which post? Write `cancel` and its id (see `posts`).")])
         try:
             return uuid.UUID(text)
         except ValueError:
@@ -160,45 +200,58 @@ class Conversation:
             if str(p.id).startswith(text.lower())
         ]
         if len(matches) != 1:
-            raise RequestProblem([f"No single scheduled post starts with “{text}”. See `posts`."])
+            raise RequestProblem(
+                [msg("No single scheduled post starts with “{start}”. See `posts`.", start=text)]
+            )
         return matches[0]
 
     async def press(self, ctx: ChatContext, action: str, post_id: str) -> Reply:
         """A button: the post must belong to the presser's workspace, or nothing happens."""
         me = await self.identify(ctx)
+        lang = await chosen(self.rt, me.workspace_id)
         if action not in ACTIONS:
-            return Reply("That button is no longer supported.", private=True)
+            return Reply(t(lang, "That button is no longer supported."), private=True)
         if not ctx.can_schedule:
-            return Reply("Only this chat's admins can change posts.", private=True)
+            return Reply(t(lang, "Only this chat's admins can change posts."), private=True)
         try:
             pid = uuid.UUID(post_id)
+            # Without a setting, a post's buttons answer in the language it was asked in.
+            lang = lang or (await self.scheduler.get(me.workspace_id, pid)).origin.get("lang")
             if action == "cancel":
                 post = await self.scheduler.cancel(me.workspace_id, pid)
-                return Reply(f"Cancelled: {post.content[:80]}", post=post)
+                return Reply(t(lang, "Cancelled: {text}", text=post.content[:80]), post=post)
             if action == "post_now":
                 post = await self.scheduler.post_now(me.workspace_id, pid)
-                return Reply("Publishing now…", post=post)
+                return Reply(t(lang, "Publishing now…"), post=post)
             if action == "retry":
                 post = await self.scheduler.retry(me.workspace_id, pid)
-                return Reply("Trying the failed destinations again…", post=post)
+                return Reply(t(lang, "Trying the failed destinations again…"), post=post)
             post = await self.scheduler.get(me.workspace_id, pid)
-            return Reply("Reply with the new time, e.g. “tomorrow 10am”.", post=post)
+            return Reply(t(lang, "Reply with the new time, e.g. “tomorrow 10am”."), post=post)
         except ValueError:
-            return Reply("That button is broken; use `posts`.", private=True)
+            return Reply(t(lang, "That button is broken; use `posts`."), private=True)
         except (NotFound, Conflict) as exc:
-            return Reply(str(exc), private=True)
+            return Reply(translate(exc.message, lang) + _hint(exc, lang), private=True)
 
     async def edit_time(self, ctx: ChatContext, post_id: str, phrase: str) -> Reply:
         """Move a post to the time in ``phrase`` (read in the person's zone)."""
         me = await self.identify(ctx)
+        lang = await chosen(self.rt, me.workspace_id) or detected(phrase)
         if not ctx.can_schedule:
-            return Reply("Only this chat's admins can change posts.", private=True)
+            return Reply(t(lang, "Only this chat's admins can change posts."), private=True)
         found = parse_time(phrase, now=self.rt.clock.now(), tz=me.tz)
         if found is None or found.problems:
-            why = list(found.problems) if found else [f"I couldn't find a time in “{phrase}”."]
-            return render.problem(why, 'Try: "tomorrow 10am" or "in 2 hours".')
+            why = (list(found.problems) if found
+                   else [msg("I couldn't find a time in “{phrase}”.", phrase=phrase)])  # fmt: skip
+            return render.problem(why, t(lang, 'Try: "tomorrow 10am" or "in 2 hours".'), lang)
         try:
             post = await self.scheduler.reschedule(me.workspace_id, uuid.UUID(post_id), found.when)
-        except (NotFound, Conflict, RequestProblem, ValueError) as exc:
+        except RequestProblem as exc:
+            return render.problem(exc.problems, exc.hint, lang)
+        except (NotFound, Conflict, ValueError) as exc:
             return Reply(str(exc), private=True)
-        return render.scheduled(post, me.tz)
+        return render.scheduled(post, me.tz, lang)
+
+
+def _hint(exc: OutpostError, lang: str | None) -> str:
+    return f" {translate(exc.hint, lang)}" if exc.hint else ""

@@ -3,24 +3,19 @@ escaping by the adapter) can show; adapters turn ``Reply`` into their own messag
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from core.i18n import N_, moment, translate
+from core.i18n import gettext as t
+from core.i18n import ngettext as nt
 from scheduler.edge import PUBLISHERS
 from scheduler.notifier import PostResult
 from scheduler.views import AccountView, PostView
 
-EXAMPLE = "tomorrow 9am to mastodon: We're live!"
-STATUS_WORDS = {
-    "draft": "draft",
-    "scheduled": "scheduled",
-    "publishing": "publishing",
-    "published": "published",
-    "partially_published": "partly published",
-    "failed": "failed",
-    "cancelled": "cancelled",
-}
+EXAMPLE = N_("tomorrow 9am to mastodon: We're live!")
 
 
 @dataclass(frozen=True)
@@ -44,93 +39,114 @@ class Reply:
     lines: tuple[str, ...] = field(default_factory=tuple)
 
 
-def when(moment: datetime, tz: str) -> str:
-    local = moment.astimezone(ZoneInfo(tz))
-    return local.strftime("%a %d %b %Y, %H:%M ") + (local.tzname() or tz)
+def when(at: datetime, tz: str, lang: str | None = None) -> str:
+    local = at.astimezone(ZoneInfo(tz))
+    return f"{moment(local, lang)} {local.tzname() or tz}"
 
 
 def targets(post: PostView) -> str:
     return ", ".join(f"{d.platform}:{d.handle}" for d in post.destinations)
 
 
-def scheduled(post: PostView, tz: str) -> Reply:
+def example(lang: str | None = None) -> str:
+    """A request written in ``lang``'s own words, so the example teaches what the reader reads."""
+    return t(lang, EXAMPLE)
+
+
+def scheduled(post: PostView, tz: str, lang: str | None = None) -> Reply:
     described = sum(1 for m in post.media if m.alt)
-    media = f"\n📎 {len(post.media)} file(s)" if post.media else ""
+    media = ""
+    if post.media:
+        media = "\n📎 " + nt(lang, "{n} file", "{n} files", len(post.media))
     if described:
-        media += f", {described} with a description (alt text)"
-    repeat = f"\n🔁 repeats ({post.recurrence})" if post.recurrence else ""
-    text = (
-        f"🗓 Scheduled for {when(post.scheduled_at, tz)} to {targets(post)}.{repeat}\n"
-        f"> {post.content[:300]}{media}\nid: {post.id}"
-    )
-    return Reply(text, post_buttons(post), post=post)
+        media += nt(
+            lang, ", {n} with a description (alt text)", ", {n} with a description (alt text)",
+            described,
+        )  # fmt: skip
+    repeat = ""
+    if post.recurrence:
+        repeat = "\n🔁 " + t(lang, "repeats ({rule})", rule=post.recurrence)
+    head = t(lang, "🗓 Scheduled for {when} to {targets}.", when=when(post.scheduled_at, tz, lang),
+             targets=targets(post))  # fmt: skip
+    text = f"{head}{repeat}\n> {post.content[:300]}{media}\nid: {post.id}"
+    return Reply(text, post_buttons(post, lang), post=post)
 
 
-def post_buttons(post: PostView) -> tuple[Button, ...]:
+def post_buttons(post: PostView, lang: str | None = None) -> tuple[Button, ...]:
     pid = str(post.id)
     if post.status in ("scheduled", "draft"):
         return (
-            Button("Cancel", "cancel", pid, danger=True),
-            Button("Edit time", "edit_time", pid),
-            Button("Post now", "post_now", pid),
+            Button(t(lang, "Cancel"), "cancel", pid, danger=True),
+            Button(t(lang, "Edit time"), "edit_time", pid),
+            Button(t(lang, "Post now"), "post_now", pid),
         )
     if post.status in ("failed", "partially_published"):
-        return (Button("Retry", "retry", pid),)
+        return (Button(t(lang, "Retry"), "retry", pid),)
     return ()
 
 
-def problem(problems: list[str], hint: str = "") -> Reply:
-    bullet = "\n".join(f"• {p}" for p in problems)
-    example = hint or f'Try: "{EXAMPLE}"'
-    return Reply(f"I couldn't schedule that:\n{bullet}\n{example}", private=True)
+def problem(problems: Sequence[str], hint: str = "", lang: str | None = None) -> Reply:
+    bullet = "\n".join(f"• {translate(p, lang)}" for p in problems)
+    tip = translate(hint, lang) if hint else t(lang, 'Try: "{example}"', example=example(lang))
+    return Reply(t(lang, "I couldn't schedule that:") + f"\n{bullet}\n{tip}", private=True)
 
 
-def post_list(posts: list[PostView], tz: str) -> Reply:
+def post_list(posts: list[PostView], tz: str, lang: str | None = None) -> Reply:
     if not posts:
-        return Reply(f'Nothing scheduled. Schedule one: "{EXAMPLE}"', private=True)
+        return Reply(t(lang, 'Nothing scheduled. Schedule one: "{example}"',
+                       example=example(lang)), private=True)  # fmt: skip
     lines = [
-        f"• {when(p.scheduled_at, tz)} → {targets(p)}: {p.content[:60]} (id {p.id})"
+        f"• {when(p.scheduled_at, tz, lang)} → {targets(p)}: {p.content[:60]} (id {p.id})"
         for p in posts
     ]
-    buttons = tuple(Button(f"Cancel {str(p.id)[:8]}", "cancel", str(p.id), True) for p in posts)
-    return Reply("Upcoming posts:\n" + "\n".join(lines), buttons, private=True)
+    buttons = tuple(
+        Button(t(lang, "Cancel {id}", id=str(p.id)[:8]), "cancel", str(p.id), True) for p in posts
+    )
+    return Reply(t(lang, "Upcoming posts:") + "\n" + "\n".join(lines), buttons, private=True)
 
 
-def account_list(accounts: list[AccountView]) -> Reply:
+def account_list(accounts: list[AccountView], lang: str | None = None) -> Reply:
     if not accounts:
         return Reply(
-            "No accounts connected yet. Connect one with `connect mastodon` "
-            f"(networks: {', '.join(sorted(PUBLISHERS))}).",
+            t(lang, "No accounts connected yet. Connect one with `connect mastodon` "
+                    "(networks: {networks}).", networks=", ".join(sorted(PUBLISHERS))),
             private=True,
-        )
+        )  # fmt: skip
+    again = " — " + t(lang, "reconnect needed")
     lines = [
-        f"• {a.platform}:{a.handle}" + (" — reconnect needed" if a.status == "reconnect" else "")
+        f"• {a.platform}:{a.handle}" + (again if a.status == "reconnect" else "")
         for a in accounts
     ]
-    return Reply("Connected accounts:\n" + "\n".join(lines), private=True)
+    return Reply(t(lang, "Connected accounts:") + "\n" + "\n".join(lines), private=True)
 
 
-def result(res: PostResult) -> str:
-    """The thread reply when a post is done: a link per destination, or why not and what next."""
+def result(res: PostResult, lang: str | None = None) -> str:
+    """The thread reply when a post is done: a link per destination, or why not and what next.
+
+    In the language the request was written in (``origin["lang"]``) unless ``lang`` is given.
+    """
+    lang = lang or res.origin.get("lang")
     head = {
-        "published": "✅ Published",
-        "partially_published": "⚠️ Partly published",
-        "failed": "❌ Not published",
+        "published": "✅ " + t(lang, "Published"),
+        "partially_published": "⚠️ " + t(lang, "Partly published"),
+        "failed": "❌ " + t(lang, "Not published"),
     }.get(res.status, res.status)
     lines = [head + ":"]
     for d in res.destinations:
         if d.status == "success":
-            lines.append(f"• {d.platform}:{d.handle} → {d.url or 'posted'}")
+            link = d.url or t(lang, "posted")
+            lines.append(f"• {d.platform}:{d.handle} → {link}")
         elif d.status == "cancelled":
-            lines.append(f"• {d.platform}:{d.handle} — cancelled")
+            lines.append(f"• {d.platform}:{d.handle} — " + t(lang, "cancelled"))
         else:
-            lines.append(f"• {d.platform}:{d.handle} — {d.error or 'failed'}")
+            why = translate(d.error, lang) if d.error else t(lang, "failed")
+            lines.append(f"• {d.platform}:{d.handle} — {why}")
     return "\n".join(lines)
 
 
-HELP = (
+HELP = N_(
     "Schedule a post by writing when, where, then the text after a colon:\n"
-    f"• {EXAMPLE}\n"
+    "• {example}\n"
     "• in 2 hours on mastodon: Launching today 🚀\n"
     "• every monday at 9:00 to linkedin: Weekly tip\n"
     "• now to all: Doors open\n"
@@ -141,10 +157,13 @@ HELP = (
     "file after the text, in the order they're attached: `alt: A bright room with six desks`, "
     "then `alt: …` for the next (or `alt 2: …` for the second file).\n"
     "Other commands: `posts` (upcoming), `cancel ID`, `timezone Europe/Berlin`, `accounts`, "
-    "`connect mastodon`, `calendar` (a login link), `help`."
+    "`connect mastodon`, `calendar` (a login link), `language es` (answer in Spanish; "
+    "`language auto` answers in the language of each message), `help`."
 )
 
 
-def help_reply(unknown: str = "") -> Reply:
-    lead = f"I don't know the command “{unknown}”.\n" if unknown else ""
-    return Reply(lead + HELP, private=True)
+def help_reply(unknown: str = "", lang: str | None = None) -> Reply:
+    lead = ""
+    if unknown:
+        lead = t(lang, "I don't know the command “{command}”.", command=unknown) + "\n"
+    return Reply(lead + t(lang, HELP, example=example(lang)), private=True)

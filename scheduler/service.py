@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import RequestProblem
+from core.i18n import msg
 from core.states import CallbackEvent
 from publishers.base import Publisher, PublishRequest
 from scheduler.destinations import resolve
@@ -29,7 +30,7 @@ from scheduler.runtime import Runtime
 from storage.views import AccountView, Job, MediaView, NewPost, PostView
 
 Stored = Callable[[PostView], Awaitable[None]]
-EXAMPLE = 'Try: "tomorrow 9am to mastodon: We\'re live!"'
+EXAMPLE = msg('Try: "{example}"', example=msg("tomorrow 9am to mastodon: We're live!"))
 PAST_GRACE = timedelta(seconds=60)
 
 
@@ -51,7 +52,8 @@ def check_zone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise RequestProblem(
-            [f"“{name}” is not a time zone I know."], 'Use a name like "Europe/Berlin".'
+            [msg("“{zone}” is not a time zone I know.", zone=name)],
+            msg('Use a name like "Europe/Berlin".'),
         ) from None
     return name
 
@@ -101,7 +103,7 @@ class Scheduler:
         user_id: uuid.UUID | None,
     ) -> Draft:
         if "\x00" in parsed.text or any("\x00" in d for d in parsed.destinations):
-            raise RequestProblem(["The request contains a NUL character (U+0000)."], EXAMPLE)
+            raise RequestProblem([msg("The request contains a NUL character (U+0000).")], EXAMPLE)
         # Media without text is a post: only the reader's other problems stand then.
         problems = [p for p in parsed.problems if not (media and p in parsed.text_problems)]
         accounts = await self.rt.workspaces.accounts(workspace_id)
@@ -116,12 +118,14 @@ class Scheduler:
         media = fitted.media
         unstored = {str(m.id) for m in media if not m.storage_key}
         if not parsed.text.strip() and not media:
-            problems.append("The post has no text: write it after the colon.")
+            problems.append(msg("The post has no text: write it after the colon."))
         fixable: list[str] = []
         for account in chosen:
             publisher = self.publisher(account.platform)
             if publisher is None:
-                problems.append(f"{account.platform} is not supported by this Outpost.")
+                problems.append(
+                    msg("{platform} is not supported by this Outpost.", platform=account.platform)
+                )
                 continue
             request = PublishRequest(
                 destination_id="",
@@ -197,10 +201,12 @@ class Scheduler:
         now = self.rt.clock.now()
         problems: list[str] = []
         if when.tzinfo is None:
-            problems.append("`when` needs a time zone offset, e.g. 2026-12-03T10:30:00+01:00.")
+            problems.append(
+                msg("`when` needs a time zone offset, e.g. 2026-12-03T10:30:00+01:00.")
+            )
             when = when.replace(tzinfo=ZoneInfo(tz))
         elif when < now - PAST_GRACE:
-            problems.append(f"{when.isoformat()} is in the past.")
+            problems.append(msg("{when} is in the past.", when=when.isoformat()))
         parsed = ParsedRequest(
             when=when,
             timezone=tz,
@@ -231,12 +237,12 @@ class Scheduler:
         problems = list(draft.problems)
         if not parsed.destinations and not any("destination" in p for p in problems):
             problems.append(
-                "Say where to post: add `to mastodon` (or another account) before the colon."
+                msg("Say where to post: add `to mastodon` (or another account) before the colon.")
             )
         if problems and draft.fixable:
             raise NeedsConversion(problems, draft.hint)
         if problems or parsed.when is None:
-            raise RequestProblem(problems or ["I couldn't find a time."], EXAMPLE)
+            raise RequestProblem(problems or [msg("I couldn't find a time.")], EXAMPLE)
         now = self.rt.clock.now()
         when = max(parsed.when, now)
         post = await self.rt.posts.create(
@@ -284,7 +290,9 @@ class Scheduler:
     ) -> PostView:
         now = self.rt.clock.now()
         if when < now - PAST_GRACE:
-            raise RequestProblem([f"{when.isoformat()} is in the past."], "Pick a later time.")
+            raise RequestProblem(
+                [msg("{when} is in the past.", when=when.isoformat())], msg("Pick a later time.")
+            )
         post, jobs = await self.rt.posts.reschedule(workspace_id, post_id, max(when, now))
         await enqueue_publish(self.rt.redis, jobs)
         await emit(self.rt, post, CallbackEvent.POST_RESCHEDULED)
@@ -312,7 +320,7 @@ class Scheduler:
             )
             problems.extend(str(p) for p in publisher.validate(request))
         if problems:
-            raise RequestProblem(problems, "Shorten the text or split it into a thread.")
+            raise RequestProblem(problems, msg("Shorten the text or split it into a thread."))
         post, jobs = await self.rt.posts.edit(workspace_id, post_id, text)
         await enqueue_publish(self.rt.redis, jobs)
         await emit(self.rt, post, CallbackEvent.POST_EDITED)

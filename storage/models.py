@@ -80,6 +80,8 @@ class Workspace(Base):
     id: Mapped[uuid.UUID] = _uuid()
     name: Mapped[str] = mapped_column(String(200), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    # The language replies are written in; NULL: the language of each message.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = _created()
 
 

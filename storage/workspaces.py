@@ -165,6 +165,19 @@ class WorkspaceStore:
         async with self.sessions.begin() as session:
             await session.execute(update(User).where(User.id == user_id).values(timezone=timezone))
 
+    async def language(self, workspace_id: uuid.UUID) -> str | None:
+        """The language set for the workspace, or ``None``: answer each message in its own."""
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(Workspace.language).where(Workspace.id == workspace_id)
+            )
+
+    async def set_language(self, workspace_id: uuid.UUID, language: str | None) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(Workspace).where(Workspace.id == workspace_id).values(language=language)
+            )
+
     async def add_token(
         self, workspace_id: uuid.UUID, name: str, token_hash: str, scopes: str
     ) -> uuid.UUID:

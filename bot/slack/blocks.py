@@ -6,6 +6,7 @@ from typing import Any
 
 from bot import render
 from bot.render import Button, Reply
+from core.i18n import gettext as t
 from scheduler.notifier import PostResult
 from scheduler.views import PostView
 
@@ -73,24 +74,29 @@ def fallback(text: str) -> str:
 
 
 def post_summary(post: PostView, tz: str, actor: str = "") -> str:
-    """The summary message's text for the post as it stands now."""
-    by = f" by <@{actor}>" if actor else ""
+    """The summary message's text for the post as it stands now, in the post's language."""
+    lang = post.origin.get("lang")
+    who = f"<@{actor}>"
     if post.status in ("scheduled", "draft"):
-        return render.scheduled(post, tz).text
-    head = {
-        "cancelled": f"🚫 Cancelled{by}",
-        "publishing": f"⏳ Publishing now{by}…",
-        "published": "✅ Published",
-        "partially_published": "⚠️ Partly published",
-        "failed": "❌ Not published",
-    }.get(post.status, post.status)
-    return f"{head}: to {render.targets(post)}\n> {post.content[:300]}\nid: {post.id}"
+        return render.scheduled(post, tz, lang).text
+    heads = {
+        "cancelled": "🚫 " + (t(lang, "Cancelled by {who}", who=who) if actor
+                             else t(lang, "Cancelled")),
+        "publishing": "⏳ " + (t(lang, "Publishing now by {who}…", who=who) if actor
+                              else t(lang, "Publishing now…")),
+        "published": "✅ " + t(lang, "Published"),
+        "partially_published": "⚠️ " + t(lang, "Partly published"),
+        "failed": "❌ " + t(lang, "Not published"),
+    }  # fmt: skip
+    head = heads.get(post.status, post.status)
+    where = t(lang, "to {targets}", targets=render.targets(post))
+    return f"{head}: {where}\n> {post.content[:300]}\nid: {post.id}"
 
 
 def summary_blocks(post: PostView, tz: str, actor: str = "") -> list[Block]:
     """Blocks for the summary message: status, text and the buttons that still apply."""
     text = post_summary(post, tz, actor)
-    blocks = blocks_for(text, render.post_buttons(post))
+    blocks = blocks_for(text, render.post_buttons(post, post.origin.get("lang")))
     # The actor mention must stay a mention: rebuild the section without escaping it.
     if actor:
         blocks[0]["text"]["text"] = escape(text).replace(escape(f"<@{actor}>"), f"<@{actor}>")
@@ -100,12 +106,14 @@ def summary_blocks(post: PostView, tz: str, actor: str = "") -> list[Block]:
 def result_summary(res: PostResult) -> str:
     """The summary message's text once the post is finished."""
     head = render.result(res).splitlines()[0].rstrip(":")
-    where = ", ".join(f"{d.platform}:{d.handle}" for d in res.destinations)
-    return f"{head}: to {where}\n> {res.text[:300]}\nid: {res.post_id}"
+    lang = res.origin.get("lang")
+    where = t(lang, "to {targets}",
+              targets=", ".join(f"{d.platform}:{d.handle}" for d in res.destinations))  # fmt: skip
+    return f"{head}: {where}\n> {res.text[:300]}\nid: {res.post_id}"
 
 
 def result_buttons(res: PostResult) -> tuple[Button, ...]:
     """Retry when something failed."""
     if res.status in ("failed", "partially_published"):
-        return (Button("Retry", "retry", res.post_id),)
+        return (Button(t(res.origin.get("lang"), "Retry"), "retry", res.post_id),)
     return ()

@@ -7,19 +7,22 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from core.errors import RequestProblem
+from core.i18n import msg
 from scheduler.media.ingest import ingest_stream, upload_limit
 from scheduler.runtime import Runtime
 from scheduler.views import MediaView
 
 CHUNK = 256 * 1024
-SCOPE_HINT = "Check that the app has the files:read scope, then send the file again."
+SCOPE_HINT = msg("Check that the app has the files:read scope, then send the file again.")
 
 
 async def _chunks(rt: Runtime, url: str, token: str, name: str) -> AsyncIterator[bytes]:
     async with rt.operator_http.get(url, headers={"Authorization": f"Bearer {token}"}) as resp:
         # Without a valid token Slack answers 200 with its sign-in page, not an error.
         if resp.status != 200 or resp.content_type == "text/html":
-            raise RequestProblem([f"I couldn't download “{name}” from Slack."], SCOPE_HINT)
+            raise RequestProblem(
+                [msg("I couldn't download “{name}” from Slack.", name=name)], SCOPE_HINT
+            )
         async for chunk in resp.content.iter_chunked(CHUNK):
             yield chunk
 
@@ -35,16 +38,18 @@ async def fetch(
     limit = upload_limit(rt)
     for item in files:
         size = int(item.get("size") or 0)
+        name = str(item.get("name", "file"))
         if size > limit:
+            size_mb, limit_mb = f"{size / 2**20:.0f}", f"{limit / 2**20:.0f}"
             raise RequestProblem(
-                [f"“{item.get('name', 'file')}” is {size / 2**20:.0f} MB; "
-                 f"I take files up to {limit / 2**20:.0f} MB."],
-                "Send a smaller photo or a shorter video.",
-            )
+                [msg("“{name}” is {size} MB; I take files up to {limit} MB.",
+                     name=name, size=size_mb, limit=limit_mb)],
+                msg("Send a smaller photo or a shorter video."),
+            )  # fmt: skip
         if not (item.get("url_private_download") or item.get("url_private")):
             raise RequestProblem(
-                [f"“{item.get('name', 'file')}” is a link to another service, not a file."],
-                "Upload the photo or video itself to Slack.",
+                [msg("“{name}” is a link to another service, not a file.", name=name)],
+                msg("Upload the photo or video itself to Slack."),
             )
     stored = []
     for item in files:

@@ -22,6 +22,8 @@ from bot.telegram.errors import explain
 from bot.telegram.media import Attachment, schedule_with_media
 from bot.telegram.sending import send_reply
 from core.errors import OutpostError
+from core.i18n import Msg, msg, translate
+from scheduler.language import detected
 from scheduler.publishing.queue import enqueue_task
 from scheduler.publishing.runner import RetryLater
 from scheduler.views import Album
@@ -30,9 +32,10 @@ log = logging.getLogger("outpost.telegram")
 
 ALBUM_TASK = "telegram_album"
 QUIET = 1.5
-NO_CAPTION = (
-    "Add a caption to one of the photos saying when and where, e.g. "
-    f"“{render.EXAMPLE}”, and send the album again."
+NO_CAPTION = msg(
+    "Add a caption to one of the photos saying when and where, e.g. “{example}”, and send "
+    "the album again.",
+    example=Msg(render.EXAMPLE, {}),
 )
 
 
@@ -73,7 +76,7 @@ async def flush_album(svc: Services, chat_id: int, media_group_id: str) -> str:
     except Exception as exc:  # the album is answered and closed whatever went wrong
         if not isinstance(exc, OutpostError):
             log.exception("album flush failed", extra={"album": media_group_id})
-        reply = explain(exc)
+        reply = explain(exc, detected(caption))
     if reply is not None:
         await send_reply(svc, bot, chat_id, reply, reply_to)
     await svc.store.finish_album(chat_id, media_group_id, runtime.clock.now())
@@ -98,9 +101,11 @@ async def _reply(
     if request is None:
         return None  # in a group, an album nobody addressed to us is just chatter
     if not request.strip():
-        return Reply(NO_CAPTION, private=True)
+        me = await svc.talk.identify(ctx)
+        return Reply(translate(NO_CAPTION, await svc.talk.language(me, request)), private=True)
     command = parse_command(request)
     if command.kind != "schedule" or not ctx.can_schedule:
         return await svc.talk.handle(ctx, request)
     items = [Attachment.from_dict(p.attachment) for p in album.parts]
-    return await schedule_with_media(svc, bot, ctx, request, items)
+    lang = await svc.talk.language(await svc.talk.identify(ctx), request)
+    return await schedule_with_media(svc, bot, ctx, request, items, lang)

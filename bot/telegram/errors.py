@@ -14,18 +14,24 @@ from bot.render import Reply
 from bot.telegram.context import Services
 from bot.telegram.sending import send_reply
 from core.errors import OutpostError, RequestProblem
+from core.i18n import N_, translate
+from core.i18n import gettext as t
+from scheduler.language import detected
 
 log = logging.getLogger("outpost.telegram")
-SORRY = "Something went wrong on my side and nothing was changed. Please try again in a minute."
+SORRY = N_(
+    "Something went wrong on my side and nothing was changed. Please try again in a minute."
+)
 
 
-def explain(error: BaseException | None) -> Reply:
-    """What to tell the person about ``error``."""
+def explain(error: BaseException | None, lang: str | None = None) -> Reply:
+    """What to tell the person about ``error``, in ``lang``."""
     if isinstance(error, RequestProblem):
-        return render.problem(error.problems, error.hint)
+        return render.problem(error.problems, error.hint, lang)
     if isinstance(error, OutpostError):
-        return Reply(str(error) + (f" {error.hint}" if error.hint else ""), private=True)
-    return Reply(SORRY, private=True)
+        hint = f" {translate(error.hint, lang)}" if error.hint else ""
+        return Reply(translate(error.message, lang) + hint, private=True)
+    return Reply(t(lang, SORRY), private=True)
 
 
 def make_handler(svc: Services, secret: str) -> Any:
@@ -40,12 +46,13 @@ def make_handler(svc: Services, secret: str) -> Any:
             )
         if not isinstance(update, Update) or isinstance(error, RetryAfter):
             return
-        reply = explain(error)
+        message = update.effective_message
+        said = (message.text or message.caption or "") if message else ""
+        reply = explain(error, detected(said))
         try:
             if update.callback_query is not None:
                 await update.callback_query.answer(reply.text[:200], show_alert=True)
             elif update.effective_chat is not None:
-                message = update.effective_message
                 await send_reply(
                     svc, context.bot, update.effective_chat.id, reply,
                     message.message_id if message else None,

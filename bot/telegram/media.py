@@ -24,12 +24,14 @@ from bot.render import Reply
 from bot.telegram.app import MAX_DOWNLOAD
 from bot.telegram.context import Services
 from core.errors import OutpostError, RequestProblem
+from core.i18n import msg
 from scheduler.media.ingest import ingest_stream
 from scheduler.members import Identity
 from scheduler.views import MediaView
 
 CHUNK = 256 * 1024
-SMALLER = (
+AGAIN = msg("Send it again.")
+SMALLER = msg(
     "Send a smaller or shorter file, or upload it through the calendar or the API "
     "(they take bigger files)."
 )
@@ -87,17 +89,17 @@ def attachment_of(message: Message) -> Attachment | None:
     return None
 
 
-def too_big(attachments: Sequence[Attachment]) -> Reply | None:
+def too_big(attachments: Sequence[Attachment], lang: str | None = None) -> Reply | None:
     """The answer for files Telegram will not let a bot download."""
-    big = [a for a in attachments if a.size is not None and a.size > MAX_DOWNLOAD]
+    big = [(a.name, a.size) for a in attachments if a.size is not None and a.size > MAX_DOWNLOAD]
     if not big:
         return None
     problems = [
-        f"{a.name} is {a.size / 2**20:.1f} MB; Telegram lets bots fetch files up to "  # type: ignore[operator]
-        f"{MAX_DOWNLOAD >> 20} MB."
-        for a in big
-    ]
-    return render.problem(problems, SMALLER)
+        msg("{name} is {size} MB; Telegram lets bots fetch files up to {limit} MB.",
+            name=name, size=f"{size / 2**20:.1f}", limit=MAX_DOWNLOAD >> 20)
+        for name, size in big
+    ]  # fmt: skip
+    return render.problem(problems, SMALLER, lang)
 
 
 def _placeholder(workspace_id: uuid.UUID, item: Attachment) -> MediaView:
@@ -109,19 +111,20 @@ def _placeholder(workspace_id: uuid.UUID, item: Attachment) -> MediaView:
 
 
 async def precheck(
-    svc: Services, me: Identity, request: str, attachments: Sequence[Attachment]
-) -> Reply | None:
+    svc: Services, me: Identity, request: str, attachments: Sequence[Attachment],
+    lang: str | None = None,
+) -> Reply | None:  # fmt: skip
     """What would stop ``request`` with these files from being scheduled, before downloading."""
     views = [_placeholder(me.workspace_id, a) for a in attachments]
     draft = await svc.talk.scheduler.understand(me.workspace_id, request, tz=me.tz, media=views)
     problems = list(draft.problems)
     if draft.parsed.when is None and not any("time" in p for p in problems):
-        problems.append("I couldn't find a time.")
+        problems.append(msg("I couldn't find a time."))
     if not draft.parsed.destinations and not any("destination" in p for p in problems):
         problems.append(
-            "Say where to post: add `to mastodon` (or another account) before the colon."
+            msg("Say where to post: add `to mastodon` (or another account) before the colon.")
         )
-    return render.problem(problems) if problems else None
+    return render.problem(problems, lang=lang) if problems else None
 
 
 async def fetch(svc: Services, bot: Bot, me: Identity, item: Attachment) -> MediaView:
@@ -131,14 +134,16 @@ async def fetch(svc: Services, bot: Bot, me: Identity, item: Attachment) -> Medi
     except BadRequest as exc:
         if "too big" in exc.message.lower():
             raise RequestProblem(
-                [f"{item.name} is over Telegram's {MAX_DOWNLOAD >> 20} MB limit for bots."],
+                [msg("{name} is over Telegram's {limit} MB limit for bots.",
+                     name=item.name, limit=MAX_DOWNLOAD >> 20)],
                 SMALLER,
             ) from None
         raise OutpostError(
-            f"Telegram would not hand over {item.name} ({exc.message}).", "Send it again."
+            msg("Telegram would not hand over {name} ({why}).", name=item.name, why=exc.message),
+            AGAIN,
         ) from None
     if not remote.file_path:
-        raise OutpostError(f"Telegram gave no download for {item.name}.", "Send it again.")
+        raise OutpostError(msg("Telegram gave no download for {name}.", name=item.name), AGAIN)
     rt = svc.runtime
     timeout = aiohttp.ClientTimeout(total=120, sock_read=30)
     try:
@@ -146,8 +151,9 @@ async def fetch(svc: Services, bot: Bot, me: Identity, item: Attachment) -> Medi
         async with rt.operator_http.get(remote.file_path, timeout=timeout) as resp:
             if resp.status != 200:
                 raise OutpostError(
-                    f"Telegram answered {resp.status} for {item.name}.", "Send it again."
-                )
+                    msg("Telegram answered {status} for {name}.", status=resp.status,
+                        name=item.name), AGAIN,
+                )  # fmt: skip
 
             async def chunks() -> AsyncIterator[bytes]:
                 async for chunk in resp.content.iter_chunked(CHUNK):
@@ -159,23 +165,25 @@ async def fetch(svc: Services, bot: Bot, me: Identity, item: Attachment) -> Medi
             )  # fmt: skip
     except (aiohttp.ClientError, TimeoutError):
         raise OutpostError(
-            f"I couldn't download {item.name} from Telegram.", "Send it again in a minute."
+            msg("I couldn't download {name} from Telegram.", name=item.name),
+            msg("Send it again in a minute."),
         ) from None
 
 
 async def schedule_with_media(
-    svc: Services, bot: Bot, ctx: ChatContext, request: str, attachments: Sequence[Attachment]
-) -> Reply:
+    svc: Services, bot: Bot, ctx: ChatContext, request: str, attachments: Sequence[Attachment],
+    lang: str | None = None,
+) -> Reply:  # fmt: skip
     """Check, then download, then schedule: one post carrying every attachment."""
-    refused = too_big(attachments)
+    refused = too_big(attachments, lang)
     if refused is not None:
         return refused
     me = await svc.talk.identify(ctx)
-    problem = await precheck(svc, me, request, attachments)
+    problem = await precheck(svc, me, request, attachments, lang)
     if problem is not None:
         return problem
     try:
         media = [await fetch(svc, bot, me, item) for item in attachments]
     except RequestProblem as exc:
-        return render.problem(exc.problems, exc.hint)
+        return render.problem(exc.problems, exc.hint, lang)
     return await svc.talk.handle(ctx, request, media)

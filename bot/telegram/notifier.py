@@ -12,6 +12,7 @@ from bot.telegram.app import retry_seconds
 from bot.telegram.context import Services
 from bot.telegram.keyboards import html, markup
 from bot.telegram.sending import MARGIN, deliver
+from core.i18n import gettext as t
 from scheduler.notifier import PostResult
 from scheduler.publishing.runner import RetryLater
 
@@ -22,7 +23,7 @@ def result_reply(result: PostResult) -> Reply:
     """A link per destination, or the reason and a Retry button."""
     buttons: tuple[Button, ...] = ()
     if result.status in ("failed", "partially_published"):
-        buttons = (Button("Retry", "retry", result.post_id),)
+        buttons = (Button(t(result.origin.get("lang"), "Retry"), "retry", result.post_id),)
     return Reply(render.result(result), buttons)
 
 

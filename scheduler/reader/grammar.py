@@ -9,8 +9,9 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 
+from core.i18n import msg
 from scheduler.reader.lang import CODES, detect, translate
-from scheduler.reader.times import EXAMPLE, MAX_PHRASE, describe, parse_time
+from scheduler.reader.times import MAX_PHRASE, describe, parse_time
 from scheduler.reader.words import MONTHS, WEEKDAYS
 from scheduler.reader.zones import get_zone
 
@@ -102,6 +103,8 @@ _MARKERS = {
     "it": frozenset({"to", "su"}),
     "ru": frozenset({"to", "в", "на"}),
 }
+# Problems quote it in the language of the person who wrote (``core.i18n``).
+_EXAMPLE = msg('"tomorrow 9am to x: Hello"')
 _FIT = re.compile(r"fit\s+", re.IGNORECASE)
 # Every entry point (API, hooks, compose, chats, CLI) reads through here. Reading the time and
 # destinations costs more than linear time, so they are capped; the text is only counted.
@@ -192,10 +195,12 @@ def read_request(text: str, *, now: datetime, tz: str, lang: str | None = None) 
     """
     user = get_zone(tz)
     if len(text) > MAX_REQUEST:
+        length, limit = f"{len(text):,}", f"{MAX_REQUEST:,}"
         return _refused(
             user.name,
-            f"The request is {len(text):,} characters, over the limit of {MAX_REQUEST:,}; "
-            "shorten the text after the colon.",
+            msg("The request is {length} characters, over the limit of {limit}; "
+                "shorten the text after the colon.",
+                length=length, limit=limit),
         )
     request = text.strip()
     asked = _FIT.match(request)
@@ -203,11 +208,13 @@ def read_request(text: str, *, now: datetime, tz: str, lang: str | None = None) 
         request = request[asked.end() :]
     head, body = _split_text(request)
     if len(head) > MAX_HEAD or len(head.split(None, MAX_HEAD_WORDS)) > MAX_HEAD_WORDS:
+        chars = f"{MAX_HEAD:,}"
         return _refused(
             user.name,
-            f"The part before the first colon is over {MAX_HEAD:,} characters or "
-            f"{MAX_HEAD_WORDS} words; only the time and destinations go there, then a colon "
-            f"and the text, e.g. {EXAMPLE}",
+            msg("The part before the first colon is over {chars} characters or "
+                "{words} words; only the time and destinations go there, then a colon "
+                "and the text, e.g. {example}",
+                chars=chars, words=MAX_HEAD_WORDS, example=_EXAMPLE),
         )
     code = lang if lang in CODES else detect(head)
     phrase, dests, ambiguous = _split_head(head, code)
@@ -218,33 +225,38 @@ def read_request(text: str, *, now: datetime, tz: str, lang: str | None = None) 
     zone_name = result.timezone if result else user.name
     shown = describe(when, grain) if when else None
     if result is None:
-        problems.append(f'I couldn\'t find a time in "{phrase.strip() or request}". Try: {EXAMPLE}')
+        problems.append(msg('I couldn\'t find a time in "{phrase}". Try: {example}',
+                            phrase=phrase.strip() or request, example=_EXAMPLE))
     else:
         problems.extend(result.problems)
         if when is not None and result.recurrence is None:
             problems.extend(_timing_problems(when, now, shown or ""))
     if ambiguous:
-        problems.append(
-            f"I understood the time ({shown or 'none'}) but couldn't tell where the "
-            f"destinations end and the text starts; put a colon before the text, e.g. "
-            f'"{phrase.strip() or "tomorrow 9am"} to x: We\'re live"'
-        )
+        problems.append(msg(
+            "I understood the time ({shown}) but couldn't tell where the "
+            "destinations end and the text starts; put a colon before the text, e.g. "
+            '"{phrase} to x: We\'re live"',
+            shown=shown or msg("none"), phrase=phrase.strip() or msg("tomorrow 9am"),
+        ))
     elif not dests:
-        problems.append(
-            f"I understood the time ({shown or 'none'}) but found no destination. Add one "
-            f'with "to", e.g. "{phrase.strip() or "tomorrow 9am"} to x: Hello"'
-        )
+        problems.append(msg(
+            "I understood the time ({shown}) but found no destination. Add one "
+            'with "to", e.g. "{phrase} to x: Hello"',
+            shown=shown or msg("none"), phrase=phrase.strip() or msg("tomorrow 9am"),
+        ))
     before_text = len(problems)
     if body is None and not ambiguous:
-        problems.append(
-            f"I found no text to post: put a colon after the destinations, then the text, "
-            f'e.g. "{phrase.strip() or "tomorrow 9am"} to {", ".join(dests) or "x"}: Hello"'
-        )
+        problems.append(msg(
+            "I found no text to post: put a colon after the destinations, then the text, "
+            'e.g. "{phrase} to {dests}: Hello"',
+            phrase=phrase.strip() or msg("tomorrow 9am"), dests=", ".join(dests) or "x",
+        ))
     elif body is not None and not body.strip():
-        problems.append(
+        problems.append(msg(
             "The text after the colon is empty: write what to post after it, e.g. "
-            f'"{phrase.strip() or "tomorrow 9am"} to {", ".join(dests) or "x"}: Hello"'
-        )
+            '"{phrase} to {dests}: Hello"',
+            phrase=phrase.strip() or msg("tomorrow 9am"), dests=", ".join(dests) or "x",
+        ))
     return ParsedRequest(
         when,
         zone_name,
@@ -265,13 +277,17 @@ def _refused(zone: str, problem: str) -> ParsedRequest:
 
 def _timing_problems(when: datetime, now: datetime, shown: str) -> list[str]:
     if when < now - timedelta(seconds=60):
-        return [f"{shown} is in the past. Pick a time ahead, e.g. {EXAMPLE}"]
+        return [msg("{shown} is in the past. Pick a time ahead, e.g. {example}",
+                    shown=shown, example=_EXAMPLE)]
     if when < now:
         secs = int((now - when).total_seconds())
-        return [f'{shown} was {secs} s ago; for right away write "now", e.g. "now to x: Hello"']
+        return [msg('{shown} was {secs} s ago; for right away write "now", e.g. "now to x: Hello"',
+                    shown=shown, secs=secs)]
     if when > now + relativedelta(years=1):
-        return [
-            f"{shown} is more than a year away — is that right? If so, write the full "
-            f'date, e.g. "{when:%d %b %Y} 9am to x: Hello"'
-        ]
+        date = f"{when:%d %b %Y}"
+        return [msg(
+            "{shown} is more than a year away — is that right? If so, write the full "
+            'date, e.g. "{date} 9am to x: Hello"',
+            shown=shown, date=date,
+        )]
     return []

@@ -38,7 +38,7 @@ async def test_dm_alt_lines_reach_mastodon_and_bluesky(
         assert (await slack.event(message(text, files=files), event_id="EvALT1")).status == 200
         await _until(lambda: fake.messages)
         summary = fake.messages[0]["text"]
-        assert "📎 2 file(s), 2 with a description (alt text)" in summary
+        assert "📎 2 files, 2 with a description (alt text)" in summary
         post_id = uuid.UUID(summary.rsplit("id: ", 1)[1].strip())
 
         async def published() -> bool:

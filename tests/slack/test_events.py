@@ -44,7 +44,7 @@ async def test_dm_with_photo_is_stored_and_attached(connected: SlackHarness) -> 
     assert [r.headers["Authorization"] for r in downloads] == ["Bearer xoxb-good"]
     summary = fake.messages[0]
     assert (summary["channel"], summary["thread_ts"]) == (DM, event["ts"])
-    assert "1 file(s)" in summary["text"]
+    assert "1 file" in summary["text"]
     post_id = uuid.UUID(summary["text"].rsplit("id: ", 1)[1].strip())
 
     async def summary_recorded() -> bool:  # the ts is stored just after Slack answers

@@ -31,7 +31,7 @@ async def test_refused_photo_reply_names_limit_and_the_fit_word(connected: Slack
     await _until(lambda: len(fake.messages) == 2)
     summary = fake.messages[1]["text"]
     assert "Scheduled" in summary
-    assert "1 file(s)" in summary
+    assert "1 file" in summary
     post = await rt.posts.get(uuid.UUID(summary.rsplit("id: ", 1)[1].strip()))
     assert (post.content, [m.content_type for m in post.media]) == ("New logo", ["image/jpeg"])
     assert await rt.media.exists(post.media[0].storage_key)

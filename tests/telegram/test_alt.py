@@ -35,7 +35,7 @@ async def test_photo_caption_alt_reaches_mastodon_and_bluesky(
         await connect_bluesky(tg_runtime, ws.id, bluesky)
         update = updates.message(caption=caption, photo=(telegram.add_file(data), len(data)))
         assert await post(client, update) == 200
-        assert "📎 1 file(s), 1 with a description (alt text)" in replies(telegram, USER)[0]["text"]
+        assert "📎 1 file, 1 with a description (alt text)" in replies(telegram, USER)[0]["text"]
 
         async def published() -> bool:
             return [p.status for p in await tg_runtime.posts.search(ws.id)] == ["published"]

@@ -44,7 +44,7 @@ async def test_big_png_document_is_refused_then_fitted_when_asked(
     await post(client, with_document(updates.message(caption="fit " + request), file_id, data))
     confirmation = [r["text"] for r in replies(telegram, USER)][-1]
     assert "Scheduled" in confirmation
-    assert "1 file(s)" in confirmation
+    assert "1 file" in confirmation
     [scheduled] = await tg_runtime.posts.search(ws.id)
     [sent] = scheduled.media
     assert sent.content_type == "image/png"

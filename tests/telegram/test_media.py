@@ -35,7 +35,7 @@ async def test_photo_with_caption_is_stored_and_attached(
     assert [c["file_id"] for c in telegram.calls("getFile")] == [file_id]
     assert len(downloads(telegram)) == 1
     confirmation = replies(telegram, USER)[0]
-    assert "📎 1 file(s)" in confirmation["text"]
+    assert "📎 1 file" in confirmation["text"]
     assert await count_rows("media_library") == 1
     assert await count_rows("post_media") == 1
     ws = await tg_runtime.workspaces.by_name(f"telegram:{USER}")
@@ -115,7 +115,7 @@ async def test_album_in_any_order_becomes_one_post(
 
     await wait_for(answered, timeout=20)
     [confirmation] = [r for r in replies(telegram) if "Scheduled" in r["text"]]
-    assert "📎 3 file(s)" in confirmation["text"]
+    assert "📎 3 files" in confirmation["text"]
     captioned = parts[1]["message"]["message_id"]
     assert confirmation["reply_parameters"]["message_id"] == captioned
     assert len(telegram.calls("getFile")) == 3

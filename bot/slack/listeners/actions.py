@@ -45,9 +45,8 @@ async def press(
         await respond(text=reply.text, response_type="ephemeral", replace_original=False)
         return
     if kind == "edit_time":
-        await client.views_open(
-            trigger_id=body["trigger_id"], view=edit_time_modal(post_id, channel)
-        )
+        modal = edit_time_modal(post_id, channel, reply.post.origin.get("lang"))
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
         return
     tz = await bot.tz_of(ctx)
     await bot.refresh_summary(client, reply.post, tz, actor=user)

@@ -11,29 +11,31 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
 from bot.slack.service import SlackBot, presser_team
+from core.i18n import gettext as t
 
 CALLBACK = "outpost_edit_time"
 BLOCK, INPUT = "when", "phrase"
 
 
-def edit_time_modal(post_id: str, channel: str) -> dict[str, Any]:
+def edit_time_modal(post_id: str, channel: str, lang: str | None = None) -> dict[str, Any]:
     """A modal asking for the new time; the post and channel ride in private_metadata."""
     return {
         "type": "modal",
         "callback_id": CALLBACK,
-        "title": {"type": "plain_text", "text": "Edit time"},
-        "submit": {"type": "plain_text", "text": "Move"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": t(lang, "Edit time")},
+        "submit": {"type": "plain_text", "text": t(lang, "Move")},
+        # Closes the dialog only: not the post's Cancel, which some languages word otherwise.
+        "close": {"type": "plain_text", "text": t(lang, "Close")},
         "private_metadata": json.dumps({"post_id": post_id, "channel": channel}),
         "blocks": [
             {
                 "type": "input",
                 "block_id": BLOCK,
-                "label": {"type": "plain_text", "text": "New time"},
+                "label": {"type": "plain_text", "text": t(lang, "New time")},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": INPUT,
-                    "placeholder": {"type": "plain_text", "text": "tomorrow 10am"},
+                    "placeholder": {"type": "plain_text", "text": t(lang, "tomorrow 10am")},
                 },
             }
         ],

@@ -10,9 +10,11 @@ from bot.conversation import ChatContext
 from bot.render import Reply
 from bot.telegram.app import token
 from bot.telegram.context import Services
+from core.i18n import N_
+from core.i18n import gettext as t
 from scheduler.accounts.usecases import connect_account
 
-HOWTO = (
+HOWTO = N_(
     "To post to a Telegram channel: add me to the channel as an admin with the right to post "
     "messages, then send `/connect telegram @yourchannel`."
 )
@@ -28,18 +30,21 @@ def _target(arg: str) -> str:
     return "@" + target.rsplit("/", 1)[-1]  # people paste t.me/name links
 
 
-async def connect_channel(svc: Services, bot: Bot, ctx: ChatContext, arg: str) -> Reply:
+async def connect_channel(
+    svc: Services, bot: Bot, ctx: ChatContext, arg: str, lang: str | None = None
+) -> Reply:
     """Verify with getChat and getChatMember, then add the channel as an account."""
     target = _target(arg)
     if not target:
-        return Reply(HOWTO, private=True)
+        return Reply(t(lang, HOWTO), private=True)
     try:
         chat = await bot.get_chat(target)
     except TelegramError:
-        return Reply(f"I can't see {target}. Add me to the channel as an admin first, then try "
-                     "again.", private=True)  # fmt: skip
+        return Reply(t(lang, "I can't see {target}. Add me to the channel as an admin first, "
+                            "then try again.", target=target), private=True)  # fmt: skip
     if chat.type != Chat.CHANNEL:
-        return Reply(f"{target} is a {chat.type}, not a channel. {HOWTO}", private=True)
+        kind = t(lang, "{target} is a {kind}, not a channel.", target=target, kind=chat.type)
+        return Reply(f"{kind} {t(lang, HOWTO)}", private=True)
     try:
         member = await bot.get_chat_member(chat.id, bot.id)
     except TelegramError:
@@ -51,10 +56,10 @@ async def connect_channel(svc: Services, bot: Bot, ctx: ChatContext, arg: str) -
     )
     if not may_post:
         return Reply(
-            f"I'm not an admin of {target} with the right to post messages. Make me one, then "
-            f"send `/connect telegram {target}` again.",
+            t(lang, "I'm not an admin of {target} with the right to post messages. Make me one, "
+                    "then send `/connect telegram {target}` again.", target=target),
             private=True,
-        )
+        )  # fmt: skip
     rt = svc.runtime
     me = await svc.talk.identify(ctx)
     handle = f"@{chat.username}" if chat.username else str(chat.id)
@@ -70,6 +75,7 @@ async def connect_channel(svc: Services, bot: Bot, ctx: ChatContext, arg: str) -
         user_id=me.user_id,
     )
     return Reply(
-        f"Connected telegram:{handle} ({chat.title}). Try: `now to telegram: Hello, channel!`",
+        t(lang, "Connected telegram:{handle} ({title}). Try: `now to telegram: Hello, channel!`",
+          handle=handle, title=chat.title),
         private=True,
-    )
+    )  # fmt: skip

@@ -18,7 +18,10 @@ from bot.telegram.context import Services, addressed, chat_context, is_group
 from bot.telegram.handlers.connect import connect_channel
 from bot.telegram.media import Attachment, attachment_of, schedule_with_media
 from bot.telegram.sending import send_reply
+from core.i18n import N_, translate
+from core.i18n import gettext as t
 from scheduler.edge import canonical_platform
+from scheduler.language import detected
 
 Context = CallbackContext[Any, Any, Any, Any]
 EDIT_WINDOW = timedelta(minutes=10)
@@ -26,19 +29,19 @@ CONTENT = (
     filters.TEXT | filters.CAPTION | filters.PHOTO | filters.VIDEO | filters.ANIMATION
     | filters.Document.ALL
 )  # fmt: skip
-EDITED = (
+EDITED = N_(
     "Editing a message doesn't change a post I already have. Use the buttons under my "
     "confirmation (Edit time, Cancel), or /cancel it and send the request again."
 )
-ADMINS_ONLY = "Only this chat's admins can do that."
+ADMINS_ONLY = N_("Only this chat's admins can do that.")
 
 
-def welcome(tz: str) -> Reply:
+def welcome(tz: str, lang: str | None = None) -> Reply:
     return Reply(
-        f"👋 Hi! I read times in {tz} until you tell me your zone: `/timezone Europe/Berlin` "
-        "(any IANA name). /help shows what I can do.",
+        t(lang, "👋 Hi! I read times in {tz} until you tell me your zone: "
+                "`/timezone Europe/Berlin` (any IANA name). /help shows what I can do.", tz=tz),
         private=True,
-    )
+    )  # fmt: skip
 
 
 def register(app: TgApp, svc: Services) -> None:
@@ -57,8 +60,8 @@ def register(app: TgApp, svc: Services) -> None:
         bot: Bot = context.bot
         if addressed(raw, bot.username, group=is_group(message.chat)) is None:
             return
-        await send_reply(svc, bot, message.chat.id, Reply(EDITED, private=True),
-                         message.message_id)  # fmt: skip
+        edited = Reply(t(detected(raw), EDITED), private=True)
+        await send_reply(svc, bot, message.chat.id, edited, message.message_id)
 
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & CONTENT, on_edit))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & CONTENT, on_message))
@@ -92,17 +95,20 @@ async def respond(
 ) -> list[Reply]:
     """The replies to ``text`` (and its file) from the person in ``ctx``."""
     me = await svc.talk.identify(ctx)
+    lang = await svc.talk.language(me, text)
     replies: list[Reply] = []
-    answer = await _answer(svc, bot, ctx, text, attachment, me.tz)
+    answer = await _answer(svc, bot, ctx, text, attachment, me.tz, lang)
     replies.append(answer)
     if me.new_user:
-        replies.append(welcome(me.tz))
+        # Asked again: the message may have been `/language es` itself.
+        replies.append(welcome(me.tz, await svc.talk.language(me, text)))
     return replies
 
 
 async def _answer(
-    svc: Services, bot: Bot, ctx: ChatContext, text: str, attachment: Attachment | None, tz: str
-) -> Reply:
+    svc: Services, bot: Bot, ctx: ChatContext, text: str, attachment: Attachment | None, tz: str,
+    lang: str,
+) -> Reply:  # fmt: skip
     command = parse_command(text)
     if attachment is None and not text.startswith("/") and ctx.can_schedule:
         post_id = await svc.store.take_pending_edit(
@@ -111,16 +117,16 @@ async def _answer(
         if post_id is not None:
             return await svc.talk.edit_time(ctx, str(post_id), text)
     if command.kind == "timezone" and not command.arg.strip():
-        return Reply(f"Your time zone is {tz}. Change it with `/timezone Europe/Berlin`.",
-                     private=True)  # fmt: skip
+        return Reply(t(lang, "Your time zone is {tz}. Change it with `/timezone Europe/Berlin`.",
+                       tz=tz), private=True)  # fmt: skip
     if command.kind in ("connect", "calendar") and not ctx.can_schedule:
-        return Reply(ADMINS_ONLY, private=True)
+        return Reply(t(lang, ADMINS_ONLY), private=True)
     if command.kind == "connect" and canonical_platform(command.arg.split(" ", 1)[0]) == "telegram":
-        return await connect_channel(svc, bot, ctx, command.arg)
+        return await connect_channel(svc, bot, ctx, command.arg, lang)
     if attachment is not None and not text.strip():
-        return Reply(NO_CAPTION, private=True)
+        return Reply(translate(NO_CAPTION, lang), private=True)
     if attachment is not None and command.kind == "schedule" and ctx.can_schedule:
-        return await schedule_with_media(svc, bot, ctx, command.arg, [attachment])
+        return await schedule_with_media(svc, bot, ctx, command.arg, [attachment], lang)
     return await svc.talk.handle(ctx, text)
 
 
