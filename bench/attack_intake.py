@@ -5,13 +5,13 @@ Run from the repository root (Postgres and Redis on their local ports):
     .venv/bin/python bench/attack_intake.py [--clients 50] [--seconds 20]
 
 ``outpost web`` runs in a child process on 127.0.0.1 (the Slack Web API is the test fake, so
-``/slack/events`` is on). ``--clients`` clients each create one post a second through
-``POST /api/v1/posts`` (each with its own token, under the per-token rate limit), for
-``--seconds``, twice: alone, then beside one attacker sending, back to back (each kind in
-its own stream), unsigned megabyte Slack bodies, the most expensive template the hook API accepts to the preview, and
-megabyte JSON bodies to the posts and inbound hook routes. Prints p50/p99 of the creates for
-both runs and their ratio. Everything targets 127.0.0.1; the run is bounded (about a minute
-with the defaults, plus start-up).
+``/slack/events`` is on). ``--clients`` clients each create one post a second through ``POST
+/api/v1/posts`` (each with its own token, under the per-token rate limit), for ``--seconds``,
+twice: alone, then beside one attacker sending, back to back (each kind in its own stream),
+unsigned megabyte Slack bodies, the most expensive template the hook API accepts to the
+preview, and megabyte JSON bodies to the posts and inbound hook routes. Prints p50/p99 of the
+creates for both runs and their ratio. Everything targets 127.0.0.1; the run is bounded (about
+a minute with the defaults, plus start-up).
 """
 
 from __future__ import annotations
