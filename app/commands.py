@@ -14,6 +14,7 @@ from app.serve import migrate, serve
 from core.errors import ConfigError, OutpostError
 from core.settings import Settings
 from scheduler.accounts import rotate_keys
+from scheduler.health.checks import check_workspace, describe
 from scheduler.media import ingest_path
 from scheduler.reader import ParsedRequest
 from scheduler.runtime import Runtime, open_runtime
@@ -74,6 +75,8 @@ async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
         for ws in spaces:
             for acc in await rt.workspaces.accounts(ws.id):
                 print(f"{ws.name}\t{acc.platform}:{acc.handle}\t{acc.status}\t{acc.base_url}")
+    elif command == "accounts" and action == "check":
+        return await _check_accounts(rt, args)
     elif command == "keys" and action == "rotate":
         count = await rotate_keys(rt)
         print(f"re-encrypted {count} tokens; keys after the first in ENCRYPTION_KEYS may go")
@@ -94,6 +97,20 @@ def _uuid(text: str) -> uuid.UUID:
         raise OutpostError(
             f"“{text}” is not a post id.", "Ids look like 3f2b…; see `outpost posts`."
         ) from None
+
+
+async def _check_accounts(rt: Runtime, args: argparse.Namespace) -> int:
+    spaces = (
+        [await rt.workspaces.by_name(args.workspace)]
+        if args.workspace
+        else (await rt.workspaces.workspaces())
+    )
+    failing = 0
+    for ws in spaces:
+        for result in await check_workspace(rt, ws.id):
+            failing += not result.ok
+            print(f"{ws.name}\t{describe(result)}")
+    return 1 if failing else 0
 
 
 async def _add_account(rt: Runtime, args: argparse.Namespace) -> None:
