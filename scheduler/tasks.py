@@ -19,6 +19,7 @@ from arq.worker import Function, Worker, func
 
 from scheduler import metrics
 from scheduler.arq_worker import Worker1RTT
+from scheduler.health.heartbeat import heartbeat
 from scheduler.publish import RetryLater, Runner, backoff
 from scheduler.queue import NOTIFY, PUBLISH, enqueue_notify, enqueue_publish, missing, queue_depth
 from scheduler.runtime import Runtime
@@ -156,6 +157,14 @@ def make_worker(
                 # arq sizes every in-progress key by the longest timeout: keep them equal.
                 timeout=timeout,
                 **_cron_seconds(settings.reconcile_seconds),
+            ),
+            # Every worker says it is alive (not unique: each one runs its own).
+            cron(
+                heartbeat,
+                run_at_startup=True,
+                unique=False,
+                timeout=timeout,
+                **_cron_seconds(settings.heartbeat_seconds),
             ),
             *extra_cron,
         ],
