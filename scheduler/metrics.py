@@ -43,3 +43,8 @@ OLDEST_DUE_LATENESS = Gauge(
 STALL_INCIDENTS = Counter(
     "outpost_stall_incidents_total", "Times due posts went unpublished past STALL_ALERT_SECONDS"
 )
+ACCOUNT_CHECKS = Counter(
+    "outpost_account_checks_total",
+    "Account health checks by network and verdict",
+    ["platform", "status"],
+)

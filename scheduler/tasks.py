@@ -20,6 +20,7 @@ from arq.worker import Function, Worker, func
 from scheduler import metrics
 from scheduler.arq_worker import Worker1RTT
 from scheduler.health.heartbeat import heartbeat
+from scheduler.health.watch import daily_task, due_soon_task
 from scheduler.publish import RetryLater, Runner, backoff
 from scheduler.queue import NOTIFY, PUBLISH, enqueue_notify, enqueue_publish, missing, queue_depth
 from scheduler.runtime import Runtime
@@ -166,6 +167,11 @@ def make_worker(
                 timeout=timeout,
                 **_cron_seconds(settings.heartbeat_seconds),
             ),
+            # Every account once a day; accounts with posts due in 24 hours, hourly.
+            cron(
+                daily_task, name="health:daily", hour={3}, minute={7}, second={0}, timeout=timeout
+            ),
+            cron(due_soon_task, name="health:due-soon", minute={37}, second={0}, timeout=timeout),
             *extra_cron,
         ],
         redis_pool=runtime.redis,
