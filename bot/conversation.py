@@ -18,6 +18,7 @@ from bot.render import Reply
 from core.errors import Conflict, NotFound, OutpostError, RequestProblem
 from publishers.registry import PUBLISHERS, canonical_platform
 from scheduler.accounts import connect_link
+from scheduler.health.checks import check_workspace
 from scheduler.logins import create_login_link
 from scheduler.reader import parse_time
 from scheduler.runtime import Runtime
@@ -127,7 +128,8 @@ class Conversation:
         if kind == "timezone":
             return await self._timezone(me, arg)
         if kind == "accounts":
-            return render.account_list(await self.rt.workspaces.accounts(me.workspace_id))
+            # Each account's network is asked who it is (scheduler.health): ok or what to do.
+            return render.account_health(await check_workspace(self.rt, me.workspace_id))
         if kind == "posts":
             posts = await self.scheduler.list(
                 me.workspace_id, start=self.rt.clock.now(), statuses=("scheduled",), limit=10

@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from publishers.registry import PUBLISHERS
+from scheduler.health.checks import AccountHealth
 from scheduler.notifier import PostResult
 from storage.views import AccountView, PostView
 
@@ -107,6 +108,21 @@ def account_list(accounts: list[AccountView]) -> Reply:
         f"• {a.platform}:{a.handle}" + (" — reconnect needed" if a.status == "reconnect" else "")
         for a in accounts
     ]
+    return Reply("Connected accounts:\n" + "\n".join(lines), private=True)
+
+
+def account_health(results: list[AccountHealth]) -> Reply:
+    """The ``accounts`` answer: each account, whether its network still takes it, what next."""
+    if not results:
+        return account_list([])
+    lines = []
+    for r in results:
+        acc, health = r.account, r.health
+        if r.ok:
+            lines.append(f"• {acc.platform}:{acc.handle} — ok")
+            continue
+        line = f"• {acc.platform}:{acc.handle} — ⚠️ {health.status}: {health.reason}. {r.advice}"
+        lines.append(line + (f" {r.link}" if r.link else ""))
     return Reply("Connected accounts:\n" + "\n".join(lines), private=True)
 
 

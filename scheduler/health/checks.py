@@ -7,6 +7,7 @@ first (``ensure_fresh``), so a check also keeps refreshable tokens alive.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ from storage.views import AccountView
 
 __all__ = ["OK", "OUTDATED", "RECONNECT", "UNREACHABLE", "AccountHealth", "check_account"]
 
+# Networks are asked a few at a time: a check is cheap, a burst of them is not.
+PARALLEL = 8
 _NEXT = {
     RECONNECT: "Reconnect it with the link below.",
     OUTDATED: "The network retired what Outpost uses: the operator must update Outpost.",
@@ -64,7 +67,14 @@ async def check_account(rt: Runtime, account: AccountView) -> AccountHealth:
 
 async def check_workspace(rt: Runtime, workspace_id: uuid.UUID) -> list[AccountHealth]:
     """Every connected account of the workspace, in platform and handle order."""
-    return [await check_account(rt, a) for a in await rt.workspaces.accounts(workspace_id)]
+    gate = asyncio.Semaphore(PARALLEL)
+
+    async def one(account: AccountView) -> AccountHealth:
+        async with gate:
+            return await check_account(rt, account)
+
+    accounts = await rt.workspaces.accounts(workspace_id)
+    return list(await asyncio.gather(*(one(a) for a in accounts)))
 
 
 def describe(result: AccountHealth) -> str:
