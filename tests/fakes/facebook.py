@@ -7,7 +7,9 @@ throttled, 506 duplicate), throttling announced in ``X-Business-Use-Case-Usage``
 node names its ``post_id`` and a relative ``permalink_url``. One liberty:
 ``estimated_time_to_regain_access`` is given in fractional minutes (Meta rounds to whole ones)
 so tests need not wait a minute. Media is by URL for Instagram, Threads and Page videos
-(recorded, never fetched) and multipart ``source`` for Page photos.
+(recorded, never fetched) and multipart ``source`` for Page photos. The Page and the
+Instagram user read as nodes (``GET /{page-id}?fields=id,name``, ``/{ig-user-id}?fields=
+id,username``; Page and IG User references, read 2026-12-07) with a valid token, else 190.
 ``X-Outpost-Idempotency-Key`` is not a Meta header; the fakes record it to tie creations to
 destinations.
 
