@@ -114,7 +114,8 @@ class CallbackDelivery(Base):
     __tablename__ = "api_callback_deliveries"
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    post_id: Mapped[uuid.UUID] = mapped_column(
+    # None for account events (account.needs_reconnect, account.check_failed).
+    post_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("scheduled_posts.id", ondelete="CASCADE"), index=True
     )
     event: Mapped[str] = mapped_column(String(64))

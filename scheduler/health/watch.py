@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from scheduler import metrics
 from scheduler.health.checks import AccountHealth, check_account
+from scheduler.health.events import emit_account_event
 from scheduler.health.expiry import warn_expiry
 from scheduler.health.notices import tell
 from scheduler.runtime import Runtime
@@ -40,7 +41,8 @@ async def _bounded(items: Iterable[T], work: Callable[[T], Awaitable[R]]) -> lis
     return list(await asyncio.gather(*(one(i) for i in items)))
 
 
-def _count(result: AccountHealth) -> AccountHealth:
+async def _report(rt: Runtime, result: AccountHealth) -> AccountHealth:
+    """Count the verdict; a failed one is logged and sent to the workspace's endpoints."""
     metrics.ACCOUNT_CHECKS.labels(result.account.platform, result.health.status).inc()
     if not result.ok:
         log.warning(
@@ -48,6 +50,7 @@ def _count(result: AccountHealth) -> AccountHealth:
             extra={"account": str(result.account.id), "platform": result.account.platform,
                    "status": result.health.status, "reason": result.health.reason},
         )  # fmt: skip
+        await emit_account_event(rt, result)
     return result
 
 
@@ -56,7 +59,7 @@ async def daily_checks(rt: Runtime) -> dict[str, int]:
     accounts = [a for a in await rt.workspaces.all_accounts() if a.status != "removed"]
 
     async def one(account: AccountView) -> AccountHealth:
-        result = _count(await check_account(rt, account))
+        result = await _report(rt, await check_account(rt, account))
         await warn_expiry(rt, account)
         return result
 
@@ -78,7 +81,7 @@ async def due_soon_checks(rt: Runtime) -> int:
         posts.setdefault(account.id, {})[post.id] = post
     results = await _bounded(accounts.values(), lambda a: check_account(rt, a))
     told = 0
-    for result in map(_count, results):
+    for result in [await _report(rt, r) for r in results]:
         if result.ok:
             continue
         for post in posts[result.account.id].values():
