@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal[
-    "schedule", "posts", "cancel", "timezone", "accounts", "connect", "calendar", "help"
+    "schedule", "posts", "cancel", "timezone", "accounts", "connect", "calendar", "help", "digest"
 ]
 NAMED: frozenset[str] = frozenset(
-    {"posts", "cancel", "timezone", "accounts", "connect", "calendar", "help"}
+    {"posts", "cancel", "timezone", "accounts", "connect", "calendar", "help", "digest"}
 )
 # Telegram sends "/posts@OutpostBot args"; Slack sends "/schedule posts" as text "posts".
 _LEADING = re.compile(r"^/(?P<word>[a-z_]+)(?:@\w+)?\s*", re.IGNORECASE)

@@ -19,6 +19,7 @@ from arq.worker import Function, Worker, func
 
 from scheduler import metrics
 from scheduler.arq_worker import Worker1RTT
+from scheduler.health.digest import digest_task
 from scheduler.health.heartbeat import heartbeat
 from scheduler.health.watch import daily_task, due_soon_task
 from scheduler.publish import RetryLater, Runner, backoff
@@ -172,6 +173,16 @@ def make_worker(
                 daily_task, name="health:daily", hour={3}, minute={7}, second={0}, timeout=timeout
             ),
             cron(due_soon_task, name="health:due-soon", minute={37}, second={0}, timeout=timeout),
+            # The weekly digest, Monday 08:00 UTC, to the chats that opted in.
+            cron(
+                digest_task,
+                name="health:digest",
+                weekday={0},
+                hour={8},
+                minute={3},
+                second={0},
+                timeout=timeout,
+            ),
             *extra_cron,
         ],
         redis_pool=runtime.redis,
