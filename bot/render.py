@@ -156,8 +156,9 @@ HELP = (
     "Describe each photo or video for people who can't see it (alt text) with one line per "
     "file after the text, in the order they're attached: `alt: A bright room with six desks`, "
     "then `alt: …` for the next (or `alt 2: …` for the second file).\n"
-    "Other commands: `posts` (upcoming), `cancel ID`, `timezone Europe/Berlin`, `accounts`, "
-    "`connect mastodon`, `calendar` (a login link), `help`."
+    "Other commands: `posts` (upcoming), `cancel ID`, `timezone Europe/Berlin`, `accounts` "
+    "(checks each one), `connect mastodon`, `calendar` (a login link), `digest on` (a weekly "
+    "summary here), `help`."
 )
 
 
