@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     a = asub.add_parser("list", help="list connected accounts")
     a.add_argument("--workspace", help="only this workspace's (default: every workspace's)")
 
+    a = asub.add_parser(
+        "check",
+        help="ask each account's network who it is (nothing is posted); exit 1 if any is not ok",
+    )
+    a.add_argument("--workspace", help="only this workspace's (default: every workspace's)")
+
     p = sub.add_parser("keys", help="encryption keys")
     ksub = p.add_subparsers(dest="action", required=True)
     ksub.add_parser("rotate", help="re-encrypt every stored token with the newest key")

@@ -15,6 +15,7 @@ from core.settings import Settings
 from scheduler.accounts.access import rotate_keys
 from scheduler.accounts.usecases import connect_with_token, list_accounts
 from scheduler.api_tokens import create_token
+from scheduler.health.checks import check_workspace, describe
 from scheduler.media.ingest import ingest_path
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.reader.limits import text_problems
@@ -77,6 +78,8 @@ async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
         for ws in spaces:
             for acc in await list_accounts(rt, ws.id):
                 print(f"{ws.name}\t{acc.platform}:{acc.handle}\t{acc.status}\t{acc.base_url}")
+    elif command == "accounts" and action == "check":
+        return await _check_accounts(rt, args)
     elif command == "keys" and action == "rotate":
         count = await rotate_keys(rt)
         print(f"re-encrypted {count} tokens; keys after the first in ENCRYPTION_KEYS may go")
@@ -97,6 +100,20 @@ def _uuid(text: str) -> uuid.UUID:
         raise OutpostError(
             f"“{text}” is not a post id.", "Ids look like 3f2b…; see `outpost posts`."
         ) from None
+
+
+async def _check_accounts(rt: Runtime, args: argparse.Namespace) -> int:
+    spaces = (
+        [await rt.workspaces.by_name(args.workspace)]
+        if args.workspace
+        else (await rt.workspaces.workspaces())
+    )
+    failing = 0
+    for ws in spaces:
+        for result in await check_workspace(rt, ws.id):
+            failing += not result.ok
+            print(f"{ws.name}\t{describe(result)}")
+    return 1 if failing else 0
 
 
 async def _add_account(rt: Runtime, args: argparse.Namespace) -> None:

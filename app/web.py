@@ -11,7 +11,8 @@ import asyncio
 import hmac
 import ipaddress
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from core.settings import Settings
 from scheduler import metrics
+from scheduler.health.alarm import StallAlarm, snapshot
 from scheduler.media.ingest import upload_limit
 from scheduler.publishing.queue import queue_depth
 from scheduler.runtime import Runtime
@@ -189,8 +191,19 @@ def build_app(runtime: Runtime, extra: list[Setup] | None = None) -> web.Applica
                 _check("redis", runtime.redis.ping()),
             )
         )
-        status = 200 if all(v == "ok" for v in results.values()) else 503
-        return web.json_response(results, status=status)
+        body: dict[str, object] = dict(results)
+        healthy = all(v == "ok" for v in results.values())
+        try:
+            # Workers seen lately and due work not started: 503 when it is late and nobody
+            # is alive to do it (scheduler.health.alarm).
+            shot = await asyncio.wait_for(snapshot(runtime), timeout=2.0)
+        except Exception as exc:
+            log.warning("health check failed", extra={"component": "work", "error": repr(exc)})
+            healthy = False
+        else:
+            body.update(shot.to_json())
+            healthy = healthy and shot.healthy(runtime.settings.healthz_late_seconds)
+        return web.json_response(body, status=200 if healthy else 503)
 
     async def metrics_view(request: web.Request) -> web.Response:
         refused = metrics_refusal(runtime.settings, request)
@@ -203,11 +216,21 @@ def build_app(runtime: Runtime, extra: list[Setup] | None = None) -> web.Applica
             metrics.QUEUE_DUE.set(due)
             metrics.QUEUE_DEFERRED.set(deferred)
             metrics.OPEN_DESTINATIONS.set(await runtime.publishing.count_open())
+            await snapshot(runtime)  # live workers, due not started, the oldest's lateness
         except Exception as exc:  # a metrics scrape must not fail because one source is down
             log.warning("metrics gauges stale", extra={"error": repr(exc)})
         body = generate_latest()
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
+    async def stall_alarm(app: web.Application) -> AsyncIterator[None]:
+        # Here, not in a worker: the alarm must sound exactly when the workers are dead.
+        task = asyncio.create_task(StallAlarm(runtime).run())
+        yield
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(stall_alarm)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_view)
     media.setup(app, runtime)

@@ -8,10 +8,11 @@ from typing import Literal
 
 Kind = Literal[
     "schedule", "posts", "cancel", "timezone", "language", "accounts", "connect", "calendar",
-    "help",
+    "help", "digest",
 ]
 NAMED: frozenset[str] = frozenset(
-    {"posts", "cancel", "timezone", "language", "accounts", "connect", "calendar", "help"}
+    {"posts", "cancel", "timezone", "language", "accounts", "connect", "calendar", "help",
+     "digest"}
 )
 # Telegram sends "/posts@OutpostBot args"; Slack sends "/schedule posts" as text "posts".
 _LEADING = re.compile(r"^/(?P<word>[a-z_]+)(?:@\w+)?\s*", re.IGNORECASE)

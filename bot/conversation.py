@@ -18,8 +18,9 @@ from core.errors import Conflict, NotFound, OutpostError, RequestProblem
 from core.i18n import DEFAULT, LANGUAGES, msg, translate
 from core.i18n import gettext as t
 from scheduler.accounts.access import connect_link
-from scheduler.accounts.usecases import list_accounts
 from scheduler.edge import PUBLISHERS, canonical_platform
+from scheduler.health.checks import check_workspace
+from scheduler.health.digest import subscribe
 from scheduler.language import chosen, detected, set_language
 from scheduler.logins import create_login_link
 from scheduler.members import Identity, Member, Speaker, known_member, set_timezone, valid_zone
@@ -109,7 +110,10 @@ class Conversation:
         if kind == "language":
             return await self._language(me, arg, lang)
         if kind == "accounts":
-            return render.account_list(await list_accounts(self.rt, me.workspace_id), lang)
+            # Each account's network is asked who it is (scheduler.health): ok or what to do.
+            return render.account_health(await check_workspace(self.rt, me.workspace_id))
+        if kind == "digest":
+            return await self._digest(ctx, me, arg)
         if kind == "posts":
             posts = await self.scheduler.list(
                 me.workspace_id, start=self.rt.clock.now(), statuses=("scheduled",), limit=10
@@ -138,6 +142,22 @@ class Conversation:
             origin=ctx.origin | {"platform": ctx.platform, "team_id": ctx.team_id, "lang": lang},
         )
         return render.scheduled(post, me.tz, lang)
+
+    async def _digest(self, ctx: ChatContext, me: Identity, arg: str) -> Reply:
+        choice = arg.strip().lower()
+        if choice not in ("on", "off"):
+            return Reply(
+                "Say `digest on` for a weekly summary here, or `digest off`.", private=True
+            )
+        origin = ctx.origin | {"platform": ctx.platform, "team_id": ctx.team_id}
+        if not await subscribe(self.rt, me.workspace_id, origin, me.tz, choice == "on"):
+            return Reply("This chat cannot get the digest.", private=True)
+        if choice == "on":
+            return Reply(
+                "Every Monday I'll post here what's scheduled for the week, what failed last "
+                "week and why, and which accounts need attention. `digest off` stops it."
+            )
+        return Reply("No more weekly digests here. `digest on` brings them back.")
 
     async def _timezone(self, me: Identity, arg: str, lang: str) -> Reply:
         zone = valid_zone(arg.strip())

@@ -12,6 +12,7 @@ from core.i18n import N_, moment, translate
 from core.i18n import gettext as t
 from core.i18n import ngettext as nt
 from scheduler.edge import PUBLISHERS
+from scheduler.health.checks import AccountHealth
 from scheduler.notifier import PostResult
 from scheduler.views import AccountView, PostView
 
@@ -118,6 +119,21 @@ def account_list(accounts: list[AccountView], lang: str | None = None) -> Reply:
         for a in accounts
     ]
     return Reply(t(lang, "Connected accounts:") + "\n" + "\n".join(lines), private=True)
+
+
+def account_health(results: list[AccountHealth]) -> Reply:
+    """The ``accounts`` answer: each account, whether its network still takes it, what next."""
+    if not results:
+        return account_list([])
+    lines = []
+    for r in results:
+        acc, health = r.account, r.health
+        if r.ok:
+            lines.append(f"• {acc.platform}:{acc.handle} — ok")
+            continue
+        line = f"• {acc.platform}:{acc.handle} — ⚠️ {health.status}: {health.reason}. {r.advice}"
+        lines.append(line + (f" {r.link}" if r.link else ""))
+    return Reply("Connected accounts:\n" + "\n".join(lines), private=True)
 
 
 def result(res: PostResult, lang: str | None = None) -> str:

@@ -107,6 +107,15 @@ class Settings(BaseSettings):
     # back to back is slowed to a few a second without costing the server any CPU.
     refusal_delay_seconds: float = Field(default=0.25, ge=0, le=5)
 
+    # Knowing before a post fails (issue #16, scheduler/health): each worker's heartbeat, how
+    # long one counts as alive, when due work is "stalled" (the chat alarm) and when /healthz
+    # answers 503 (that late with no live worker), how often the web process looks.
+    heartbeat_seconds: float = Field(default=10.0, gt=0)
+    worker_seen_seconds: float = Field(default=60.0, gt=0)
+    stall_alert_seconds: float = Field(default=60.0, gt=0)
+    healthz_late_seconds: float = Field(default=120.0, gt=0)
+    stall_check_seconds: float = Field(default=15.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:

@@ -46,7 +46,10 @@ class CallbackEvent(StrEnum):
     POST_FAILED = "post.failed"
     DESTINATION_PUBLISHED = "destination.published"
     DESTINATION_FAILED = "destination.failed"
+    # An account's check (scheduler.health) found its token refused: reconnect it.
     ACCOUNT_NEEDS_RECONNECT = "account.needs_reconnect"
+    # An account's check failed otherwise: the API version is retired, or it is unreachable.
+    ACCOUNT_CHECK_FAILED = "account.check_failed"
 
     @classmethod
     def for_post(cls, status: PostStatus) -> CallbackEvent:

@@ -4,6 +4,10 @@ A publisher is built once per process with the shared HTTP session. The schedule
 ``validate`` when a post is scheduled (pure, no I/O) and ``publish`` when it is due. Publishers
 never retry or sleep: they raise a ``PublishError`` and the queue decides.
 
+Health: ``check(account)`` makes the network's cheapest authenticated read (who am I, the page
+still reachable, the API version still accepted) and answers a ``Health``; nothing is posted.
+Networks implement ``probe``; the default has nothing to ask and says so.
+
 Ambiguous outcomes: a network that dedupes on our key (``dedupes = True``) can simply be sent
 again with the same ``idempotency_key``. Others may implement ``find_existing`` to look for the
 post on the account; the default says it cannot tell.
@@ -18,6 +22,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
+from publishers.errors import IntegrationOutdated, PublishError, TransientError
 from publishers.limits import IMAGE_TYPES, MB
 
 
@@ -90,6 +95,27 @@ class Receipt:
     remote_id: str
     url: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+OK, RECONNECT, OUTDATED, UNREACHABLE = "ok", "reconnect", "needs an update", "unreachable"
+
+
+@dataclass(frozen=True)
+class Health:
+    """What an account's check found: ``status`` is one of the four above, ``reason`` why."""
+
+    status: str
+    reason: str = ""
+
+    @classmethod
+    def of(cls, error: PublishError) -> Health:
+        """The health an error from the HTTP edge stands for."""
+        if isinstance(error, IntegrationOutdated):
+            return cls(OUTDATED, error.message)
+        if isinstance(error, TransientError):
+            return cls(UNREACHABLE, error.message)
+        # A revoked token, a page gone or a scope lost: only reconnecting mends it.
+        return cls(RECONNECT, error.message)
 
 
 class Publisher(ABC):
@@ -170,3 +196,15 @@ class Publisher(ABC):
     async def find_existing(self, request: PublishRequest) -> Receipt | bool | None:
         """After an ambiguous outcome: the post's receipt, None if absent, False if unknowable."""
         return False
+
+    async def check(self, account: Account) -> Health:
+        """The account's health from ``probe``; never raises a PublishError, never posts."""
+        try:
+            detail = await self.probe(account)
+        except PublishError as exc:
+            return Health.of(exc)
+        return Health(OK, detail)
+
+    async def probe(self, account: Account) -> str:
+        """The network's cheapest authenticated read; raise its PublishError, or say what held."""
+        return f"{self.label or self.platform} has nothing to check before posting"

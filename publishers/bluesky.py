@@ -239,6 +239,15 @@ class BlueskyPublisher(Publisher):
                 exc.status,
             ) from None
 
+    async def probe(self, account: Account) -> str:
+        """``com.atproto.server.getSession`` with a session from the app password."""
+        _, resp = await self._authed(account, "GET", "com.atproto.server.getSession")
+        data = resp.data if isinstance(resp.data, dict) else {}
+        if data.get("active") is False:
+            status = data.get("status") or "inactive"
+            raise AuthRevoked(f"{self.label} says the account is {status}; reconnect it")
+        return f"signed in as @{data.get('handle') or account.handle}"
+
     # --- publishing ------------------------------------------------------------------------
 
     async def publish(self, request: PublishRequest) -> Receipt:

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 import aiohttp
 from multidict import CIMultiDict
 
-from publishers.base import Problem, Publisher, PublishRequest, Receipt
+from publishers.base import Account, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import Ambiguous, AuthRevoked, PublishError
 from publishers.http import Now, Response, classify, send, utc_now
 from publishers.limits import MB
@@ -104,6 +104,12 @@ class DiscordPublisher(Publisher):
             self.http, method, url, client_timeout=self.timeout, label=self.label,
             classifier=_classify, now=self.now, **kw,
         )  # fmt: skip
+
+    async def probe(self, account: Account) -> str:
+        """``GET`` the webhook: it still exists (a deleted one answers 404 Unknown Webhook)."""
+        resp = await self._send("GET", versioned(account.base_url))
+        data = resp.data if isinstance(resp.data, dict) else {}
+        return f"webhook {data.get('name') or account.handle} exists"
 
     async def publish(self, request: PublishRequest) -> Receipt:
         """Check the webhook (and learn its guild), then post the message and its files."""

@@ -244,6 +244,11 @@ class FacebookPublisher(Publisher):
         url = self._root(account) + path
         return await graph_object(self, account, method, url, key=key, now=self.now, **kw)
 
+    async def probe(self, account: Account) -> str:
+        """``GET /{page-id}?fields=id``: the Page is still reachable with its token."""
+        data = await self._call(account, "GET", f"/{_page(account)}?fields=id,name")
+        return f"page {data.get('name') or data.get('id') or account.handle} is reachable"
+
     async def publish(self, request: PublishRequest) -> Receipt:
         """Create the Page post (feed, one photo, or several attached photos)."""
         account = request.account

@@ -76,6 +76,12 @@ class InstagramPublisher(ContainerPublisher):
     def _root(self, account: Account) -> str:
         return f"{(account.base_url or GRAPH_URL).rstrip('/')}/{self.version}"
 
+    async def probe(self, account: Account) -> str:
+        """``GET /{ig-user-id}?fields=id,username``: the professional account is reachable."""
+        user = str(account.settings.get("ig_user_id") or "me")
+        data = await self._call(account, "GET", f"/{user}?fields=id,username")
+        return f"signed in as @{data.get('username') or account.handle}"
+
     async def publish(self, request: PublishRequest) -> Receipt:
         """Create containers, wait for them, publish, and fetch the permalink."""
         account = request.account

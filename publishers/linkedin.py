@@ -109,6 +109,32 @@ class LinkedInPublisher(Publisher):
         web = str(account.settings.get("web_url") or WEB_URL).rstrip("/")
         return f"{web}/feed/update/{urn}/"
 
+    async def probe(self, account: Account) -> str:
+        """``GET /v2/userinfo`` (the token), then a versioned read (``LINKEDIN_VERSION``
+        still served): the organisation posted as, else the member's own posts finder."""
+        await send(
+            self.http,
+            "GET",
+            self._base(account) + "/v2/userinfo",
+            client_timeout=self.timeout,
+            label=self.label,
+            headers={"Authorization": f"Bearer {account.access_token}"},
+        )
+        author = str(account.settings.get("author") or "")
+        if author.startswith("urn:li:organization:"):
+            org = author.rsplit(":", 1)[1]
+            await send(
+                self.http,
+                "GET",
+                f"{self._base(account)}/rest/organizations/{org}",
+                client_timeout=self.timeout,
+                label=self.label,
+                headers=self._headers(account),
+                forbidden=_forbidden,
+            )
+            return f"can post as organization {org} (LinkedIn-Version {self.version})"
+        return f"signed in (LinkedIn-Version {self.version})"
+
     async def publish(self, request: PublishRequest) -> Receipt:
         """Upload images and videos, then create the post."""
         account = request.account

@@ -170,6 +170,18 @@ class MastodonPublisher(Publisher):
         }
         return {key: value for key, value in limits.items() if value is not None}
 
+    async def probe(self, account: Account) -> str:
+        """``GET /api/v1/accounts/verify_credentials``: the token still speaks for the account."""
+        resp = await send(
+            self.http,
+            "GET",
+            account.base_url.rstrip("/") + "/api/v1/accounts/verify_credentials",
+            client_timeout=self.timeout,
+            label=self.label,
+            headers={"Authorization": f"Bearer {account.access_token}"},
+        )
+        return f"signed in as @{(resp.data or {}).get('acct', account.handle)}"
+
     async def publish(self, request: PublishRequest) -> Receipt:
         """Upload media, then post the status (or a reply chain when threading)."""
         account = request.account

@@ -138,6 +138,16 @@ class SlackChannelPublisher(Publisher):
             raise AuthRevoked("the Slack account has no channel; connect it again")
         return channel
 
+    async def probe(self, account: Account) -> str:
+        """``auth.test`` (the token), then ``conversations.info`` (the channel still there)."""
+        await self._call(account, "auth.test", form={})
+        channel = self._channel(account)
+        if channel.startswith("#"):
+            # conversations.info takes only IDs; a "#name" channel is found when posting.
+            return f"the app's token works; {channel} is checked when a post is sent"
+        await self._call(account, "conversations.info", query={"channel": channel})
+        return f"can reach {account.handle or channel}"
+
     async def publish(self, request: PublishRequest) -> Receipt:
         """Upload files, post the message, share the files in its thread, link it."""
         account = request.account

@@ -87,6 +87,14 @@ class TelegramChannelPublisher(Publisher):
             problems.append(Problem(name, why))
         return problems
 
+    async def probe(self, account: Account) -> str:
+        """``getMe`` (the bot token), then ``getChat`` (the channel still reachable)."""
+        me = await self.call(account, "getMe")
+        chat = account.settings.get("chat_id") or account.handle
+        await self.call(account, "getChat", json_body={"chat_id": chat})
+        name = me.get("username") if isinstance(me, dict) else None
+        return f"bot @{name or '?'} can reach {chat}"
+
     async def publish(self, request: PublishRequest) -> Receipt:
         """Send the text, one file, or an album; the receipt is the (first) message."""
         account = request.account

@@ -107,6 +107,11 @@ class ThreadsPublisher(ContainerPublisher):
             return split_thread(request.text, self.max_length, self.length)
         return [request.text]
 
+    async def probe(self, account: Account) -> str:
+        """``GET /me?fields=id,username``: the long-lived token still works."""
+        data = await self._call(account, "GET", "/me?fields=id,username")
+        return f"signed in as @{data.get('username') or account.handle}"
+
     async def publish(self, request: PublishRequest) -> Receipt:
         """Publish the post (and its replies when threading); returns the first part."""
         account = request.account

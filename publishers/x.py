@@ -212,6 +212,13 @@ class XPublisher(Publisher):
             now=self.now,
         )
 
+    async def probe(self, account: Account) -> str:
+        """``GET /2/users/me``: the user token is still valid."""
+        resp = await self._call(account, "GET", "/2/users/me")
+        data = resp.data.get("data") if isinstance(resp.data, dict) else None
+        name = data.get("username") if isinstance(data, dict) else None
+        return f"signed in as @{name or account.handle}"
+
     # --- publishing ------------------------------------------------------------------------
 
     async def publish(self, request: PublishRequest) -> Receipt:

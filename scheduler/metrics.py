@@ -30,3 +30,21 @@ ERRORS = Counter(
     "Publish jobs that hit an unexpected error in Outpost's own code",
     ["network"],
 )
+
+# Knowing before a post fails (scheduler/health): set when /healthz or /metrics is read and
+# by the web process's stall alarm.
+LIVE_WORKERS = Gauge("outpost_live_workers", "Workers whose heartbeat was seen lately")
+DUE_NOT_STARTED = Gauge(
+    "outpost_due_not_started", "Destinations whose time has come that no worker has started"
+)
+OLDEST_DUE_LATENESS = Gauge(
+    "outpost_oldest_due_lateness_seconds", "How late the oldest due, not started destination is"
+)
+STALL_INCIDENTS = Counter(
+    "outpost_stall_incidents_total", "Times due posts went unpublished past STALL_ALERT_SECONDS"
+)
+ACCOUNT_CHECKS = Counter(
+    "outpost_account_checks_total",
+    "Account health checks by network and verdict",
+    ["platform", "status"],
+)

@@ -24,6 +24,7 @@ from storage.api import ApiStore
 from storage.api_callbacks import CallbackStore
 from storage.calendar import CalendarStore
 from storage.db import make_engine, make_sessionmaker
+from storage.digests import DigestStore
 from storage.library import MediaLibrary
 from storage.media import LocalMediaStore, MediaStore
 from storage.posts import PostStore
@@ -50,6 +51,7 @@ class Runtime:
     api: ApiStore
     callbacks: CallbackStore
     calendar: CalendarStore
+    digests: DigestStore
     redis: ArqRedis
     # Addresses users typed (strict), and the services the operator's settings name.
     http: aiohttp.ClientSession
@@ -137,6 +139,7 @@ async def open_runtime(
             api=ApiStore(sessions),
             callbacks=CallbackStore(sessions),
             calendar=CalendarStore(sessions),
+            digests=DigestStore(sessions),
             redis=redis,
             http=http,
             operator_http=operator_http,

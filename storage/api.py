@@ -76,7 +76,7 @@ class CallbackView:
 
     id: uuid.UUID
     workspace_id: uuid.UUID
-    post_id: uuid.UUID | None
+    post_id: uuid.UUID | None  # None: an account event
     event: str
     url: str
     payload: dict[str, Any]

@@ -35,7 +35,7 @@ class NewCallback:
     """An event to deliver to one URL; ``dedupe_key`` makes queuing it twice harmless."""
 
     workspace_id: uuid.UUID
-    post_id: uuid.UUID | None
+    post_id: uuid.UUID | None  # None: an account event
     event: CallbackEvent
     url: str
     dedupe_key: str

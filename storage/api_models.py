@@ -114,7 +114,7 @@ class CallbackDelivery(Base):
     __tablename__ = "api_callback_deliveries"
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    # None for an event about an account (``account.needs_reconnect``).
+    # None for account events (account.needs_reconnect, account.check_failed).
     post_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("scheduled_posts.id", ondelete="CASCADE"), index=True
     )

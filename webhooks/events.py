@@ -26,6 +26,9 @@ ACCOUNT_EVENTS = {
     E.ACCOUNT_NEEDS_RECONNECT: "An account's access was refused or could not be renewed: "
     "someone must reconnect it. Its pending destinations failed with ``data.reason``; sent to "
     "the workspace's endpoints only.",
+    E.ACCOUNT_CHECK_FAILED: "An account's daily check failed for another reason: the network "
+    "no longer accepts the API version Outpost uses (Outpost needs an update), or it could not "
+    "be reached; ``data.reason`` says which. Sent to the workspace's endpoints only.",
 }
 EVENTS = [str(e) for e in (*POST_EVENTS, *ACCOUNT_EVENTS)]
 

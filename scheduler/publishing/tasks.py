@@ -18,6 +18,9 @@ from arq.cron import CronJob, cron
 from arq.worker import Function, Worker, func
 
 from scheduler import metrics
+from scheduler.health.digest import digest_task
+from scheduler.health.heartbeat import heartbeat
+from scheduler.health.watch import daily_task, due_soon_task
 from scheduler.publishing.arq_worker import Worker1RTT
 from scheduler.publishing.queue import (
     NOTIFY,
@@ -163,6 +166,29 @@ def make_worker(
                 # arq sizes every in-progress key by the longest timeout: keep them equal.
                 timeout=timeout,
                 **_cron_seconds(settings.reconcile_seconds),
+            ),
+            # Every worker says it is alive (not unique: each one runs its own).
+            cron(
+                heartbeat,
+                run_at_startup=True,
+                unique=False,
+                timeout=timeout,
+                **_cron_seconds(settings.heartbeat_seconds),
+            ),
+            # Every account once a day; accounts with posts due in 24 hours, hourly.
+            cron(
+                daily_task, name="health:daily", hour={3}, minute={7}, second={0}, timeout=timeout
+            ),
+            cron(due_soon_task, name="health:due-soon", minute={37}, second={0}, timeout=timeout),
+            # The weekly digest, Monday 08:00 UTC, to the chats that opted in.
+            cron(
+                digest_task,
+                name="health:digest",
+                weekday={0},
+                hour={8},
+                minute={3},
+                second={0},
+                timeout=timeout,
             ),
             *extra_cron,
         ],

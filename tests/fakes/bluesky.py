@@ -4,10 +4,13 @@ putRecord with ``swapRecord: null`` on a key that exists answers 400 InvalidSwap
 does; ``com.atproto.identity.resolveHandle`` (not among the trimmed lexicons) answers
 ``{"did"}`` for the handles in ``known_handles`` and 400 "Unable to resolve handle" otherwise.
 A record's embed is checked against the lexicons (``tests.fakes.lexicon``), blobs included.
-``com.atproto.server.getServiceAuth`` mints service tokens; the video service fake
-(``tests.fakes.bluesky_video``) spends one to store a processed video here, as the real one
-calls ``uploadBlob`` with it: the token must name this PDS (``did:web:`` of its host) as
-audience, ``com.atproto.repo.uploadBlob`` as method, and not have expired.
+``com.atproto.server.getSession`` answers ``{handle, did, active}`` for a live access JWT
+(lexicon com/atproto/server/getSession.json, read 2026-12-07) and the usual ExpiredToken /
+InvalidToken errors otherwise. ``com.atproto.server.getServiceAuth`` mints service tokens;
+the video service fake (``tests.fakes.bluesky_video``) spends one to store a processed video
+here, as the real one calls ``uploadBlob`` with it: the token must name this PDS
+(``did:web:`` of its host) as audience, ``com.atproto.repo.uploadBlob`` as method, and not
+have expired.
 
 Facets: like the PDS, a record whose facet byte range falls outside its UTF-8 text or splits a
 character is refused. The PDS stores a facet that covers the wrong text (it cannot tell), but
@@ -154,6 +157,7 @@ class FakeBluesky(FakeServer):
         r = app.router
         r.add_post("/xrpc/com.atproto.server.createSession", self._create_session)
         r.add_post("/xrpc/com.atproto.server.refreshSession", self._refresh_session)
+        r.add_get("/xrpc/com.atproto.server.getSession", self._get_session)
         r.add_get("/xrpc/com.atproto.server.getServiceAuth", self._service_auth)
         r.add_post("/xrpc/com.atproto.repo.uploadBlob", self._upload_blob)
         r.add_post("/xrpc/com.atproto.repo.putRecord", self._put_record)
@@ -204,6 +208,12 @@ class FakeBluesky(FakeServer):
                                 "serviceEndpoint": self.url}]}  # fmt: skip
         return web.json_response({"accessJwt": access, "refreshJwt": refresh, "handle": self.handle,
                                   "did": self.did, "didDoc": did_doc, "active": True})  # fmt: skip
+
+    async def _get_session(self, request: web.Request) -> web.Response:
+        refused = self._auth(request, self.access)
+        if refused is not None:
+            return refused
+        return web.json_response({"handle": self.handle, "did": self.did, "active": True})
 
     def did_web(self) -> str:
         """This PDS's service DID: ``did:web:`` and its host (a port's colon percent-encoded)."""

@@ -7,7 +7,9 @@ throttled, 506 duplicate), throttling announced in ``X-Business-Use-Case-Usage``
 node names its ``post_id`` and a relative ``permalink_url``. One liberty:
 ``estimated_time_to_regain_access`` is given in fractional minutes (Meta rounds to whole ones)
 so tests need not wait a minute. Media is by URL for Instagram, Threads and Page videos
-(recorded, never fetched) and multipart ``source`` for Page photos.
+(recorded, never fetched) and multipart ``source`` for Page photos. The Page and the
+Instagram user read as nodes (``GET /{page-id}?fields=id,name``, ``/{ig-user-id}?fields=
+id,username``; Page and IG User references, read 2026-12-07) with a valid token, else 190.
 ``X-Outpost-Idempotency-Key`` is not a Meta header; the fakes record it to tie creations to
 destinations.
 
@@ -287,7 +289,20 @@ class FakeGraph(GraphFake):
         app.router.add_get(v + "/me/accounts", self._me_accounts)
         app.router.add_get(v + "/{id}/{edge}", self._get_edge)
         app.router.add_post(v + "/{id}/{edge}", self._post_edge)
-        app.router.add_get(v + "/{id}", self._get_object)
+        app.router.add_get(v + "/{id}", self._get_node)
+
+    async def _get_node(self, request: web.Request) -> web.Response:
+        """The Page and the Instagram user read as nodes (``?fields=id,name`` / ``username``);
+        anything else is an object this fake created (containers, posts)."""
+        node = self._owner(request)
+        profiles = {self.page_id: {"id": self.page_id, "name": "Acme"},
+                    self.ig_id: {"id": self.ig_id, "username": "acme.corp"}}  # fmt: skip
+        if node not in profiles:
+            return await self._get_object(request)
+        if self._token(request) is None:
+            return self._bad_token(request)
+        wanted = request.query.get("fields", "id").split(",")
+        return web.json_response({k: v for k, v in profiles[node].items() if k in wanted})
 
     def _owner(self, request: web.Request) -> str:
         owner = request.match_info["id"]

@@ -17,6 +17,8 @@ Channel publishing follows Slack's docs as read on 2026-12-07:
 - ``chat.postMessage`` takes a channel ID or a ``#name`` and answers with the channel's ID;
   ``files.completeUploadExternal``'s ``channel_id`` must be an ID: a name is
   ``invalid_channel``, an unknown ID ``channel_not_found``.
+- ``conversations.info`` takes a channel ID and answers ``{"ok": true, "channel": {...}}``,
+  else ``channel_not_found`` (specs/slack/web-api.json).
 - ``files.getUploadURLExternal`` takes ``alt_txt`` (the image description), at most 1000
   characters, else ``alt_txt_too_large``.
 Run alone with ``python -m tests.fakes.slack --port N``.
@@ -265,6 +267,17 @@ class FakeSlack(FakeServer):
             bot_id="BBOT00001",
             is_enterprise_install=False,
         )
+
+    async def _m_conversations_info(self, team: str, args: dict[str, Any]) -> web.Response:
+        # Takes a conversation ID (specs/slack/web-api.json); a name or an unknown ID is
+        # ``channel_not_found``, the spec's typical error.
+        channel = str(args.get("channel") or "")
+        if channel not in self.channels:
+            return fail("channel_not_found")
+        name = self.channels[channel]
+        return ok(channel={"id": channel, "name": name, "name_normalized": name,
+                           "is_channel": True, "is_archived": False, "is_member": True,
+                           "is_private": False})  # fmt: skip
 
     async def _m_chat_postMessage(self, team: str, args: dict[str, Any]) -> web.Response:
         if not args.get("text") and not args.get("blocks"):
