@@ -50,14 +50,15 @@ async def test_failed_checks_reach_the_callback_endpoints_once(
     linkedin.today = linkedin.today.replace(year=2027, month=4)  # 202603 sunset
     await due_soon_checks(rt)
     await daily_checks(rt)  # the same verdicts the same day: no second event
-    # Recorded once each (the dedupe key holds the day), then delivered by a real worker.
-    assert await count_rows("api_callback_deliveries") == 2
+    # Recorded once each (the dedupe key holds the day), beside the post's own post.scheduled,
+    # then delivered by a real worker.
+    assert await count_rows("api_callback_deliveries") == 3
     worker = make_worker(rt, handle_signals=False, extra_functions=CALLBACK_FUNCTIONS)
     task = asyncio.create_task(worker.main())
     try:
 
         async def delivered() -> bool:
-            return len(receiver.deliveries) == 2
+            return len(receiver.deliveries) == 3
 
         await wait_for(delivered, timeout=30)
     finally:
@@ -71,7 +72,7 @@ async def test_failed_checks_reach_the_callback_endpoints_once(
         await asyncio.gather(*jobs, return_exceptions=True)
 
     events = {d["body"]["type"]: d["body"] for d in receiver.deliveries}
-    assert len(receiver.deliveries) == 2
+    assert sorted(events) == ["account.check_failed", "account.needs_reconnect", "post.scheduled"]
     assert receiver.rejected == []  # signed with the workspace's secret
     revoked = events["account.needs_reconnect"]["data"]
     assert revoked["account_id"] == str(masto.id)
