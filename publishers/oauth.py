@@ -34,38 +34,24 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+from pydantic import SecretStr
 
+from core.settings import Settings
 from publishers.errors import AuthRevoked, PermanentError, PublishError
 from publishers.facebook import graph_error, graph_version
 from publishers.http import Now, Response, error_text, send, utc_now
 
-# name: (authorize URL, token URL, scopes, PKCE required, client auth, refresh style, API URL)
-_DEFAULTS: dict[str, tuple[str, str, str, bool, str, str, str]] = {
-    "x": (
-        "https://x.com/i/oauth2/authorize",
-        "https://api.x.com/2/oauth2/token",
-        "tweet.read tweet.write users.read media.write offline.access",
-        True, "basic", "oauth", "https://api.x.com",
-    ),
-    "linkedin": (
-        "https://www.linkedin.com/oauth/v2/authorization",
-        "https://www.linkedin.com/oauth/v2/accessToken",
-        "openid profile w_member_social",
-        False, "body", "oauth", "https://api.linkedin.com",
-    ),
+# name: (scopes, PKCE required, client auth, refresh style); endpoints, client and API base
+# are settings (``core.settings``, read field by field in ``_apps``).
+_DEFAULTS: dict[str, tuple[str, bool, str, str]] = {
+    "x": ("tweet.read tweet.write users.read media.write offline.access", True, "basic", "oauth"),
+    "linkedin": ("openid profile w_member_social", False, "body", "oauth"),
     "facebook": (
-        "https://www.facebook.com/v25.0/dialog/oauth",
-        "https://graph.facebook.com/v25.0/oauth/access_token",
         "pages_show_list,pages_manage_posts,pages_read_engagement,business_management,"
         "instagram_basic,instagram_content_publish",
-        False, "body", "none", "https://graph.facebook.com",
+        False, "body", "none",
     ),
-    "threads": (
-        "https://threads.net/oauth/authorize",
-        "https://graph.threads.net/oauth/access_token",
-        "threads_basic,threads_content_publish",
-        False, "body", "threads", "https://graph.threads.net",
-    ),
+    "threads": ("threads_basic,threads_content_publish", False, "body", "threads"),
 }  # fmt: skip
 # Instagram business accounts are reached through a Facebook login and its Pages.
 OAUTH_PLATFORMS = frozenset(_DEFAULTS) | {"instagram"}
@@ -121,38 +107,49 @@ class Tokens:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _setting(settings: object, name: str, default: str) -> str:
-    value = getattr(settings, name, None)
-    if value is None:
-        return default
-    if hasattr(value, "get_secret_value"):
-        return str(value.get_secret_value())
-    return str(value) or default
+def _secret(value: SecretStr | str | None) -> str:
+    # ``Settings.model_copy(update=...)`` does not validate, so a secret may still be a str.
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return value or ""
 
 
-def providers(settings: object) -> dict[str, Provider]:
-    """The provider table: ``{NAME}_AUTHORIZE_URL``, ``_TOKEN_URL``, ``_CLIENT_ID``, ``_SECRET``."""
+def _apps(s: Settings) -> dict[str, tuple[str, str, str | None, SecretStr | None, str, str]]:
+    """Each OAuth network's settings, named field by field: authorize and token URLs, client
+    id and secret, API base, API version."""
+    return {
+        "x": (s.x_authorize_url, s.x_token_url, s.x_client_id, s.x_client_secret,
+              s.x_api_url, ""),
+        "linkedin": (s.linkedin_authorize_url, s.linkedin_token_url, s.linkedin_client_id,
+                     s.linkedin_client_secret, s.linkedin_api_url, ""),
+        "facebook": (s.facebook_authorize_url, s.facebook_token_url, s.facebook_client_id,
+                     s.facebook_client_secret, s.facebook_graph_url, graph_version(s)),
+        "threads": (s.threads_authorize_url, s.threads_token_url, s.threads_client_id,
+                    s.threads_client_secret, s.threads_api_url, s.threads_api_version),
+    }  # fmt: skip
+
+
+def providers(settings: Settings) -> dict[str, Provider]:
+    """The provider table: each network's endpoints and client from the settings, and its
+    scopes, PKCE, client authentication and refresh style from ``_DEFAULTS``."""
+    apps = _apps(settings)
     table: dict[str, Provider] = {}
-    api_settings = {"x": "x_api_url", "linkedin": "linkedin_api_url"}
-    api_settings |= {"facebook": "facebook_graph_url", "threads": "threads_api_url"}
-    versions = {"facebook": graph_version(settings),
-                "threads": _setting(settings, "threads_api_version", "v1.0")}  # fmt: skip
-    organizations = getattr(settings, "linkedin_organizations", False) is True
-    for name, (auth, token, scopes, pkce, client_auth, refresh, api) in _DEFAULTS.items():
-        extra = f" {LINKEDIN_ORGANIZATION_SCOPES}" if name == "linkedin" and organizations else ""
+    for name, (scopes, pkce, client_auth, refresh) in _DEFAULTS.items():
+        auth, token, client_id, secret, api, version = apps[name]
+        organizations = name == "linkedin" and settings.linkedin_organizations
         table[name] = Provider(
             name=name,
             label={"x": "X", "linkedin": "LinkedIn"}.get(name, name.title()),
-            authorize_url=_setting(settings, f"{name}_authorize_url", auth),
-            token_url=_setting(settings, f"{name}_token_url", token),
-            scopes=scopes + extra,
+            authorize_url=auth,
+            token_url=token,
+            scopes=scopes + (f" {LINKEDIN_ORGANIZATION_SCOPES}" if organizations else ""),
             pkce=pkce,
             client_auth=client_auth,
             refresh=refresh,
-            api_url=_setting(settings, api_settings[name], api).rstrip("/"),
-            api_version=versions.get(name, ""),
-            client_id=_setting(settings, f"{name}_client_id", ""),
-            client_secret=_setting(settings, f"{name}_client_secret", ""),
+            api_url=api.rstrip("/"),
+            api_version=version,
+            client_id=client_id or "",
+            client_secret=_secret(secret),
         )
     return table
 
