@@ -37,7 +37,9 @@ from tests.fakes.threads import FakeThreads
 from tests.fakes.x import FakeX
 from tests.publishers.helpers import BIG_MP4, MP4, PNG, memory_media, request_for
 
-TIMEOUT = 0.5
+# Long enough for a fake to read, check and record a request on a busy machine before the
+# client gives up (a "timeout" fault must find the post created); the fault waits longer.
+TIMEOUT = 1.5
 
 
 @dataclass(frozen=True)
@@ -351,7 +353,7 @@ FAULTS = [
     ("429", {"reset": 3.0}, RateLimited, True, 0),
     ("500", {}, Ambiguous, True, 0),
     ("500_after_create", {}, Ambiguous, True, 1),
-    ("timeout", {"delay": 2.0}, Ambiguous, True, 1),
+    ("timeout", {"delay": 4.0}, Ambiguous, True, 1),
     ("drop", {}, Ambiguous, True, 1),
     ("503", {}, Unavailable, True, 0),
 ]
