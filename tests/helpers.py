@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import asyncpg
@@ -9,7 +12,7 @@ import asyncpg
 from scheduler.runtime import Runtime
 from storage.db import _plain_dsn
 from storage.views import AccountView, WorkspaceView
-from tests.support import TEST_DB
+from tests.support import ROOT, TEST_DB
 
 
 @dataclass
@@ -83,3 +86,13 @@ async def drop_database(dsn: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{dsn.rsplit("/", 1)[1]}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def outpost(
+    env: dict[str, str], *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Run ``outpost ARGS`` with ``env``; in a thread, so fakes on this loop keep answering."""
+    return await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
+        input=stdin, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip

@@ -14,14 +14,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-import asyncpg
 import pytest
 
 from core.settings import Settings
-from storage.db import _plain_dsn
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.helpers import drop_database, outpost
 from tests.slack.conftest import CHANNEL, TEAM, sign
 from tests.slack.conftest import SECRET as SLACK_SECRET
 from tests.slack.conftest import USER as SLACK_USER
@@ -33,21 +32,10 @@ from tests.telegram.updates import Updates, replies
 E2E_DB = TEST_DB + "_e2e_chats"
 
 
-async def outpost(
-    env: dict[str, str], *args: str, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    # In a thread: the fakes live on this event loop and must keep answering the server.
-    return await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
-        input=stdin, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-
 
 @pytest.fixture
 async def fresh_db() -> str:
-    admin = await asyncpg.connect(_plain_dsn(TEST_DB, "postgres"))
-    await admin.execute(f'DROP DATABASE IF EXISTS "{E2E_DB.rsplit("/", 1)[1]}" WITH (FORCE)')
-    await admin.close()
+    await drop_database(E2E_DB)
     return E2E_DB
 
 

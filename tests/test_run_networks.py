@@ -11,19 +11,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
 from PIL import Image
 
 from core.settings import Settings
 from scheduler.accounts.access import connect_link
 from scheduler.runtime import open_runtime
-from storage.db import _plain_dsn
 from tests.fakes.facebook import FakeGraph
 from tests.fakes.linkedin import SELF_SERVE, FakeLinkedIn
 from tests.fakes.oauth import FakeAuthServer
 from tests.fakes.slack import FakeSlack
 from tests.fakes.threads import FakeThreads
+from tests.helpers import drop_database, outpost
 from tests.media.files import encoded_video
 from tests.support import ROOT, TEST_DB, env_for, free_port, wait_for
 
@@ -31,21 +30,10 @@ E2E_DB = TEST_DB + "_e2e_networks"
 SLACK_OAUTH_TOKEN = "xoxb-oauth-install"
 
 
-async def outpost(
-    env: dict[str, str], *args: str, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    # In a thread: the fakes live on this event loop and must keep answering the worker.
-    return await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
-        input=stdin, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-
 
 @pytest.fixture
 async def fresh_db() -> str:
-    admin = await asyncpg.connect(_plain_dsn(TEST_DB, "postgres"))
-    await admin.execute(f'DROP DATABASE IF EXISTS "{E2E_DB.rsplit("/", 1)[1]}" WITH (FORCE)')
-    await admin.close()
+    await drop_database(E2E_DB)
     return E2E_DB
 
 
