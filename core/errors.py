@@ -4,6 +4,7 @@ OutpostError
 ├── ConfigError          a setting is missing or malformed (names the variable)
 ├── NotFound             the thing does not exist, or belongs to another workspace
 ├── Conflict             the thing is in a state that forbids the action
+│   └── StaleRevision    an edit named a revision the post has since moved past
 └── RequestProblem       the request cannot be scheduled as typed (carries problems)
 
 Every error carries ``message`` (safe to show to the person who typed the request) and
@@ -43,6 +44,21 @@ class Conflict(OutpostError):
     """The thing's state forbids the action (already published, cancelled, ...)."""
 
     code = "conflict"
+
+
+class StaleRevision(Conflict):
+    """An edit carried the revision it was based on, and the post has changed since."""
+
+    code = "revision_conflict"
+
+    def __init__(self, given: int, current: int) -> None:
+        super().__init__(
+            f"This post is at revision {current}, not {given}: someone changed it since you "
+            "read it.",
+            "Read it again and send your change with the current revision.",
+        )
+        self.given = given
+        self.current = current
 
 
 class RequestProblem(OutpostError):

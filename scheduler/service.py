@@ -58,6 +58,18 @@ def check_zone(name: str) -> str:
     return name
 
 
+def all_problems(draft: Draft) -> list[str]:
+    """Everything that keeps ``draft`` from being scheduled."""
+    problems = list(draft.problems)
+    if not draft.parsed.destinations and not any("destination" in p for p in problems):
+        problems.append(
+            msg("Say where to post: add `to mastodon` (or another account) before the colon.")
+        )
+    if draft.parsed.when is None and not problems:
+        problems.append(msg("I couldn't find a time."))
+    return problems
+
+
 class Scheduler:
     """Platform-neutral commands over a ``Runtime``."""
 
@@ -198,6 +210,28 @@ class Scheduler:
         an inbound hook records which post its delivery made, so a failure after that point
         cannot make a redelivery schedule the post twice.
         """
+        draft = await self.draft_fields(
+            workspace_id, text=text, when=when, destinations=destinations, tz=tz,
+            user_id=user_id, media=media, thread=thread, fit_media=fit_media,
+        )  # fmt: skip
+        return await self._store(
+            workspace_id, draft, user_id, origin, callback_url, thread, on_stored
+        )
+
+    async def draft_fields(
+        self,
+        workspace_id: uuid.UUID,
+        *,
+        text: str,
+        when: datetime,
+        destinations: Sequence[str],
+        tz: str = "UTC",
+        user_id: uuid.UUID | None = None,
+        media: Sequence[MediaView] = (),
+        thread: bool = False,
+        fit_media: bool = False,
+    ) -> Draft:
+        """Structured fields understood and checked, before anything is stored."""
         now = self.rt.clock.now()
         problems: list[str] = []
         if when.tzinfo is None:
@@ -216,11 +250,8 @@ class Scheduler:
             problems=tuple(problems),
             fit_media=fit_media,
         )
-        draft = await self._check(
+        return await self._check(
             workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id
-        )
-        return await self._store(
-            workspace_id, draft, user_id, origin, callback_url, thread, on_stored
         )
 
     async def _store(
@@ -234,11 +265,7 @@ class Scheduler:
         on_stored: Stored | None = None,
     ) -> PostView:
         parsed = draft.parsed
-        problems = list(draft.problems)
-        if not parsed.destinations and not any("destination" in p for p in problems):
-            problems.append(
-                msg("Say where to post: add `to mastodon` (or another account) before the colon.")
-            )
+        problems = all_problems(draft)
         if problems and draft.fixable:
             raise NeedsConversion(problems, draft.hint)
         if problems or parsed.when is None:

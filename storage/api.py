@@ -41,6 +41,11 @@ class TokenView:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        """Whether the token has passed its expiry."""
+        return self.expires_at is not None and self.expires_at <= now
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ class CallbackView:
 def _token(row: Record) -> TokenView:
     return TokenView(
         row["id"], row["workspace_id"], row["name"], tuple(row["scopes"].split()),
-        row["created_at"], row["last_used_at"], row["revoked_at"],
+        row["created_at"], row["last_used_at"], row["revoked_at"], row["expires_at"],
     )  # fmt: skip
 
 
@@ -122,17 +127,25 @@ class ApiStore:
     # --- tokens -------------------------------------------------------------------------
 
     async def token(self, token_hash: str, now: datetime) -> TokenView | None:
-        """The live token with this hash, touching ``last_used_at``.
+        """The unrevoked token with this hash, touching ``last_used_at`` when it is live; an
+        expired one comes back untouched, so the caller can say it expired.
 
-        Asked on every API request: one statement on the driver connection, no transaction.
+        Asked on every API request: one statement on the driver connection, no transaction
+        (a second only for a token that is not live).
         """
         async with driver(self.sessions) as conn:
             row = await conn.fetchrow(
-                "UPDATE api_tokens SET last_used_at = $2"
-                " WHERE token_hash = $1 AND revoked_at IS NULL RETURNING *",
+                "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1"
+                " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)"
+                " RETURNING *",
                 token_hash,
                 now,
             )
+            if row is None:
+                row = await conn.fetchrow(
+                    "SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+                    token_hash,
+                )
         return None if row is None else _token(row)
 
     async def tokens(self, workspace_id: uuid.UUID) -> list[TokenView]:

@@ -283,3 +283,5 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = _created()
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # None: the token lasts until revoked.
+    expires_at: Mapped[datetime | None]

@@ -7,17 +7,22 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, StaleRevision
 from core.states import EDITABLE_POST_STATUSES, DestinationStatus, PostStatus
 from storage.models import (
     PostDestination,
+    PostMedia,
     ScheduledPost,
 )
 from storage.rows import Run, driver, fetch_posts, on_driver, on_session
-from storage.views import Job, NewPost, PostView
+from storage.views import Job, NewPost, PostView, Revision
+
+# Destinations in these states have reached (or may have reached) their network: the post's
+# accounts and files can no longer change.
+STARTED = (DestinationStatus.PUBLISHING, DestinationStatus.SUCCESS, DestinationStatus.UNKNOWN)
 
 
 async def load_post(session: AsyncSession, post_id: uuid.UUID) -> PostView | None:
@@ -118,8 +123,23 @@ class PostStore:
         statuses: Sequence[str] = (),
         limit: int = 50,
         offset: int = 0,
+        text: str | None = None,
+        after: tuple[datetime, uuid.UUID] | None = None,
     ) -> list[PostView]:
+        """Posts by due time then id; ``after`` is a keyset cursor (the last one seen), and
+        ``text`` matches the post's text case-insensitively."""
         query = select(ScheduledPost.id).where(ScheduledPost.workspace_id == workspace_id)
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(ScheduledPost.content.ilike(pattern, escape="\\"))
+        if after is not None:
+            moment, last_id = after
+            query = query.where(
+                or_(
+                    ScheduledPost.scheduled_at > moment,
+                    (ScheduledPost.scheduled_at == moment) & (ScheduledPost.id > last_id),
+                )
+            )
         if start is not None:
             query = query.where(ScheduledPost.scheduled_at >= start)
         if end is not None:
@@ -182,6 +202,76 @@ class PostStore:
             post.scheduled_at = when
 
         return await self._amend(workspace_id, post_id, "move", move, when)
+
+    async def revise(
+        self, workspace_id: uuid.UUID, post_id: uuid.UUID, change: Revision
+    ) -> tuple[PostView, list[Job]]:
+        """Apply ``change`` under the post's row lock: text, time, accounts and files at once,
+        refused when the post moved past ``change.expected`` or (for accounts and files) when
+        a destination has started publishing."""
+        async with self.sessions.begin() as session:
+            post = await self._locked(session, workspace_id, post_id)
+            if change.expected is not None and post.revision != change.expected:
+                raise StaleRevision(change.expected, post.revision)
+            if change.account_ids is not None or change.media is not None:
+                await self._replace_targets(session, post, change)
+            if post.status not in EDITABLE_POST_STATUSES:
+                raise Conflict(f"This post is {post.status}; only scheduled posts can change.")
+            if change.content is not None:
+                post.content = change.content
+            if change.scheduled_at is not None:
+                post.scheduled_at = change.scheduled_at
+            jobs = await self._rearm(session, post, change.scheduled_at)
+            await session.flush()
+            view = await load_post(session, post.id)
+        assert view is not None
+        return view, jobs
+
+    async def _replace_targets(
+        self, session: AsyncSession, post: ScheduledPost, change: Revision
+    ) -> None:
+        rows = (
+            await session.execute(
+                select(PostDestination.social_account_id, PostDestination.status).where(
+                    PostDestination.post_id == post.id
+                )
+            )
+        ).all()
+        if any(status in STARTED for _, status in rows):
+            raise Conflict(
+                "A destination of this post has published or is publishing; its accounts and "
+                "files can no longer change.",
+                "Edit the text of what has not gone out, or schedule a new post.",
+            )
+        if change.account_ids is not None:
+            wanted = list(dict.fromkeys(change.account_ids))
+            have = {account for account, _ in rows}
+            gone = have - set(wanted)
+            if gone:
+                await session.execute(
+                    delete(PostDestination).where(
+                        PostDestination.post_id == post.id,
+                        PostDestination.social_account_id.in_(gone),
+                    )
+                )
+            session.add_all(
+                PostDestination(
+                    id=uuid.uuid4(), post_id=post.id, social_account_id=account,
+                    status=DestinationStatus.PENDING, due_at=post.scheduled_at, revision=0,
+                    attempts=0, idempotency_key=uuid.uuid4().hex,
+                )
+                for account in wanted
+                if account not in have
+            )  # fmt: skip
+        if change.media is not None:
+            await session.execute(delete(PostMedia).where(PostMedia.post_id == post.id))
+            links = dict(reversed(change.media))  # the first description of a repeated file
+            order = list(dict.fromkeys(m for m, _ in change.media))
+            session.add_all(
+                PostMedia(post_id=post.id, media_id=m, position=i, alt=links[m])
+                for i, m in enumerate(order)
+            )
+        await session.flush()
 
     async def edit(
         self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, content: str

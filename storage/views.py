@@ -114,6 +114,20 @@ class Job:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """What one edit changes of a scheduled post; None leaves that part as it is.
+
+    ``expected`` is the post revision the edit was based on (None: whatever it is now)."""
+
+    content: str | None = None
+    scheduled_at: datetime | None = None
+    account_ids: tuple[uuid.UUID, ...] | None = None
+    # (media id, alt text) in order; None keeps the post's files.
+    media: tuple[tuple[uuid.UUID, str], ...] | None = None
+    expected: int | None = None
+
+
+@dataclass(frozen=True)
 class NewPost:
     """What ``create_post`` writes in one transaction."""
 

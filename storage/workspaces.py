@@ -179,7 +179,12 @@ class WorkspaceStore:
             )
 
     async def add_token(
-        self, workspace_id: uuid.UUID, name: str, token_hash: str, scopes: str
+        self,
+        workspace_id: uuid.UUID,
+        name: str,
+        token_hash: str,
+        scopes: str,
+        expires_at: datetime | None = None,
     ) -> uuid.UUID:
         async with self.sessions.begin() as session:
             row = ApiToken(
@@ -188,6 +193,7 @@ class WorkspaceStore:
                 name=name,
                 token_hash=token_hash,
                 scopes=scopes,
+                expires_at=expires_at,
             )
             session.add(row)
         return row.id
@@ -198,7 +204,11 @@ class WorkspaceStore:
             row = (
                 await session.execute(
                     update(ApiToken)
-                    .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+                    .where(
+                        ApiToken.token_hash == token_hash,
+                        ApiToken.revoked_at.is_(None),
+                        ApiToken.expires_at.is_(None) | (ApiToken.expires_at > now),
+                    )
                     .values(last_used_at=now)
                     .returning(ApiToken.workspace_id, ApiToken.scopes)
                 )

@@ -27,6 +27,8 @@ HANDLERS: dict[str, Handler] = {
     "reschedulePost": api.reschedule_post,
     "cancelPost": api.cancel_post,
     "retryPost": api.retry_post,
+    "publishPostNow": api.publish_now,
+    "uploadMediaFromUrl": api.media_from_url,
     "listPostCallbacks": api.post_callbacks,
     "uploadMedia": api.upload_media,
     "listAccounts": manage.list_accounts,

@@ -15,13 +15,16 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from core.errors import NotFound, RequestProblem
 from core.limits import MAX_AHEAD_WORDS, too_far_ahead
+from scheduler import edits
 from scheduler.api_tokens import callback_store
+from scheduler.edits import Change
+from scheduler.media.fetch import ingest_url
 from scheduler.media.ingest import ingest_path
 from scheduler.service import Scheduler, check_zone
-from scheduler.views import MediaView
+from scheduler.views import MediaView, PostView
 from webhooks.errors import ApiError
 from webhooks.http import Call, Reply
-from webhooks.render import callback_json, media_json, post_json
+from webhooks.render import callback_json, media_json, post_json, preview_json
 from webhooks.schemas import POST_STATUSES
 
 CHUNK = 256 * 1024
@@ -66,6 +69,8 @@ async def create_post(call: Call) -> Reply:
     media = await _media(call, body.get("media", []))
     origin = {"platform": "api", "token_id": str(call.token.id) if call.token else None}
     scheduler = Scheduler(rt)
+    if body.get("dry_run"):
+        return Reply(200, await _dry_run(call, scheduler, media))
     if "request" in body:
         post = await scheduler.schedule(
             workspace.id,
@@ -89,6 +94,24 @@ async def create_post(call: Call) -> Reply:
             fit_media=body.get("fit_media", False),
         )
     return Reply(201, post_json(post))
+
+
+async def _dry_run(call: Call, scheduler: Scheduler, media: list[MediaView]) -> dict[str, Any]:
+    """The preview of a create: checked like one, nothing stored or queued."""
+    body, rt = call.body, call.rt
+    workspace = await rt.workspaces.by_id(call.workspace_id)
+    if "request" in body:
+        draft = await scheduler.understand(
+            workspace.id, body["request"], tz=check_zone(body.get("timezone", workspace.timezone)),
+            media=media, fit_media=body.get("fit_media", False),
+        )  # fmt: skip
+    else:
+        draft = await scheduler.draft_fields(
+            workspace.id, text=body["text"], when=parse_time(body["when"], "when", rt.clock.now()),
+            destinations=body["destinations"], tz=workspace.timezone, media=media,
+            fit_media=body.get("fit_media", False),
+        )  # fmt: skip
+    return preview_json(edits.preview_of(scheduler, draft))
 
 
 def _int(call: Call, name: str, default: int, low: int, high: int) -> int:
@@ -118,31 +141,78 @@ async def list_posts(call: Call) -> Reply:
         )
     limit = _int(call, "limit", 50, 1, 200)
     offset = _int(call, "offset", 0, 0, 1_000_000)
-    posts = await Scheduler(call.rt).list(
-        call.workspace_id, start=start, end=end, statuses=statuses, limit=limit, offset=offset
-    )
-    next_offset = offset + limit if len(posts) == limit else None
-    return Reply(200, {"items": [post_json(p) for p in posts], "next_offset": next_offset})
+    text = query.get("q", "").strip()
+    cursor = query.get("cursor") or None
+    if len(text) > 200 or (cursor is not None and len(cursor) > 200):
+        raise RequestProblem(["query `q` and `cursor` take at most 200 characters."])
+    if offset and cursor:
+        raise RequestProblem(["Give `cursor` or `offset`, not both."])
+    scheduler = Scheduler(call.rt)
+    if offset:
+        posts = await call.rt.posts.search(
+            call.workspace_id, start, end, statuses, limit, offset, text=text or None
+        )
+        next_offset, next_cursor = (offset + limit if len(posts) == limit else None), None
+    else:
+        posts, next_cursor = await edits.page(
+            scheduler, call.workspace_id, start=start, end=end, statuses=statuses, text=text,
+            cursor=cursor, limit=limit,
+        )  # fmt: skip
+        next_offset = limit if next_cursor is not None and cursor is None else None
+    return Reply(200, {"items": [post_json(p) for p in posts], "next_offset": next_offset,
+                       "next_cursor": next_cursor})  # fmt: skip
+
+
+def _post_reply(post: PostView) -> Reply:
+    """A post, with its revision as the ETag an edit sends back in If-Match."""
+    return Reply(200, post_json(post), {"ETag": f'"{post.revision}"'})
 
 
 async def get_post(call: Call) -> Reply:
     """One post."""
     post = await Scheduler(call.rt).get(call.workspace_id, call.path_id("post_id"))
-    return Reply(200, post_json(post))
+    return _post_reply(post)
 
 
 async def edit_post(call: Call) -> Reply:
-    """Change a scheduled post's text."""
-    post = await Scheduler(call.rt).edit(call.workspace_id, call.path_id("post_id"),
-                                         call.body["text"])  # fmt: skip
-    return Reply(200, post_json(post))
+    """Change a scheduled post's text, time, accounts or files (or preview the change)."""
+    body, rt = call.body, call.rt
+    post_id = call.path_id("post_id")
+    change = Change(
+        text=body.get("text"),
+        when=parse_time(body["when"], "when", rt.clock.now()) if "when" in body else None,
+        destinations=body.get("destinations"),
+        media=await _media(call, body["media"]) if "media" in body else None,
+        revision=call.revision(),
+    )
+    scheduler = Scheduler(rt)
+    if body.get("dry_run"):
+        preview = await edits.preview_change(scheduler, call.workspace_id, post_id, change)
+        return Reply(200, preview_json(preview))
+    return _post_reply(await edits.revise(scheduler, call.workspace_id, post_id, change))
 
 
 async def reschedule_post(call: Call) -> Reply:
     """Move a scheduled post."""
     when = parse_time(call.body["when"], "when", call.rt.clock.now())
-    post = await Scheduler(call.rt).reschedule(call.workspace_id, call.path_id("post_id"), when)
-    return Reply(200, post_json(post))
+    change = Change(when=when, revision=call.revision())
+    post = await edits.revise(Scheduler(call.rt), call.workspace_id, call.path_id("post_id"),
+                              change)  # fmt: skip
+    return _post_reply(post)
+
+
+async def publish_now(call: Call) -> Reply:
+    """Publish a scheduled post now."""
+    post = await edits.publish_now(Scheduler(call.rt), call.workspace_id,
+                                   call.path_id("post_id"), call.revision())  # fmt: skip
+    return _post_reply(post)
+
+
+async def media_from_url(call: Call) -> Reply:
+    """Fetch a file from a public URL and store it like an upload."""
+    call.check_url("url", call.body["url"])
+    media = await ingest_url(call.rt, call.workspace_id, call.body["url"])
+    return Reply(201, media_json(media))
 
 
 async def cancel_post(call: Call) -> Reply:

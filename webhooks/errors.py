@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from core.errors import Conflict, NotFound, OutpostError, RequestProblem
+from core.errors import Conflict, NotFound, OutpostError, RequestProblem, StaleRevision
 
 log = logging.getLogger("outpost.api")
 
@@ -38,6 +38,7 @@ class ApiError(Exception):
         *,
         headers: dict[str, str] | None = None,
         problems: list[str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -45,10 +46,16 @@ class ApiError(Exception):
         self.message = message
         self.headers = headers or {}
         self.problems = problems or []
+        # More fields of ``error`` a client acts on (``current_revision``).
+        self.extra = extra or {}
 
 
 def error_body(
-    code: str, message: str, problems: list[str] | None = None, resource_id: str | None = None
+    code: str,
+    message: str,
+    problems: list[str] | None = None,
+    resource_id: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON body every error has."""
     error: dict[str, Any] = {"code": code, "message": message}
@@ -56,13 +63,16 @@ def error_body(
         error["problems"] = problems
     if resource_id is not None:
         error["resource_id"] = resource_id
+    error.update(extra or {})
     return {"error": error}
 
 
 def error_response(exc: ApiError) -> web.Response:
     """The JSON answer for ``exc``."""
     return web.json_response(
-        error_body(exc.code, exc.message, exc.problems), status=exc.status, headers=exc.headers
+        error_body(exc.code, exc.message, exc.problems, extra=exc.extra),
+        status=exc.status,
+        headers=exc.headers,
     )
 
 
@@ -71,6 +81,9 @@ def from_outpost(exc: OutpostError) -> ApiError:
     status = next((s for kind, s in STATUS if isinstance(exc, kind)), 400)
     message = f"{exc.message} {exc.hint}".strip()
     problems = exc.problems if isinstance(exc, RequestProblem) else None
+    if isinstance(exc, StaleRevision):
+        return ApiError(status, exc.code, message, headers={"ETag": f'"{exc.current}"'},
+                        extra={"current_revision": exc.current})  # fmt: skip
     return ApiError(status, exc.code, message, problems=problems)
 
 

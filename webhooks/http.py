@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from core.errors import OutpostError, RequestProblem
-from scheduler.api_tokens import api_store, authenticate
+from scheduler.api_tokens import api_store, authenticate, expired_message
 from scheduler.edge import guard
 from scheduler.runtime import Runtime
 from scheduler.views import TokenView
@@ -72,6 +72,22 @@ class Call:
             thing = name.removesuffix("_id")
             raise ApiError(404, "not_found", f"No {thing} with that id.") from None
 
+    def revision(self) -> int | None:
+        """The revision an edit is based on: the body's ``revision`` or ``If-Match``."""
+        body = self.body if isinstance(self.body, dict) else {}
+        given = body.get("revision")
+        header = self.request.headers.get("If-Match")
+        if header is None or header.strip() == "*":
+            return None if given is None else int(given)
+        tag = header.strip().removeprefix("W/").strip('"')
+        if not tag.isdigit() or len(tag) > 10:
+            raise ApiError(
+                400, "bad_if_match", 'If-Match must be the post\'s revision, e.g. If-Match: "3".'
+            )
+        if given is not None and int(given) != int(tag):
+            raise RequestProblem(["`revision` and If-Match name different revisions."])
+        return int(tag)
+
     def check_url(self, field: str, url: str | None) -> None:
         """Refuse, where it was typed, what is not an http(s) URL with a host, or a URL this
         Outpost would refuse to connect to."""
@@ -118,8 +134,8 @@ class Call:
         except (ApiError, OutpostError) as exc:
             err = exc if isinstance(exc, ApiError) else from_outpost(exc)
             try:
-                await store.answer(ws, key, err.status,
-                                   error_body(err.code, err.message, err.problems))  # fmt: skip
+                body = error_body(err.code, err.message, err.problems, extra=err.extra)
+                await store.answer(ws, key, err.status, body)
             except BaseException:
                 await store.forget(ws, key)  # a key must never stay "in use" for a day
                 raise
@@ -181,7 +197,10 @@ async def bearer(request: web.Request, rt: Runtime) -> TokenView:
     if token is None:
         raise ApiError(401, "unauthenticated", "This token is unknown or revoked.",
                        headers=challenge)  # fmt: skip
+    if token.expired(rt.clock.now()):
+        raise ApiError(401, "token_expired", expired_message(token), headers=challenge)
     return token
+
 
 
 class RateGate:
@@ -260,8 +279,12 @@ def route(rt: Runtime, op: Operation, handler: Handler, config: ApiConfig, gate:
             if found:
                 raise ApiError(422, "invalid_body", "The body does not match the "
                                f"{op.body} schema: {found[0]}", problems=found)  # fmt: skip
-        if op.method == "post" and op.body != "multipart":
-            digest = hashlib.sha256(f"{op.operation_id} {request.path}\n".encode() + call.raw)
+        if op.method != "get" and op.body != "multipart":
+            # If-Match is part of what was asked: the same body at another revision differs.
+            match = request.headers.get("If-Match", "")
+            digest = hashlib.sha256(
+                f"{op.operation_id} {request.path} {match}\n".encode() + call.raw
+            )
             reply = await call.idempotent(digest.hexdigest(), lambda: handler(call))
         else:
             reply = await handler(call)

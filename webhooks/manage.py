@@ -6,7 +6,7 @@ from core.errors import RequestProblem
 from scheduler import api_tokens
 from scheduler.accounts import usecases as accounts
 from scheduler.accounts.usecases import connect_with_token, disconnect_account
-from scheduler.api_tokens import api_store, callback_store, create_token
+from scheduler.api_tokens import api_store, callback_store, create_token, parse_lifetime
 from scheduler.edge import canonical_platform
 from scheduler.hooks import callbacks
 from scheduler.hooks.callbacks import signing_secret
@@ -69,8 +69,10 @@ async def list_tokens(call: Call) -> Reply:
 
 async def make_token(call: Call) -> Reply:
     """A new token; the only time its value is shown."""
+    lifetime = call.body.get("expires_in")
+    expires_at = None if lifetime is None else call.rt.clock.now() + parse_lifetime(lifetime)
     token, view = await create_token(
-        call.rt, call.workspace_id, call.body["name"], call.body["scopes"]
+        call.rt, call.workspace_id, call.body["name"], call.body["scopes"], expires_at
     )
     return Reply(201, {"token": token, "info": token_json(view)}, secret_of=str(view.id))
 

@@ -69,8 +69,18 @@ LIST_QUERY = (
               "Only these statuses (repeat the parameter)."), "style": "form", "explode": True},
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Page size."),
     _query("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0},
-           "From `next_offset` of the previous page."),
+           "From `next_offset` of the previous page (prefer `cursor`)."),
+    _query("cursor", {"type": "string", "maxLength": 200},
+           "From `next_cursor` of the previous page: stable while posts are added or moved."),
+    _query("q", {"type": "string", "maxLength": 200},
+           "Only posts whose text contains this (case-insensitive)."),
 )  # fmt: skip
+IF_MATCH = {
+    "name": "If-Match", "in": "header", "required": False,
+    "description": 'The post revision the change is based on, e.g. `"3"`; a post changed '
+                   "since answers 409 `revision_conflict` with `error.current_revision`.",
+    "schema": {"type": "string", "maxLength": 40},
+}  # fmt: skip
 
 W = "write"
 OPERATIONS: tuple[Operation, ...] = (
@@ -78,14 +88,19 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("get", "/api/v1/posts", "listPosts", "Posts in a time window, by status.",
               result="PostList", params=LIST_QUERY),
     Operation("post", "/api/v1/posts", "createPost",
-              "Schedule from a `request` sentence or from structured fields.",
-              W, "NewPost", 201, "Post"),
+              "Schedule from a `request` sentence or from structured fields; with `dry_run` "
+              "answer 200 with the preview and store nothing.",
+              W, "NewPost", 201, "PostOrPreview"),
     Operation("get", "/api/v1/posts/{post_id}", "getPost", "One post.", result="Post",
               params=POST_ID),
-    Operation("patch", "/api/v1/posts/{post_id}", "editPost", "Change a scheduled post's text.",
-              W, "EditPost", 200, "Post", POST_ID),
+    Operation("patch", "/api/v1/posts/{post_id}", "editPost",
+              "Change a scheduled post's text, time, destinations or media (with `dry_run`: "
+              "the preview, nothing stored).",
+              W, "EditPost", 200, "PostOrPreview", (*POST_ID, IF_MATCH)),
     Operation("post", "/api/v1/posts/{post_id}/reschedule", "reschedulePost",
-              "Move a scheduled post.", W, "Reschedule", 200, "Post", POST_ID),
+              "Move a scheduled post.", W, "Reschedule", 200, "Post", (*POST_ID, IF_MATCH)),
+    Operation("post", "/api/v1/posts/{post_id}/publish-now", "publishPostNow",
+              "Publish a scheduled post now.", W, None, 200, "Post", (*POST_ID, IF_MATCH)),
     Operation("post", "/api/v1/posts/{post_id}/cancel", "cancelPost", "Cancel a scheduled post.",
               W, None, 200, "Post", POST_ID),
     Operation("post", "/api/v1/posts/{post_id}/retry", "retryPost",
@@ -95,6 +110,9 @@ OPERATIONS: tuple[Operation, ...] = (
               params=POST_ID),
     Operation("post", "/api/v1/media", "uploadMedia", "Upload a photo or video (multipart).",
               W, "multipart", 201, "Media"),
+    Operation("post", "/api/v1/media/from-url", "uploadMediaFromUrl",
+              "Fetch a photo or video from a public URL and store it like an upload.",
+              W, "MediaUrl", 201, "Media"),
     Operation("get", "/api/v1/accounts", "listAccounts", "Connected accounts.",
               result="AccountList"),
     Operation("post", "/api/v1/accounts", "addAccount", "Connect a token-based account.",
@@ -183,7 +201,7 @@ def _operation(op: Operation) -> dict[str, Any]:
         "responses": _responses(op),
     }
     params = list(op.params)
-    if op.method == "post" and op.scope is not None:
+    if op.method != "get" and op.scope is not None:
         params.append(IDEMPOTENCY_HEADER)
     if params:
         out["parameters"] = params

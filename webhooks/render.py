@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from scheduler.edits import Preview
 from scheduler.views import (
     AccountView,
     CallbackView,
@@ -49,6 +50,7 @@ def post_json(post: PostView) -> dict[str, Any]:
         "recurrence": post.recurrence,
         "callback_url": post.callback_url,
         "created_at": iso(post.created_at),
+        "revision": post.revision,
         "destinations": [
             {
                 "id": str(d.id),
@@ -104,6 +106,7 @@ def token_json(token: TokenView) -> dict[str, Any]:
         "created_at": iso(token.created_at),
         "last_used_at": iso(token.last_used_at),
         "revoked_at": iso(token.revoked_at),
+        "expires_at": iso(token.expires_at),
     }
 
 
@@ -125,4 +128,30 @@ def callback_json(item: CallbackView) -> dict[str, Any]:
         "next_attempt_at": iso(item.next_attempt_at),
         "delivered_at": iso(item.delivered_at),
         "created_at": iso(item.created_at),
+    }
+
+
+def preview_json(preview: Preview) -> dict[str, Any]:
+    """A dry run: what would be sent where, and what stands in the way."""
+    return {
+        "dry_run": True,
+        "ok": preview.ok,
+        "text": preview.text,
+        "when": iso(preview.when),
+        "timezone": preview.timezone,
+        "recurrence": preview.recurrence,
+        "destinations": [
+            {
+                "account_id": str(d.account_id),
+                "platform": d.platform,
+                "handle": d.handle,
+                "text": d.text,
+                "length": d.length,
+                "limit": d.limit,
+                "problems": list(d.problems),
+            }
+            for d in preview.destinations
+        ],
+        "media": [media_json(m) for m in preview.media],
+        "problems": list(preview.problems),
     }

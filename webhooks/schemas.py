@@ -62,6 +62,20 @@ MEDIA_IDS = {
     "description": 'Uploaded media ids, in order; an item may be `{"id": …, "alt": …}` '
     "to give that file a description (alt text).",
 }
+REVISION = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": 2_147_483_647,
+    "description": "The post's `revision` this change was based on; if the post has changed "
+    "since, the change is refused with 409 `revision_conflict` naming the current one. "
+    "`If-Match: \"N\"` says the same.",
+}
+DRY_RUN = {
+    "type": "boolean",
+    "default": False,
+    "description": "Check everything and answer the preview (per destination the text as it "
+    "will be sent and what it would refuse); store nothing, queue nothing.",
+}
 FIT_MEDIA = {
     "type": "boolean",
     "default": False,
@@ -97,6 +111,8 @@ SCHEMAS: dict[str, Any] = {
                     "problems": {"type": "array", "items": STR},
                     # A replayed create that showed a secret: what it made, not the secret.
                     "resource_id": UUID,
+                    # A stale edit (409 revision_conflict): the post's revision now.
+                    "current_revision": {"type": "integer"},
                 },
                 ["code", "message"],
             )
@@ -144,17 +160,59 @@ SCHEMAS: dict[str, Any] = {
             "recurrence": nullable(STR),
             "callback_url": nullable(STR),
             "created_at": TIME,
+            "revision": {
+                "type": "integer",
+                "description": "Goes up with every change; send it back with an edit (also "
+                "the post's ETag).",
+            },
             "destinations": {"type": "array", "items": ref("Destination")},
             "media": {"type": "array", "items": ref("Media")},
         },
-        ["id", "status", "text", "scheduled_at", "timezone", "destinations", "media"],
+        ["id", "status", "text", "scheduled_at", "timezone", "revision", "destinations",
+         "media"],
     ),
     "PostList": obj(
         {
             "items": {"type": "array", "items": ref("Post")},
             "next_offset": nullable({"type": "integer"}),
+            "next_cursor": nullable({
+                "type": "string",
+                "description": "Pass as `cursor` for the next page; null on the last.",
+            }),
         },
-        ["items", "next_offset"],
+        ["items", "next_offset", "next_cursor"],
+    ),
+    "DestinationPreview": obj(
+        {
+            "account_id": UUID,
+            "platform": STR,
+            "handle": STR,
+            "text": {"type": "string", "description": "The text as it will be sent."},
+            "length": {"type": "integer", "description": "As the network counts it."},
+            "limit": {"type": "integer"},
+            "problems": {"type": "array", "items": STR},
+        },
+        ["account_id", "platform", "handle", "text", "length", "limit", "problems"],
+    ),
+    "PostPreview": obj(
+        {
+            "dry_run": {"const": True},
+            "ok": {"type": "boolean", "description": "True when it would be scheduled."},
+            "text": STR,
+            "when": nullable(TIME),
+            "timezone": STR,
+            "recurrence": nullable(STR),
+            "destinations": {"type": "array", "items": ref("DestinationPreview")},
+            "media": {"type": "array", "items": ref("Media")},
+            "problems": {"type": "array", "items": STR},
+        },
+        ["dry_run", "ok", "text", "when", "destinations", "media", "problems"],
+    ),
+    "PostOrPreview": {"oneOf": [ref("Post"), ref("PostPreview")]},
+    "MediaUrl": obj(
+        {"url": {**URL, "description": "A public http(s) URL of a photo or video; fetched "
+                 "once, identified by its content, stored like an upload."}},
+        ["url"],
     ),
     "RequestPost": obj(
         {
@@ -169,6 +227,7 @@ SCHEMAS: dict[str, Any] = {
             "media": MEDIA_IDS,
             "fit_media": FIT_MEDIA,
             "callback_url": URL,
+            "dry_run": DRY_RUN,
         },
         ["request"],
     ),
@@ -180,12 +239,34 @@ SCHEMAS: dict[str, Any] = {
             "media": MEDIA_IDS,
             "fit_media": FIT_MEDIA,
             "callback_url": URL,
+            "dry_run": DRY_RUN,
         },
         ["text", "when", "destinations"],
     ),
     "NewPost": {"oneOf": [ref("RequestPost"), ref("FieldsPost")]},
-    "EditPost": obj({"text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}}, ["text"]),
-    "Reschedule": obj({"when": TIME}, ["when"]),
+    "EditPost": {
+        **obj(
+            {
+                "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
+                "when": TIME,
+                "destinations": {
+                    **DESTS,
+                    "description": "The accounts it goes to, replacing the current ones; "
+                    "refused (409) once any destination has published or is publishing.",
+                },
+                "media": {
+                    **MEDIA_IDS,
+                    "description": "The files it carries, replacing the current ones (`[]` "
+                    "for none); refused (409) once any destination has published or is "
+                    "publishing.",
+                },
+                "revision": REVISION,
+                "dry_run": DRY_RUN,
+            }
+        ),
+        "minProperties": 1,
+    },
+    "Reschedule": obj({"when": TIME, "revision": REVISION}, ["when"]),
     "Account": obj(
         {
             "id": UUID,
@@ -277,6 +358,7 @@ SCHEMAS: dict[str, Any] = {
             "created_at": TIME,
             "last_used_at": nullable(TIME),
             "revoked_at": nullable(TIME),
+            "expires_at": nullable(TIME),
         },
         ["id", "name", "scopes", "created_at"],
     ),
@@ -289,6 +371,12 @@ SCHEMAS: dict[str, Any] = {
                 "minItems": 1,
                 "uniqueItems": True,
                 "items": {"enum": ["read", "write"]},
+            },
+            "expires_in": {
+                "type": "string",
+                "pattern": "^[0-9]{1,6}[mhdw]$",
+                "description": "How long it lasts, e.g. `30d`, `12h`, `8w`, `90m`; without "
+                "it, until revoked. An expired token is refused with 401 `token_expired`.",
             },
         },
         ["name", "scopes"],
