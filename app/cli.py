@@ -59,6 +59,16 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--workspace", required=True)
     t.add_argument("--name", default="cli")
     t.add_argument("--scopes", default="read write")
+    t.add_argument(
+        "--expires", metavar="LIFETIME", help="make it stop working after e.g. 30d, 12h, 8w, 90m"
+    )
+
+    p = sub.add_parser(
+        "mcp",
+        help="serve the MCP server over stdio for a local agent (token from OUTPOST_TOKEN, "
+        "else the first line of stdin)",
+    )
+    p.add_argument("--workspace", required=True)
 
     p = sub.add_parser("accounts", help="connected accounts")
     asub = p.add_subparsers(dest="action", required=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import uuid
 from dataclasses import replace
@@ -14,7 +15,7 @@ from core.errors import ConfigError, OutpostError
 from core.settings import Settings
 from scheduler.accounts.access import rotate_keys
 from scheduler.accounts.usecases import connect_with_token, list_accounts
-from scheduler.api_tokens import create_token
+from scheduler.api_tokens import create_token, parse_lifetime
 from scheduler.health.checks import check_workspace, describe
 from scheduler.media.ingest import ingest_path
 from scheduler.reader import ParsedRequest, read_request
@@ -53,8 +54,34 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if command in ("run", "web", "worker"):
         await serve(settings, with_web=command != "worker", with_worker=command != "web")
         return 0
+    if command == "mcp":
+        return await _mcp(settings, args)
     async with open_runtime(settings, pool_size=2) as runtime:
         return await _one_shot(runtime, args)
+
+
+def _first_line() -> str:
+    """The first line of stdin, read a byte at a time: what follows is the MCP protocol, and
+    a buffered read would swallow the start of it."""
+    taken = bytearray()
+    while (byte := os.read(sys.stdin.fileno(), 1)) not in (b"", b"\n"):
+        taken += byte
+        if len(taken) > 1000:
+            break
+    return taken.decode(errors="replace").strip()
+
+
+async def _mcp(settings: Settings, args: argparse.Namespace) -> int:
+    """``outpost mcp``: the MCP server on stdin/stdout until the client hangs up."""
+    from mcpserver.stdio import serve_stdio  # the MCP SDK loads only for this command
+
+    secret = os.environ.get("OUTPOST_TOKEN", "").strip() or _first_line()
+    if not secret:
+        raise ConfigError("No API token.", "Set OUTPOST_TOKEN (make one with "
+                          "`outpost token create --workspace NAME --expires 30d`).")  # fmt: skip
+    async with open_runtime(settings, pool_size=2) as runtime:
+        await serve_stdio(runtime, args.workspace, secret)
+    return 0
 
 
 async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
@@ -64,8 +91,11 @@ async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
         print(f"workspace {ws.name} ({ws.id})")
     elif command == "token" and action == "create":
         ws = await rt.workspaces.by_name(args.workspace)
-        token, _ = await create_token(rt, ws.id, args.name, args.scopes.split())
+        expires = rt.clock.now() + parse_lifetime(args.expires) if args.expires else None
+        token, view = await create_token(rt, ws.id, args.name, args.scopes.split(), expires)
         print(token)
+        if view.expires_at is not None:
+            print(f"It expires at {view.expires_at.isoformat()}.", file=sys.stderr)
         print("Keep it now: Outpost stores only its hash.", file=sys.stderr)
     elif command == "accounts" and action == "add":
         await _add_account(rt, args)

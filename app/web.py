@@ -68,6 +68,7 @@ def body_limits(runtime: Runtime) -> list[BodyLimit]:
         BodyLimit("/api/v1/media", upload + MULTIPART_SLACK, streams=True),
         BodyLimit("/api/v1/", JSON_LIMIT, streams=True),
         BodyLimit("/hooks/", JSON_LIMIT, streams=True),
+        BodyLimit("/mcp", JSON_LIMIT),
         BodyLimit("/compose", MAX_FILES * upload + MULTIPART_SLACK, streams=True),
     ]
     return sorted(rules, key=lambda rule: len(rule.prefix), reverse=True)

@@ -14,6 +14,7 @@ from app.web import Setup
 from bot.slack.routes import setup as slack_setup
 from bot.telegram.routes import setup_for as telegram_setup
 from bot.telegram.tasks import tasks as telegram_tasks
+from mcpserver import http as mcp_http
 from scheduler.hooks.callbacks import CALLBACK_CRON, CALLBACK_FUNCTIONS
 from scheduler.media.cleanup import MEDIA_CRON
 from scheduler.media.ingest import upload_limit
@@ -25,7 +26,7 @@ def adapters(process: Process) -> list[Setup]:
     runtime = process.runtime
     # The API takes files as large as MEDIA_MAX_UPLOAD_MB, like the calendar and the chats.
     api = webhooks.make_setup(webhooks.ApiConfig(media_limit=upload_limit(runtime)))
-    setups: list[Setup] = [api, connect.setup, calendar.setup]
+    setups: list[Setup] = [api, mcp_http.setup, connect.setup, calendar.setup]
     if runtime.settings.slack_enabled:
         setups.append(slack_setup)
     if process.telegram is not None:

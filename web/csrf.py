@@ -1,9 +1,9 @@
 """One CSRF check for every state-changing request that a browser's cookies authenticate.
 
 Every method but GET, HEAD and OPTIONS is checked, whatever the route and whatever the body's
-encoding, except the routes no cookie authenticates (``EXEMPT``: the API and hooks take a
-Bearer token or a signature, Slack and Telegram sign or carry a secret header). A checked
-request is refused (403) when the browser says it came from another site (``Sec-Fetch-Site``
+encoding, except the routes no cookie authenticates (``EXEMPT``: the API, hooks and the MCP
+server take a Bearer token or a signature, Slack and Telegram sign or carry a secret header). A
+checked request is refused (403) when the browser says it came from another site (``Sec-Fetch-Site``
 other than ``same-origin``/``none``, or else an ``Origin`` that is not ours) and when it lacks
 the token: an HMAC of the session cookie (or, before login, of a random pre-session cookie), sent
 in an ``X-CSRF-Token`` header or a ``csrf`` form field, urlencoded or multipart. A route that
@@ -27,7 +27,7 @@ from scheduler.runtime import Runtime
 from web.pages import FORBIDDEN_HINT, FORBIDDEN_MESSAGE, JINJA, forbidden
 from web.session import CSRF_KEY, PRE_COOKIE, SESSION_COOKIE, set_cookie
 
-EXEMPT = ("/api/", "/hooks/", "/slack/", "/telegram/")
+EXEMPT = ("/api/", "/hooks/", "/slack/", "/telegram/", "/mcp")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STREAMED = frozenset({"cal.compose_submit"})
 HEADER = "X-CSRF-Token"
