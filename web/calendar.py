@@ -29,4 +29,5 @@ def setup(app: web.Application, runtime: Runtime) -> None:
     router.add_get("/calendar.ics", feed.feed, name="cal.feed")
     router.add_get("/settings", feed.settings_page, name="cal.settings")
     router.add_post("/settings/feed", feed.rotate, name="cal.rotate")
+    router.add_post("/settings/tokens/{token_id}/revoke", feed.revoke, name="cal.revoke_token")
     router.add_static("/assets/", STATIC, name="cal.static", append_version=True)

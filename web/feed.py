@@ -1,4 +1,5 @@
-"""The iCal feed per workspace (secret, revocable URL) and the settings page that rotates it."""
+"""The iCal feed per workspace (secret, revocable URL) and the settings page that rotates it,
+lists the workspace's API tokens (agents' included) and revokes them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datetime import datetime
 
 from aiohttp import web
 
+from core.errors import NotFound
+from scheduler.api_tokens import api_store, revoke_token
 from scheduler.calendar import feed_items, feed_key, feed_workspace, rotate_feed_key
 from scheduler.views import CalendarItem
 from web.pages import STATUS_WORDS, error_page, pick_workspace, redirect, render, visible
@@ -109,7 +112,35 @@ async def settings_page(request: web.Request) -> web.Response:
         return error_page(request, 403, "No workspace", "You have no workspace.")
     key = await feed_key(runtime, ws.id)
     url = f"{runtime.settings.base_url}/calendar.ics?key={key}"
-    return render(request, "settings.html", workspace=ws, feed_url=url)
+    tokens = await api_store(runtime).tokens(ws.id)
+    now = runtime.clock.now()
+    rows = [
+        {
+            "token": t,
+            "state": "revoked" if t.revoked_at else "expired" if t.expired(now) else "active",
+        }
+        for t in reversed(tokens)
+    ]
+    return render(request, "settings.html", workspace=ws, feed_url=url, tokens=rows)
+
+
+async def revoke(request: web.Request) -> web.Response:
+    """``POST /settings/tokens/{token_id}/revoke``: the token stops working at once."""
+    runtime = request.app[RUNTIME]
+    session = session_of(request)
+    form = await request.post()
+    try:
+        ws = visible(session, uuid.UUID(str(form.get("ws", ""))))
+        token_id = uuid.UUID(request.match_info["token_id"])
+    except ValueError:
+        ws = None
+    if ws is None:
+        return error_page(request, 404, "No such workspace", "You cannot change that workspace.")
+    try:
+        await revoke_token(runtime, ws.id, token_id)
+    except NotFound:
+        return error_page(request, 404, "No such token", "That token is not this workspace's.")
+    return redirect(f"/settings?ws={ws.id}&done=token-revoked")
 
 
 async def rotate(request: web.Request) -> web.Response:
