@@ -14,7 +14,6 @@ from app.web import Setup
 from bot.slack.routes import setup as slack_setup
 from bot.telegram.routes import setup_for as telegram_setup
 from bot.telegram.tasks import tasks as telegram_tasks
-from mcpserver import http as mcp_http
 from scheduler.hooks.callbacks import CALLBACK_CRON, CALLBACK_FUNCTIONS
 from scheduler.media.cleanup import MEDIA_CRON
 from scheduler.media.ingest import upload_limit
@@ -23,6 +22,9 @@ from web import calendar, connect
 
 def adapters(process: Process) -> list[Setup]:
     """The route setups for the adapters this configuration turns on."""
+    # The MCP SDK costs a second to import: only a process that serves HTTP loads it.
+    from mcpserver import http as mcp_http
+
     runtime = process.runtime
     # The API takes files as large as MEDIA_MAX_UPLOAD_MB, like the calendar and the chats.
     api = webhooks.make_setup(webhooks.ApiConfig(media_limit=upload_limit(runtime)))

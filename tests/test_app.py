@@ -71,6 +71,11 @@ async def test_run_serves_health_and_publishes_a_shell_scheduled_post(
                     return False
 
             await wait_for(healthy, timeout=60, interval=0.2)
+            # The MCP server is mounted in the served app, behind the API token.
+            ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+            async with http.post(f"http://127.0.0.1:{port}/mcp", json=ping) as resp:
+                assert resp.status == 401
+                assert "Bearer" in (await resp.json())["error"]["message"]
             made = outpost(env, "workspace", "create", "e2e", "--tz", "Europe/Berlin")
             assert made.returncode == 0, made.stderr
             added = outpost(

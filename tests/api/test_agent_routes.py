@@ -6,15 +6,8 @@ and Idempotency-Key on edits."""
 from __future__ import annotations
 
 import asyncio
-import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
-
-import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
-from PIL import Image
 
 from scheduler.api_tokens import create_token
 from tests.api.conftest import Api
@@ -24,32 +17,6 @@ from tests.helpers import count_rows
 from tests.support import set_clock, wait_for
 
 SECOND = "@second@fake.social"
-
-
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
-
-
-@pytest.fixture
-async def files() -> AsyncIterator[str]:
-    """A public-looking file server: a PNG, an HTML page, a 404."""
-    app = web.Application()
-
-    async def photo(request: web.Request) -> web.Response:
-        # A server's Content-Type is not trusted: the bytes say what the file is.
-        return web.Response(body=png(), content_type="application/octet-stream")
-
-    async def page(request: web.Request) -> web.Response:
-        return web.Response(text="<html>not a photo</html>", content_type="text/html")
-
-    app.router.add_get("/cat.png", photo)
-    app.router.add_get("/page.html", page)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
-    await server.close()
 
 
 async def second_account(api: Api, mastodon: FakeMastodon) -> None:

@@ -28,7 +28,7 @@ from scheduler.runtime import Runtime
 from tests.api.conftest import CONFIG
 from tests.fakes.mastodon import FakeMastodon
 from tests.helpers import Team, count_rows, team
-from tests.support import env_for
+from tests.support import env_for, wait_for
 from webhooks import make_setup
 
 Open = Callable[[str], Any]
@@ -195,3 +195,49 @@ async def test_mcp_over_stdio_read_token_cannot_mutate(
     token, _ = await create_token(runtime, crew.workspace.id, "local-reader", ["read"])
     async with over_stdio(settings, token) as session:
         await read_only(session)
+
+
+async def test_mcp_media_by_url_publish_now_and_account_health(
+    runtime: Runtime,
+    crew: Team,
+    app_url: str,
+    files: str,
+    api_worker: object,
+    mastodon: FakeMastodon,
+) -> None:
+    token, _ = await create_token(runtime, crew.workspace.id, "agent", ["read", "write"])
+    async with over_http(app_url, token) as session:
+        media = payload(
+            await session.call_tool(
+                "upload_media_from_url", {"url": files + "/cat.png", "idempotency_key": "m1"}
+            )
+        )
+        assert media["content_type"] == "image/png"
+        post = payload(
+            await session.call_tool(
+                "schedule",
+                {
+                    "text": "with a photo",
+                    "when": (runtime.clock.now() + timedelta(days=1)).isoformat(),
+                    "destinations": ["mastodon"],
+                    "media_ids": [media["id"]],
+                },
+            )
+        )
+        assert [m["id"] for m in post["media"]] == [media["id"]]
+        payload(
+            await session.call_tool(
+                "publish_now", {"post_id": post["id"], "revision": post["revision"]}
+            )
+        )
+
+        async def published() -> bool:
+            got = payload(await session.call_tool("get_post", {"post_id": post["id"]}))
+            return bool(got["status"] == "published")
+
+        await wait_for(published, timeout=20)
+        assert len(mastodon.statuses) == 1
+        late = await session.call_tool("edit_post", {"post_id": post["id"], "media_ids": []})
+        assert "has published or is publishing" in refusal(late)
+        health = payload(await session.call_tool("accounts", {"check": True}))
+        assert health["items"][0]["health"]["status"] == "ok"
