@@ -135,7 +135,7 @@ async def draft_change(scheduler: Scheduler, post: PostView, change: Change) -> 
         fit_media=False,
     )
     media = tuple(post.media if change.media is None else change.media)
-    return await scheduler._check(post.workspace_id, parsed, media, post.thread, "", None)
+    return await scheduler.check_parsed(post.workspace_id, parsed, media, post.thread)
 
 
 async def preview_change(

@@ -160,6 +160,16 @@ class Scheduler:
             fit_hint if fixable else EXAMPLE,
         )
 
+    async def check_parsed(
+        self,
+        workspace_id: uuid.UUID,
+        parsed: ParsedRequest,
+        media: Sequence[MediaView],
+        thread: bool = False,
+    ) -> Draft:
+        """Check a request already read (an edit of a stored post, ``scheduler.edits``)."""
+        return await self._check(workspace_id, parsed, tuple(media), thread, "", None)
+
     def publisher(self, platform: str) -> Publisher | None:
         return self.rt.publishers.get(platform)
 
@@ -235,9 +245,7 @@ class Scheduler:
         now = self.rt.clock.now()
         problems: list[str] = []
         if when.tzinfo is None:
-            problems.append(
-                msg("`when` needs a time zone offset, e.g. 2026-12-03T10:30:00+01:00.")
-            )
+            problems.append(msg("`when` needs a time zone offset, e.g. 2026-12-03T10:30:00+01:00."))
             when = when.replace(tzinfo=ZoneInfo(tz))
         elif when < now - PAST_GRACE:
             problems.append(msg("{when} is in the past.", when=when.isoformat()))
@@ -250,9 +258,7 @@ class Scheduler:
             problems=tuple(problems),
             fit_media=fit_media,
         )
-        return await self._check(
-            workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id
-        )
+        return await self._check(workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id)
 
     async def _store(
         self,

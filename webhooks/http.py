@@ -202,7 +202,6 @@ async def bearer(request: web.Request, rt: Runtime) -> TokenView:
     return token
 
 
-
 class RateGate:
     """Fixed-window counters in Redis; a subject past its limit is also remembered in this
     process until its window ends, so a flood beyond the limit costs no Redis or Postgres

@@ -68,7 +68,7 @@ REVISION = {
     "maximum": 2_147_483_647,
     "description": "The post's `revision` this change was based on; if the post has changed "
     "since, the change is refused with 409 `revision_conflict` naming the current one. "
-    "`If-Match: \"N\"` says the same.",
+    '`If-Match: "N"` says the same.',
 }
 DRY_RUN = {
     "type": "boolean",
@@ -168,17 +168,18 @@ SCHEMAS: dict[str, Any] = {
             "destinations": {"type": "array", "items": ref("Destination")},
             "media": {"type": "array", "items": ref("Media")},
         },
-        ["id", "status", "text", "scheduled_at", "timezone", "revision", "destinations",
-         "media"],
+        ["id", "status", "text", "scheduled_at", "timezone", "revision", "destinations", "media"],
     ),
     "PostList": obj(
         {
             "items": {"type": "array", "items": ref("Post")},
             "next_offset": nullable({"type": "integer"}),
-            "next_cursor": nullable({
-                "type": "string",
-                "description": "Pass as `cursor` for the next page; null on the last.",
-            }),
+            "next_cursor": nullable(
+                {
+                    "type": "string",
+                    "description": "Pass as `cursor` for the next page; null on the last.",
+                }
+            ),
         },
         ["items", "next_offset", "next_cursor"],
     ),
@@ -210,8 +211,13 @@ SCHEMAS: dict[str, Any] = {
     ),
     "PostOrPreview": {"oneOf": [ref("Post"), ref("PostPreview")]},
     "MediaUrl": obj(
-        {"url": {**URL, "description": "A public http(s) URL of a photo or video; fetched "
-                 "once, identified by its content, stored like an upload."}},
+        {
+            "url": {
+                **URL,
+                "description": "A public http(s) URL of a photo or video; fetched "
+                "once, identified by its content, stored like an upload.",
+            }
+        },
         ["url"],
     ),
     "RequestPost": obj(
