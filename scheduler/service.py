@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.errors import RequestProblem
+from core.errors import LimitReached, RequestProblem
 from core.i18n import msg
 from core.states import CallbackEvent
 from publishers.base import Publisher, PublishRequest
@@ -23,6 +23,7 @@ from scheduler.destinations import resolve
 from scheduler.hooks.callbacks import emit
 from scheduler.media.alt import attach_alts, split_alts
 from scheduler.media.fit import FIELDS_HINT, NeedsConversion, checked, fit, request_hint
+from scheduler.plans import month_start, quota, refused, workspace_plan
 from scheduler.publishing.queue import enqueue_publish
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.requests import account_for, media_for
@@ -245,22 +246,28 @@ class Scheduler:
             raise RequestProblem(problems or [msg("I couldn't find a time.")], EXAMPLE)
         now = self.rt.clock.now()
         when = max(parsed.when, now)
-        post = await self.rt.posts.create(
-            NewPost(
-                workspace_id=workspace_id,
-                user_id=user_id,
-                content=parsed.text,
-                scheduled_at=when,
-                timezone=parsed.timezone,
-                account_ids=tuple(a.id for a in draft.accounts),
-                media_ids=tuple(m.id for m in draft.media),
-                media_alts=tuple(m.alt for m in draft.media),
-                recurrence=parsed.recurrence,
-                thread=thread,
-                origin=origin or {},
-                callback_url=callback_url,
-            )
+        plan = await workspace_plan(self.rt, workspace_id)
+        # Counted and inserted under the workspace's row lock: two creates racing for the
+        # month's last post cannot both get it (storage.usage).
+        held = quota(self.rt, plan, "posts_per_month", month_start(now))
+        new = NewPost(
+            workspace_id=workspace_id,
+            user_id=user_id,
+            content=parsed.text,
+            scheduled_at=when,
+            timezone=parsed.timezone,
+            account_ids=tuple(a.id for a in draft.accounts),
+            media_ids=tuple(m.id for m in draft.media),
+            media_alts=tuple(m.alt for m in draft.media),
+            recurrence=parsed.recurrence,
+            thread=thread,
+            origin=origin or {},
+            callback_url=callback_url,
         )
+        try:
+            post = await self.rt.posts.create(new, held)
+        except LimitReached as exc:
+            raise await refused(self.rt, workspace_id, plan, exc) from None
         await enqueue_publish(
             self.rt.redis,
             [Job(d.id, d.revision, d.due_at) for d in post.destinations],
