@@ -75,15 +75,19 @@ class Scheduler:
         thread: bool = False,
         fit_media: bool = False,
         user_id: uuid.UUID | None = None,
+        defaults: Sequence[uuid.UUID] = (),
     ) -> Draft:
         """Parse and check a request without storing anything (the preview).
 
         Photos are converted to fit when that loses nothing, or when asked (``fit_media`` or
         the request's leading ``fit``); converted files are stored even if nothing is scheduled.
-        Trailing ``alt:`` lines describe the files (``scheduler.media.alt``).
+        Trailing ``alt:`` lines describe the files (``scheduler.media.alt``). ``defaults`` are
+        the accounts a request naming no destination goes to (a chat's defaults).
         """
         described = split_alts(request)
-        parsed = read_request(described.request, now=self.rt.clock.now(), tz=tz)
+        parsed = read_request(
+            described.request, now=self.rt.clock.now(), tz=tz, defaults=bool(defaults)
+        )
         files, unmatched = attach_alts(media, described.alts)
         parsed = replace(
             parsed,
@@ -91,7 +95,7 @@ class Scheduler:
             fit_media=parsed.fit_media or fit_media,
         )
         return await self._check(
-            workspace_id, parsed, files, thread, request_hint(request), user_id
+            workspace_id, parsed, files, thread, request_hint(request), user_id, defaults
         )
 
     async def _check(
@@ -102,6 +106,7 @@ class Scheduler:
         thread: bool,
         fit_hint: str,
         user_id: uuid.UUID | None,
+        defaults: Sequence[uuid.UUID] = (),
     ) -> Draft:
         if "\x00" in parsed.text or any("\x00" in d for d in parsed.destinations):
             raise RequestProblem([msg("The request contains a NUL character (U+0000).")], EXAMPLE)
@@ -111,6 +116,13 @@ class Scheduler:
         chosen, unknown = (
             resolve(parsed.destinations, accounts) if parsed.destinations else ([], [])
         )
+        if not parsed.destinations and defaults:
+            chosen = [a for a in accounts if a.id in defaults and a.status == "active"]
+            if not chosen:
+                unknown.append(msg(
+                    "This chat's default destinations are no longer connected: name one "
+                    "(`tomorrow 9am to mastodon: …`) or set them again with `defaults to …`."
+                ))  # fmt: skip
         problems.extend(unknown)
         targets = [p for a in chosen if (p := self.publisher(a.platform)) is not None]
         fitted = await fit(
@@ -164,6 +176,7 @@ class Scheduler:
         callback_url: str | None = None,
         thread: bool = False,
         fit_media: bool = False,
+        defaults: Sequence[uuid.UUID] = (),
     ) -> PostView:
         """Schedule a request typed in a chat, the shell or the API's ``request`` field."""
         draft = await self.understand(
@@ -174,6 +187,7 @@ class Scheduler:
             thread=thread,
             fit_media=fit_media,
             user_id=user_id,
+            defaults=defaults,
         )
         return await self._store(workspace_id, draft, user_id, origin, callback_url, thread)
 
@@ -236,7 +250,9 @@ class Scheduler:
     ) -> PostView:
         parsed = draft.parsed
         problems = list(draft.problems)
-        if not parsed.destinations and not any("destination" in p for p in problems):
+        if not draft.accounts and not parsed.destinations and not any(
+            "destination" in p for p in problems
+        ):
             problems.append(
                 msg("Say where to post: add `to mastodon` (or another account) before the colon.")
             )
