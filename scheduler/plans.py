@@ -14,17 +14,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from core.errors import LimitReached, NotFound
-from core.i18n import msg
+from core.i18n import N_, msg
 from core.plans import Limit, Plan
 from scheduler.runtime import Runtime
 from storage.usage import Quota, Usage
 
 SENTENCES: dict[Limit, str] = {
-    "accounts": "This workspace's {plan} plan allows {limit} connected accounts; {lift}",
-    "posts_per_month": "This workspace's {plan} plan allows {limit} scheduled posts a month; "
-                       "{lift}",
-    "members": "This workspace's {plan} plan allows {limit} members; {lift}",
-    "upload_mb": "This workspace's {plan} plan takes files up to {limit} MB; {lift}",
+    "accounts": N_("This workspace's {plan} plan allows {limit} connected accounts; {lift}"),
+    "posts_per_month": N_("This workspace's {plan} plan allows {limit} scheduled posts a "
+                          "month; {lift}"),
+    "members": N_("This workspace's {plan} plan allows {limit} members; {lift}"),
+    "upload_mb": N_("This workspace's {plan} plan takes files up to {limit} MB; {lift}"),
 }  # fmt: skip
 
 
