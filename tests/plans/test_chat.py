@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -10,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient
+from PIL import Image
 
+from app.process import Process, open_process
 from core.settings import Settings
 from scheduler.channels import channel_approver
 from scheduler.plans import set_plan
@@ -19,7 +22,7 @@ from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import count_rows
-from tests.plans.conftest import set_role
+from tests.plans.conftest import media_files, set_role
 from tests.slack.conftest import (  # noqa: F401  (fixtures)
     CHANNEL,
     TEAM,
@@ -31,10 +34,10 @@ from tests.slack.conftest import (  # noqa: F401  (fixtures)
 )
 from tests.support import wait_for
 from tests.telegram.conftest import (  # noqa: F401  (fixtures)
+    _empty_own_tables,
     client,
     telegram,
     telegram_settings,
-    tg_process,
     tg_runtime,
     tg_services,
 )
@@ -54,6 +57,15 @@ async def slack(
     custom = slack_settings(settings, fake_slack, plans_file=plans_file)
     async for harness in _harness(custom, fake_slack):
         yield harness
+
+
+@pytest.fixture
+async def tg_process(
+    settings: Settings, telegram: FakeTelegram, plans_file: Path  # noqa: F811
+) -> AsyncIterator[Process]:
+    await _empty_own_tables()
+    async with open_process(telegram_settings(settings, telegram, plans_file=plans_file)) as made:
+        yield made
 
 
 @pytest.fixture
@@ -191,3 +203,23 @@ async def test_a_telegram_group_with_defaults_schedules_tomorrow_9am_hi(
     [stored] = await tg_runtime.posts.search(ws.id)
     assert [d.platform for d in stored.destinations] == ["mastodon"]
     assert stored.scheduled_at == tomorrow_at_9("Asia/Tokyo")
+
+
+async def test_a_telegram_upload_over_the_plan_is_refused_and_nothing_is_stored(
+    client: TestClient[Any, Any], telegram: FakeTelegram, tg_runtime: Runtime,  # noqa: F811
+    mastodon: FakeMastodon,
+) -> None:  # fmt: skip
+    await connect_mastodon(tg_runtime, f"telegram:{TG_USER}", mastodon.url)
+    await set_plan(tg_runtime, f"telegram:{TG_USER}", "tiny")  # files up to 0.01 MB
+    out = io.BytesIO()
+    Image.effect_noise((200, 200), 80).convert("RGB").save(out, "JPEG", quality=95)
+    data = out.getvalue()
+    assert len(data) > 0.01 * 2**20
+    file_id = telegram.add_file(data)
+    update = Updates().message(caption="tomorrow 9am to mastodon: Big photo",
+                               photo=(file_id, len(data)))  # fmt: skip
+    await post(client, update)
+    said = "\n".join(r["text"] for r in replies(telegram, TG_USER))
+    assert "This workspace's tiny plan takes files up to 0.01 MB; the bigger plan allows 1." in said
+    assert (await count_rows("media_library"), await count_rows("scheduled_posts")) == (0, 0)
+    assert media_files(tg_runtime.settings) == []
