@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import LimitReached, RequestProblem
 from core.i18n import msg
-from core.states import CallbackEvent
+from core.states import CallbackEvent, PostStatus
 from publishers.base import Publisher, PublishRequest
 from scheduler.destinations import resolve
 from scheduler.hooks.callbacks import emit
@@ -263,9 +263,6 @@ class Scheduler:
         now = self.rt.clock.now()
         when = max(parsed.when, now)
         plan = await workspace_plan(self.rt, workspace_id)
-        # Counted and inserted under the workspace's row lock: two creates racing for the
-        # month's last post cannot both get it (storage.usage).
-        held = quota(self.rt, plan, "posts_per_month", month_start(now))
         new = NewPost(
             workspace_id=workspace_id,
             user_id=user_id,
@@ -280,6 +277,10 @@ class Scheduler:
             origin=origin or {},
             callback_url=callback_url,
         )
+        # Counted and inserted under the workspace's row lock: two creates racing for the
+        # month's last post cannot both get it (storage.usage). Drafts are not counted.
+        held = (None if new.status == PostStatus.DRAFT
+                else quota(self.rt, plan, "posts_per_month", month_start(now)))  # fmt: skip
         try:
             post = await self.rt.posts.create(new, held)
         except LimitReached as exc:

@@ -15,7 +15,7 @@ from PIL import Image
 
 from app.process import Process, open_process
 from core.settings import Settings
-from scheduler.channels import channel_approver
+from scheduler.channels import channel_approver, post_channel_approver
 from scheduler.plans import set_plan
 from scheduler.runtime import Runtime
 from tests.fakes.mastodon import FakeMastodon
@@ -108,6 +108,8 @@ async def test_a_channel_with_defaults_schedules_tomorrow_9am_hi(connected: Slac
     assert "Europe/Berlin" not in said
     said = await ask(slack, "defaults timezone America/New_York")
     assert "America/New_York" in said
+    said = await ask(slack, f"defaults approver <@{USER}>")
+    assert f"approved by User {USER}" in said
     await slack.command("tomorrow 9am: hi")
 
     async def summary() -> bool:
@@ -123,6 +125,10 @@ async def test_a_channel_with_defaults_schedules_tomorrow_9am_hi(connected: Slac
     # The member's own zone is Europe/Berlin (users.info); the channel's wins here.
     assert stored.scheduled_at == tomorrow_at_9("America/New_York")
     assert stored.timezone == "America/New_York"
+    # The post remembers its chat, so approval finds the chat's approver.
+    me = await rt.workspaces.known_member(WORKSPACE, "slack", TEAM, USER)
+    assert me is not None
+    assert await post_channel_approver(rt, stored) == me[1]
     assert "09:00 E" in slack.fake.messages[0]["text"]  # shown in the channel's zone (EST/EDT)
     # Shown by `defaults`, `help` and `accounts` (with the plan and its usage).
     shown = await ask(slack, "defaults")
