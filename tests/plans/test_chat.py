@@ -204,6 +204,8 @@ async def test_a_telegram_group_with_defaults_schedules_tomorrow_9am_hi(
     await set_role(str(TG_USER), "admin")
     assert "mastodon:@outpost@fake.social" in await said("/defaults to mastodon")
     assert "Asia/Tokyo" in await said("/defaults timezone Asia/Tokyo")
+    # Telegram has no mention syntax for ids: a member is named as the chat shows them.
+    assert "approved by Ada" in await said("/defaults approver Ada")
     assert "Scheduled for" in await said("/schedule tomorrow 9am: hi")
     ws = await tg_runtime.workspaces.by_name(f"telegram:{GROUP}")
     [stored] = await tg_runtime.posts.search(ws.id)

@@ -121,3 +121,12 @@ async def test_the_unlimited_default_refuses_nothing(api: Api) -> None:
     status, _, _ = await api.call("POST", "/api/v1/media", data=form(png(200)))
     assert status == 201
     assert (await count_rows("social_accounts"), await count_rows("scheduled_posts")) == (5, 5)
+
+
+async def test_concurrent_connects_cannot_pass_the_accounts_limit(api: Api) -> None:
+    await set_plan(api.rt, "acme", "tiny")  # 2 accounts; Mastodon is one
+    answers = await asyncio.gather(*(
+        api.call("POST", "/api/v1/accounts", json=webhook(f"race{n}")) for n in range(6)
+    ))  # fmt: skip
+    assert sorted(status for status, _, _ in answers) == [201] + [403] * 5
+    assert await count_rows("social_accounts") == 2
