@@ -17,6 +17,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PIL import Image
@@ -107,9 +108,11 @@ async def ingest_stream(
     """Spool bytes as they arrive (hashing and counting), stop at the limit, then ingest."""
     limit = upload_limit(rt, max_bytes)
     held = await _plan_limit(rt, workspace_id)
-    too_big: Callable[[], Exception] = lambda: _too_big(limit)  # noqa: E731
+    # The smaller limit stops the spool, and its own words say why: the plan names the plan
+    # that lifts it, the setting says to send a smaller file.
+    too_big: Callable[[], Exception] = partial(_too_big, limit)
     if held is not None and held.bytes < limit:
-        limit, too_big = held.bytes, lambda: held.refuse(held.bytes + 1)
+        limit, too_big = held.bytes, partial(held.refuse, held.bytes + 1)
     spool = rt.settings.data_dir / "tmp"
     await asyncio.to_thread(spool.mkdir, parents=True, exist_ok=True)
     fd, name = await asyncio.to_thread(tempfile.mkstemp, dir=spool, prefix="upload-")
