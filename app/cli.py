@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     w = wsub.add_parser("create")
     w.add_argument("name")
     w.add_argument("--tz", default="UTC")
+    w = wsub.add_parser("plan", help="put a workspace on a plan (free, pro, team, unlimited, "
+                        "or PLANS_FILE's); with no PLAN, show its plan and usage")
+    w.add_argument("name")
+    w.add_argument("plan", nargs="?")
 
     p = sub.add_parser("token", help="manage API tokens")
     tsub = p.add_subparsers(dest="action", required=True)

@@ -18,6 +18,7 @@ from scheduler.accounts.usecases import connect_with_token, list_accounts
 from scheduler.api_tokens import create_token, parse_lifetime
 from scheduler.health.checks import check_workspace, describe
 from scheduler.media.ingest import ingest_path
+from scheduler.plans import plan_usage, set_plan
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.reader.limits import text_problems
 from scheduler.runtime import Runtime, open_runtime
@@ -89,6 +90,21 @@ async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
     if command == "workspace" and action == "create":
         ws = await rt.workspaces.create(args.name, args.tz)
         print(f"workspace {ws.name} ({ws.id})")
+    elif command == "workspace" and action == "plan":
+        ws = await rt.workspaces.by_name(args.name)
+        if args.plan:
+            await set_plan(rt, ws.name, args.plan)
+        found = await plan_usage(rt, ws.id)
+        plan, used = found.plan, found.usage
+        print(f"workspace {ws.name}: plan {plan.name}")
+        for label, count, limit in (
+            ("connected accounts", used.accounts, plan.accounts),
+            ("posts this month", used.posts_this_month, plan.posts_per_month),
+            ("members", used.members, plan.members),
+        ):
+            print(f"  {label}: {count} of {'no limit' if limit is None else limit}")
+        upload = "no limit" if plan.upload_mb is None else f"{plan.upload_mb:g} MB"
+        print(f"  largest upload: {upload}\n  approval: {'yes' if plan.approval else 'no'}")
     elif command == "token" and action == "create":
         ws = await rt.workspaces.by_name(args.workspace)
         expires = rt.clock.now() + parse_lifetime(args.expires) if args.expires else None

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot import render
+from bot.channel import about_chat, defaults_command
 from bot.commands import parse_command
 from bot.render import Reply
 from core.errors import Conflict, NotFound, OutpostError, RequestProblem
 from core.i18n import DEFAULT, LANGUAGES, msg, translate
 from core.i18n import gettext as t
 from scheduler.accounts.access import connect_link
+from scheduler.channels import Chat, chat_defaults
 from scheduler.edge import PUBLISHERS, canonical_platform
 from scheduler.health.checks import check_workspace
 from scheduler.health.digest import subscribe
@@ -27,7 +29,7 @@ from scheduler.members import Identity, Member, Speaker, known_member, set_timez
 from scheduler.members import identify as identify_member
 from scheduler.reader import parse_time
 from scheduler.runtime import Runtime
-from scheduler.service import Scheduler
+from scheduler.service import Draft, Scheduler
 from scheduler.views import MediaView
 
 ACTIONS = ("cancel", "edit_time", "post_now", "retry")
@@ -54,6 +56,11 @@ class ChatContext:
         return self.workspace_name or f"{self.platform}:{self.team_id}"
 
     @property
+    def chat(self) -> str:
+        """The channel (Slack) or chat (Telegram) the message came from, if known."""
+        return str(self.origin.get("channel") or self.origin.get("chat_id") or "")
+
+    @property
     def speaker(self) -> Speaker:
         return Speaker(self.workspace, self.platform, self.team_id, self.user_id,
                        self.user_name, self.user_tz)  # fmt: skip
@@ -76,6 +83,27 @@ class Conversation:
     async def identify(self, ctx: ChatContext) -> Identity:
         """Seed flow 3.1: sync the user on first contact, then find their zone."""
         return await identify_member(self.rt, ctx.speaker, ctx.member)
+
+    def place(self, ctx: ChatContext, me: Identity) -> Chat:
+        """The chat a message came from, as the use cases name it."""
+        return Chat(me.workspace_id, ctx.platform, ctx.team_id, ctx.chat)
+
+    async def setup(self, ctx: ChatContext, me: Identity) -> tuple[str, tuple[uuid.UUID, ...]]:
+        """The zone requests here are read in and their default destinations: the chat's
+        own when it has them (``scheduler.channels``), else the person's zone and none."""
+        found = await chat_defaults(self.rt, self.place(ctx, me))
+        if found is None:
+            return me.tz, ()
+        return found.timezone or me.tz, found.destinations
+
+    async def understand(
+        self, ctx: ChatContext, me: Identity, request: str, media: Sequence[MediaView] = ()
+    ) -> Draft:
+        """Check a request as it would be scheduled here, storing nothing (the preview)."""
+        tz, defaults = await self.setup(ctx, me)
+        return await self.scheduler.understand(
+            me.workspace_id, request, tz=tz, media=media, defaults=defaults
+        )
 
     async def handle(self, ctx: ChatContext, text: str, media: Sequence[MediaView] = ()) -> Reply:
         """Answer one message (or slash command) that may carry media."""
@@ -104,14 +132,20 @@ class Conversation:
         lang: str,
     ) -> Reply:  # fmt: skip
         if kind == "help":
-            return render.help_reply(arg, lang)
+            reply = render.help_reply(arg, lang)
+            extra = await about_chat(self.rt, self.place(ctx, me), lang, plan=False)
+            return replace(reply, text=f"{reply.text}\n\n{extra}")
+        if kind == "defaults":
+            return await defaults_command(self.rt, self.place(ctx, me), me, arg, lang)
         if kind == "timezone":
             return await self._timezone(me, arg, lang)
         if kind == "language":
             return await self._language(me, arg, lang)
         if kind == "accounts":
             # Each account's network is asked who it is (scheduler.health): ok or what to do.
-            return render.account_health(await check_workspace(self.rt, me.workspace_id))
+            reply = render.account_health(await check_workspace(self.rt, me.workspace_id))
+            extra = await about_chat(self.rt, self.place(ctx, me), lang, plan=True)
+            return replace(reply, text=f"{reply.text}\n\n{extra}")
         if kind == "digest":
             return await self._digest(ctx, me, arg)
         if kind == "posts":
@@ -132,16 +166,20 @@ class Conversation:
                          private=True)  # fmt: skip
         if kind == "cancel":
             return await self._cancel(me, arg, lang)
+        tz, defaults = await self.setup(ctx, me)
         post = await self.scheduler.schedule(
             me.workspace_id,
             arg,
-            tz=me.tz,
+            tz=tz,
             user_id=me.user_id,
             media=media,
-            # The thread reply, written later by a worker, speaks the same language.
-            origin=ctx.origin | {"platform": ctx.platform, "team_id": ctx.team_id, "lang": lang},
+            defaults=defaults,
+            # The thread reply, written later by a worker, speaks the same language; ``chat``
+            # finds the chat's approver (``scheduler.channels.post_channel_approver``).
+            origin=ctx.origin
+            | {"platform": ctx.platform, "team_id": ctx.team_id, "lang": lang, "chat": ctx.chat},
         )
-        return render.scheduled(post, me.tz, lang)
+        return render.scheduled(post, tz, lang)
 
     async def _digest(self, ctx: ChatContext, me: Identity, arg: str) -> Reply:
         choice = arg.strip().lower()
@@ -259,7 +297,8 @@ class Conversation:
         lang = await chosen(self.rt, me.workspace_id) or detected(phrase)
         if not ctx.can_schedule:
             return Reply(t(lang, "Only this chat's admins can change posts."), private=True)
-        found = parse_time(phrase, now=self.rt.clock.now(), tz=me.tz)
+        tz, _ = await self.setup(ctx, me)
+        found = parse_time(phrase, now=self.rt.clock.now(), tz=tz)
         if found is None or found.problems:
             why = (list(found.problems) if found
                    else [msg("I couldn't find a time in “{phrase}”.", phrase=phrase)])  # fmt: skip
@@ -270,7 +309,7 @@ class Conversation:
             return render.problem(exc.problems, exc.hint, lang)
         except (NotFound, Conflict, ValueError) as exc:
             return Reply(str(exc), private=True)
-        return render.scheduled(post, me.tz, lang)
+        return render.scheduled(post, tz, lang)
 
 
 def _hint(exc: OutpostError, lang: str | None) -> str:

@@ -5,7 +5,8 @@ OutpostError
 ├── NotFound             the thing does not exist, or belongs to another workspace
 ├── Conflict             the thing is in a state that forbids the action
 │   └── StaleRevision    an edit named a revision the post has since moved past
-└── RequestProblem       the request cannot be scheduled as typed (carries problems)
+├── RequestProblem       the request cannot be scheduled as typed (carries problems)
+└── LimitReached         the workspace's plan allows no more (names the plan that does)
 
 Every error carries ``message`` (safe to show to the person who typed the request) and
 ``hint`` (an example or next step). Nothing secret goes into either.
@@ -69,3 +70,20 @@ class RequestProblem(OutpostError):
     def __init__(self, problems: list[str], hint: str = "") -> None:
         super().__init__("; ".join(problems), hint)
         self.problems = list(problems)
+
+
+class LimitReached(OutpostError):
+    """The workspace's plan allows no more of something; the message names the plan that does.
+
+    Storage raises it bare (``which`` and how many are ``used``); ``scheduler.plans`` words it.
+    """
+
+    code = "plan_limit"
+
+    def __init__(self, which: str, used: int, message: str = "", hint: str = "") -> None:
+        super().__init__(message or f"The plan's {which} limit is reached ({used}).", hint)
+        self.which = which
+        self.used = used
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (LimitReached, (self.which, self.used, self.message, self.hint))

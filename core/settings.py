@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.crypto import TokenCipher
 from core.errors import ConfigError
+from core.plans import PlanTable, load_plans
 
 
 class Settings(BaseSettings):
@@ -50,6 +51,12 @@ class Settings(BaseSettings):
     supabase_bucket: str = "media"
     media_max_upload_mb: float = Field(default=512, gt=0)
     media_grace_hours: float = Field(default=24.0, ge=0)
+
+    # Plans and their limits (issue #18, core.plans): a workspace without its own plan gets
+    # DEFAULT_PLAN; a self-hosted install refuses nothing. PLANS_FILE (TOML or JSON) replaces
+    # the built-in free / pro / team / unlimited table.
+    default_plan: str = "unlimited"
+    plans_file: Path | None = None
 
     x_api_url: str = "https://api.x.com"
     linkedin_api_url: str = "https://api.linkedin.com"
@@ -158,6 +165,10 @@ class Settings(BaseSettings):
     def supabase_enabled(self) -> bool:
         return bool(self.supabase_url) and self.supabase_service_role_key is not None
 
+    def plan_table(self) -> PlanTable:
+        """The plans (``PLANS_FILE`` or the built-in table); read when a process starts."""
+        return load_plans(self.plans_file, self.default_plan)
+
     def cipher(self) -> TokenCipher:
         keys = [k.strip() for k in self.encryption_keys.get_secret_value().split(",") if k.strip()]
         return TokenCipher(keys)
@@ -205,6 +216,7 @@ def load_settings(**overrides: object) -> Settings:
             "Fix the variable in the environment or .env and start again.",
         ) from None
     _fill_secrets(settings)
+    settings.plan_table()  # a malformed PLANS_FILE stops start-up here, saying what is wrong
     settings.cipher()  # fail now, naming ENCRYPTION_KEYS, rather than at the first token
     if settings.slack_signing_secret is not None and not settings.slack_enabled:
         raise ConfigError(

@@ -1,5 +1,9 @@
 """Chat members: who is talking (synced into a workspace on first contact), their time zone,
-and the workspace a chat team maps to."""
+and the workspace a chat team maps to.
+
+Adding a member is held to the plan's members (``scheduler.plans``): someone new writing to a
+full workspace is told so, and nothing of theirs is stored.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.errors import LimitReached
+from scheduler.plans import quota, refusal
 from scheduler.runtime import Runtime
 from storage.views import WorkspaceView
 
@@ -63,9 +69,14 @@ async def identify(rt: Runtime, who: Speaker, known: Member | None = None) -> Id
         created = False
     else:
         ws = await rt.workspaces.ensure(who.workspace, valid_zone(who.user_tz) or "UTC")
-        user_id, created = await rt.workspaces.sync_chat_user(
-            ws.id, who.platform, who.team_id, who.user_id, who.user_name, valid_zone(who.user_tz)
-        )
+        plan = rt.plans.get(ws.plan)
+        try:
+            user_id, created = await rt.workspaces.sync_chat_user(
+                ws.id, who.platform, who.team_id, who.user_id, who.user_name,
+                valid_zone(who.user_tz), quota=quota(rt, plan, "members"),
+            )  # fmt: skip
+        except LimitReached as exc:
+            raise refusal(rt, plan, "members", exc.used, ws.name) from None
         stored = await rt.workspaces.user_timezone(user_id)
     tz = valid_zone(stored) or valid_zone(who.user_tz) or ws.timezone
     return Identity(ws.id, user_id, tz, created)

@@ -13,6 +13,7 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from core.batch import Batcher
 from core.clock import Clock, SystemClock
 from core.crypto import TokenCipher
+from core.plans import PlanTable
 from core.settings import Settings
 from publishers import guard
 from publishers.base import Publisher
@@ -23,6 +24,7 @@ from storage.accounts import AccountStore
 from storage.api import ApiStore
 from storage.api_callbacks import CallbackStore
 from storage.calendar import CalendarStore
+from storage.channels import ChannelStore
 from storage.db import make_engine, make_sessionmaker
 from storage.digests import DigestStore
 from storage.library import MediaLibrary
@@ -30,6 +32,7 @@ from storage.media import LocalMediaStore, MediaStore
 from storage.posts import PostStore
 from storage.publishing import PublishStore
 from storage.supabase_store import SupabaseMediaStore
+from storage.usage import UsageStore
 from storage.workspaces import WorkspaceStore
 
 
@@ -52,6 +55,8 @@ class Runtime:
     callbacks: CallbackStore
     calendar: CalendarStore
     digests: DigestStore
+    channels: ChannelStore
+    usage: UsageStore
     redis: ArqRedis
     # Addresses users typed (strict), and the services the operator's settings name.
     http: aiohttp.ClientSession
@@ -59,6 +64,7 @@ class Runtime:
     publishers: dict[str, Publisher]
     media: MediaStore
     cipher: TokenCipher
+    plans: PlanTable
     templates: TemplateRunner
     notifier: Notifier
     listeners: tuple[DestinationListener, ...]
@@ -140,6 +146,8 @@ async def open_runtime(
             callbacks=CallbackStore(sessions),
             calendar=CalendarStore(sessions),
             digests=DigestStore(sessions),
+            channels=ChannelStore(sessions),
+            usage=UsageStore(sessions),
             redis=redis,
             http=http,
             operator_http=operator_http,
@@ -148,6 +156,7 @@ async def open_runtime(
             ),
             media=media,
             cipher=settings.cipher(),
+            plans=settings.plan_table(),
             templates=templates,
             notifier=notifier or LoggingNotifier(),
             listeners=tuple(listeners),

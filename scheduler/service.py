@@ -15,14 +15,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.errors import RequestProblem
+from core.errors import LimitReached, RequestProblem
 from core.i18n import msg
-from core.states import CallbackEvent
+from core.states import CallbackEvent, PostStatus
 from publishers.base import Publisher, PublishRequest
 from scheduler.destinations import resolve
 from scheduler.hooks.callbacks import emit
 from scheduler.media.alt import attach_alts, split_alts
 from scheduler.media.fit import FIELDS_HINT, NeedsConversion, checked, fit, request_hint
+from scheduler.plans import month_start, quota, refused, workspace_plan
 from scheduler.publishing.queue import enqueue_publish
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.requests import account_for, media_for
@@ -61,7 +62,12 @@ def check_zone(name: str) -> str:
 def all_problems(draft: Draft) -> list[str]:
     """Everything that keeps ``draft`` from being scheduled."""
     problems = list(draft.problems)
-    if not draft.parsed.destinations and not any("destination" in p for p in problems):
+    # A chat with default destinations gives accounts to a request that names none.
+    if (
+        not draft.accounts
+        and not draft.parsed.destinations
+        and not any("destination" in p for p in problems)
+    ):
         problems.append(
             msg("Say where to post: add `to mastodon` (or another account) before the colon.")
         )
@@ -86,15 +92,19 @@ class Scheduler:
         thread: bool = False,
         fit_media: bool = False,
         user_id: uuid.UUID | None = None,
+        defaults: Sequence[uuid.UUID] = (),
     ) -> Draft:
         """Parse and check a request without storing anything (the preview).
 
         Photos are converted to fit when that loses nothing, or when asked (``fit_media`` or
         the request's leading ``fit``); converted files are stored even if nothing is scheduled.
-        Trailing ``alt:`` lines describe the files (``scheduler.media.alt``).
+        Trailing ``alt:`` lines describe the files (``scheduler.media.alt``). ``defaults`` are
+        the accounts a request naming no destination goes to (a chat's defaults).
         """
         described = split_alts(request)
-        parsed = read_request(described.request, now=self.rt.clock.now(), tz=tz)
+        parsed = read_request(
+            described.request, now=self.rt.clock.now(), tz=tz, defaults=bool(defaults)
+        )
         files, unmatched = attach_alts(media, described.alts)
         parsed = replace(
             parsed,
@@ -102,7 +112,7 @@ class Scheduler:
             fit_media=parsed.fit_media or fit_media,
         )
         return await self._check(
-            workspace_id, parsed, files, thread, request_hint(request), user_id
+            workspace_id, parsed, files, thread, request_hint(request), user_id, defaults
         )
 
     async def _check(
@@ -113,6 +123,7 @@ class Scheduler:
         thread: bool,
         fit_hint: str,
         user_id: uuid.UUID | None,
+        defaults: Sequence[uuid.UUID] = (),
     ) -> Draft:
         if "\x00" in parsed.text or any("\x00" in d for d in parsed.destinations):
             raise RequestProblem([msg("The request contains a NUL character (U+0000).")], EXAMPLE)
@@ -122,6 +133,13 @@ class Scheduler:
         chosen, unknown = (
             resolve(parsed.destinations, accounts) if parsed.destinations else ([], [])
         )
+        if not parsed.destinations and defaults:
+            chosen = [a for a in accounts if a.id in defaults and a.status == "active"]
+            if not chosen:
+                unknown.append(msg(
+                    "This chat's default destinations are no longer connected: name one "
+                    "(`tomorrow 9am to mastodon: …`) or set them again with `defaults to …`."
+                ))  # fmt: skip
         problems.extend(unknown)
         targets = [p for a in chosen if (p := self.publisher(a.platform)) is not None]
         fitted = await fit(
@@ -185,6 +203,7 @@ class Scheduler:
         callback_url: str | None = None,
         thread: bool = False,
         fit_media: bool = False,
+        defaults: Sequence[uuid.UUID] = (),
     ) -> PostView:
         """Schedule a request typed in a chat, the shell or the API's ``request`` field."""
         draft = await self.understand(
@@ -195,6 +214,7 @@ class Scheduler:
             thread=thread,
             fit_media=fit_media,
             user_id=user_id,
+            defaults=defaults,
         )
         return await self._store(workspace_id, draft, user_id, origin, callback_url, thread)
 
@@ -278,22 +298,29 @@ class Scheduler:
             raise RequestProblem(problems or [msg("I couldn't find a time.")], EXAMPLE)
         now = self.rt.clock.now()
         when = max(parsed.when, now)
-        post = await self.rt.posts.create(
-            NewPost(
-                workspace_id=workspace_id,
-                user_id=user_id,
-                content=parsed.text,
-                scheduled_at=when,
-                timezone=parsed.timezone,
-                account_ids=tuple(a.id for a in draft.accounts),
-                media_ids=tuple(m.id for m in draft.media),
-                media_alts=tuple(m.alt for m in draft.media),
-                recurrence=parsed.recurrence,
-                thread=thread,
-                origin=origin or {},
-                callback_url=callback_url,
-            )
+        plan = await workspace_plan(self.rt, workspace_id)
+        new = NewPost(
+            workspace_id=workspace_id,
+            user_id=user_id,
+            content=parsed.text,
+            scheduled_at=when,
+            timezone=parsed.timezone,
+            account_ids=tuple(a.id for a in draft.accounts),
+            media_ids=tuple(m.id for m in draft.media),
+            media_alts=tuple(m.alt for m in draft.media),
+            recurrence=parsed.recurrence,
+            thread=thread,
+            origin=origin or {},
+            callback_url=callback_url,
         )
+        # Counted and inserted under the workspace's row lock: two creates racing for the
+        # month's last post cannot both get it (storage.usage). Drafts are not counted.
+        held = (None if new.status == PostStatus.DRAFT
+                else quota(self.rt, plan, "posts_per_month", month_start(now)))  # fmt: skip
+        try:
+            post = await self.rt.posts.create(new, held)
+        except LimitReached as exc:
+            raise await refused(self.rt, workspace_id, plan, exc) from None
         await enqueue_publish(
             self.rt.redis,
             [Job(d.id, d.revision, d.due_at) for d in post.destinations],

@@ -21,6 +21,8 @@ from core.states import DestinationStatus
 from storage.accounts_models import MastodonApp, OAuthState
 from storage.convert import account_view
 from storage.models import PostDestination, SocialAccount
+from storage.rows import on_session
+from storage.usage import Quota, check
 from storage.views import AccountView
 
 
@@ -249,8 +251,13 @@ class AccountStore:
         display_name: str | None = None,
         settings: dict[str, Any] | None = None,
         user_id: uuid.UUID | None = None,
+        quota: Quota | None = None,
     ) -> AccountView:
-        """Add the account, or replace the tokens of the same (workspace, platform, handle)."""
+        """Add the account, or replace the tokens of the same (workspace, platform, handle).
+
+        Under ``quota`` (a plan's connected accounts) a new one is added only if it fits;
+        renewing one already connected always is.
+        """
         values: dict[str, Any] = {
             "access_token": access_token_enc,
             "refresh_token": refresh_token_enc,
@@ -261,6 +268,7 @@ class AccountStore:
             "status": "active",
         }
         async with self.sessions.begin() as session:
+            await check(on_session(session), workspace_id, quota)
             stmt = insert(SocialAccount).values(
                 id=uuid.uuid4(),
                 workspace_id=workspace_id,

@@ -27,7 +27,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.states import (
@@ -82,6 +82,8 @@ class Workspace(Base):
     timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
     # The language replies are written in; NULL: the language of each message.
     language: Mapped[str | None] = mapped_column(String(8))
+    # The plan's name (``core.plans``); NULL: the operator's ``DEFAULT_PLAN``.
+    plan: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = _created()
 
 
@@ -109,6 +111,26 @@ class WorkspaceMember(Base):
     )
     role: Mapped[str] = mapped_column(String(16), server_default="member")
     __table_args__ = (CheckConstraint(_in("role", ("owner", "admin", "member")), name="role"),)
+
+
+class ChannelDefaults(Base):
+    """What a Slack channel or Telegram chat fills in when a request leaves it out."""
+
+    __tablename__ = "channel_defaults"
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # Account ids, not names: renaming a handle keeps the default; a removed one is skipped.
+    destinations: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID(as_uuid=True)), server_default=text("'{}'::uuid[]")
+    )
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    approver_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class ChatIdentity(Base):

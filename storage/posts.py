@@ -18,6 +18,7 @@ from storage.models import (
     ScheduledPost,
 )
 from storage.rows import Run, driver, fetch_posts, on_driver, on_session
+from storage.usage import Quota, check
 from storage.views import Job, NewPost, PostView, Revision
 
 # Destinations in these states have reached (or may have reached) their network: the post's
@@ -102,10 +103,16 @@ class PostStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    async def create(self, new: NewPost) -> PostView:
+    async def create(self, new: NewPost, quota: Quota | None = None) -> PostView:
+        """Insert the post; under ``quota`` (a plan's posts a month), only if one more fits."""
         async with driver(self.sessions) as conn:
             run = on_driver(conn)
-            post_id = await insert_post(run, new)
+            if quota is None:
+                post_id = await insert_post(run, new)
+            else:
+                async with conn.transaction():
+                    await check(run, new.workspace_id, quota)
+                    post_id = await insert_post(run, new)
             return (await fetch_posts(run, [post_id]))[post_id]
 
     async def get(self, post_id: uuid.UUID, workspace_id: uuid.UUID | None = None) -> PostView:

@@ -40,7 +40,7 @@ class Connection(Protocol):
 
 def workspace_from(r: Record) -> WorkspaceView:
     """A ``workspaces`` row."""
-    return WorkspaceView(id=r["id"], name=r["name"], timezone=r["timezone"])
+    return WorkspaceView(id=r["id"], name=r["name"], timezone=r["timezone"], plan=r["plan"])
 
 
 def account_from(r: Record) -> AccountView:

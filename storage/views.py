@@ -17,6 +17,8 @@ class WorkspaceView:
     id: uuid.UUID
     name: str
     timezone: str
+    # The plan's name; None: the operator's DEFAULT_PLAN (``scheduler.plans``).
+    plan: str | None = None
 
 
 @dataclass(frozen=True)

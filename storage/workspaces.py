@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,8 @@ from storage.models import (
     WorkspaceMember,
 )
 from storage.records import account_from, workspace_from
-from storage.rows import driver
+from storage.rows import driver, on_session
+from storage.usage import Quota, check
 from storage.views import AccountView, WorkspaceView
 
 KNOWN_MEMBER = """
@@ -99,8 +101,13 @@ class WorkspaceStore:
         external_id: str,
         display_name: str | None = None,
         timezone: str | None = None,
+        quota: Quota | None = None,
     ) -> tuple[uuid.UUID, bool]:
-        """Seed flow 3.1: the user behind a chat identity, inserted on first contact."""
+        """Seed flow 3.1: the user behind a chat identity, inserted on first contact.
+
+        Under ``quota`` (a plan's members) someone not yet a member joins only if they fit;
+        refused, nothing of theirs is written (not even the user row).
+        """
         async with self.sessions.begin() as session:
             user_id = await session.scalar(
                 select(ChatIdentity.user_id).where(
@@ -114,12 +121,21 @@ class WorkspaceStore:
                 user_id, created = await self._first_contact(
                     session, platform, team_id, external_id, display_name, timezone
                 )
+            if quota is not None and not await self._is_member(session, workspace_id, user_id):
+                await check(on_session(session), workspace_id, replace(quota, args=(user_id,)))
             await session.execute(
                 insert(WorkspaceMember)
                 .values(workspace_id=workspace_id, user_id=user_id, role="member")
                 .on_conflict_do_nothing()
             )
         return user_id, created
+
+    @staticmethod
+    async def _is_member(
+        session: AsyncSession, workspace_id: uuid.UUID, user_id: uuid.UUID
+    ) -> bool:
+        found = await session.get(WorkspaceMember, (workspace_id, user_id))
+        return found is not None
 
     @staticmethod
     async def _first_contact(

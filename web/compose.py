@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from aiohttp import BodyPartReader, web
 
-from core.errors import NotFound, RequestProblem
+from core.errors import LimitReached, NotFound, RequestProblem
 from scheduler.calendar import viewer_zone
 from scheduler.media.fit import NeedsConversion
 from scheduler.media.ingest import MAX_UPLOAD_BYTES, ingest_path
@@ -217,9 +217,11 @@ async def compose_submit(request: web.Request) -> web.Response:
         if draft.parsed.when is None and not problems:
             problems.append("I couldn't find a time.")
         status = 200
-    except (RequestProblem, NotFound) as problem:
-        draft, status = None, 400
-        problems = getattr(problem, "problems", [problem.message])
+    except (RequestProblem, NotFound, LimitReached) as problem:
+        draft, status = None, 403 if isinstance(problem, LimitReached) else 400
+        # A plan's refusal says which plan lifts the limit in its hint: show both.
+        problems = getattr(problem, "problems", [str(problem) if isinstance(
+            problem, LimitReached) else problem.message])  # fmt: skip
         can_fit = isinstance(problem, NeedsConversion)
     thumbs = await _thumbs(runtime, media)
     return render(

@@ -3,7 +3,8 @@
 ApiError (an aiohttp-free exception carrying status, code, message, headers)
 ├── 400 malformed JSON (says where), 401 unauthenticated, 403 missing scope,
 ├── 404, 409 idempotency conflicts, 413 too large, 415, 422 invalid body, 429 rate limited
-Our own errors map through ``STATUS``: NotFound 404, Conflict 409, RequestProblem 422.
+Our own errors map through ``STATUS``: NotFound 404, Conflict 409, RequestProblem 422,
+LimitReached 403 (the plan allows no more).
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from typing import Any
 
 from aiohttp import web
 
-from core.errors import Conflict, NotFound, OutpostError, RequestProblem, StaleRevision
+from core.errors import (
+    Conflict,
+    LimitReached,
+    NotFound,
+    OutpostError,
+    RequestProblem,
+    StaleRevision,
+)
 
 log = logging.getLogger("outpost.api")
 
@@ -24,6 +32,7 @@ STATUS: tuple[tuple[type[OutpostError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (RequestProblem, 422),
+    (LimitReached, 403),
 )
 
 

@@ -22,7 +22,9 @@ from webhooks.schemas import POST_STATUSES, SCHEMAS, ref
 ERROR_STATUSES = {
     400: "Malformed JSON (the message says where) or a malformed header.",
     401: "Missing, unknown or revoked token; for hooks, a missing or invalid signature.",
-    403: "The token lacks the scope this operation needs.",
+    403: "The token lacks the scope this operation needs, or (`plan_limit`) the workspace's "
+    "plan allows no more connected accounts, posts this month, members or upload size: the "
+    "message names the plan that does.",
     404: "No such thing in this workspace.",
     409: "The thing's state forbids this, or the Idempotency-Key was used for another body, "
     "or (`secret_not_replayed`) it replays a create that showed a secret (a token, a hook's "

@@ -111,16 +111,18 @@ def _placeholder(workspace_id: uuid.UUID, item: Attachment) -> MediaView:
 
 
 async def precheck(
-    svc: Services, me: Identity, request: str, attachments: Sequence[Attachment],
-    lang: str | None = None,
+    svc: Services, ctx: ChatContext, me: Identity, request: str,
+    attachments: Sequence[Attachment], lang: str | None = None,
 ) -> Reply | None:  # fmt: skip
     """What would stop ``request`` with these files from being scheduled, before downloading."""
     views = [_placeholder(me.workspace_id, a) for a in attachments]
-    draft = await svc.talk.scheduler.understand(me.workspace_id, request, tz=me.tz, media=views)
+    draft = await svc.talk.understand(ctx, me, request, views)
     problems = list(draft.problems)
     if draft.parsed.when is None and not any("time" in p for p in problems):
         problems.append(msg("I couldn't find a time."))
-    if not draft.parsed.destinations and not any("destination" in p for p in problems):
+    if not draft.accounts and not draft.parsed.destinations and not any(
+        "destination" in p for p in problems
+    ):
         problems.append(
             msg("Say where to post: add `to mastodon` (or another account) before the colon.")
         )
@@ -179,7 +181,7 @@ async def schedule_with_media(
     if refused is not None:
         return refused
     me = await svc.talk.identify(ctx)
-    problem = await precheck(svc, me, request, attachments, lang)
+    problem = await precheck(svc, ctx, me, request, attachments, lang)
     if problem is not None:
         return problem
     try:

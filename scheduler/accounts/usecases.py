@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.errors import LimitReached
 from publishers.signing import generate_secret
 from scheduler.accounts.access import account_store
 from scheduler.api_tokens import api_store
+from scheduler.plans import quota, refused, workspace_plan
 from scheduler.runtime import Runtime
 from storage.views import AccountView
 
@@ -40,19 +42,28 @@ async def connect_account(
     settings: dict[str, Any] | None = None,
     user_id: uuid.UUID | None = None,
 ) -> AccountView:
-    """Encrypt the tokens and add the account (or renew the one with this handle)."""
-    return await account_store(rt).connect(
-        workspace_id,
-        platform,
-        handle,
-        rt.cipher.encrypt(token),
-        refresh_token_enc=rt.cipher.encrypt(refresh_token) if refresh_token else None,
-        expires_at=expires_at,
-        base_url=base_url,
-        display_name=display_name,
-        settings=settings,
-        user_id=user_id,
-    )
+    """Encrypt the tokens and add the account (or renew the one with this handle).
+
+    A new account must fit the plan's connected accounts (checked under the workspace's lock
+    in the same transaction as the insert); refused, nothing is written.
+    """
+    plan = await workspace_plan(rt, workspace_id)
+    try:
+        return await account_store(rt).connect(
+            workspace_id,
+            platform,
+            handle,
+            rt.cipher.encrypt(token),
+            refresh_token_enc=rt.cipher.encrypt(refresh_token) if refresh_token else None,
+            expires_at=expires_at,
+            base_url=base_url,
+            display_name=display_name,
+            settings=settings,
+            user_id=user_id,
+            quota=quota(rt, plan, "accounts", platform, handle),
+        )
+    except LimitReached as exc:
+        raise await refused(rt, workspace_id, plan, exc) from None
 
 
 async def connect_with_token(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from core.errors import RequestProblem
+from core.errors import LimitReached, RequestProblem
 from core.limits import MAX_AHEAD_WORDS, too_far_ahead
 from publishers import signing
 from publishers.base import PublishRequest
@@ -179,7 +179,7 @@ async def receive(
     except BaseException as exc:
         if not settled:
             await store.settle_delivery(hook.id, keys, None)
-        if isinstance(exc, RequestProblem):
+        if isinstance(exc, RequestProblem | LimitReached):
             log.warning(
                 "hook delivery refused",
                 extra={"hook_id": str(hook.id), "delivery_id": delivery_id, "reason": exc.message},

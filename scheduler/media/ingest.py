@@ -3,7 +3,8 @@
 Every intake (Slack file, Telegram photo/video/document/album, REST multipart, the calendar's
 compose box, ``outpost schedule --media``) ends here, through ``ingest_stream`` (bytes as they
 arrive) or ``ingest_path`` (a file already on disk). Nothing is recorded unless the bytes are
-safely in the store, so a failed upload leaves no ``media_library`` row behind.
+safely in the store, so a failed upload leaves no ``media_library`` row behind. The workspace
+plan's largest upload is held here too, before anything reaches the store.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ import io
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PIL import Image
 
 from core.errors import RequestProblem
+from core.plans import Plan
 from scheduler.media.poster import make_poster
 from scheduler.media.sniff import EXTENSIONS, Sniffed, sniff
+from scheduler.plans import refusal
 from scheduler.runtime import Runtime
 from storage.views import MediaView
 
@@ -84,6 +89,9 @@ async def ingest_path(
     limit = upload_limit(rt)
     if size > limit:
         raise _too_big(limit, size)
+    held = await _plan_limit(rt, workspace_id)
+    if held is not None and size > held.bytes:
+        raise held.refuse(size)
     digest = await asyncio.to_thread(sha256_file, path)
     return await _ingest(rt, workspace_id, path, digest, size, filename or path.name, user_id)
 
@@ -99,18 +107,48 @@ async def ingest_stream(
 ) -> MediaView:
     """Spool bytes as they arrive (hashing and counting), stop at the limit, then ingest."""
     limit = upload_limit(rt, max_bytes)
+    held = await _plan_limit(rt, workspace_id)
+    # The smaller limit stops the spool, and its own words say why: the plan names the plan
+    # that lifts it, the setting says to send a smaller file.
+    too_big: Callable[[], Exception] = partial(_too_big, limit)
+    if held is not None and held.bytes < limit:
+        limit, too_big = held.bytes, partial(held.refuse, held.bytes + 1)
     spool = rt.settings.data_dir / "tmp"
     await asyncio.to_thread(spool.mkdir, parents=True, exist_ok=True)
     fd, name = await asyncio.to_thread(tempfile.mkstemp, dir=spool, prefix="upload-")
     path = Path(name)
     try:
-        digest, size = await _spool(fd, chunks, limit)
+        digest, size = await _spool(fd, chunks, limit, too_big)
         return await _ingest(rt, workspace_id, path, digest, size, filename, user_id)
     finally:
         await asyncio.to_thread(path.unlink, True)
 
 
-async def _spool(fd: int, chunks: AsyncIterator[bytes], limit: int) -> tuple[str, int]:
+@dataclass(frozen=True)
+class _PlanLimit:
+    """The workspace plan's largest upload, when it has one, and its refusal."""
+
+    rt: Runtime
+    plan: Plan
+    workspace: str
+
+    @property
+    def bytes(self) -> int:
+        return self.plan.upload_bytes or 0
+
+    def refuse(self, size: int) -> Exception:
+        return refusal(self.rt, self.plan, "upload_mb", 0, self.workspace, size / 2**20)
+
+
+async def _plan_limit(rt: Runtime, workspace_id: uuid.UUID) -> _PlanLimit | None:
+    ws = await rt.workspaces.by_id(workspace_id)
+    plan = rt.plans.get(ws.plan)
+    return None if plan.upload_bytes is None else _PlanLimit(rt, plan, ws.name)
+
+
+async def _spool(
+    fd: int, chunks: AsyncIterator[bytes], limit: int, too_big: Callable[[], Exception]
+) -> tuple[str, int]:
     """Write ``chunks`` to ``fd`` in ~1 MiB batches; raise as soon as ``limit`` is passed."""
     digest = hashlib.sha256()
     size = 0
@@ -121,7 +159,7 @@ async def _spool(fd: int, chunks: AsyncIterator[bytes], limit: int) -> tuple[str
         async for chunk in chunks:
             size += len(chunk)
             if size > limit:
-                raise _too_big(limit)
+                raise too_big()
             digest.update(chunk)
             pending.append(chunk)
             buffered += len(chunk)

@@ -187,11 +187,14 @@ def _split_head(head: str, code: str = "en") -> tuple[str, tuple[str, ...], bool
     return head, (), False
 
 
-def read_request(text: str, *, now: datetime, tz: str, lang: str | None = None) -> ParsedRequest:
+def read_request(
+    text: str, *, now: datetime, tz: str, lang: str | None = None, defaults: bool = False
+) -> ParsedRequest:
     """Read a full chat request in the user's zone ``tz``.
 
     ``lang`` (an ISO 639-1 code of ``CODES``) names the language of the time and destinations;
-    without it the language is guessed from the words before the colon.
+    without it the language is guessed from the words before the colon. ``defaults``: the chat
+    has default destinations, so naming none is not a problem (``scheduler.channels``).
     """
     user = get_zone(tz)
     if len(text) > MAX_REQUEST:
@@ -238,7 +241,7 @@ def read_request(text: str, *, now: datetime, tz: str, lang: str | None = None) 
             '"{phrase} to x: We\'re live"',
             shown=shown or msg("none"), phrase=phrase.strip() or msg("tomorrow 9am"),
         ))
-    elif not dests:
+    elif not dests and not defaults:
         problems.append(msg(
             "I understood the time ({shown}) but found no destination. Add one "
             'with "to", e.g. "{phrase} to x: Hello"',
