@@ -92,6 +92,7 @@ def translate(text: Any, lang: str | None) -> str:
     return str(text)
 
 
-def moment(value: datetime, lang: str | None) -> str:
-    """A date and time as people of ``lang`` write it, e.g. "Mon 07 Dec 2026, 09:00" in en."""
-    return format_datetime(value, "EEE dd MMM y, HH:mm", tzinfo=value.tzinfo, locale=normal(lang))
+def moment(value: datetime, lang: str | None, pattern: str = "EEE dd MMM y, HH:mm") -> str:
+    """A date and time as people of ``lang`` write it, e.g. "Mon 07 Dec 2026, 09:00" in en
+    (``pattern`` is a CLDR one: "EEE dd MMM HH:mm" leaves out the year)."""
+    return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=normal(lang))

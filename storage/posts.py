@@ -11,7 +11,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import Conflict, NotFound
-from core.states import EDITABLE_POST_STATUSES, DestinationStatus, PostStatus
+from core.i18n import N_, Msg, msg
+from core.states import EDITABLE_POST_STATUSES, DestinationStatus, PostStatus, status_word
 from storage.models import (
     PostDestination,
     ScheduledPost,
@@ -107,7 +108,7 @@ class PostStore:
         async with self.sessions() as session:
             view = await load_post(session, post_id)
         if view is None or (workspace_id is not None and view.workspace_id != workspace_id):
-            raise NotFound(f"No post {post_id} in this workspace.")
+            raise NotFound(msg("No post {id} in this workspace.", id=str(post_id)))
         return view
 
     async def search(
@@ -137,7 +138,7 @@ class PostStore:
     ) -> ScheduledPost:
         post = await session.get(ScheduledPost, post_id, with_for_update=True)
         if post is None or (workspace_id is not None and post.workspace_id != workspace_id):
-            raise NotFound(f"No post {post_id} in this workspace.")
+            raise NotFound(msg("No post {id} in this workspace.", id=str(post_id)))
         return post
 
     async def _rearm(
@@ -181,7 +182,8 @@ class PostStore:
         def move(post: ScheduledPost) -> None:
             post.scheduled_at = when
 
-        return await self._amend(workspace_id, post_id, "move", move, when)
+        refusal = N_("This post is {status}; only scheduled posts can be moved.")
+        return await self._amend(workspace_id, post_id, refusal, move, when)
 
     async def edit(
         self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, content: str
@@ -189,13 +191,14 @@ class PostStore:
         def rewrite(post: ScheduledPost) -> None:
             post.content = content
 
-        return await self._amend(workspace_id, post_id, "be edited", rewrite, None)
+        refusal = N_("This post is {status}; only scheduled posts can be edited.")
+        return await self._amend(workspace_id, post_id, refusal, rewrite, None)
 
     async def _amend(
         self,
         workspace_id: uuid.UUID | None,
         post_id: uuid.UUID,
-        action: str,
+        refusal: str,
         change: Callable[[ScheduledPost], None],
         when: datetime | None,
     ) -> tuple[PostView, list[Job]]:
@@ -203,7 +206,7 @@ class PostStore:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
             if post.status not in EDITABLE_POST_STATUSES:
-                raise Conflict(f"This post is {post.status}; only scheduled posts can {action}.")
+                raise Conflict(Msg(refusal, {"status": status_word(post.status)}))
             change(post)
             jobs = await self._rearm(session, post, when)
             await session.flush()
@@ -215,9 +218,12 @@ class PostStore:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
             if post.status == PostStatus.CANCELLED:
-                raise Conflict("This post is already cancelled.")
+                raise Conflict(msg("This post is already cancelled."))
             if post.status not in EDITABLE_POST_STATUSES:
-                raise Conflict(f"This post is {post.status}; it can no longer be cancelled.")
+                raise Conflict(
+                    msg("This post is {status}; it can no longer be cancelled.",
+                        status=status_word(post.status))
+                )  # fmt: skip
             await session.execute(
                 update(PostDestination)
                 .where(
@@ -244,7 +250,10 @@ class PostStore:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
             if post.status not in (PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED):
-                raise Conflict(f"This post is {post.status}; only failed posts can be retried.")
+                raise Conflict(
+                    msg("This post is {status}; only failed posts can be retried.",
+                        status=status_word(post.status))
+                )  # fmt: skip
             jobs = await self._rearm(
                 session,
                 post,

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.i18n import msg
 from scheduler.reader import recurrence
 from scheduler.reader.clock_rules import CLOCK_RULES
 from scheduler.reader.date_rules import DATE_RULES
@@ -15,7 +16,7 @@ from scheduler.reader.state import State, apply_rules
 from scheduler.reader.words import normalise
 from scheduler.reader.zones import Zone, get_zone
 
-EXAMPLE = '"tomorrow 9am to x: Hello"'
+EXAMPLE = msg('"tomorrow 9am to x: Hello"')
 MAX_PHRASE = 2000
 # Words that carry no time on their own; anything else left over was not understood.
 _FILLER = frozenset(
@@ -109,10 +110,10 @@ def understand(
         )
         why = recurrence.unsupported(rep, weekday=st.weekday, dated=dated)
         if why is not None:
-            st.problems.append(
-                f'I can\'t repeat "{(typed or phrase).strip()}" exactly: {why}. Write it like '
-                f"{recurrence.REFUSED_EXAMPLES}"
-            )
+            st.problems.append(msg(
+                'I can\'t repeat "{phrase}" exactly: {why}. Write it like {examples}',
+                phrase=(typed or phrase).strip(), why=why, examples=recurrence.REFUSED_EXAMPLES,
+            ))  # fmt: skip
         hour = (
             _hours(st, True)[0]
             if st.hour is not None
@@ -175,6 +176,7 @@ def _left_problem(phrase: str, left: list[str], when: datetime, grain: str) -> t
         return ()
     words = " ".join(left)
     return (
-        f'I read "{phrase.strip()}" as {describe(when, grain)} but did not understand '
-        f'"{words}". Rephrase it, e.g. {EXAMPLE}',
-    )
+        msg('I read "{phrase}" as {when} but did not understand "{words}". Rephrase it, '
+            "e.g. {example}", phrase=phrase.strip(), when=describe(when, grain), words=words,
+            example=EXAMPLE),
+    )  # fmt: skip

@@ -44,11 +44,11 @@ async def test_digest_lists_the_week_ahead_last_weeks_failures_and_accounts_to_f
     digest = await weekly_digest(rt, ws.id)
     text = digest.text("UTC")
     assert [p.content for p in digest.upcoming] == ["Webinar reminder"]
-    assert "The week ahead: 1 post(s) scheduled" in text
+    assert "The week ahead: 1 post scheduled" in text
     assert "Wed 09 Dec 08:00 → mastodon:@outpost@fake.social: Webinar reminder" in text
     assert "Far off" not in text
     assert [p.id for p in digest.failed] == [refused.id]
-    assert "Last week: 1 post(s) did not fully go out" in text
+    assert "Last week: 1 post did not fully go out" in text
     assert "mastodon:@outpost@fake.social: Mastodon answered 422: Validation failed" in text
     assert "Accounts needing attention:" in text
     assert f"{rt.settings.base_url}/connect/mastodon?link=" in text
