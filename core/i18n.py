@@ -13,6 +13,8 @@ them), read once per language on first use; nothing else here does I/O.
 from __future__ import annotations
 
 import gettext as _gettext
+import re
+import string
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -83,6 +85,29 @@ def N_(msgid: str) -> str:
 def msg(msgid: str, **params: Any) -> Msg:
     """Mark a message for translation where it is shown (``translate``); extracted as msgid."""
     return Msg(msgid, params)
+
+
+def recognise(text: str, msgids: tuple[str, ...]) -> str:
+    """``text`` as the ``Msg`` of the first of ``msgids`` whose English it is, else ``text``.
+
+    For English that was stored as plain text (a failed destination's message in the
+    database) but was written from one of these msgids: the chat can then translate it.
+    """
+    for msgid in msgids:
+        found = _pattern(msgid).fullmatch(text)
+        if found:
+            return Msg(msgid, found.groupdict())
+    return text
+
+
+@cache
+def _pattern(msgid: str) -> re.Pattern[str]:
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(msgid):
+        parts.append(re.escape(literal))
+        if name:
+            parts.append(f"(?P<{name}>.+?)")
+    return re.compile("".join(parts), re.DOTALL)
 
 
 def translate(text: Any, lang: str | None) -> str:

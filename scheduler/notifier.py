@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from core.i18n import Msg, msg
+from core.i18n import Msg, msg, recognise
 from publishers.errors import ADVICE
+from publishers.http import WORDING
 from storage.views import PostView
 
 log = logging.getLogger("outpost.notify")
@@ -23,10 +24,10 @@ def worded(error: str | None) -> str | None:
         return error
     gave_up = _GAVE_UP.fullmatch(error)
     reason = gave_up.group(2) if gave_up else error
-    said: str = reason
+    said: str = recognise(reason, WORDING)
     for advice in ADVICE:
         if reason.endswith(advice):
-            own = reason[: -len(advice)].rstrip()
+            own = recognise(reason[: -len(advice)].rstrip(), WORDING)
             said = msg("{reason} {advice}", reason=own, advice=Msg(advice, {})) if own else Msg(
                 advice, {}
             )
