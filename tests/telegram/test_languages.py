@@ -182,7 +182,9 @@ async def test_accounts_and_digest_answers_are_in_spanish(
     on = await _answer(client, telegram, updates, "/digest on")
     assert on.startswith("Cada lunes publicaré aquí lo programado para la semana")
     off = await _answer(client, telegram, updates, "/digest off")
-    assert off == "No habrá más resúmenes semanales aquí. <code>digest on</code> los vuelve a activar."
+    assert off == (
+        "No habrá más resúmenes semanales aquí. <code>digest on</code> los vuelve a activar."
+    )
     help_text = await _answer(client, telegram, updates, "/help")
     assert "<code>digest on</code> (un resumen semanal en este chat" in help_text
     for text in (accounts, on, off, help_text):
