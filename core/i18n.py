@@ -77,6 +77,29 @@ class Msg(str):
         return (Msg, (self.msgid, self.params))
 
 
+class Moment(str):
+    """A date (and time) inside a message: English as the code wrote it, as a ``str``; in
+    another language as Babel writes ``pattern`` there (``translate``)."""
+
+    value: datetime
+    pattern: str
+
+    def __new__(cls, text: str, value: datetime, pattern: str) -> Moment:
+        self = super().__new__(cls, text)
+        self.value = value
+        self.pattern = pattern
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Moment, (str(self), self.value, self.pattern))
+
+    def render(self, lang: str | None) -> str:
+        code = normal(lang)
+        if code == DEFAULT:
+            return str(self)
+        return format_datetime(self.value, self.pattern, tzinfo=self.value.tzinfo, locale=code)
+
+
 def N_(msgid: str) -> str:
     """Mark a constant for extraction; it is translated where it is used (``gettext``)."""
     return msgid
@@ -114,6 +137,8 @@ def translate(text: Any, lang: str | None) -> str:
     """``text`` in ``lang`` when it is a ``Msg``; any other text is returned as it is."""
     if isinstance(text, Msg):
         return gettext(lang, text.msgid, **text.params)
+    if isinstance(text, Moment):
+        return text.render(lang)
     return str(text)
 
 

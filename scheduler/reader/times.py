@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.i18n import msg
+from core.i18n import Moment, msg
 from scheduler.reader import recurrence
 from scheduler.reader.clock_rules import CLOCK_RULES
 from scheduler.reader.date_rules import DATE_RULES
@@ -73,10 +73,13 @@ class TimeResult:
 
 
 def describe(when: datetime, grain: str = "minute") -> str:
-    """A short human form of an instant, e.g. "Sat 28 Nov 2026 09:00 CET"."""
+    """A short human form of an instant, e.g. "Sat 28 Nov 2026 09:00 CET" (in a chat, in the
+    asker's language: ``core.i18n.Moment``)."""
     if grain in ("day", "week", "month", "quarter", "year"):
-        return when.strftime("%a %d %b %Y")
-    return when.strftime("%a %d %b %Y %H:%M ") + (when.tzname() or "")
+        return Moment(when.strftime("%a %d %b %Y"), when, "EEE d MMM y")
+    zone = (when.tzname() or "").replace("'", "''")
+    return Moment(when.strftime("%a %d %b %Y %H:%M ") + (when.tzname() or ""), when,
+                  f"EEE d MMM y HH:mm '{zone}'" if zone else "EEE d MMM y HH:mm")  # fmt: skip
 
 
 def _leftover(text: str) -> list[str]:

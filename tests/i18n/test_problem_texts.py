@@ -154,3 +154,11 @@ def test_every_file_problem_is_translated(lang: str, name: str, tmp_path: Path) 
     for text in [*refused.value.problems, refused.value.hint]:
         assert untranslated(text, lang) == [], str(text)
         assert english_in(translate(text, lang)) == [], translate(text, lang)
+
+
+def test_dates_inside_problems_are_written_as_the_language_writes_them() -> None:
+    parsed = read_request("ayer a las 9 en x: Hola", now=NIGHT, tz="Europe/Madrid")
+    [past] = parsed.problems
+    assert str(past).startswith("Sun 06 Dec 2026 09:00 CET is in the past.")  # API, CLI
+    assert translate(past, "es").startswith("dom 6 dic 2026 09:00 CET ya pasó.")
+    assert translate(past, "ru").startswith("вс 6 дек. 2026 09:00 CET уже в прошлом.")
