@@ -203,7 +203,7 @@ class Conversation:
                 private=True,
             )  # fmt: skip
         if code is None:
-            left = await chosen(self.rt, me.workspace_id, ctx.chat)
+            left = None if whole else await chosen(self.rt, me.workspace_id, ctx.chat)
             if left is not None:
                 return Reply(t(left, "This chat follows the workspace's language again: "
                                      "I'll answer in English here."), private=True)  # fmt: skip

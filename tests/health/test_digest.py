@@ -84,3 +84,28 @@ async def test_a_chat_that_opted_in_gets_the_digest_once_a_week(
 
     set_clock(rt, T0 + timedelta(days=7))
     assert await send_digests(rt) == 1
+
+
+async def test_the_digest_is_written_in_the_chats_language(
+    chat: Chat, mastodon: FakeMastodon
+) -> None:
+    rt = chat.rt
+    set_clock(rt, T0)
+    ws = await rt.workspaces.ensure(f"slack:{TEAM}")
+    await rt.workspaces.add_account(
+        ws.id, "mastodon", "@outpost@fake.social", rt.cipher.encrypt("good-token"),
+        base_url=mastodon.url,
+    )  # fmt: skip
+    talk = Conversation(rt)
+    here = ChatContext(platform="slack", team_id=TEAM, user_id="U1", user_tz="UTC",
+                       origin={"channel": CHANNEL})  # fmt: skip
+    await talk.handle(here, "in 2 days to mastodon: Webinar reminder")
+    await talk.handle(here, "language es")
+    assert (await talk.handle(here, "digest on")).text.startswith("Cada lunes publicaré aquí")
+    assert await send_digests(rt) == 1
+    [digest] = [m for m in chat.slack.messages if "semana que viene" in m["text"]]
+    assert digest["text"].startswith("📅 La semana que viene: 1 publicación programada\n")
+    assert "• mié 09 dic 08:00 → mastodon:@outpost@fake.social: Webinar reminder" in (
+        digest["text"]
+    )
+    assert "❌ La semana pasada: 0 publicaciones no salieron del todo" in digest["text"]
