@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.errors import message_for
 from tests.fakes.mastodon import FakeMastodon
 from tests.i18n.english import english_in
 from tests.slack.conftest import CHANNEL, TEAM, SlackHarness
@@ -222,3 +225,15 @@ async def test_channel_language_wins_over_the_workspace_language(
     await _answer(slack, "language auto workspace")
     assert (await _answer(slack, "posts")).startswith("Nothing scheduled.")
     assert (await _answer(slack, "language fr xyz")).startswith("I can answer in: ")
+
+
+def test_slack_error_advice_is_in_the_chats_language() -> None:
+    refused = SlackApiError("refused", {"ok": False, "error": "not_in_channel"})
+    assert message_for(refused, "es") == "No estoy en este canal: invítame con `/invite @Outpost`."
+    odd = SlackApiError("refused", {"ok": False, "error": "odd_error"})
+    assert message_for(odd, "ru") == (
+        "Slack отклонил запрос (odd_error). "
+        "У меня что-то пошло не так, ничего не изменилось. Попробуйте ещё раз через минуту."
+    )
+    assert message_for(RuntimeError("boom"), "es").startswith("Algo falló por mi parte")
+    assert message_for(RuntimeError("boom")).startswith("Something went wrong on my side")
