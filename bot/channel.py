@@ -89,13 +89,14 @@ def _of(used: int, allowed: float | None) -> str:
 
 
 def usage_line(rt: Runtime, found: PlanUsage, lang: str | None) -> str:
-    """``Plan: free — 2/3 connected accounts, …``: what the workspace uses of its plan."""
+    """``Plan: free — accounts 2/3, …``: what the workspace uses of its plan (label: count, so
+    no plural form is needed)."""
     plan, used = found.plan, found.usage
     upload = plan.upload_mb if plan.upload_mb is not None else upload_limit(rt) / 2**20
     return t(
         lang,
-        "Plan: {plan} — {accounts} connected accounts, {posts} posts this month, "
-        "{members} members, files up to {upload} MB.",
+        "Plan: {plan} — accounts {accounts}, posts this month {posts}, members {members}, "
+        "files up to {upload} MB.",
         plan=plan.name, accounts=_of(used.accounts, plan.accounts),
         posts=_of(used.posts_this_month, plan.posts_per_month),
         members=_of(used.members, plan.members), upload=f"{upload:g}",

@@ -23,7 +23,7 @@ from scheduler.channels import Chat, chat_defaults
 from scheduler.edge import PUBLISHERS, canonical_platform
 from scheduler.health.checks import check_workspace
 from scheduler.health.digest import subscribe
-from scheduler.language import chosen, detected, set_language
+from scheduler.language import chat_key, chat_language, chosen, detected, set_language
 from scheduler.logins import create_login_link
 from scheduler.members import Identity, Member, Speaker, known_member, set_timezone, valid_zone
 from scheduler.members import identify as identify_member
@@ -33,6 +33,8 @@ from scheduler.service import Draft, Scheduler
 from scheduler.views import MediaView
 
 ACTIONS = ("cancel", "edit_time", "post_now", "retry")
+# ``language es workspace``: the setting is the workspace's, not only this chat's.
+WORKSPACE_WORD = "workspace"
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,15 @@ class ChatContext:
         return self.workspace_name or f"{self.platform}:{self.team_id}"
 
     @property
-    def chat(self) -> str:
+    def chat_id(self) -> str:
         """The channel (Slack) or chat (Telegram) the message came from, if known."""
         return str(self.origin.get("channel") or self.origin.get("chat_id") or "")
+
+    @property
+    def chat(self) -> str | None:
+        """The chat a setting such as ``language es`` belongs to: a Slack channel or DM, a
+        Telegram chat; ``None`` when the context names none."""
+        return chat_key(self.platform, self.team_id, self.origin)
 
     @property
     def speaker(self) -> Speaker:
@@ -86,7 +94,7 @@ class Conversation:
 
     def place(self, ctx: ChatContext, me: Identity) -> Chat:
         """The chat a message came from, as the use cases name it."""
-        return Chat(me.workspace_id, ctx.platform, ctx.team_id, ctx.chat)
+        return Chat(me.workspace_id, ctx.platform, ctx.team_id, ctx.chat_id)
 
     async def setup(self, ctx: ChatContext, me: Identity) -> tuple[str, tuple[uuid.UUID, ...]]:
         """The zone requests here are read in and their default destinations: the chat's
@@ -109,7 +117,7 @@ class Conversation:
         """Answer one message (or slash command) that may carry media."""
         me = await self.identify(ctx)
         command = parse_command(text)
-        lang = await self.language(me, text)
+        lang = await self.language(ctx, me, text)
         try:
             return await self._run(ctx, me, command.kind, command.arg, media, lang)
         except RequestProblem as exc:
@@ -117,15 +125,19 @@ class Conversation:
         except OutpostError as exc:
             return Reply(translate(exc.message, lang) + _hint(exc, lang), private=True)
 
-    async def language(self, me: Identity, text: str) -> str:
-        """The language to answer ``text`` in: the chat's setting, else the request's own.
+    async def language(self, ctx: ChatContext, me: Identity, text: str) -> str:
+        """The language to answer ``text`` in: the chat's setting, else the workspace's, else
+        the request's own.
 
         Named commands (``posts``, ``cancel 3f2b``) are English words followed by ids and zone
         names, which say nothing of the person's language: English, unless the chat set one.
         """
-        command = parse_command(text)
-        guessed = detected(command.arg) if command.kind == "schedule" else DEFAULT
-        return await chosen(self.rt, me.workspace_id) or guessed
+        return await chosen(self.rt, me.workspace_id, ctx.chat) or _guessed(text)
+
+    async def reply_language(self, ctx: ChatContext, text: str) -> str:
+        """``language`` before (or without) knowing who wrote, e.g. for an error report: by
+        the workspace's name, so nobody is created or synced to say something went wrong."""
+        return await chat_language(self.rt, ctx.workspace, ctx.chat) or _guessed(text)
 
     async def _run(
         self, ctx: ChatContext, me: Identity, kind: str, arg: str, media: Sequence[MediaView],
@@ -140,14 +152,14 @@ class Conversation:
         if kind == "timezone":
             return await self._timezone(me, arg, lang)
         if kind == "language":
-            return await self._language(me, arg, lang)
+            return await self._language(ctx, me, arg, lang)
         if kind == "accounts":
             # Each account's network is asked who it is (scheduler.health): ok or what to do.
-            reply = render.account_health(await check_workspace(self.rt, me.workspace_id))
+            reply = render.account_health(await check_workspace(self.rt, me.workspace_id), lang)
             extra = await about_chat(self.rt, self.place(ctx, me), lang, plan=True)
             return replace(reply, text=f"{reply.text}\n\n{extra}")
         if kind == "digest":
-            return await self._digest(ctx, me, arg)
+            return await self._digest(ctx, me, arg, lang)
         if kind == "posts":
             posts = await self.scheduler.list(
                 me.workspace_id, start=self.rt.clock.now(), statuses=("scheduled",), limit=10
@@ -177,25 +189,26 @@ class Conversation:
             # The thread reply, written later by a worker, speaks the same language; ``chat``
             # finds the chat's approver (``scheduler.channels.post_channel_approver``).
             origin=ctx.origin
-            | {"platform": ctx.platform, "team_id": ctx.team_id, "lang": lang, "chat": ctx.chat},
+            | {"platform": ctx.platform, "team_id": ctx.team_id, "lang": lang, "chat": ctx.chat_id},
         )
         return render.scheduled(post, tz, lang)
 
-    async def _digest(self, ctx: ChatContext, me: Identity, arg: str) -> Reply:
+    async def _digest(self, ctx: ChatContext, me: Identity, arg: str, lang: str) -> Reply:
         choice = arg.strip().lower()
         if choice not in ("on", "off"):
             return Reply(
-                "Say `digest on` for a weekly summary here, or `digest off`.", private=True
+                t(lang, "Say `digest on` for a weekly summary here, or `digest off`."),
+                private=True,
             )
         origin = ctx.origin | {"platform": ctx.platform, "team_id": ctx.team_id}
         if not await subscribe(self.rt, me.workspace_id, origin, me.tz, choice == "on"):
-            return Reply("This chat cannot get the digest.", private=True)
+            return Reply(t(lang, "This chat cannot get the digest."), private=True)
         if choice == "on":
-            return Reply(
+            return Reply(t(lang,
                 "Every Monday I'll post here what's scheduled for the week, what failed last "
                 "week and why, and which accounts need attention. `digest off` stops it."
-            )
-        return Reply("No more weekly digests here. `digest on` brings them back.")
+            ))  # fmt: skip
+        return Reply(t(lang, "No more weekly digests here. `digest on` brings them back."))
 
     async def _timezone(self, me: Identity, arg: str, lang: str) -> Reply:
         zone = valid_zone(arg.strip())
@@ -209,19 +222,34 @@ class Conversation:
         await set_timezone(self.rt, me.user_id, zone)
         return Reply(t(lang, "Your time zone is now {zone}.", zone=zone), private=True)
 
-    async def _language(self, me: Identity, arg: str, lang: str) -> Reply:
+    async def _language(self, ctx: ChatContext, me: Identity, arg: str, lang: str) -> Reply:
+        """``language es`` sets this chat, ``language es workspace`` the whole workspace; a
+        chat's setting wins over the workspace's, which wins over each message's language."""
+        words = arg.split()
+        whole = len(words) == 2 and words[1].lower() == WORKSPACE_WORD
+        chat = None if whole or ctx.chat is None else ctx.chat
         try:
-            code = await set_language(self.rt, me.workspace_id, arg)
+            if len(words) != (2 if whole else 1):
+                raise ValueError(arg)
+            code = await set_language(self.rt, me.workspace_id, words[0], chat)
         except ValueError:
             return Reply(
-                t(lang, "I can answer in: {languages}. Write e.g. `language es`, or "
-                        "`language auto` to answer each message in its own language.",
+                t(lang, "I can answer in: {languages}. Write e.g. `language es` for this chat, "
+                        "`language es workspace` for the whole workspace, or `language auto` "
+                        "to answer each message in its own language.",
                   languages=", ".join(LANGUAGES)),
                 private=True,
             )  # fmt: skip
         if code is None:
+            left = None if whole else await chosen(self.rt, me.workspace_id, ctx.chat)
+            if left is not None:
+                return Reply(t(left, "This chat follows the workspace's language again: "
+                                     "I'll answer in English here."), private=True)  # fmt: skip
             return Reply(t(lang, "I'll answer each message in the language it is written in."),
                          private=True)  # fmt: skip
+        if chat is None:
+            return Reply(t(code, "I'll answer in English in this workspace, except in chats "
+                                 "that set their own language."), private=True)  # fmt: skip
         return Reply(t(code, "I'll answer in English in this chat."), private=True)
 
     def _connect(self, me: Identity, arg: str, lang: str) -> Reply:
@@ -266,7 +294,7 @@ class Conversation:
     async def press(self, ctx: ChatContext, action: str, post_id: str) -> Reply:
         """A button: the post must belong to the presser's workspace, or nothing happens."""
         me = await self.identify(ctx)
-        lang = await chosen(self.rt, me.workspace_id)
+        lang = await chosen(self.rt, me.workspace_id, ctx.chat)
         if action not in ACTIONS:
             return Reply(t(lang, "That button is no longer supported."), private=True)
         if not ctx.can_schedule:
@@ -294,7 +322,7 @@ class Conversation:
     async def edit_time(self, ctx: ChatContext, post_id: str, phrase: str) -> Reply:
         """Move a post to the time in ``phrase`` (read in the person's zone)."""
         me = await self.identify(ctx)
-        lang = await chosen(self.rt, me.workspace_id) or detected(phrase)
+        lang = await chosen(self.rt, me.workspace_id, ctx.chat) or detected(phrase)
         if not ctx.can_schedule:
             return Reply(t(lang, "Only this chat's admins can change posts."), private=True)
         tz, _ = await self.setup(ctx, me)
@@ -310,6 +338,13 @@ class Conversation:
         except (NotFound, Conflict, ValueError) as exc:
             return Reply(str(exc), private=True)
         return render.scheduled(post, tz, lang)
+
+
+def _guessed(text: str) -> str:
+    """The language of a message without a setting. Named commands (``posts``, ``cancel 3f2b``)
+    are English words with ids and zone names: they say nothing of the person's language."""
+    command = parse_command(text)
+    return detected(command.arg) if command.kind == "schedule" else DEFAULT
 
 
 def _hint(exc: OutpostError, lang: str | None) -> str:

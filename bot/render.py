@@ -121,19 +121,23 @@ def account_list(accounts: list[AccountView], lang: str | None = None) -> Reply:
     return Reply(t(lang, "Connected accounts:") + "\n" + "\n".join(lines), private=True)
 
 
-def account_health(results: list[AccountHealth]) -> Reply:
-    """The ``accounts`` answer: each account, whether its network still takes it, what next."""
+def account_health(results: list[AccountHealth], lang: str | None = None) -> Reply:
+    """The ``accounts`` answer: each account, whether its network still takes it, what next.
+
+    The network's own reason stays as the network wrote it; the verdict and advice are ours.
+    """
     if not results:
-        return account_list([])
+        return account_list([], lang)
     lines = []
     for r in results:
         acc, health = r.account, r.health
         if r.ok:
-            lines.append(f"• {acc.platform}:{acc.handle} — ok")
+            lines.append(f"• {acc.platform}:{acc.handle} — " + t(lang, "ok"))
             continue
-        line = f"• {acc.platform}:{acc.handle} — ⚠️ {health.status}: {health.reason}. {r.advice}"
+        verdict, advice = translate(r.verdict, lang), translate(r.advice, lang)
+        line = f"• {acc.platform}:{acc.handle} — ⚠️ {verdict}: {health.reason}. {advice}"
         lines.append(line + (f" {r.link}" if r.link else ""))
-    return Reply("Connected accounts:\n" + "\n".join(lines), private=True)
+    return Reply(t(lang, "Connected accounts:") + "\n" + "\n".join(lines), private=True)
 
 
 def result(res: PostResult, lang: str | None = None) -> str:
@@ -173,8 +177,10 @@ HELP = N_(
     "file after the text, in the order they're attached: `alt: A bright room with six desks`, "
     "then `alt: …` for the next (or `alt 2: …` for the second file).\n"
     "Other commands: `posts` (upcoming), `cancel ID`, `timezone Europe/Berlin`, `accounts`, "
-    "`connect mastodon`, `calendar` (a login link), `language es` (answer in Spanish; "
-    "`language auto` answers in the language of each message), `help`."
+    "`connect mastodon`, `calendar` (a login link), `digest on` (a weekly summary in this "
+    "chat; `digest off` stops it), `language es` (answer in Spanish in this chat; "
+    "`language es workspace` for the whole workspace; `language auto` answers in the "
+    "language of each message), `help`."
 )
 
 

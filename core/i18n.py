@@ -13,6 +13,8 @@ them), read once per language on first use; nothing else here does I/O.
 from __future__ import annotations
 
 import gettext as _gettext
+import re
+import string
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -75,6 +77,29 @@ class Msg(str):
         return (Msg, (self.msgid, self.params))
 
 
+class Moment(str):
+    """A date (and time) inside a message: English as the code wrote it, as a ``str``; in
+    another language as Babel writes ``pattern`` there (``translate``)."""
+
+    value: datetime
+    pattern: str
+
+    def __new__(cls, text: str, value: datetime, pattern: str) -> Moment:
+        self = super().__new__(cls, text)
+        self.value = value
+        self.pattern = pattern
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Moment, (str(self), self.value, self.pattern))
+
+    def render(self, lang: str | None) -> str:
+        code = normal(lang)
+        if code == DEFAULT:
+            return str(self)
+        return format_datetime(self.value, self.pattern, tzinfo=self.value.tzinfo, locale=code)
+
+
 def N_(msgid: str) -> str:
     """Mark a constant for extraction; it is translated where it is used (``gettext``)."""
     return msgid
@@ -85,13 +110,39 @@ def msg(msgid: str, **params: Any) -> Msg:
     return Msg(msgid, params)
 
 
+def recognise(text: str, msgids: tuple[str, ...]) -> str:
+    """``text`` as the ``Msg`` of the first of ``msgids`` whose English it is, else ``text``.
+
+    For English that was stored as plain text (a failed destination's message in the
+    database) but was written from one of these msgids: the chat can then translate it.
+    """
+    for msgid in msgids:
+        found = _pattern(msgid).fullmatch(text)
+        if found:
+            return Msg(msgid, found.groupdict())
+    return text
+
+
+@cache
+def _pattern(msgid: str) -> re.Pattern[str]:
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(msgid):
+        parts.append(re.escape(literal))
+        if name:
+            parts.append(f"(?P<{name}>.+?)")
+    return re.compile("".join(parts), re.DOTALL)
+
+
 def translate(text: Any, lang: str | None) -> str:
     """``text`` in ``lang`` when it is a ``Msg``; any other text is returned as it is."""
     if isinstance(text, Msg):
         return gettext(lang, text.msgid, **text.params)
+    if isinstance(text, Moment):
+        return text.render(lang)
     return str(text)
 
 
-def moment(value: datetime, lang: str | None) -> str:
-    """A date and time as people of ``lang`` write it, e.g. "Mon 07 Dec 2026, 09:00" in en."""
-    return format_datetime(value, "EEE dd MMM y, HH:mm", tzinfo=value.tzinfo, locale=normal(lang))
+def moment(value: datetime, lang: str | None, pattern: str = "EEE dd MMM y, HH:mm") -> str:
+    """A date and time as people of ``lang`` write it, e.g. "Mon 07 Dec 2026, 09:00" in en
+    (``pattern`` is a CLDR one: "EEE dd MMM HH:mm" leaves out the year)."""
+    return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=normal(lang))

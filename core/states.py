@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from core.i18n import N_, Msg
+
 
 class PostStatus(StrEnum):
     """``scheduled_posts.status``."""
@@ -86,3 +88,20 @@ REPORTED_POST_STATUSES = (
 )
 # The posts a person may still edit, move or cancel.
 EDITABLE_POST_STATUSES = (PostStatus.SCHEDULED, PostStatus.DRAFT)
+
+
+# How a status reads in a sentence shown to a person ("This post is published; ...").
+STATUS_WORDS: dict[str, str] = {
+    PostStatus.DRAFT: N_("a draft"),
+    PostStatus.SCHEDULED: N_("scheduled"),
+    PostStatus.PUBLISHING: N_("being published"),
+    PostStatus.PUBLISHED: N_("published"),
+    PostStatus.PARTIALLY_PUBLISHED: N_("partly published"),
+    PostStatus.FAILED: N_("failed"),
+    PostStatus.CANCELLED: N_("cancelled"),
+}
+
+
+def status_word(status: str) -> str:
+    """``status`` as words, translated where a chat shows it (``core.i18n.translate``)."""
+    return Msg(STATUS_WORDS.get(status, status), {})

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
+from core.i18n import msg
 from publishers.errors import IntegrationOutdated, PublishError, TransientError
 from publishers.limits import IMAGE_TYPES, MB
 
@@ -35,6 +36,10 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.destination}: {self.message}"
+
+    def text(self) -> str:
+        """``str(self)`` that a chat can still show in the asker's language (``core.i18n``)."""
+        return msg("{destination}: {message}", destination=self.destination, message=self.message)
 
 
 @dataclass(frozen=True)
@@ -155,27 +160,55 @@ class Publisher(ABC):
         size = self.length(request.text)
         limit = self.text_limit(request.account)
         if not request.text.strip() and not request.media:
-            problems.append(Problem(name, "the post has no text and no media"))
+            problems.append(Problem(name, msg("the post has no text and no media")))
         if size > limit and not (request.thread and self.supports_threads):
             problems.append(
-                Problem(name, f"text is {size} characters; {self.label} allows {limit}")
+                Problem(
+                    name,
+                    msg(
+                        "text is {size} characters; {network} allows {limit}",
+                        size=size,
+                        network=self.label,
+                        limit=limit,
+                    ),
+                )
             )
         if len(request.media) > self.max_media:
             problems.append(
-                Problem(name, f"{len(request.media)} files; {self.label} takes {self.max_media}")
+                Problem(
+                    name,
+                    msg(
+                        "{count} files; {network} takes {most}",
+                        count=len(request.media),
+                        network=self.label,
+                        most=self.max_media,
+                    ),
+                )
             )
         for item in request.media:
             if self.max_alt_length and len(item.alt) > self.max_alt_length:
                 problems.append(
                     Problem(
                         name,
-                        f"a description (alt text) is {len(item.alt)} characters; "
-                        f"{self.label} allows {self.max_alt_length}",
+                        msg(
+                            "a description (alt text) is {size} characters; {network} allows "
+                            "{limit}",
+                            size=len(item.alt),
+                            network=self.label,
+                            limit=self.max_alt_length,
+                        ),
                     )
                 )
             if item.content_type not in self.media_types:
                 problems.append(
-                    Problem(name, f"{self.label} does not take {item.content_type} files")
+                    Problem(
+                        name,
+                        msg(
+                            "{network} does not take {kind} files",
+                            network=self.label,
+                            kind=item.content_type,
+                        ),
+                    )
                 )
                 continue
             limit = (
@@ -185,7 +218,14 @@ class Publisher(ABC):
             )
             if item.size > limit:
                 problems.append(
-                    Problem(name, f"a file is {item.size // 1024} KB; limit {limit // 1024} KB")
+                    Problem(
+                        name,
+                        msg(
+                            "a file is {size} KB; limit {limit} KB",
+                            size=item.size // 1024,
+                            limit=limit // 1024,
+                        ),
+                    )
                 )
         return problems
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
+from core.i18n import msg
 from publishers import bluesky_text as bt
 from publishers import bluesky_video as bv
 from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
@@ -140,14 +141,27 @@ class BlueskyPublisher(Publisher):
         name = request.account.handle or self.label
         size = bt.byte_length(request.text)
         if size > self.max_bytes and not request.thread:
-            problems.append(Problem(name, f"text is {size} bytes; Bluesky allows {self.max_bytes}"))
+            problems.append(
+                Problem(
+                    name,
+                    msg(
+                        "text is {size} bytes; Bluesky allows {limit}",
+                        size=size,
+                        limit=self.max_bytes,
+                    ),
+                )
+            )
         videos = [m for m in request.media if m.content_type.startswith("video/")]
         if videos and len(request.media) > 1:
-            problems.append(Problem(name, "Bluesky takes one video per post, without images"))
+            problems.append(Problem(name, msg("Bluesky takes one video per post, without images")))
         for video in videos:
             alt, most = bt.length(video.alt), self.max_video_alt
             if alt > most:
-                why = f"a video's description (alt text) is {alt} characters; Bluesky allows {most}"
+                why = msg(
+                    "a video's description (alt text) is {size} characters; Bluesky allows {limit}",
+                    size=alt,
+                    limit=most,
+                )
                 problems.append(Problem(name, why))
         return problems
 

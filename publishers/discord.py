@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import aiohttp
 from multidict import CIMultiDict
 
+from core.i18n import msg
 from publishers.base import Account, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import Ambiguous, AuthRevoked, PublishError
 from publishers.http import Now, Response, classify, send, utc_now
@@ -95,8 +96,9 @@ class DiscordPublisher(Publisher):
         name = request.account.handle or self.label
         for item in request.media:
             if item.size > limit:
-                problems.append(Problem(name, f"a file is {item.size // 1024} KB; Discord takes "
-                                        f"{limit // 1024} KB per file in this server"))  # fmt: skip
+                why = msg("a file is {size} KB; Discord takes {limit} KB per file in this server",
+                          size=item.size // 1024, limit=limit // 1024)  # fmt: skip
+                problems.append(Problem(name, why))
         return problems
 
     async def _send(self, method: str, url: str, **kw: Any) -> Response:

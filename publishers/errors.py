@@ -19,6 +19,8 @@ Exceptions must pickle (arq stores them), so every argument is kept in ``args``.
 
 from __future__ import annotations
 
+from core.i18n import N_
+
 
 class PublishError(Exception):
     """Base of publishing errors; ``message`` is shown to the person who scheduled."""
@@ -105,23 +107,36 @@ class IntegrationOutdated(PermanentError):
     code = "needs_update"
 
 
+# What to do next, one sentence per kind of error. Stored after the network's own words in a
+# failed destination's message; a chat shows them in the asker's language (msgids).
+_OUTDATED = N_(
+    "Outpost needs an update for this network; the operator has been told. "
+    "Press Retry once Outpost is updated."
+)
+_RECONNECT = N_("Reconnect the account, then press Retry.")
+_EDIT = N_("Edit the post so the network accepts it, then press Retry.")
+_DUPLICATE = N_("The network already has this post; change the text to post it again.")
+_SLOW = N_("The network asked us to slow down; Outpost will try again by itself.")
+_CHECK = N_("Check the account before retrying: the post may have been published.")
+_LATER = N_("The network was unavailable; press Retry later.")
+_RETRY = N_("Press Retry, or contact support if it keeps failing.")
+ADVICE = (_OUTDATED, _RECONNECT, _EDIT, _DUPLICATE, _SLOW, _CHECK, _LATER, _RETRY)
+
+
 def advice(error: PublishError) -> str:
     """What the person should do about ``error``, in one sentence."""
     if isinstance(error, IntegrationOutdated):
-        return (
-            "Outpost needs an update for this network; the operator has been told. "
-            "Press Retry once Outpost is updated."
-        )
+        return _OUTDATED
     if isinstance(error, AuthRevoked):
-        return "Reconnect the account, then press Retry."
+        return _RECONNECT
     if isinstance(error, ContentRejected):
-        return "Edit the post so the network accepts it, then press Retry."
+        return _EDIT
     if isinstance(error, DuplicateContent):
-        return "The network already has this post; change the text to post it again."
+        return _DUPLICATE
     if isinstance(error, RateLimited):
-        return "The network asked us to slow down; Outpost will try again by itself."
+        return _SLOW
     if isinstance(error, Ambiguous):
-        return "Check the account before retrying: the post may have been published."
+        return _CHECK
     if isinstance(error, TransientError):
-        return "The network was unavailable; press Retry later."
-    return "Press Retry, or contact support if it keeps failing."
+        return _LATER
+    return _RETRY

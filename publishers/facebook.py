@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
+from core.i18n import msg
 from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
@@ -232,7 +233,7 @@ class FacebookPublisher(Publisher):
         name = request.account.handle or self.label
         videos = [m for m in request.media if m.content_type.startswith("video/")]
         if videos and len(request.media) > 1:
-            problems.append(Problem(name, "Facebook takes one video per post, without photos"))
+            problems.append(Problem(name, msg("Facebook takes one video per post, without photos")))
         return problems
 
     def _root(self, account: Account) -> str:

@@ -34,6 +34,7 @@ from typing import Any
 
 import aiohttp
 
+from core.i18n import N_, msg
 from publishers import guard
 from publishers.errors import (
     Ambiguous,
@@ -119,6 +120,17 @@ def default_forbidden(message: str) -> type[PublishError]:
     return AuthRevoked if _AUTH_WORDS.search(message) else ContentRejected
 
 
+# The usual failures in words of ours (the network's own detail inside): stored with the
+# destination as English, they are recognised again (``core.i18n.recognise``) so a chat can
+# show them in the asker's language.
+ANSWERED = N_("{network} answered {status}: {detail}")
+RATE_LIMITED = N_("{network} rate limit reached")
+TOKEN_REFUSED = N_("{network} refused the account's token ({status}: {detail})")
+OUTDATED = N_("Outpost needs an update for {network}: {detail}")
+NO_ANSWER = N_("{network} did not answer in time; the post may exist")
+WORDING = (TOKEN_REFUSED, OUTDATED, RATE_LIMITED, NO_ANSWER, ANSWERED)
+
+
 def classify(
     status: int,
     headers: Mapping[str, str],
@@ -131,13 +143,14 @@ def classify(
 ) -> PublishError:
     """The error for a non-2xx response."""
     message = error_text(data, text)
-    said = f"{label} answered {status}: {message}"
+    said = msg(ANSWERED, network=label, status=status, detail=message)
     if status == 429:
-        return RateLimited(f"{label} rate limit reached", retry_after(headers, now), status)
+        return RateLimited(msg(RATE_LIMITED, network=label), retry_after(headers, now), status)
     if status in (401, 410):
-        return AuthRevoked(f"{label} refused the account's token ({status}: {message})", status)
+        refused = msg(TOKEN_REFUSED, network=label, status=status, detail=message)
+        return AuthRevoked(refused, status)
     if status == 426:
-        return IntegrationOutdated(f"Outpost needs an update for {label}: {message}", status)
+        return IntegrationOutdated(msg(OUTDATED, network=label, detail=message), status)
     if status == 403:
         return forbidden(message)(said, status)
     if status == 409 or (400 <= status < 500 and "duplicate" in message.lower()):
@@ -185,7 +198,7 @@ async def exchange(
             raise AuthRevoked(f"{label}: {guard.GENERIC}; {bad_address}") from None
         raise Unavailable(f"{label}: {guard.GENERIC}") from None
     except TimeoutError:  # asyncio.TimeoutError and aiohttp's read timeouts
-        raise Ambiguous(f"{label} did not answer in time; the post may exist") from None
+        raise Ambiguous(msg(NO_ANSWER, network=label)) from None
     except aiohttp.InvalidURL:
         raise AuthRevoked(f"the {label} server address is invalid; {bad_address}") from None
     except aiohttp.ClientError as exc:

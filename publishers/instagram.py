@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
+from core.i18n import msg
 from publishers.base import Account, Media, Problem, PublishRequest, Receipt
 from publishers.containers import ContainerPublisher
 from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError
@@ -58,19 +59,20 @@ class InstagramPublisher(ContainerPublisher):
         problems = super().validate(request)
         name = request.account.handle or self.label
         if not request.media:
-            problems.append(Problem(name, "Instagram posts need at least one photo or video"))
+            problems.append(Problem(name, msg("Instagram posts need at least one photo or video")))
         for item in request.media:
             if item.content_type.startswith("image/") and item.width and item.height:
                 ratio = item.width / item.height
                 if not MIN_RATIO - 0.005 <= ratio <= MAX_RATIO + 0.005:
                     problems.append(
-                        Problem(name, f"an image is {item.width}x{item.height}; Instagram "
-                                      "takes aspect ratios from 4:5 to 1.91:1")
+                        Problem(name, msg("an image is {width}x{height}; Instagram takes aspect "
+                                          "ratios from 4:5 to 1.91:1", width=item.width,
+                                          height=item.height))
                     )  # fmt: skip
         if request.text.count("#") > MAX_HASHTAGS:
-            problems.append(Problem(name, f"more than {MAX_HASHTAGS} hashtags"))
+            problems.append(Problem(name, msg("more than {most} hashtags", most=MAX_HASHTAGS)))
         if request.text.count("@") > MAX_MENTIONS:
-            problems.append(Problem(name, f"more than {MAX_MENTIONS} @mentions"))
+            problems.append(Problem(name, msg("more than {most} @mentions", most=MAX_MENTIONS)))
         return problems
 
     def _root(self, account: Account) -> str:

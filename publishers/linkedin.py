@@ -23,6 +23,7 @@ import re
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from core.i18n import msg
 from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
 from publishers.http import send
@@ -86,12 +87,12 @@ class LinkedInPublisher(Publisher):
         for item in request.media:
             if item.content_type.startswith("video/"):
                 if item.size < self.min_video_bytes:
-                    problems.append(Problem(name, "LinkedIn takes videos of 75 KB or more"))
+                    problems.append(Problem(name, msg("LinkedIn takes videos of 75 KB or more")))
             elif item.width and item.height and item.width * item.height > self.max_pixels:
-                problems.append(Problem(name, "an image is larger than 36 megapixels"))
+                problems.append(Problem(name, msg("an image is larger than 36 megapixels")))
         videos = [m for m in request.media if m.content_type.startswith("video/")]
         if videos and len(request.media) > 1:
-            problems.append(Problem(name, "LinkedIn takes one video per post, without images"))
+            problems.append(Problem(name, msg("LinkedIn takes one video per post, without images")))
         return problems
 
     def _headers(self, account: Account) -> dict[str, str]:

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
+from core.i18n import msg
 from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
@@ -83,7 +84,11 @@ class TelegramChannelPublisher(Publisher):
         size = self.length(request.text)
         if request.media and size > CAPTION_LIMIT:
             name = request.account.handle or self.label
-            why = f"with media the text is a caption: {size} of {CAPTION_LIMIT} characters allowed"
+            why = msg(
+                "with media the text is a caption: {size} of {limit} characters allowed",
+                size=size,
+                limit=CAPTION_LIMIT,
+            )
             problems.append(Problem(name, why))
         return problems
 

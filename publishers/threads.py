@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from core.i18n import msg
 from publishers.base import Account, Media, Problem, PublishRequest, Receipt
 from publishers.containers import ContainerPublisher
 from publishers.errors import Ambiguous, ContentRejected
@@ -87,16 +88,24 @@ class ThreadsPublisher(ContainerPublisher):
         if size != len(request.text):
             # Say why a post that looks short is too long: the base message counts no emoji.
             plain = f"text is {size} characters; {self.label} allows {self.max_length}"
-            why = (f"text is {size} characters as Threads counts them (an emoji counts as its "
-                   f"UTF-8 bytes, usually 4); Threads allows {self.max_length}. Shorten it, "
-                   "or use fewer emoji")  # fmt: skip
+            why = msg(
+                "text is {size} characters as Threads counts them (an emoji counts as its "
+                "UTF-8 bytes, usually 4); Threads allows {limit}. Shorten it, or use "
+                "fewer emoji",
+                size=size,
+                limit=self.max_length,
+            )
             problems = [Problem(name, why) if p.message == plain else p for p in problems]
         for n, part in enumerate(self._parts(request), 1):
             found = len(links(part))
             if found > MAX_LINKS:
-                where = f"part {n} of the thread has" if request.thread else "the post has"
-                why = f"{where} {found} links; Threads takes at most {MAX_LINKS} per post"
-                problems.append(Problem(name, why + ". Remove some links."))
+                problems.append(Problem(name, (
+                    msg("part {n} of the thread has {found} links; Threads takes at most "
+                        "{most} per post. Remove some links.", n=n, found=found, most=MAX_LINKS)
+                    if request.thread else
+                    msg("the post has {found} links; Threads takes at most {most} per post. "
+                        "Remove some links.", found=found, most=MAX_LINKS)
+                )))  # fmt: skip
         return problems
 
     def _root(self, account: Account) -> str:

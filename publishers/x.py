@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import aiohttp
 from multidict import CIMultiDict
 
+from core.i18n import msg
 from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
@@ -131,31 +132,65 @@ class XPublisher(Publisher):
         text, media = request.text, request.media
         problems: list[Problem] = []
         if not text.strip() and not media:
-            problems.append(Problem(name, "the post has no text and no media"))
+            problems.append(Problem(name, msg("the post has no text and no media")))
         size = self.length(text)
         if size > self.max_length and not request.thread:
-            problems.append(Problem(name, f"text is {size} characters as X counts them; X allows "
-                                    f"{self.max_length} (or ask for a thread)"))  # fmt: skip
+            why = msg("text is {size} characters as X counts them; X allows {limit} (or ask for "
+                      "a thread)", size=size, limit=self.max_length)  # fmt: skip
+            problems.append(Problem(name, why))
         elif text and size <= self.max_length and not is_valid(text):
-            problems.append(Problem(name, "the text has characters X refuses (e.g. U+FFFE)"))
+            problems.append(Problem(name, msg("the text has characters X refuses (e.g. U+FFFE)")))
         if len(media) > self.max_media:
-            problems.append(Problem(name, f"{len(media)} files; X takes {self.max_media}"))
+            problems.append(
+                Problem(
+                    name,
+                    msg(
+                        "{count} files; {network} takes {most}",
+                        count=len(media),
+                        network="X",
+                        most=self.max_media,
+                    ),
+                )
+            )
         moving = [
             m for m in media if m.content_type.startswith("video/") or m.content_type == "image/gif"
         ]
         if moving and len(media) > 1:
-            problems.append(Problem(name, "X takes up to 4 images, or one video or GIF, not both"))
+            problems.append(
+                Problem(name, msg("X takes up to 4 images, or one video or GIF, not both"))
+            )
         for item in media:
             if len(item.alt) > self.max_alt_length:
-                problems.append(Problem(name, f"a description (alt text) is {len(item.alt)} "
-                                        f"characters; X allows {self.max_alt_length}"))  # fmt: skip
+                why = msg(
+                    "a description (alt text) is {size} characters; {network} allows {limit}",
+                    size=len(item.alt),
+                    network="X",
+                    limit=self.max_alt_length,
+                )
+                problems.append(Problem(name, why))
             if item.content_type not in self.media_types:
-                problems.append(Problem(name, f"X does not take {item.content_type} files"))
+                problems.append(
+                    Problem(
+                        name,
+                        msg(
+                            "{network} does not take {kind} files",
+                            network="X",
+                            kind=item.content_type,
+                        ),
+                    )
+                )
                 continue
             limit = self._size_limit(item)
             if item.size > limit:
                 problems.append(
-                    Problem(name, f"a file is {item.size // 1024} KB; limit {limit // 1024} KB")
+                    Problem(
+                        name,
+                        msg(
+                            "a file is {size} KB; limit {limit} KB",
+                            size=item.size // 1024,
+                            limit=limit // 1024,
+                        ),
+                    )
                 )
             if item.content_type.startswith("video/"):
                 problems.extend(self._video_problems(name, item))
@@ -172,13 +207,23 @@ class XPublisher(Publisher):
         problems: list[Problem] = []
         if item.duration is not None and not 0.5 <= item.duration <= self.max_video_seconds:
             problems.append(
-                Problem(name, f"a video runs {item.duration:.0f} s; X takes 0.5 to 140 s")
+                Problem(
+                    name,
+                    msg("a video runs {secs} s; X takes 0.5 to 140 s", secs=f"{item.duration:.0f}"),
+                )
             )
         if item.width and item.height:
             ratio = item.width / item.height
             if not 1 / 3 <= ratio <= 3:
                 problems.append(
-                    Problem(name, f"a video is {item.width}x{item.height}; X needs 1:3 to 3:1")
+                    Problem(
+                        name,
+                        msg(
+                            "a video is {width}x{height}; X needs 1:3 to 3:1",
+                            width=item.width,
+                            height=item.height,
+                        ),
+                    )
                 )
         return problems
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.i18n import msg
 from publishers.registry import canonical_platform
 from storage.views import AccountView
 
@@ -15,8 +16,8 @@ def describe(account: AccountView) -> str:
 
 def connected_list(accounts: Sequence[AccountView]) -> str:
     if not accounts:
-        return "No accounts are connected yet: connect one with `connect mastodon`."
-    return "Connected: " + ", ".join(describe(a) for a in accounts) + "."
+        return msg("No accounts are connected yet: connect one with `connect mastodon`.")
+    return msg("Connected: {accounts}.", accounts=", ".join(describe(a) for a in accounts))
 
 
 def resolve(
@@ -41,17 +42,21 @@ def resolve(
         elif matches:
             options = ", ".join(describe(a) for a in matches)
             problems.append(
-                f"“{raw}” could mean {options}; name one, e.g. `to {describe(matches[0])}`."
-            )
+                msg("“{name}” could mean {options}; name one, e.g. `to {example}`.",
+                    name=raw, options=options, example=describe(matches[0]))
+            )  # fmt: skip
         else:
             stale = [a for a in _match(name, accounts) if a.status == "reconnect"]
             if stale:
                 problems.append(
-                    f"“{raw}” must be reconnected before it can post: "
-                    f"`connect {stale[0].platform}`."
-                )
+                    msg("“{name}” must be reconnected before it can post: `connect {platform}`.",
+                        name=raw, platform=stale[0].platform)
+                )  # fmt: skip
             else:
-                problems.append(f"I don't know “{raw}”. {connected_list(accounts)}")
+                problems.append(
+                    msg("I don't know “{name}”. {connected}", name=raw,
+                        connected=connected_list(accounts))
+                )  # fmt: skip
     return list(chosen.values()), problems
 
 

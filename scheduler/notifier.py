@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from core.i18n import Msg, msg, recognise
+from publishers.errors import ADVICE
+from publishers.http import WORDING
 from storage.views import PostView
 
 log = logging.getLogger("outpost.notify")
+_GAVE_UP = re.compile(r"Gave up after (\d+) attempts: (.*)", re.DOTALL)
+
+
+def worded(error: str | None) -> str | None:
+    """A stored failure as a message a chat can show in the asker's language: Outpost's own
+    wording (giving up, the advice at the end) is translated, the network's words stay."""
+    if not error:
+        return error
+    gave_up = _GAVE_UP.fullmatch(error)
+    reason = gave_up.group(2) if gave_up else error
+    said: str = recognise(reason, WORDING)
+    for advice in ADVICE:
+        if reason.endswith(advice):
+            own = recognise(reason[: -len(advice)].rstrip(), WORDING)
+            said = msg("{reason} {advice}", reason=own, advice=Msg(advice, {})) if own else Msg(
+                advice, {}
+            )
+            break
+    if gave_up:
+        return msg("Gave up after {n} attempts: {reason}", n=int(gave_up.group(1)), reason=said)
+    return said
 
 
 @dataclass(frozen=True)
@@ -50,7 +75,7 @@ class PostResult:
                     handle=d.handle,
                     status=d.status,
                     url=d.platform_url,
-                    error=d.error_message,
+                    error=worded(d.error_message),
                 )
                 for d in post.destinations
             ),

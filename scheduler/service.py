@@ -166,8 +166,8 @@ class Scheduler:
                 thread=thread,
             )
             found = checked(publisher, request, unstored, set(fitted.lossy_ok))
-            problems.extend(str(p) for p in found.problems)
-            fixable.extend(str(p) for p in found.fixable)
+            problems.extend(p.text() for p in found.problems)
+            fixable.extend(p.text() for p in found.fixable)
         problems.extend(fitted.failed)
         return Draft(
             parsed,
@@ -378,7 +378,7 @@ class Scheduler:
                 media=tuple(media_for(m, None) for m in current.media),
                 thread=current.thread,
             )
-            problems.extend(str(p) for p in publisher.validate(request))
+            problems.extend(p.text() for p in publisher.validate(request))
         if problems:
             raise RequestProblem(problems, msg("Shorten the text or split it into a thread."))
         post, jobs = await self.rt.posts.edit(workspace_id, post_id, text)

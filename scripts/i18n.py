@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "core" / "locale"
-SOURCES = ("bot", "core", "scheduler")
+SOURCES = ("bot", "core", "publishers", "scheduler", "storage")
 TRANSLATED = ("es", "fr", "de", "pt", "it", "ru")
 # The calls that carry a msgid (core.i18n): gettext(lang, msgid), ngettext(lang, one, many, n),
 # msg(msgid, **params) below the chat, and N_(msgid) for constants.

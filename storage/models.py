@@ -87,6 +87,19 @@ class Workspace(Base):
     created_at: Mapped[datetime] = _created()
 
 
+class ChatLanguage(Base):
+    """One chat's language (``language es``); it wins over its workspace's."""
+
+    __tablename__ = "chat_languages"
+    # platform:team:chat, e.g. "slack:T123:C456" (``bot.conversation.ChatContext.chat``).
+    chat: Mapped[str] = mapped_column(String(300), primary_key=True)
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("workspaces.id", ondelete="CASCADE")
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = _created()
+
+
 class User(Base):
     """A person (seed: users); identities link chat accounts to them."""
 

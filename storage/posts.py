@@ -11,7 +11,8 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import Conflict, NotFound, StaleRevision
-from core.states import EDITABLE_POST_STATUSES, DestinationStatus, PostStatus
+from core.i18n import N_, Msg, msg
+from core.states import EDITABLE_POST_STATUSES, DestinationStatus, PostStatus, status_word
 from storage.models import (
     PostDestination,
     PostMedia,
@@ -119,7 +120,7 @@ class PostStore:
         async with self.sessions() as session:
             view = await load_post(session, post_id)
         if view is None or (workspace_id is not None and view.workspace_id != workspace_id):
-            raise NotFound(f"No post {post_id} in this workspace.")
+            raise NotFound(msg("No post {id} in this workspace.", id=str(post_id)))
         return view
 
     async def search(
@@ -164,7 +165,7 @@ class PostStore:
     ) -> ScheduledPost:
         post = await session.get(ScheduledPost, post_id, with_for_update=True)
         if post is None or (workspace_id is not None and post.workspace_id != workspace_id):
-            raise NotFound(f"No post {post_id} in this workspace.")
+            raise NotFound(msg("No post {id} in this workspace.", id=str(post_id)))
         return post
 
     async def _rearm(
@@ -208,7 +209,8 @@ class PostStore:
         def move(post: ScheduledPost) -> None:
             post.scheduled_at = when
 
-        return await self._amend(workspace_id, post_id, "move", move, when)
+        refusal = N_("This post is {status}; only scheduled posts can be moved.")
+        return await self._amend(workspace_id, post_id, refusal, move, when)
 
     async def revise(
         self, workspace_id: uuid.UUID, post_id: uuid.UUID, change: Revision
@@ -223,7 +225,10 @@ class PostStore:
             if change.account_ids is not None or change.media is not None:
                 await self._replace_targets(session, post, change)
             if post.status not in EDITABLE_POST_STATUSES:
-                raise Conflict(f"This post is {post.status}; only scheduled posts can change.")
+                raise Conflict(
+                    msg("This post is {status}; only scheduled posts can change.",
+                        status=status_word(post.status))
+                )  # fmt: skip
             if change.content is not None:
                 post.content = change.content
             if change.scheduled_at is not None:
@@ -246,10 +251,10 @@ class PostStore:
         ).all()
         if any(status in STARTED for _, status in rows):
             raise Conflict(
-                "A destination of this post has published or is publishing; its accounts and "
-                "files can no longer change.",
-                "Edit the text of what has not gone out, or schedule a new post.",
-            )
+                msg("A destination of this post has published or is publishing; its accounts "
+                    "and files can no longer change."),
+                msg("Edit the text of what has not gone out, or schedule a new post."),
+            )  # fmt: skip
         if change.account_ids is not None:
             wanted = list(dict.fromkeys(change.account_ids))
             have = {account for account, _ in rows}
@@ -286,13 +291,14 @@ class PostStore:
         def rewrite(post: ScheduledPost) -> None:
             post.content = content
 
-        return await self._amend(workspace_id, post_id, "be edited", rewrite, None)
+        refusal = N_("This post is {status}; only scheduled posts can be edited.")
+        return await self._amend(workspace_id, post_id, refusal, rewrite, None)
 
     async def _amend(
         self,
         workspace_id: uuid.UUID | None,
         post_id: uuid.UUID,
-        action: str,
+        refusal: str,
         change: Callable[[ScheduledPost], None],
         when: datetime | None,
     ) -> tuple[PostView, list[Job]]:
@@ -300,7 +306,7 @@ class PostStore:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
             if post.status not in EDITABLE_POST_STATUSES:
-                raise Conflict(f"This post is {post.status}; only scheduled posts can {action}.")
+                raise Conflict(Msg(refusal, {"status": status_word(post.status)}))
             change(post)
             jobs = await self._rearm(session, post, when)
             await session.flush()
@@ -312,9 +318,12 @@ class PostStore:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
             if post.status == PostStatus.CANCELLED:
-                raise Conflict("This post is already cancelled.")
+                raise Conflict(msg("This post is already cancelled."))
             if post.status not in EDITABLE_POST_STATUSES:
-                raise Conflict(f"This post is {post.status}; it can no longer be cancelled.")
+                raise Conflict(
+                    msg("This post is {status}; it can no longer be cancelled.",
+                        status=status_word(post.status))
+                )  # fmt: skip
             await session.execute(
                 update(PostDestination)
                 .where(
@@ -341,7 +350,10 @@ class PostStore:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
             if post.status not in (PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED):
-                raise Conflict(f"This post is {post.status}; only failed posts can be retried.")
+                raise Conflict(
+                    msg("This post is {status}; only failed posts can be retried.",
+                        status=status_word(post.status))
+                )  # fmt: skip
             jobs = await self._rearm(
                 session,
                 post,

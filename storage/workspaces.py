@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,6 +17,7 @@ from storage.convert import account_view, workspace_view
 from storage.models import (
     ApiToken,
     ChatIdentity,
+    ChatLanguage,
     SocialAccount,
     User,
     Workspace,
@@ -35,6 +36,18 @@ JOIN users u ON u.id = ci.user_id
 JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ci.user_id
 WHERE w.name = $1
 """
+
+
+def _language(chat: str | None) -> Select[Any]:
+    """The chat's language, else its workspace's; the caller picks the workspace."""
+    if chat is None:
+        return select(Workspace.language)
+    own = (
+        select(ChatLanguage.language)
+        .where(ChatLanguage.chat == chat, ChatLanguage.workspace_id == Workspace.id)
+        .scalar_subquery()
+    )
+    return select(func.coalesce(own, Workspace.language))
 
 
 class WorkspaceStore:
@@ -181,11 +194,37 @@ class WorkspaceStore:
         async with self.sessions.begin() as session:
             await session.execute(update(User).where(User.id == user_id).values(timezone=timezone))
 
-    async def language(self, workspace_id: uuid.UUID) -> str | None:
-        """The language set for the workspace, or ``None``: answer each message in its own."""
+    async def language(self, workspace_id: uuid.UUID, chat: str | None = None) -> str | None:
+        """The language set for ``chat``, else for the workspace, or ``None``: answer each
+        message in its own. One statement: it runs for every message."""
         async with self.sessions() as session:
-            return await session.scalar(
-                select(Workspace.language).where(Workspace.id == workspace_id)
+            found: str | None = await session.scalar(
+                _language(chat).where(Workspace.id == workspace_id)
+            )
+        return found
+
+    async def language_named(self, name: str, chat: str | None = None) -> str | None:
+        """``language`` for the workspace called ``name`` (``None`` if there is none yet)."""
+        async with self.sessions() as session:
+            found: str | None = await session.scalar(_language(chat).where(Workspace.name == name))
+        return found
+
+    async def set_chat_language(
+        self, workspace_id: uuid.UUID, chat: str, language: str | None
+    ) -> None:
+        """Set (or with ``None`` clear) one chat's language."""
+        async with self.sessions.begin() as session:
+            if language is None:
+                await session.execute(delete(ChatLanguage).where(ChatLanguage.chat == chat))
+                return
+            row = {"chat": chat, "workspace_id": workspace_id, "language": language}
+            await session.execute(
+                insert(ChatLanguage)
+                .values(**row)
+                .on_conflict_do_update(
+                    index_elements=[ChatLanguage.chat],
+                    set_={"workspace_id": workspace_id, "language": language},
+                )
             )
 
     async def set_language(self, workspace_id: uuid.UUID, language: str | None) -> None:

@@ -54,7 +54,7 @@ def build_bolt(bot: SlackBot) -> AsyncApp:
             signing_secret=secret, client=bot.client(bot.single_token),
             request_verification_enabled=False,
         )
-    errors.register(app)
+    errors.register(app, bot)
     commands.register(app, bot)
     actions.register(app, bot)
     views.register(app, bot)

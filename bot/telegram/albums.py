@@ -23,7 +23,6 @@ from bot.telegram.media import Attachment, schedule_with_media
 from bot.telegram.sending import send_reply
 from core.errors import OutpostError
 from core.i18n import Msg, msg, translate
-from scheduler.language import detected
 from scheduler.publishing.queue import enqueue_task
 from scheduler.publishing.runner import RetryLater
 from scheduler.views import Album
@@ -76,7 +75,7 @@ async def flush_album(svc: Services, chat_id: int, media_group_id: str) -> str:
     except Exception as exc:  # the album is answered and closed whatever went wrong
         if not isinstance(exc, OutpostError):
             log.exception("album flush failed", extra={"album": media_group_id})
-        reply = explain(exc, detected(caption))
+        reply = explain(exc, await svc.talk.reply_language(ctx, caption))
     if reply is not None:
         await send_reply(svc, bot, chat_id, reply, reply_to)
     await svc.store.finish_album(chat_id, media_group_id, runtime.clock.now())
@@ -102,10 +101,11 @@ async def _reply(
         return None  # in a group, an album nobody addressed to us is just chatter
     if not request.strip():
         me = await svc.talk.identify(ctx)
-        return Reply(translate(NO_CAPTION, await svc.talk.language(me, request)), private=True)
+        lang = await svc.talk.language(ctx, me, request)
+        return Reply(translate(NO_CAPTION, lang), private=True)
     command = parse_command(request)
     if command.kind != "schedule" or not ctx.can_schedule:
         return await svc.talk.handle(ctx, request)
     items = [Attachment.from_dict(p.attachment) for p in album.parts]
-    lang = await svc.talk.language(await svc.talk.identify(ctx), request)
+    lang = await svc.talk.language(ctx, await svc.talk.identify(ctx), request)
     return await schedule_with_media(svc, bot, ctx, request, items, lang)

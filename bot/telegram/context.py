@@ -96,6 +96,14 @@ def display_name(user: User | None) -> str | None:
     return user.full_name or user.username
 
 
+def chat_only(chat_id: int) -> ChatContext:
+    """A context naming only the chat: enough to find its language setting, nobody synced.
+
+    A private chat's id is its person's id, so its workspace name is the same either way."""
+    return ChatContext(PLATFORM, str(chat_id), "", origin={"chat_id": chat_id},
+                       workspace_name=f"{PLATFORM}:{chat_id}")  # fmt: skip
+
+
 async def chat_context(
     svc: Services, bot: Bot, chat: Chat, user: User | None, message: Message | None
 ) -> ChatContext:

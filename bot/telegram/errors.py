@@ -11,12 +11,11 @@ from telegram.ext import CallbackContext
 
 from bot import render
 from bot.render import Reply
-from bot.telegram.context import Services
+from bot.telegram.context import Services, chat_only
 from bot.telegram.sending import send_reply
 from core.errors import OutpostError, RequestProblem
 from core.i18n import N_, translate
 from core.i18n import gettext as t
-from scheduler.language import detected
 
 log = logging.getLogger("outpost.telegram")
 SORRY = N_(
@@ -46,9 +45,13 @@ def make_handler(svc: Services, secret: str) -> Any:
             )
         if not isinstance(update, Update) or isinstance(error, RetryAfter):
             return
-        message = update.effective_message
+        message, chat = update.effective_message, update.effective_chat
         said = (message.text or message.caption or "") if message else ""
-        reply = explain(error, detected(said))
+        lang = None
+        if chat is not None:
+            # The chat's (or its workspace's) language setting, else the message's language.
+            lang = await svc.talk.reply_language(chat_only(chat.id), said)
+        reply = explain(error, lang)
         try:
             if update.callback_query is not None:
                 await update.callback_query.answer(reply.text[:200], show_alert=True)

@@ -11,6 +11,7 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 
+from core.i18n import N_, Msg
 from publishers.base import OK, OUTDATED, RECONNECT, UNREACHABLE, Health
 from publishers.errors import PublishError
 from scheduler.accounts.access import connect_link, ensure_fresh
@@ -23,9 +24,15 @@ __all__ = ["OK", "OUTDATED", "RECONNECT", "UNREACHABLE", "AccountHealth", "check
 # Networks are asked a few at a time: a check is cheap, a burst of them is not.
 PARALLEL = 8
 _NEXT = {
-    RECONNECT: "Reconnect it with the link below.",
-    OUTDATED: "The network retired what Outpost uses: the operator must update Outpost.",
-    UNREACHABLE: "Outpost could not reach the network; it will check again.",
+    RECONNECT: N_("Reconnect it with the link below."),
+    OUTDATED: N_("The network retired what Outpost uses: the operator must update Outpost."),
+    UNREACHABLE: N_("Outpost could not reach the network; it will check again."),
+}
+# The verdict in words; the status code itself stays English in logs and the CLI.
+_VERDICT = {
+    RECONNECT: N_("reconnect"),
+    OUTDATED: N_("outdated"),
+    UNREACHABLE: N_("unreachable"),
 }
 
 
@@ -44,7 +51,14 @@ class AccountHealth:
     @property
     def advice(self) -> str:
         """What to do next ("" when it is fine)."""
-        return _NEXT.get(self.health.status, "")
+        found = _NEXT.get(self.health.status)
+        return Msg(found, {}) if found else ""
+
+    @property
+    def verdict(self) -> str:
+        """The status in words, translatable where a chat shows it."""
+        found = _VERDICT.get(self.health.status)
+        return Msg(found, {}) if found else self.health.status
 
 
 async def check_account(rt: Runtime, account: AccountView) -> AccountHealth:

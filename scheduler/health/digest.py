@@ -14,14 +14,19 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.i18n import gettext as t
+from core.i18n import moment, translate
+from core.i18n import ngettext as nt
 from core.states import DestinationStatus, PostStatus
 from scheduler.health.checks import AccountHealth, check_workspace
 from scheduler.health.notices import chat_origin, where
-from scheduler.notifier import PostResult
+from scheduler.language import chat_key
+from scheduler.notifier import PostResult, worded
 from scheduler.runtime import Runtime
 from storage.views import PostView
 
 WEEK = timedelta(days=7)
+SHORT = "EEE dd MMM HH:mm"  # a day this week or last: no year
 LIMIT = 200
 
 
@@ -33,26 +38,30 @@ class Digest:
     failed: tuple[PostView, ...]
     attention: tuple[AccountHealth, ...]
 
-    def text(self, tz: str) -> str:
-        """The digest as a chat message, times in ``tz``."""
+    def text(self, tz: str, lang: str | None = None) -> str:
+        """The digest as a chat message, times in ``tz``, words in ``lang``."""
         zone = ZoneInfo(tz)
-        lines = [f"📅 The week ahead: {len(self.upcoming)} post(s) scheduled"]
+        ahead = nt(lang, "{n} post scheduled", "{n} posts scheduled", len(self.upcoming))
+        lines = ["📅 " + t(lang, "The week ahead: {count}", count=ahead)]
         for post in self.upcoming:
-            when = post.scheduled_at.astimezone(zone).strftime("%a %d %b %H:%M")
+            when = moment(post.scheduled_at.astimezone(zone), lang, SHORT)
             where = ", ".join(f"{d.platform}:{d.handle}" for d in post.destinations)
             lines.append(f"• {when} → {where}: {post.content[:60]}")
-        lines.append(f"❌ Last week: {len(self.failed)} post(s) did not fully go out")
+        gone = nt(lang, "{n} post did not fully go out", "{n} posts did not fully go out",
+                  len(self.failed))  # fmt: skip
+        lines.append("❌ " + t(lang, "Last week: {count}", count=gone))
         for post in self.failed:
-            when = post.scheduled_at.astimezone(zone).strftime("%a %d %b %H:%M")
+            when = moment(post.scheduled_at.astimezone(zone), lang, SHORT)
             for d in post.destinations:
                 if d.status == DestinationStatus.FAILED:
-                    why = d.error_message or "failed"
+                    why = translate(worded(d.error_message), lang) or t(lang, "failed")
                     lines.append(f"• {when} {d.platform}:{d.handle}: {why}")
         if self.attention:
-            lines.append("⚠️ Accounts needing attention:")
+            lines.append("⚠️ " + t(lang, "Accounts needing attention:"))
         for r in self.attention:
             acc, health = r.account, r.health
-            line = f"• {acc.platform}:{acc.handle}: {health.status} ({health.reason}). {r.advice}"
+            verdict, advice = translate(r.verdict, lang), translate(r.advice, lang)
+            line = f"• {acc.platform}:{acc.handle}: {verdict} ({health.reason}). {advice}"
             lines.append(line + (f" {r.link}" if r.link else ""))
         return "\n".join(lines)
 
@@ -93,8 +102,13 @@ async def send_digests(rt: Runtime) -> int:
         if not await rt.digests.sent(chat.place, now, week_start):
             continue
         digest = await weekly_digest(rt, chat.workspace_id)
+        # In the chat's language setting (or its workspace's); English without one.
+        key = chat_key(str(chat.origin.get("platform", "")), str(chat.origin.get("team_id", "")),
+                       chat.origin)  # fmt: skip
+        lang = await rt.workspaces.language(chat.workspace_id, key)
         result = PostResult(
-            post_id="", workspace_id=str(chat.workspace_id), status=digest.text(chat.timezone),
+            post_id="", workspace_id=str(chat.workspace_id),
+            status=digest.text(chat.timezone, lang),
             text="", origin=chat.origin, callback_url=None, destinations=(),
         )  # fmt: skip
         await rt.notifier.notify(result)

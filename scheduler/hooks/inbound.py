@@ -125,7 +125,7 @@ async def preview(
         if publisher is None or text is None:
             continue
         request = PublishRequest("", "", text, account_for(account, None))
-        problems.extend(str(p) for p in publisher.validate(request))
+        problems.extend(p.text() for p in publisher.validate(request))
     if text is not None and not text:
         problems.append("The template renders to empty text for this payload.")
     return {

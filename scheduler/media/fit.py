@@ -26,6 +26,7 @@ from pathlib import Path
 from PIL import Image
 
 from core.errors import RequestProblem
+from core.i18n import msg
 from publishers.base import Media, Problem, Publisher, PublishRequest
 from scheduler.media.ingest import ingest_path
 from scheduler.media.limits import shape_problems
@@ -46,13 +47,15 @@ def request_hint(request: str) -> str:
     """How to ask for conversion in the request grammar (chats, shell, API ``request``)."""
     shown = request.strip()
     shown = shown if len(shown) <= 80 else shown[:79] + "…"
-    return (
+    return msg(
         "To let me convert the photo to fit (as JPEG, recompressed or scaled down), send it "
-        f'again with "{FIT_WORD}" in front of the request: "{FIT_WORD} {shown}"'
+        'again with "{fit}" in front of the request: "{fit} {request}"',
+        fit=FIT_WORD,
+        request=shown,
     )
 
 
-FIELDS_HINT = (
+FIELDS_HINT = msg(
     "To let Outpost convert the photo to fit (as JPEG, recompressed or scaled down), send the "
     'post again with "fit_media": true.'
 )
@@ -95,7 +98,7 @@ def _convert(source: bytes, targets: Sequence[str], max_bytes: int, lossy: bool)
     """``source`` re-encoded within ``max_bytes`` as the first target that fits, or why not."""
     with Image.open(io.BytesIO(source)) as image:
         if getattr(image, "n_frames", 1) > 1:
-            return "it is an animation, and converting it would leave a still image"
+            return msg("it is an animation, and converting it would leave a still image")
         image.load()
         transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
         # Transparency survives as PNG, so try that before flattening to JPEG.
@@ -118,7 +121,7 @@ def _convert(source: bytes, targets: Sequence[str], max_bytes: int, lossy: bool)
                 frame.save(buffer, fmt, quality=quality, optimize=True)
                 if buffer.tell() <= max_bytes:
                     return buffer.getvalue()
-    return f"even scaled down it stays over {max_bytes // 1024} KB"
+    return msg("even scaled down it stays over {limit} KB", limit=max_bytes // 1024)
 
 
 def _targets(publishers: Sequence[Publisher]) -> list[str]:
@@ -159,7 +162,9 @@ async def fit(
             continue
         fitted.append(item)
         if allow_lossy:
-            failed.append(f"{item.filename} could not be converted to fit: {done}.")
+            failed.append(
+                msg("{name} could not be converted to fit: {why}.", name=item.filename, why=done)
+            )
         elif not await asyncio.to_thread(_animated, source):
             lossy_ok.add(str(item.id))
     return Fitted(tuple(fitted), frozenset(lossy_ok), tuple(failed))

@@ -23,6 +23,7 @@ from pathlib import Path
 from PIL import Image
 
 from core.errors import RequestProblem
+from core.i18n import msg
 from core.plans import Plan
 from scheduler.media.poster import make_poster
 from scheduler.media.sniff import EXTENSIONS, Sniffed, sniff
@@ -52,10 +53,17 @@ def upload_limit(rt: Runtime, max_bytes: int | None = None) -> int:
 
 
 def _too_big(limit: int, size: int | None = None) -> RequestProblem:
-    what = f"The file is {size / 2**20:.1f} MB" if size else "The file is too large"
+    most = f"{limit / 2**20:.3g}"
+    what = (
+        msg("The file is {size} MB; this workspace takes files up to {limit} MB.",
+            size=f"{size / 2**20:.1f}", limit=most)
+        if size
+        else msg("The file is too large; this workspace takes files up to {limit} MB.",
+                 limit=most)
+    )  # fmt: skip
     return RequestProblem(
-        [f"{what}; this workspace takes files up to {limit / 2**20:.3g} MB."],
-        "Send a shorter or more compressed video, or a smaller photo.",
+        [what],
+        msg("Send a shorter or more compressed video, or a smaller photo."),
     )
 
 
@@ -183,7 +191,7 @@ async def _ingest(
     user_id: uuid.UUID | None,
 ) -> MediaView:
     if size == 0:
-        raise RequestProblem(["The file is empty."], "Attach the photo or video again.")
+        raise RequestProblem([msg("The file is empty.")], msg("Attach the photo or video again."))
     existing = await rt.library.by_hash(workspace_id, digest)
     # A row whose bytes are gone (a cleanup racing, a wiped disk) is healed by storing again.
     if existing is not None and await rt.media.exists(existing.storage_key):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from core.i18n import msg
 from publishers.base import Media, Problem, Publisher, PublishRequest
 
 
@@ -61,7 +62,9 @@ def limits_for(publisher: Publisher) -> ShapeLimits:
 
 def _clock(seconds: float) -> str:
     minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest} s" if minutes else f"{seconds:g} s"
+    if minutes:
+        return msg("{minutes} min {seconds} s", minutes=minutes, seconds=rest)
+    return msg("{seconds} s", seconds=f"{seconds:g}")
 
 
 def shape_problems(publisher: Publisher, request: PublishRequest) -> list[Problem]:
@@ -71,8 +74,13 @@ def shape_problems(publisher: Publisher, request: PublishRequest) -> list[Proble
     lim = limits_for(publisher)
     problems: list[Problem] = []
     for position, item in enumerate(request.media, start=1):
-        which = f"file {position}" if len(request.media) > 1 else "the file"
-        problems.extend(Problem(name, f"{which}: {m}") for m in _item_problems(item, lim, label))
+        for why in _item_problems(item, lim, label):
+            found = (
+                msg("file {n}: {why}", n=position, why=why)
+                if len(request.media) > 1
+                else msg("the file: {why}", why=why)
+            )
+            problems.append(Problem(name, found))
     return problems
 
 
@@ -84,25 +92,63 @@ def _item_problems(item: Media, lim: ShapeLimits, label: str) -> list[str]:
         pixels = w * h
         cap = lim.max_video_pixels if video else lim.max_image_pixels
         if cap and pixels > cap:
-            out.append(f"{w}×{h} is {pixels / 1e6:.1f} megapixels; {label} takes {cap / 1e6:.1f}")
+            out.append(
+                msg(
+                    "{w}×{h} is {mp} megapixels; {network} takes {most}",
+                    w=w,
+                    h=h,
+                    mp=f"{pixels / 1e6:.1f}",
+                    network=label,
+                    most=f"{cap / 1e6:.1f}",
+                )
+            )
         if not video and lim.max_image_side and max(w, h) > lim.max_image_side:
-            out.append(f"{w}×{h} pixels; {label} takes up to {lim.max_image_side} on a side")
+            out.append(
+                msg(
+                    "{w}×{h} pixels; {network} takes up to {most} on a side",
+                    w=w,
+                    h=h,
+                    network=label,
+                    most=lim.max_image_side,
+                )
+            )
         if not video and lim.max_image_side_sum and w + h > lim.max_image_side_sum:
             out.append(
-                f"{w}×{h} pixels; {label} takes width + height up to {lim.max_image_side_sum}"
+                msg(
+                    "{w}×{h} pixels; {network} takes width + height up to {most}",
+                    w=w,
+                    h=h,
+                    network=label,
+                    most=lim.max_image_side_sum,
+                )
             )
         ratio = max(w, h) / min(w, h)
         if lim.max_aspect and ratio > lim.max_aspect:
-            out.append(f"aspect ratio {ratio:.2f}:1; {label} takes up to {lim.max_aspect:g}:1")
+            out.append(
+                msg(
+                    "aspect ratio {ratio}:1; {network} takes up to {most}:1",
+                    ratio=f"{ratio:.2f}",
+                    network=label,
+                    most=f"{lim.max_aspect:g}",
+                )
+            )
     if video and item.duration is not None:
         if lim.max_video_seconds and item.duration > lim.max_video_seconds:
             out.append(
-                f"the video is {_clock(item.duration)}; {label} takes up to "
-                f"{_clock(lim.max_video_seconds)}"
+                msg(
+                    "the video is {length}; {network} takes up to {most}",
+                    length=_clock(item.duration),
+                    network=label,
+                    most=_clock(lim.max_video_seconds),
+                )
             )
         if lim.min_video_seconds and item.duration < lim.min_video_seconds:
             out.append(
-                f"the video is {_clock(item.duration)}; {label} needs at least "
-                f"{_clock(lim.min_video_seconds)}"
+                msg(
+                    "the video is {length}; {network} needs at least {least}",
+                    length=_clock(item.duration),
+                    network=label,
+                    least=_clock(lim.min_video_seconds),
+                )
             )
     return out

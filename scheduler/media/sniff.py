@@ -16,6 +16,7 @@ from typing import BinaryIO
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import RequestProblem
+from core.i18n import msg
 from scheduler.media import webm
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -31,13 +32,12 @@ EXTENSIONS = {
 # ISO-BMFF brands: which ones are videos we take, which are photos or audio we don't.
 STILL_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis"}
 AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}
-SUPPORTED = "Send a JPEG, PNG, GIF, WebP, MP4, MOV or WebM file."
+SUPPORTED = msg("Send a JPEG, PNG, GIF, WebP, MP4, MOV or WebM file.")
 CONTAINERS = {b"moov", b"trak", b"mdia", b"minf"}
 # Real files nest moov/trak/mdia/minf four deep and hold a few thousand boxes (fragmented MP4:
 # two per fragment); past these a file is built to exhaust the walk, not to be played.
 MAX_DEPTH = 8
 MAX_BOXES = 200_000
-DAMAGED = "The video file is damaged ({})."
 
 
 @dataclass(frozen=True)
@@ -89,28 +89,28 @@ def _walk(
 ) -> None:
     """Walk boxes in ``[start, end)``; a box running past the file's end means truncation."""
     if depth > MAX_DEPTH:
-        raise _problem(DAMAGED.format("its boxes nest too deeply"))
+        raise _problem(msg("The video file is damaged (its boxes nest too deeply)."))
     pos = start
     while pos + 8 <= end:
         movie.boxes += 1
         if movie.boxes > MAX_BOXES:
-            raise _problem(DAMAGED.format("it holds too many boxes"))
+            raise _problem(msg("The video file is damaged (it holds too many boxes)."))
         handle.seek(pos)
         size, kind = struct.unpack(">I4s", handle.read(8))
         header = 8
         if size == 1:
             if pos + 16 > end:
-                raise _problem(DAMAGED.format("a box header is cut off"))
+                raise _problem(msg("The video file is damaged (a box header is cut off)."))
             size = struct.unpack(">Q", handle.read(8))[0]
             header = 16
         elif size == 0:
             size = end - pos
         if size < header:
-            raise _problem(DAMAGED.format("a box has an impossible size"))
+            raise _problem(msg("The video file is damaged (a box has an impossible size)."))
         if pos + size > file_end:
             raise _problem(
-                "The video file is cut off: it ends before its data does.",
-                "The upload was probably interrupted; send the video again.",
+                msg("The video file is cut off: it ends before its data does."),
+                msg("The upload was probably interrupted; send the video again."),
             )
         body = pos + header
         if kind == b"moov":
@@ -130,18 +130,19 @@ def _iso_media(path: Path, head: bytes, file_end: int) -> Sniffed:
     brand = head[8:12]
     if brand in STILL_BRANDS:
         raise _problem(
-            "HEIC/AVIF photos are not supported.",
-            "Send it as JPEG or PNG (on an iPhone: Settings → Camera → Formats → Most Compatible).",
+            msg("HEIC/AVIF photos are not supported."),
+            msg("Send it as JPEG or PNG (on an iPhone: Settings → Camera → Formats → Most "
+                "Compatible)."),
         )
     if brand in AUDIO_BRANDS:
-        raise _problem("Audio files are not supported.")
+        raise _problem(msg("Audio files are not supported."))
     movie = _Movie()
     with path.open("rb") as handle:
         _walk(handle, 0, file_end, movie, file_end)
     if not movie.has_moov:
         raise _problem(
-            "The video has no index (moov box): it is incomplete or still being recorded.",
-            "Export or send the finished video again.",
+            msg("The video has no index (moov box): it is incomplete or still being recorded."),
+            msg("Export or send the finished video again."),
         )
     kind = "video/quicktime" if brand == b"qt  " else "video/mp4"
     return Sniffed(kind, movie.width, movie.height, movie.duration)
@@ -154,7 +155,10 @@ def _image(path: Path) -> Sniffed:
             with Image.open(path) as image:
                 fmt, width, height = image.format, image.width, image.height
                 if fmt not in IMAGE_FORMATS:
-                    raise _problem(f"{fmt} images are not supported.", "Send a JPEG or PNG.")
+                    raise _problem(
+                        msg("{format} images are not supported.", format=fmt),
+                        msg("Send a JPEG or PNG."),
+                    )
                 image.verify()
             with Image.open(path) as image:
                 if fmt == "JPEG":
@@ -164,15 +168,17 @@ def _image(path: Path) -> Sniffed:
                 image.load()  # verify() misses truncated pixel data; load() does not
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _problem(
-            "The image has too many pixels to handle safely.", "Send it at a smaller size."
+            msg("The image has too many pixels to handle safely."),
+            msg("Send it at a smaller size."),
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         truncated = "truncated" in str(exc).lower()
         raise _problem(
-            "The image file is cut off: it ends before its pixels do."
+            msg("The image file is cut off: it ends before its pixels do.")
             if truncated
-            else f"I can't read this file as a photo or a video ({exc.__class__.__name__}).",
-            "Send it again." if truncated else SUPPORTED,
+            else msg("I can't read this file as a photo or a video ({error}).",
+                     error=exc.__class__.__name__),
+            msg("Send it again.") if truncated else SUPPORTED,
         ) from None
     return Sniffed(IMAGE_FORMATS[fmt], width, height)
 
@@ -181,7 +187,9 @@ def sniff(path: Path) -> Sniffed:
     """Identify a file by content, never by name; raise RequestProblem when unusable."""
     size = path.stat().st_size
     if size == 0:
-        raise RequestProblem(["The file is empty."], "Attach the photo or video again.")
+        raise RequestProblem(
+            [msg("The file is empty.")], msg("Attach the photo or video again.")
+        )
     with path.open("rb") as handle:
         head = handle.read(16)
     if head[4:8] == b"ftyp":
@@ -190,7 +198,7 @@ def sniff(path: Path) -> Sniffed:
         try:
             webm.check(path)
         except webm.NotWebM as exc:
-            raise _problem(f"The WebM file is damaged: {exc}.") from None
+            raise _problem(msg("The WebM file is damaged: {why}.", why=str(exc))) from None
         return Sniffed("video/webm", duration=webm.webm_duration(path))
     if head[:6] in (b"GIF87a", b"GIF89a"):
         _gif_structure(path)
@@ -201,17 +209,17 @@ def _skip_sub_blocks(handle: BinaryIO) -> None:
     while True:
         length = handle.read(1)
         if not length:
-            raise _problem("The GIF file is cut off.", "Send it again.")
+            raise _problem(msg("The GIF file is cut off."), msg("Send it again."))
         if length == b"\x00":
             return
         if len(handle.read(length[0])) < length[0]:
-            raise _problem("The GIF file is cut off.", "Send it again.")
+            raise _problem(msg("The GIF file is cut off."), msg("Send it again."))
 
 
 def _gif_structure(path: Path) -> None:
     """Walk a GIF's blocks to its trailer and refuse anything after it: an image header
     followed by HTML must not pass for a picture (GIF89a specification, section 27)."""
-    damaged = _problem("The GIF file is damaged: it is not made of GIF blocks.")
+    damaged = _problem(msg("The GIF file is damaged: it is not made of GIF blocks."))
     with path.open("rb") as handle:
         screen = handle.read(13)
         if len(screen) < 13:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from core.i18n import msg
 from scheduler.reader.state import Rule, State, num
 from scheduler.reader.words import WEEKDAY_RE, WEEKDAYS
 from scheduler.reader.zones import ABBREV_RE, get_zone, offset_zone
@@ -131,10 +132,10 @@ def set_time(
     if ampm and not 1 <= hour <= 12:
         # "13pm" names no hour: asking beats guessing 13:00 (the 24-hour reading) or 1pm.
         if hour > 12 and ampm[0] == "p":
-            st.problems.append(
-                f"{hour}pm is not a time of day: write {hour}:00 (24-hour) or "
-                f"{hour - 12 if hour < 24 else 12}pm"
-            )
+            st.problems.append(msg(
+                "{hour}pm is not a time of day: write {hour}:00 (24-hour) or {twelve}pm",
+                hour=hour, twelve=hour - 12 if hour < 24 else 12,
+            ))  # fmt: skip
             ampm = None
         else:
             return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from core.i18n import N_, msg
 from scheduler.reader.holidays import HOLIDAY_RE, holiday_fn, nth_weekday
 from scheduler.reader.state import Rule, State, num
 from scheduler.reader.words import MONTH_RE, MONTHS, WEEKDAY_RE, WEEKDAYS
@@ -69,11 +70,13 @@ def _numeric(st: State, m: re.Match[str]) -> bool:
         a, b = b, a
     elif a <= 12 and b <= 12 and a != b and not month_first(st.now.tzinfo):
         written = m.group(0).strip()
-        st.problems.append(
-            f"{written} could be {b} {_MONTH_NAMES[a]} or {a} {_MONTH_NAMES[b]}; I read it "
-            f"month first ({_MONTH_NAMES[a]} {b}). Write '{b} {_MONTH_NAMES[a][:3].lower()}' "
-            f"or '{_MONTH_NAMES[b][:3].lower()} {a}'"
-        )
+        first, second = msg(_MONTH_NAMES[a]), msg(_MONTH_NAMES[b])
+        st.problems.append(msg(
+            "{written} could be {b} {first} or {a} {second}; I read it month first ({first} "
+            "{b}). Write '{b} {first_short}' or '{second_short} {a}'",
+            written=written, a=a, b=b, first=first, second=second,
+            first_short=_MONTH_NAMES[a][:3].lower(), second_short=_MONTH_NAMES[b][:3].lower(),
+        ))  # fmt: skip
     if not 1 <= a <= 12:
         return False
     try:
@@ -84,20 +87,21 @@ def _numeric(st: State, m: re.Match[str]) -> bool:
     return True
 
 
+# English names; shown through ``msg`` so a chat renders them in the asker's language.
 _MONTH_NAMES = (
     "",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
 )
 
 

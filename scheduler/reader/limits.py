@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.i18n import msg
 from publishers.base import Publisher
 from publishers.registry import PUBLISHERS, canonical_platform
 from scheduler.reader.grammar import ParsedRequest
@@ -33,7 +34,8 @@ def text_problems(parsed: ParsedRequest) -> list[str]:
         size, limit = counter.length(parsed.text), cls.max_length
         if size > limit:
             problems.append(
-                f"The text is {size:,} characters as {cls.label or platform} counts them; it "
-                f"allows {limit:,}. Shorten it or send it to another network."
-            )
+                msg("The text is {size} characters as {network} counts them; it allows "
+                    "{limit}. Shorten it or send it to another network.",
+                    size=f"{size:,}", network=cls.label or platform, limit=f"{limit:,}")
+            )  # fmt: skip
     return problems

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
 
+from core.i18n import msg
 from scheduler.reader.words import RRULE_DAYS, WEEKDAY_RE, WEEKDAYS
 from scheduler.reader.zones import get_zone, place
 
@@ -123,7 +124,7 @@ def extract(text: str) -> tuple[Repeat | None, str]:
     return rep, text
 
 
-REFUSED_EXAMPLES = (
+REFUSED_EXAMPLES = msg(
     '"every monday at 9", "every other friday at 17:00", "weekdays at 8:30", '
     '"the last friday of every month at 10" or "every 15th at 9"'
 )
@@ -133,14 +134,17 @@ def unsupported(rep: Repeat, *, weekday: int | None, dated: bool) -> str | None:
     """Why a repeat plus the other words read cannot be one exact RRULE, or None."""
     if dated:
         # "every monday next week", "every day tomorrow": a schedule and a single day at once.
-        return "it names a repeat and a single day at once"
+        return msg("it names a repeat and a single day at once")
     if rep.bymonthday is not None and not 1 <= rep.bymonthday <= 28:
         if 29 <= rep.bymonthday <= 31:
-            return f"not every month has a day {rep.bymonthday}, so some months would be skipped"
-        return f"no month has a day {rep.bymonthday}"
+            return msg(
+                "not every month has a day {day}, so some months would be skipped",
+                day=rep.bymonthday,
+            )
+        return msg("no month has a day {day}", day=rep.bymonthday)
     if weekday is not None and rep.freq in ("MONTHLY", "YEARLY") and rep.byday is None:
         # "every month on friday" would otherwise become every Friday.
-        return "a weekday in a monthly or yearly repeat needs which one (first ... last)"
+        return msg("a weekday in a monthly or yearly repeat needs which one (first ... last)")
     return None
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 
+from core.i18n import msg
 from scheduler.reader.holidays import holiday_before, holiday_on_or_after
 from scheduler.reader.state import State
 from scheduler.reader.zones import place
@@ -194,10 +195,10 @@ def resolve(st: State) -> tuple[datetime, str] | None:
         if chosen.date() != today and chosen.time() != time(0):
             # Midnight is the end of today; any other time moved to tomorrow could post a day
             # late without the user knowing: ask instead.
-            st.problems.append(
-                f'{chosen:%H:%M} today has already passed. Write "tomorrow {chosen:%H:%M}" '
-                f"to post then, or pick a later time today"
-            )
+            st.problems.append(msg(
+                '{time} today has already passed. Write "tomorrow {time}" to post then, or '
+                "pick a later time today", time=f"{chosen:%H:%M}",
+            ))  # fmt: skip
         return chosen, grain
     if st.part is not None:
         return _at(day or today, PART_HOURS[st.part], st), "hour"

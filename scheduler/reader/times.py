@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.i18n import Moment, msg
 from scheduler.reader import recurrence
 from scheduler.reader.clock_rules import CLOCK_RULES
 from scheduler.reader.date_rules import DATE_RULES
@@ -15,7 +16,7 @@ from scheduler.reader.state import State, apply_rules
 from scheduler.reader.words import normalise
 from scheduler.reader.zones import Zone, get_zone
 
-EXAMPLE = '"tomorrow 9am to x: Hello"'
+EXAMPLE = msg('"tomorrow 9am to x: Hello"')
 MAX_PHRASE = 2000
 # Words that carry no time on their own; anything else left over was not understood.
 _FILLER = frozenset(
@@ -72,10 +73,13 @@ class TimeResult:
 
 
 def describe(when: datetime, grain: str = "minute") -> str:
-    """A short human form of an instant, e.g. "Sat 28 Nov 2026 09:00 CET"."""
+    """A short human form of an instant, e.g. "Sat 28 Nov 2026 09:00 CET" (in a chat, in the
+    asker's language: ``core.i18n.Moment``)."""
     if grain in ("day", "week", "month", "quarter", "year"):
-        return when.strftime("%a %d %b %Y")
-    return when.strftime("%a %d %b %Y %H:%M ") + (when.tzname() or "")
+        return Moment(when.strftime("%a %d %b %Y"), when, "EEE d MMM y")
+    zone = (when.tzname() or "").replace("'", "''")
+    return Moment(when.strftime("%a %d %b %Y %H:%M ") + (when.tzname() or ""), when,
+                  f"EEE d MMM y HH:mm '{zone}'" if zone else "EEE d MMM y HH:mm")  # fmt: skip
 
 
 def _leftover(text: str) -> list[str]:
@@ -109,10 +113,10 @@ def understand(
         )
         why = recurrence.unsupported(rep, weekday=st.weekday, dated=dated)
         if why is not None:
-            st.problems.append(
-                f'I can\'t repeat "{(typed or phrase).strip()}" exactly: {why}. Write it like '
-                f"{recurrence.REFUSED_EXAMPLES}"
-            )
+            st.problems.append(msg(
+                'I can\'t repeat "{phrase}" exactly: {why}. Write it like {examples}',
+                phrase=(typed or phrase).strip(), why=why, examples=recurrence.REFUSED_EXAMPLES,
+            ))  # fmt: skip
         hour = (
             _hours(st, True)[0]
             if st.hour is not None
@@ -175,6 +179,7 @@ def _left_problem(phrase: str, left: list[str], when: datetime, grain: str) -> t
         return ()
     words = " ".join(left)
     return (
-        f'I read "{phrase.strip()}" as {describe(when, grain)} but did not understand '
-        f'"{words}". Rephrase it, e.g. {EXAMPLE}',
-    )
+        msg('I read "{phrase}" as {when} but did not understand "{words}". Rephrase it, '
+            "e.g. {example}", phrase=phrase.strip(), when=describe(when, grain), words=words,
+            example=EXAMPLE),
+    )  # fmt: skip

@@ -44,11 +44,11 @@ async def test_digest_lists_the_week_ahead_last_weeks_failures_and_accounts_to_f
     digest = await weekly_digest(rt, ws.id)
     text = digest.text("UTC")
     assert [p.content for p in digest.upcoming] == ["Webinar reminder"]
-    assert "The week ahead: 1 post(s) scheduled" in text
+    assert "The week ahead: 1 post scheduled" in text
     assert "Wed 09 Dec 08:00 → mastodon:@outpost@fake.social: Webinar reminder" in text
     assert "Far off" not in text
     assert [p.id for p in digest.failed] == [refused.id]
-    assert "Last week: 1 post(s) did not fully go out" in text
+    assert "Last week: 1 post did not fully go out" in text
     assert "mastodon:@outpost@fake.social: Mastodon answered 422: Validation failed" in text
     assert "Accounts needing attention:" in text
     assert f"{rt.settings.base_url}/connect/mastodon?link=" in text
@@ -84,3 +84,28 @@ async def test_a_chat_that_opted_in_gets_the_digest_once_a_week(
 
     set_clock(rt, T0 + timedelta(days=7))
     assert await send_digests(rt) == 1
+
+
+async def test_the_digest_is_written_in_the_chats_language(
+    chat: Chat, mastodon: FakeMastodon
+) -> None:
+    rt = chat.rt
+    set_clock(rt, T0)
+    ws = await rt.workspaces.ensure(f"slack:{TEAM}")
+    await rt.workspaces.add_account(
+        ws.id, "mastodon", "@outpost@fake.social", rt.cipher.encrypt("good-token"),
+        base_url=mastodon.url,
+    )  # fmt: skip
+    talk = Conversation(rt)
+    here = ChatContext(platform="slack", team_id=TEAM, user_id="U1", user_tz="UTC",
+                       origin={"channel": CHANNEL})  # fmt: skip
+    await talk.handle(here, "in 2 days to mastodon: Webinar reminder")
+    await talk.handle(here, "language es")
+    assert (await talk.handle(here, "digest on")).text.startswith("Cada lunes publicaré aquí")
+    assert await send_digests(rt) == 1
+    [digest] = [m for m in chat.slack.messages if "semana que viene" in m["text"]]
+    assert digest["text"].startswith("📅 La semana que viene: 1 publicación programada\n")
+    assert "• mié 09 dic 08:00 → mastodon:@outpost@fake.social: Webinar reminder" in (
+        digest["text"]
+    )
+    assert "❌ La semana pasada: 0 publicaciones no salieron del todo" in digest["text"]

@@ -136,7 +136,7 @@ async def test_a_channel_with_defaults_schedules_tomorrow_9am_hi(connected: Slac
     assert "America/New_York" in shown
     assert "America/New_York" in await ask(slack, "help")
     accounts = await ask(slack, "accounts")
-    assert "Plan: unlimited — 2 connected accounts, 1 posts this month, 1 members" in accounts
+    assert "Plan: unlimited — accounts 2, posts this month 1, members 1" in accounts
     assert "mastodon:@outpost@fake.social" in accounts.rsplit("Plan:", 1)[1]
 
     # Another channel has no defaults: still asked where to post, nothing stored.
@@ -183,7 +183,7 @@ async def test_members_and_posts_limits_in_slack(connected: SlackHarness) -> Non
     assert "outpost workspace plan slack:T0001 bigger" in said
     assert await count_rows("scheduled_posts") == 2
     accounts = await ask(slack, "accounts")
-    assert "Plan: tiny — 2/2 connected accounts, 2/2 posts this month, 2/2 members" in accounts
+    assert "Plan: tiny — accounts 2/2, posts this month 2/2, members 2/2" in accounts
 
 
 async def test_a_telegram_group_with_defaults_schedules_tomorrow_9am_hi(

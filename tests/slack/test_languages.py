@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.errors import message_for
 from tests.fakes.mastodon import FakeMastodon
-from tests.slack.conftest import CHANNEL, SlackHarness
+from tests.i18n.english import english_in
+from tests.slack.conftest import CHANNEL, TEAM, SlackHarness
 from tests.slack.test_commands import _until
 
 
@@ -104,3 +108,133 @@ async def test_edit_time_modal_of_a_russian_post_is_in_russian(connected: SlackH
         "Изменить время", "Перенести", "Закрыть",
     )  # fmt: skip
     assert view["blocks"][0]["label"]["text"] == "Новое время"
+
+
+async def _answer(slack: SlackHarness, text: str, **kw: Any) -> str:
+    """Send ``/schedule text`` and return the private answer it gets."""
+    before = len(slack.fake.responses)
+    await slack.command(text, **kw)
+    await _until(lambda: len(slack.fake.responses) > before)
+    return str(slack.fake.responses[before]["text"])
+
+
+REFUSALS = {
+    "es": (
+        ("mañana a las 9 en mastodon: " + "a" * 600,
+         "• @outpost@fake.social: el texto tiene 600 caracteres; Mastodon admite 500"),
+        ("mañana a las 9 en klingon: Hola", "No conozco «klingon». Conectadas: mastodon:"),
+        ("ayer a las 9 en mastodon: Hola", "ya pasó. Elige una hora futura"),
+    ),
+    "ru": (
+        ("завтра в 9 утра в mastodon: " + "а" * 600,
+         "• @outpost@fake.social: в тексте 600 символов; Mastodon допускает 500"),
+        ("завтра в 9 утра в klingon: Привет", "Я не знаю «klingon». Подключены: mastodon:"),
+        ("вчера в 9 утра в mastodon: Привет", "уже в прошлом"),
+    ),
+}
+
+
+async def test_spanish_and_russian_refusals_are_in_their_language(
+    connected: SlackHarness,
+) -> None:
+    for lang, cases in REFUSALS.items():
+        head = {"es": "No pude programar eso:", "ru": "Не удалось запланировать:"}[lang]
+        for request, expected in cases:
+            text = await _answer(connected, request)
+            assert text.startswith(head), text
+            assert expected in text, text
+            assert english_in(text) == [], text
+    assert connected.fake.messages == []
+
+
+async def test_failed_spanish_and_russian_posts_reply_in_their_language(
+    connected: SlackHarness, mastodon: FakeMastodon
+) -> None:
+    """Outpost's words are translated; the network's own detail is quoted as it came."""
+    slack, fake = connected, connected.fake
+    for request, head, advice in (
+        ("ahora en mastodon: ¡Abrimos!", "❌ No publicada:",
+         "— Mastodon rechazó el token de la cuenta (401: The access token is invalid) "
+         "Vuelve a conectar la cuenta y pulsa Reintentar."),
+        ("сейчас в mastodon: Мы открылись", "❌ Не опубликовано:",
+         "— Mastodon отклонил токен аккаунта (401: The access token is invalid) "
+         "Переподключите аккаунт, затем нажмите «Повторить»."),
+    ):  # fmt: skip
+        mastodon.fail_next("401")
+        before = len(fake.messages)
+        await slack.command(request)
+        await _until(lambda n=before: len(fake.messages) > n)
+        ts = fake.messages[before]["ts"]
+        await _until(lambda ts=ts: fake.thread(CHANNEL, ts))
+        reply = fake.thread(CHANNEL, ts)[0]["text"]
+        assert reply.startswith(head), reply
+        assert advice in reply, reply
+        assert english_in(reply) == [], reply
+        ws = await slack.rt.workspaces.ensure(f"slack:{TEAM}")
+        acc = (await slack.rt.workspaces.accounts(ws.id))[0]
+        await slack.rt.workspaces.add_account(
+            ws.id, acc.platform, acc.handle, slack.rt.cipher.encrypt("good-token"),
+            base_url=acc.base_url,
+        )  # a 401 asks for reconnecting: connected again for the next request
+
+
+async def test_accounts_and_digest_answers_are_in_spanish(connected: SlackHarness) -> None:
+    assert await _answer(connected, "language es") == "Responderé en español en este chat."
+    accounts = await _answer(connected, "accounts")
+    assert accounts.startswith("Cuentas conectadas:\n• mastodon:@outpost@fake.social — ok\n\n")
+    assert "Plan: unlimited — cuentas 1, publicaciones este mes 0, miembros 1" in accounts
+    assert await _answer(connected, "digest") == (
+        "Escribe `digest on` para recibir aquí un resumen semanal, o `digest off`."
+    )
+    on = await _answer(connected, "digest on")
+    assert on.startswith("Cada lunes publicaré aquí lo programado para la semana")
+    assert await _answer(connected, "digest off") == (
+        "No habrá más resúmenes semanales aquí. `digest on` los vuelve a activar."
+    )
+    help_text = await _answer(connected, "help")
+    assert "`digest on` (un resumen semanal en este chat" in help_text
+    assert "`language es workspace`" in help_text
+    for text in (accounts, on, help_text):
+        assert english_in(text) == [], text
+
+
+async def test_channel_language_wins_over_the_workspace_language(
+    connected: SlackHarness,
+) -> None:
+    slack, other = connected, "C0OTHER002"
+    assert await _answer(slack, "language ru workspace") == (
+        "Я буду отвечать по-русски в этом рабочем пространстве, кроме чатов, где выбран свой язык."
+    )
+    # Every channel without its own setting follows the workspace; English words or not.
+    assert (await _answer(slack, "posts")).startswith("Ничего не запланировано.")
+    assert (await _answer(slack, "posts", channel=other)).startswith(
+        "Ничего не запланировано."
+    )
+    assert await _answer(slack, "language es", channel=other) == (
+        "Responderé en español en este chat."
+    )
+    assert (await _answer(slack, "posts", channel=other)).startswith("No hay nada programado.")
+    assert (await _answer(slack, "posts")).startswith("Ничего не запланировано.")
+    # The channel's setting gone, it follows the workspace again (and says so in Russian).
+    assert await _answer(slack, "language auto", channel=other) == (
+        "Этот чат снова следует языку рабочего пространства: здесь я буду отвечать по-русски."
+    )
+    assert (await _answer(slack, "posts", channel=other)).startswith(
+        "Ничего не запланировано."
+    )
+    # The workspace's gone too: each message's own language.
+    await _answer(slack, "language auto workspace")
+    assert (await _answer(slack, "posts")).startswith("Nothing scheduled.")
+    assert (await _answer(slack, "language fr xyz")).startswith("I can answer in: ")
+
+
+def test_slack_error_advice_is_in_the_chats_language() -> None:
+    refused = SlackApiError("refused", {"ok": False, "error": "not_in_channel"})
+    assert message_for(refused, "es") == "No estoy en este canal: invítame con `/invite @Outpost`."
+    odd = SlackApiError("refused", {"ok": False, "error": "odd_error"})
+    assert message_for(odd, "ru") == (
+        "Slack отклонил запрос (odd_error). "
+        "У меня что-то пошло не так, ничего не изменилось. Попробуйте ещё раз через минуту."
+    )
+    assert message_for(RuntimeError("boom"), "es").startswith("Algo falló por mi parte")
+    assert message_for(RuntimeError("boom")).startswith("Something went wrong on my side")

@@ -3,13 +3,20 @@ the confirmation, its buttons, the problems and the reply once a real worker pub
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from telegram import Update
 
+from bot.telegram.context import Services
+from bot.telegram.errors import make_handler
+from core.errors import NotFound
+from core.i18n import msg
 from scheduler.runtime import Runtime
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.telegram import FakeTelegram
+from tests.i18n.english import english_in
 from tests.support import wait_for
 from tests.telegram.updates import USER, Updates, connect_mastodon, post, replies
 
@@ -108,3 +115,94 @@ async def test_photo_without_caption_is_answered_in_the_chat_language(
     assert replies(telegram)[-1]["text"].startswith(
         "Добавьте к одной из фотографий подпись — когда и куда, например «завтра в 9 утра"
     )
+
+
+async def _answer(client: Client, telegram: FakeTelegram, updates: Updates, text: str) -> str:
+    """Send ``text`` in the private chat; the first reply it gets."""
+    before = len(replies(telegram))
+    await post(client, updates.message(text=text))
+    return str(replies(telegram)[before]["text"])
+
+
+REFUSALS = {
+    "es": ("No pude programar eso:", (
+        ("mañana a las 9 en mastodon: " + "a" * 600,
+         "• @outpost@fake.social: el texto tiene 600 caracteres; Mastodon admite 500"),
+        ("mañana a las 9 en klingon: Hola", "• No conozco «klingon». Conectadas: mastodon:"),
+        ("ayer a las 9 en mastodon: Hola", "ya pasó. Elige una hora futura"),
+        ("cada mes el viernes a las 9 en mastodon: Hola",
+         "un día de la semana en una repetición mensual o anual necesita cuál"),
+    )),
+    "ru": ("Не удалось запланировать:", (
+        ("завтра в 9 утра в mastodon: " + "а" * 600,
+         "• @outpost@fake.social: в тексте 600 символов; Mastodon допускает 500"),
+        ("завтра в 9 утра в klingon: Привет", "• Я не знаю «klingon». Подключены: mastodon:"),
+        ("вчера в 9 утра в mastodon: Привет", "уже в прошлом"),
+    )),
+}
+
+
+async def test_spanish_and_russian_refusals_are_in_their_language(
+    client: Client, telegram: FakeTelegram, tg_runtime: Runtime, mastodon: FakeMastodon,
+    updates: Updates,
+) -> None:  # fmt: skip
+    await connect_mastodon(tg_runtime, f"telegram:{USER}", mastodon.url)
+    for head, cases in REFUSALS.values():
+        for request, expected in cases:
+            text = await _answer(client, telegram, updates, request)
+            assert text.startswith(head), text
+            assert expected in text, text
+            assert english_in(text) == [], text
+    ws = await tg_runtime.workspaces.by_name(f"telegram:{USER}")
+    assert await tg_runtime.posts.search(ws.id, None, None, None, 10, 0) == []
+
+
+async def test_failed_russian_post_replies_in_russian(
+    client: Client, telegram: FakeTelegram, tg_runtime: Runtime, mastodon: FakeMastodon,
+    updates: Updates, tg_worker: object,
+) -> None:  # fmt: skip
+    await connect_mastodon(tg_runtime, f"telegram:{USER}", mastodon.url)
+    mastodon.fail_next("401")
+    await post(client, updates.message(text="сейчас в mastodon: Мы открылись"))
+    failed = await _reply_starting(telegram, "❌ Не опубликовано:")
+    assert "Mastodon отклонил токен аккаунта (401" in failed["text"]
+    assert "Переподключите аккаунт, затем нажмите «Повторить»." in failed["text"]
+    assert english_in(failed["text"]) == []
+    assert _labels(failed) == ["Повторить"]
+
+
+async def test_accounts_and_digest_answers_are_in_spanish(
+    client: Client, telegram: FakeTelegram, tg_runtime: Runtime, mastodon: FakeMastodon,
+    updates: Updates,
+) -> None:  # fmt: skip
+    await connect_mastodon(tg_runtime, f"telegram:{USER}", mastodon.url)
+    await post(client, updates.message(text="/language es"))
+    accounts = await _answer(client, telegram, updates, "/accounts")
+    assert accounts.startswith("Cuentas conectadas:\n• mastodon:@outpost@fake.social — ok\n\n")
+    assert "Plan: unlimited — cuentas 1, publicaciones este mes 0, miembros 1" in accounts
+    on = await _answer(client, telegram, updates, "/digest on")
+    assert on.startswith("Cada lunes publicaré aquí lo programado para la semana")
+    off = await _answer(client, telegram, updates, "/digest off")
+    assert off == (
+        "No habrá más resúmenes semanales aquí. <code>digest on</code> los vuelve a activar."
+    )
+    help_text = await _answer(client, telegram, updates, "/help")
+    assert "<code>digest on</code> (un resumen semanal en este chat" in help_text
+    for text in (accounts, on, off, help_text):
+        assert english_in(text) == [], text
+
+
+async def test_error_reports_follow_the_chat_language(
+    client: Client, telegram: FakeTelegram, tg_services: Services, updates: Updates,
+) -> None:  # fmt: skip
+    await post(client, updates.message(text="/language ru"))
+    bot = await tg_services.ready_bot()
+    handler = make_handler(tg_services, "secret")
+    update = Update.de_json(updates.message(text="posts"), bot)  # English words, Russian chat
+    for error, said in (
+        (NotFound(msg("No post {id} in this workspace.", id="3f2b")),
+         "В этом рабочем пространстве нет публикации 3f2b."),
+        (RuntimeError("boom"), "У меня что-то пошло не так"),
+    ):  # fmt: skip
+        await handler(update, SimpleNamespace(error=error, bot=bot))
+        assert replies(telegram)[-1]["text"].startswith(said)

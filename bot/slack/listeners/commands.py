@@ -12,7 +12,9 @@ from bot import render
 from bot.commands import parse_command
 from bot.render import Reply
 from bot.slack import blocks
+from bot.slack.errors import language
 from bot.slack.service import SlackBot
+from core.i18n import gettext as t
 from scheduler.accounts.usecases import connect_account
 from scheduler.members import team_workspace
 
@@ -37,7 +39,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:
 
     async def other(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        reply = render.help_reply(str(body.get("command", "")))
+        reply = render.help_reply(str(body.get("command", "")), await language(bot, body))
         await respond(text=reply.text, blocks=blocks.reply_blocks(reply), response_type="ephemeral")
 
     app.command(COMMAND)(schedule)
@@ -55,7 +57,8 @@ async def decide(
     command = parse_command(text)
     if command.kind == "connect" and command.arg.strip().lower() == "slack":
         name = str(body.get("channel_name", ""))
-        return await connect_channel(bot, team, channel, name), "connect"
+        lang = await bot.talk.reply_language(ctx, text)
+        return await connect_channel(bot, team, channel, name, lang), "connect"
     return await bot.talk.handle(ctx, text), command.kind
 
 
@@ -72,22 +75,26 @@ async def answer(
     if reply.post is not None and not reply.private and kind == "schedule":
         if await bot.post_summary(client, reply, channel) is not None:
             return
+        lang = reply.post.origin.get("lang")  # the language the summary was written in
         reply = Reply(
-            reply.text + "\nI can't post in this channel, so results will not show up here: "
-            "invite me with `/invite @Outpost`, or DM me.",
+            reply.text + "\n" + t(lang, "I can't post in this channel, so results will not show "
+                                        "up here: invite me with `/invite @Outpost`, or DM me."),
             reply.buttons, private=True, post=reply.post,
-        )
+        )  # fmt: skip
     await respond(
         text=blocks.fallback(reply.text), blocks=blocks.reply_blocks(reply),
         response_type="ephemeral", replace_original=False,
     )
 
 
-async def connect_channel(bot: SlackBot, team: str, channel: str, name: str) -> Reply:
+async def connect_channel(
+    bot: SlackBot, team: str, channel: str, name: str, lang: str | None = None
+) -> Reply:
     """Make this channel a destination (``to slack: …``) posted with the app's bot token."""
     token = await bot.bot_token(team)
     if token is None:
-        return Reply("This workspace has not installed Outpost; install it first.", private=True)
+        return Reply(t(lang, "This workspace has not installed Outpost; install it first."),
+                     private=True)  # fmt: skip
     rt = bot.rt
     ws = await team_workspace(rt, f"slack:{team}")
     handle = f"#{name}" if name and not name.startswith("#") else (name or channel)
@@ -96,7 +103,7 @@ async def connect_channel(bot: SlackBot, team: str, channel: str, name: str) -> 
         settings={"channel": channel, "team_id": team},
     )
     return Reply(
-        f"{handle} is connected: schedule to it with `to slack: …`. "
-        "Keep me in the channel so I can post.",
+        t(lang, "{channel} is connected: schedule to it with `to slack: …`. Keep me in the "
+                "channel so I can post.", channel=handle),
         private=True,
-    )
+    )  # fmt: skip

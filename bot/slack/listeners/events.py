@@ -18,7 +18,6 @@ from bot.render import Reply
 from bot.slack import blocks, files
 from bot.slack.service import SlackBot
 from core.errors import RequestProblem
-from scheduler.language import detected
 
 log = logging.getLogger("outpost.slack")
 MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -72,7 +71,7 @@ async def _on_message(
             media = await files.fetch(bot.rt, me.workspace_id, me.user_id, shared, token)
         reply = await bot.talk.handle(ctx, text, media)
     except RequestProblem as exc:
-        reply = render.problem(exc.problems, exc.hint, detected(text))
+        reply = render.problem(exc.problems, exc.hint, await bot.talk.reply_language(ctx, text))
     if reply.post is not None and not reply.private:
         await bot.post_summary(client, reply, channel, thread_ts=thread)
         return

@@ -14,14 +14,13 @@ from bot.conversation import ChatContext
 from bot.render import Reply
 from bot.telegram.albums import NO_CAPTION, add_part
 from bot.telegram.app import TgApp
-from bot.telegram.context import Services, addressed, chat_context, is_group
+from bot.telegram.context import Services, addressed, chat_context, chat_only, is_group
 from bot.telegram.handlers.connect import connect_channel
 from bot.telegram.media import Attachment, attachment_of, schedule_with_media
 from bot.telegram.sending import send_reply
 from core.i18n import N_, translate
 from core.i18n import gettext as t
 from scheduler.edge import canonical_platform
-from scheduler.language import detected
 
 Context = CallbackContext[Any, Any, Any, Any]
 EDIT_WINDOW = timedelta(minutes=10)
@@ -60,7 +59,8 @@ def register(app: TgApp, svc: Services) -> None:
         bot: Bot = context.bot
         if addressed(raw, bot.username, group=is_group(message.chat)) is None:
             return
-        edited = Reply(t(detected(raw), EDITED), private=True)
+        lang = await svc.talk.reply_language(chat_only(message.chat.id), raw)
+        edited = Reply(t(lang, EDITED), private=True)
         await send_reply(svc, bot, message.chat.id, edited, message.message_id)
 
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & CONTENT, on_edit))
@@ -95,13 +95,13 @@ async def respond(
 ) -> list[Reply]:
     """The replies to ``text`` (and its file) from the person in ``ctx``."""
     me = await svc.talk.identify(ctx)
-    lang = await svc.talk.language(me, text)
+    lang = await svc.talk.language(ctx, me, text)
     replies: list[Reply] = []
     answer = await _answer(svc, bot, ctx, text, attachment, me.tz, lang)
     replies.append(answer)
     if me.new_user:
         # Asked again: the message may have been `/language es` itself.
-        replies.append(welcome(me.tz, await svc.talk.language(me, text)))
+        replies.append(welcome(me.tz, await svc.talk.language(ctx, me, text)))
     return replies
 
 
