@@ -131,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
 # arguments and returns the exit status; ``tests/test_cli_imports.py`` keeps each one lean.
 HANDLERS: dict[str, str] = {
     "run": "app.serve:serve_command",
-    "web": "app.serve:serve_command",
+    "web": "app.processes:web_command",
     "worker": "app.serve:serve_command",
     "migrate": "app.migrate:migrate_command",
     "parse": "app.parse_command:parse_command",
