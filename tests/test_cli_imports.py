@@ -60,7 +60,7 @@ def test_parse_reads_without_services_or_twitter_text() -> None:
 # What each command's module may not import (when no chat is configured).
 FORBIDDEN = {
     "parse": HEAVY | SERVICES,
-    "posts": HEAVY | {"aiohttp", "arq", "redis"},
+    "posts": HEAVY | SERVICES - {"asyncpg"},
     "migrate": HEAVY | {"aiohttp", "arq", "redis"},
     "web": HEAVY | SERVICES,  # the supervisor; one process imports the app when it starts
     "run": HEAVY - {"jinja2"},
