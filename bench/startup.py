@@ -135,15 +135,20 @@ def prepare(tree: Tree, env: dict[str, str]) -> None:
         cwd=tree.path, env=tree.env(env), capture_output=True, text=True, check=False,
     )  # fmt: skip
     if posts.returncode != 0:
-        subprocess.run(
-            [sys.executable, "-c", CLI, "workspace", "create", WORKSPACE],
-            cwd=tree.path, env=tree.env(env), check=True, capture_output=True,
-        )  # fmt: skip
+        for args in (
+            ["workspace", "create", WORKSPACE],
+            ["accounts", "add", "webhook", "--workspace", WORKSPACE, "--handle", "hook",
+             "--base-url", "https://hooks.example.com/startup"],
+        ):  # fmt: skip
+            subprocess.run(
+                [sys.executable, "-c", CLI, *args],
+                cwd=tree.path, env=tree.env(env), check=True, capture_output=True,
+            )  # fmt: skip
         for day in range(1, 21):
             subprocess.run(
                 [sys.executable, "-c", CLI, "schedule", f"in {day} days to webhook: post {day}",
                  "--workspace", WORKSPACE],
-                cwd=tree.path, env=tree.env(env), check=False, capture_output=True,
+                cwd=tree.path, env=tree.env(env), check=True, capture_output=True,
             )  # fmt: skip
 
 
