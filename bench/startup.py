@@ -244,7 +244,8 @@ def main() -> None:
             path = os.path.join(scratch, "ref")
             os.makedirs(path)
             commit = archive(args.ref, path)
-            trees.insert(0, Tree(f"{args.ref} ({commit})", path))
+            name = commit if commit.startswith(args.ref) else f"{args.ref} ({commit})"
+            trees.insert(0, Tree(name, path))
         for tree in trees:
             compile_tree(tree)
         prepare(trees[-1], env)
