@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from core.i18n import msg
-from publishers.base import Publisher
-from publishers.registry import PUBLISHERS, canonical_platform
+from publishers.catalog import TEXT_RULES, canonical_platform
 from scheduler.reader.grammar import ParsedRequest
 
 
@@ -12,7 +11,7 @@ def _platform(destination: str) -> str | None:
     """The network a typed destination names by itself ("x", "li:acme"), or None (a handle)."""
     name = destination.split(":", 1)[0] if not destination.startswith("@") else ""
     platform = canonical_platform(name) if name else ""
-    return platform if platform in PUBLISHERS else None
+    return platform if platform in TEXT_RULES else None
 
 
 def text_problems(parsed: ParsedRequest) -> list[str]:
@@ -28,14 +27,12 @@ def text_problems(parsed: ParsedRequest) -> list[str]:
         if platform is None or platform in seen:
             continue
         seen.add(platform)
-        cls = PUBLISHERS[platform]
-        # Counting needs no session or account: a bare instance only runs ``length``.
-        counter: Publisher = object.__new__(cls)
-        size, limit = counter.length(parsed.text), cls.max_length
-        if size > limit:
+        rule = TEXT_RULES[platform]
+        size = rule.excess(parsed.text)
+        if size is not None:
             problems.append(
                 msg("The text is {size} characters as {network} counts them; it allows "
                     "{limit}. Shorten it or send it to another network.",
-                    size=f"{size:,}", network=cls.label or platform, limit=f"{limit:,}")
+                    size=f"{size:,}", network=rule.label, limit=f"{rule.max_length:,}")
             )  # fmt: skip
     return problems
