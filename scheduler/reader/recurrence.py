@@ -38,11 +38,14 @@ _NTH_WD = re.compile(
     r"\b(?:(?:every|each) )?(?:the )?(?P<n>[1-5](?:st|nd|rd|th)|last) (?P<wd>"
     + WEEKDAY_RE
     + r")\.? (?:of|in) (?:the|every|each) month\b"
-    r"|(?:\b(?:every|each) (?:the )?|^)(?P<n2>[1-5]|last)"
-    r"(?:st|nd|rd|th)? (?P<wd2>" + WEEKDAY_RE + r")\.?(?: (?:of|in) (?:the|every|each) month)?\b"
+    # A bare number ("every 2 fridays", from "cada dos viernes") counts weeks: _EVERY_DAYS.
+    r"|(?:\b(?:every|each) (?:the )?|^)(?P<n2>[1-5](?:st|nd|rd|th)|last)"
+    r" (?P<wd2>" + WEEKDAY_RE + r")\.?(?P<month> (?:of|in) (?:the|every|each) month)?\b"
 )
 _EVERY_DAYS = re.compile(
-    r"\b(?:every|each) (?P<other>other |2 )?(?P<days>weekday|weekend|" + _WD_LIST + r")(?!\w)"
+    r"\b(?:every|each) (?:(?P<other>other )|(?P<k>[2-9]) )?(?P<days>weekday|weekend|"
+    + _WD_LIST
+    + r")(?!\w)"
     r"|\b(?:on )?(?P<plural>weekday|weekend)s\b"
 )
 # "every morning at 8": the part of the day stays in the phrase for the clock rules.
@@ -79,6 +82,8 @@ class Repeat:
     interval: int = 1
     byday: str | None = None
     bymonthday: int | None = None
+    # "every 2nd friday": every other week, or the second Friday of each month? Never guessed.
+    ambiguous: str | None = None
 
 
 def extract(text: str) -> tuple[Repeat | None, str]:
@@ -88,9 +93,12 @@ def extract(text: str) -> tuple[Repeat | None, str]:
     rep: Repeat | None = None
     m = _NTH_WD.search(text)
     if m:
-        n = (m.group("n") or m.group("n2"))[:1]
-        wd = RRULE_DAYS[WEEKDAYS[m.group("wd") or m.group("wd2")]]
+        nth = m.group("n") or m.group("n2")
+        n, day = nth[:1], m.group("wd") or m.group("wd2")
+        wd = RRULE_DAYS[WEEKDAYS[day]]
         rep = Repeat("MONTHLY", byday=("-1" if n == "l" else n) + wd)
+        if m.group("n2") and not m.group("month") and n in "2345":
+            rep.ambiguous = f"{nth} {day}"
     elif m := _EVERY_MONTHDAY.search(text):
         rep = Repeat("MONTHLY", bymonthday=int(m.group("d") or m.group("d2")))
     elif m := _EVERY_DAYS.search(text):
@@ -102,7 +110,8 @@ def extract(text: str) -> tuple[Repeat | None, str]:
         else:
             found = re.findall(WEEKDAY_RE, words)
             days = ",".join(dict.fromkeys(RRULE_DAYS[WEEKDAYS[w]] for w in found))
-        rep = Repeat("WEEKLY", interval=2 if m.group("other") else 1, byday=days)
+        every = 2 if m.group("other") else int(m.group("k") or 1)
+        rep = Repeat("WEEKLY", interval=every, byday=days)
     elif m := _EVERY_PART.search(text):
         rep = Repeat("DAILY")
     elif m := _EVERY_UNIT.search(text):
@@ -132,6 +141,12 @@ REFUSED_EXAMPLES = msg(
 
 def unsupported(rep: Repeat, *, weekday: int | None, dated: bool) -> str | None:
     """Why a repeat plus the other words read cannot be one exact RRULE, or None."""
+    if rep.ambiguous:
+        return msg(
+            '"every {phrase}" can mean every few weeks or one {day} of each month: write '
+            '"every other {day}" or "the {phrase} of every month"',
+            phrase=rep.ambiguous, day=rep.ambiguous.split()[-1],
+        )  # fmt: skip
     if dated:
         # "every monday next week", "every day tomorrow": a schedule and a single day at once.
         return msg("it names a repeat and a single day at once")

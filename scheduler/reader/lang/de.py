@@ -78,7 +78,13 @@ LANGUAGE = Language(
         (r"\b(?:die )?nacht der bestimmung\b", "night of power"),
         (r"\baufstieg des propheten\b", "prophet's ascension"),
         (r"\bkonigstag\b", "koningsdag"),
+        # "jeden zweiten Freitag" is every other Friday; "jeden 15. des Monats" a day of the month.
+        (r"\b(?:jeden|jede|jedes) (?:zweiten|zweite|2\.?) ", "every other "),
+        (r"\b(?:jeden|am) (\d{1,2})\.? (?:des|jedes|im) monats?\b", r"every \1th of the month"),
         (r"\b(?:jeden|jedes) monats\b", " of every month "),
+        # "am ersten Montag des Monats" names one day; with "jeden" it repeats.
+        (r"\bam (\w+ \w+) des monats\b", r"on the \1 of the month"),
+        (r"\bdes monats\b", " of the month "),
         (r"\b(?:jeden|jede|jedes)\b", "every"),
         (r"\btaglich\b", "daily"),
         (r"\b(?:erster|erste|ersten|erstes)\b", "1st"),
@@ -148,6 +154,8 @@ LANGUAGE = Language(
     ],
     marks=frozenset(
         {
+            "monats",
+            "des",
             "stunden",
             "stunde",
             "minuten",

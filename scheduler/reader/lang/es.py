@@ -50,6 +50,10 @@ LANGUAGE = Language(
     },
     tens_joiner=" y ",
     rewrites=[
+        (
+            r"\b(?:cada|todos los|el) (?:dia )?(\d{1,2}) de(?:l)? (?:cada )?mes\b",
+            r"every \1th of the month",
+        ),
         (r"\bde (?:cada|todos los) mes(?:es)?\b", " of every month "),
         (r"\b(?:todos los|todas las|cada)\b", "every"),
         (r"\bultim[oa]\b", "last"),
@@ -102,6 +106,7 @@ LANGUAGE = Language(
     ],
     marks=frozenset(
         {
+            "mes",
             "horas",
             "minutos",
             "dias",

@@ -45,6 +45,9 @@ LANGUAGE = Language(
     },
     tens_joiner="[ -](?:et[ -])?",
     rewrites=[
+        # "un vendredi sur deux" (numbers are read first: "1 vendredi sur 2") is every other one.
+        (r"\b1 (\w+) sur 2\b", r"every other \1"),
+        (r"\b(?:chaque|tous les|le) (\d{1,2}) (?:du|de chaque) mois\b", r"every \1th of the month"),
         (r"\b(?:de|du) (?:chaque|tous les) mois\b", " of every month "),
         (r"\b(?:chaque|tous les|toutes les)\b", "every"),
         (r"\bderniere? (?=(?:lun|mar|mer|jeu|ven|sam|dim))", "last "),
@@ -125,6 +128,8 @@ LANGUAGE = Language(
     ],
     marks=frozenset(
         {
+            "mois",
+            "du",
             "heure",
             "jours",
             "semaines",

@@ -48,6 +48,7 @@ LANGUAGE = Language(
         "cinquanta": 50,
     },
     rewrites=[
+        (r"\b(?:ogni|tutti i|il) (\d{1,2}) (?:del|di ogni) mese\b", r"every \1th of the month"),
         (r"\bdi ogni mese\b", " of every month "),
         (r"\b(?:ogni|tutti i|tutte le)\b", "every"),
         (r"\b(?:il giorno )?dopo ?domani\b", "day after tomorrow"),
@@ -130,6 +131,8 @@ LANGUAGE = Language(
     ],
     marks=frozenset(
         {
+            "mese",
+            "del",
             "ore",
             "minuti",
             "giorni",

@@ -40,6 +40,12 @@ LANGUAGE = Language(
     },
     tens_joiner=" ",
     rewrites=[
+        # "каждую вторую пятницу" is every other Friday; "каждое 15 число" a day of the month.
+        (_B + r"кажд\w+ втор\w+" + _E, "every other"),
+        (
+            _B + r"кажд\w+ (\d{1,2})(?:-?(?:е|го))? числ\w*(?: месяца)?" + _E,
+            r"every \1th of the month",
+        ),
         (_B + r"каждого месяца" + _E, " of every month "),
         (_B + r"(?:кажд\w+)" + _E, "every"),
         (_B + r"последн\w+" + _E, "last"),
@@ -96,6 +102,10 @@ LANGUAGE = Language(
     ],
     marks=frozenset(
         {
+            "число",
+            "месяца",
+            "вторую",
+            "пятницам",
             "завтра",
             "сегодня",
             "в",
