@@ -74,6 +74,7 @@ class Scheduler:
         thread: bool = False,
         fit_media: bool = False,
         user_id: uuid.UUID | None = None,
+        accounts: Sequence[AccountView] | None = None,
     ) -> Draft:
         """Parse and check a request without storing anything (the preview).
 
@@ -90,7 +91,7 @@ class Scheduler:
             fit_media=parsed.fit_media or fit_media,
         )
         return await self._check(
-            workspace_id, parsed, files, thread, request_hint(request), user_id
+            workspace_id, parsed, files, thread, request_hint(request), user_id, accounts
         )
 
     async def _check(
@@ -101,12 +102,15 @@ class Scheduler:
         thread: bool,
         fit_hint: str,
         user_id: uuid.UUID | None,
+        known: Sequence[AccountView] | None = None,
     ) -> Draft:
         if "\x00" in parsed.text or any("\x00" in d for d in parsed.destinations):
             raise RequestProblem([msg("The request contains a NUL character (U+0000).")], EXAMPLE)
         # Media without text is a post: only the reader's other problems stand then.
         problems = [p for p in parsed.problems if not (media and p in parsed.text_problems)]
-        accounts = await self.rt.workspaces.accounts(workspace_id)
+        accounts = (
+            list(known) if known is not None else await self.rt.workspaces.accounts(workspace_id)
+        )
         chosen, unknown = (
             resolve(parsed.destinations, accounts) if parsed.destinations else ([], [])
         )
@@ -163,8 +167,13 @@ class Scheduler:
         callback_url: str | None = None,
         thread: bool = False,
         fit_media: bool = False,
+        accounts: Sequence[AccountView] | None = None,
     ) -> PostView:
-        """Schedule a request typed in a chat, the shell or the API's ``request`` field."""
+        """Schedule a request typed in a chat, the shell or the API's ``request`` field.
+
+        ``accounts``: the workspace's accounts when the caller has just read them (the API
+        reads them with the workspace in one statement); read here otherwise.
+        """
         draft = await self.understand(
             workspace_id,
             request,
@@ -173,6 +182,7 @@ class Scheduler:
             thread=thread,
             fit_media=fit_media,
             user_id=user_id,
+            accounts=accounts,
         )
         return await self._store(workspace_id, draft, user_id, origin, callback_url, thread)
 
@@ -191,6 +201,7 @@ class Scheduler:
         thread: bool = False,
         fit_media: bool = False,
         on_stored: Stored | None = None,
+        accounts: Sequence[AccountView] | None = None,
     ) -> PostView:
         """Schedule from structured fields (the REST API, inbound hooks).
 
@@ -217,7 +228,7 @@ class Scheduler:
             fit_media=fit_media,
         )
         draft = await self._check(
-            workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id
+            workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id, accounts
         )
         return await self._store(
             workspace_id, draft, user_id, origin, callback_url, thread, on_stored

@@ -17,7 +17,7 @@ from storage.models import (
     PostDestination,
     ScheduledPost,
 )
-from storage.records import Record, destination_from, media_from, post_from
+from storage.records import Prefixed, destination_from, media_from, post_from
 from storage.rows import Run, driver, fetch_posts, on_session
 from storage.views import Job, NewPost, PostView
 
@@ -82,16 +82,6 @@ POST_MEDIA = """
 """
 
 
-class _Prefixed:
-    """The ``p_*`` columns of a ``CREATE_POST`` row, read by their own names."""
-
-    def __init__(self, row: Record) -> None:
-        self.row = row
-
-    def __getitem__(self, key: str) -> Any:
-        return self.row["p_" + key]
-
-
 def _media_links(new: NewPost) -> tuple[list[uuid.UUID], list[str]]:
     """Each file once, in order, with the description it was first attached with."""
     links: dict[uuid.UUID, str] = {}
@@ -148,7 +138,7 @@ class PostStore:
                 else ()
             )  # fmt: skip
         destinations = tuple(destination_from(r) for r in rows if r["id"] is not None)
-        return post_from(_Prefixed(rows[0]), destinations, media)
+        return post_from(Prefixed(rows[0], "p_"), destinations, media)
 
     async def get(self, post_id: uuid.UUID, workspace_id: uuid.UUID | None = None) -> PostView:
         async with self.sessions() as session:

@@ -21,7 +21,7 @@ from storage.models import (
     Workspace,
     WorkspaceMember,
 )
-from storage.records import account_from, workspace_from
+from storage.records import Prefixed, account_from, workspace_from
 from storage.rows import driver
 from storage.views import AccountView, WorkspaceView
 
@@ -32,6 +32,13 @@ JOIN chat_identities ci ON ci.platform = $2 AND ci.team_id = $3 AND ci.external_
 JOIN users u ON u.id = ci.user_id
 JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ci.user_id
 WHERE w.name = $1
+"""
+WITH_ACCOUNTS = """
+SELECT w.id AS w_id, w.name AS w_name, w.timezone AS w_timezone, a.*
+FROM workspaces w
+LEFT JOIN social_accounts a ON a.workspace_id = w.id AND a.status <> 'removed'
+WHERE w.id = $1
+ORDER BY a.platform, a.handle
 """
 
 
@@ -252,6 +259,18 @@ class WorkspaceStore:
                 workspace_id,
             )
         return [account_from(r) for r in rows]
+
+    async def with_accounts(
+        self, workspace_id: uuid.UUID
+    ) -> tuple[WorkspaceView, list[AccountView]]:
+        """The workspace and its accounts (as ``accounts`` lists them): one statement for what
+        every API create reads before it checks the request."""
+        async with driver(self.sessions) as conn:
+            rows = await conn.fetch(WITH_ACCOUNTS, workspace_id)
+        if not rows:
+            raise NotFound("No such workspace.")
+        workspace = workspace_from(Prefixed(rows[0], "w_"))
+        return workspace, [account_from(r) for r in rows if r["id"] is not None]
 
     async def all_accounts(self) -> list[AccountView]:
         async with self.sessions() as session:
