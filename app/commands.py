@@ -1,58 +1,33 @@
-"""What each ``outpost`` subcommand does once settings are loaded."""
+"""The ``outpost`` commands that open the runtime, make one change and exit."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import uuid
-from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
-from app.serve import migrate, serve
+from core import aio
 from core.errors import ConfigError, OutpostError
-from core.settings import Settings
+from core.logging import setup_logging
+from core.settings import Settings, load_settings
 from scheduler.accounts.access import rotate_keys
 from scheduler.accounts.usecases import connect_with_token, list_accounts
 from scheduler.api_tokens import create_token
 from scheduler.health.checks import check_workspace, describe
 from scheduler.media.ingest import ingest_path
-from scheduler.reader import ParsedRequest, read_request
-from scheduler.reader.limits import text_problems
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.service import Scheduler
 
 
-def parse_request(text: str, *, now: datetime, tz: str, lang: str | None = None) -> ParsedRequest:
-    """``outpost parse``: the request as read, plus what the named networks would refuse."""
-    result = read_request(text, now=now, tz=tz, lang=lang)
-    too_long = text_problems(result)
-    return replace(result, problems=result.problems + tuple(too_long)) if too_long else result
+def one_shot_command(args: argparse.Namespace) -> int:
+    """Commands that open the whole runtime for one change and exit."""
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    return aio.run(_with_runtime(settings, args))
 
 
-def describe_parse(result: ParsedRequest) -> str:
-    lines = [
-        f"when:         {result.when.isoformat() if result.when else '(none)'}",
-        f"timezone:     {result.timezone}",
-        f"recurrence:   {result.recurrence or '(once)'}",
-        f"destinations: {', '.join(result.destinations) or '(none)'}",
-        f"text:         {result.text}",
-        f"language:     {result.lang}",
-    ]
-    lines += [f"problem:      {p}" for p in result.problems]
-    return "\n".join(lines)
-
-
-async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
-    command = args.command
-    if command in ("run", "migrate"):
-        await migrate(settings)
-        if command == "migrate":
-            print("database is at the newest schema")
-            return 0
-    if command in ("run", "web", "worker"):
-        await serve(settings, with_web=command != "worker", with_worker=command != "web")
-        return 0
+async def _with_runtime(settings: Settings, args: argparse.Namespace) -> int:
     async with open_runtime(settings, pool_size=2) as runtime:
         return await _one_shot(runtime, args)
 
@@ -85,8 +60,6 @@ async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
         print(f"re-encrypted {count} tokens; keys after the first in ENCRYPTION_KEYS may go")
     elif command == "schedule":
         await _schedule(rt, args)
-    elif command == "posts":
-        await _posts(rt, args)
     elif command == "cancel":
         post = await Scheduler(rt).cancel(None, _uuid(args.id))
         print(f"cancelled {post.id}")
@@ -146,16 +119,3 @@ async def _schedule(rt: Runtime, args: argparse.Namespace) -> None:
         ws.id, args.request, tz=args.tz or ws.timezone, media=media, origin={"platform": "cli"}
     )
     print(f"{post.id}\t{post.scheduled_at.isoformat()}")
-
-
-async def _posts(rt: Runtime, args: argparse.Namespace) -> None:
-    spaces = (
-        [await rt.workspaces.by_name(args.workspace)]
-        if args.workspace
-        else (await rt.workspaces.workspaces())
-    )
-    for ws in spaces:
-        for post in await Scheduler(rt).list(ws.id, statuses=args.status, limit=1000):
-            where = ",".join(f"{d.platform}:{d.handle}={d.status}" for d in post.destinations)
-            text = post.content.replace("\n", " ")[:50]
-            print(f"{post.id}\t{post.scheduled_at.isoformat()}\t{post.status}\t{where}\t{text}")

@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.slack.notifier import SlackNotifier
-from bot.telegram.context import Services as TelegramServices
-from bot.telegram.notifier import TelegramNotifier
 from core.clock import Clock
 from core.settings import Settings
 from scheduler.hooks.callbacks import CallbackNotifier
@@ -28,6 +26,9 @@ from scheduler.notifier import (
 )
 from scheduler.runtime import Runtime, open_runtime
 from storage.views import PostView
+
+if TYPE_CHECKING:
+    from bot.telegram.context import Services as TelegramServices
 
 
 class Outcomes:
@@ -70,15 +71,27 @@ def outcomes_for(
 ) -> tuple[Notifier, list[DestinationListener]]:
     """Results go to the chat each post came from (else the log) and to callbacks; callbacks
     also hear about each destination."""
+    # Each chat's notifier is imported only when that chat is on: Bolt and PTB are most of
+    # what a process would otherwise import at start-up.
     routes: dict[str, Notifier] = {}
     if runtime.settings.slack_enabled:
+        from bot.slack.notifier import SlackNotifier
+
         routes["slack"] = SlackNotifier(runtime)
     if telegram is not None:
+        from bot.telegram.notifier import TelegramNotifier
+
         routes["telegram"] = TelegramNotifier(telegram)
     routing = RoutingNotifier(routes, LoggingNotifier())
     callbacks = CallbackNotifier(runtime)
     routing.extra.append(callbacks)
     return routing, [callbacks]
+
+
+def _telegram(runtime: Runtime) -> TelegramServices:
+    from bot.telegram.context import Services
+
+    return Services.build(runtime)
 
 
 @asynccontextmanager
@@ -90,7 +103,7 @@ async def open_process(
     async with open_runtime(
         settings, clock, pool_size, notifier=outcomes, listeners=(outcomes,)
     ) as runtime:
-        telegram = TelegramServices.build(runtime) if settings.telegram_enabled else None
+        telegram = _telegram(runtime) if settings.telegram_enabled else None
         try:
             outcomes.bind(*outcomes_for(runtime, telegram))
             yield Process(runtime, telegram)

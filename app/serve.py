@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from app.migrate import migrate
 from app.process import open_process
-from app.web import build_app
-from app.wiring import WorkerJobs, adapters, worker_jobs
-from core.settings import Settings
+from app.wiring import WorkerJobs, worker_jobs
+from core import aio
+from core.logging import setup_logging
+from core.settings import Settings, load_settings
 from scheduler.publishing.tasks import make_worker
 from scheduler.runtime import Runtime
-from storage.db import ensure_database, upgrade
 
 log = logging.getLogger("outpost")
 
 
-async def migrate(settings: Settings) -> None:
-    """Create the database if needed and upgrade it to the newest schema."""
-    if await ensure_database(settings.database_url):
-        log.info("created the database")
-    await upgrade(settings.database_url)
+def serve_command(args: argparse.Namespace) -> int:
+    """``outpost run``, ``outpost web`` (one process) and ``outpost worker``."""
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    aio.run(_serve(settings, args.command))
+    return 0
+
+
+async def _serve(settings: Settings, command: str) -> None:
+    if command == "run":
+        await migrate(settings)
+    await serve(settings, with_web=command != "worker", with_worker=command != "web")
 
 
 class Supervisor:
@@ -78,8 +88,19 @@ class Supervisor:
         await asyncio.gather(*leftovers, return_exceptions=True)
 
 
-async def serve(settings: Settings, *, with_web: bool, with_worker: bool) -> None:
-    """Run until SIGTERM or SIGINT; then shut down gracefully."""
+async def serve(
+    settings: Settings,
+    *,
+    with_web: bool,
+    with_worker: bool,
+    reuse_port: bool = False,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
+    """Run until SIGTERM or SIGINT; then shut down gracefully.
+
+    ``reuse_port`` lets several processes listen on one port (``app.processes``); ``on_ready``
+    is called once the site listens and the worker loop has started.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -88,10 +109,14 @@ async def serve(settings: Settings, *, with_web: bool, with_worker: bool) -> Non
         runtime = process.runtime
         runner: web.AppRunner | None = None
         if with_web:
+            # Here, not at the top: a worker has no use for the routes and their imports.
+            from app.web import build_app
+            from app.wiring import adapters
+
             app = build_app(runtime, adapters(process))
             runner = web.AppRunner(app, access_log=None, handle_signals=False)
             await runner.setup()
-            site = web.TCPSite(runner, settings.host, settings.port)
+            site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port)
             await site.start()
             log.info("listening", extra={"url": settings.base_url})
         jobs = worker_jobs(process)
@@ -99,6 +124,8 @@ async def serve(settings: Settings, *, with_web: bool, with_worker: bool) -> Non
         worker_task = asyncio.create_task(supervisor.run()) if supervisor is not None else None
         if supervisor is not None:
             log.info("worker started", extra={"queue": settings.queue_name})
+        if on_ready is not None:
+            on_ready()
         stop_task = asyncio.create_task(stop.wait())
         waiting: set[asyncio.Task[Any]] = {stop_task}
         if worker_task is not None:

@@ -11,6 +11,7 @@ import asyncio
 import hmac
 import ipaddress
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -231,6 +232,7 @@ def build_app(runtime: Runtime, extra: list[Setup] | None = None) -> web.Applica
             await task
 
     app.cleanup_ctx.append(stall_alarm)
+    metrics.PROCESS.info({"pid": str(os.getpid())})
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_view)
     media.setup(app, runtime)

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    # ``outpost web`` serves from this many processes sharing PORT (``--processes`` wins).
+    web_processes: int = Field(default=1, ge=1)
     public_url: str = ""
     secret_key: SecretStr = SecretStr("")
     encryption_keys: SecretStr = SecretStr("")

@@ -18,10 +18,8 @@ import re
 from dataclasses import dataclass
 
 import grapheme
-from twitter_text.regexp.valid_cctld import valid_cctld
-from twitter_text.regexp.valid_gtld import valid_gtld
 
-from publishers.mastodon import split_thread
+from publishers.text import split_thread
 
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
@@ -81,6 +79,10 @@ def _bytes_at(text: str, index: int) -> int:
 
 def known_tld(domain: str) -> bool:
     """Whether ``domain`` ends in a top-level domain IANA lists (twitter-text's tables)."""
+    # Imported on the first link: importing twitter-text builds all its patterns (~0.3 s).
+    from twitter_text.regexp.valid_cctld import valid_cctld
+    from twitter_text.regexp.valid_gtld import valid_gtld
+
     tld = domain.rsplit(".", 1)[-1].lower()
     # The tables are alternations followed by a lookahead for the end of the domain.
     return any(table.fullmatch(tld) for table in (valid_gtld, valid_cctld))

@@ -6,6 +6,7 @@ import aiohttp
 
 from publishers.base import Publisher
 from publishers.bluesky import BlueskyPublisher
+from publishers.catalog import ALIASES, canonical_platform
 from publishers.discord import DiscordPublisher
 from publishers.facebook import FacebookPublisher
 from publishers.instagram import InstagramPublisher
@@ -16,6 +17,8 @@ from publishers.telegram_channel import TelegramChannelPublisher
 from publishers.threads import ThreadsPublisher
 from publishers.webhook import WebhookPublisher
 from publishers.x import XPublisher
+
+__all__ = ["ALIASES", "OPERATOR_APIS", "PUBLISHERS", "build_publishers", "canonical_platform"]
 
 PUBLISHERS: dict[str, type[Publisher]] = {
     "mastodon": MastodonPublisher,
@@ -30,28 +33,6 @@ PUBLISHERS: dict[str, type[Publisher]] = {
     "telegram": TelegramChannelPublisher,
     "slack": SlackChannelPublisher,
 }
-
-# Names people type in chat, mapped to the canonical platform name.
-ALIASES: dict[str, str] = {
-    "twitter": "x",
-    "tweet": "x",
-    "toot": "mastodon",
-    "masto": "mastodon",
-    "fb": "facebook",
-    "bsky": "bluesky",
-    "ig": "instagram",
-    "insta": "instagram",
-    "li": "linkedin",
-    "tg": "telegram",
-    "hook": "webhook",
-}
-
-
-def canonical_platform(name: str) -> str:
-    """The canonical platform name for ``name`` (case and aliases folded)."""
-    key = name.strip().lower().lstrip("@#")
-    return ALIASES.get(key, key)
-
 
 # Networks whose API is a service the operator's settings name (X_API_URL, SLACK_API_URL...):
 # they use the operator's session; the others reach servers users typed, through the strict one.

@@ -29,16 +29,12 @@ from publishers.errors import (
 )
 from publishers.http import classify, error_text, exchange, utc_now
 from publishers.limits import MB, VIDEO_TYPES, WEB_MEDIA
+from publishers.text import utf16_length
 
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 CAPTION_LIMIT = 1024
 READD = "Re-add the bot as an admin of the channel with the right to post, then press Retry."
 _LOST_RIGHTS = ("kicked", "not enough rights", "not a member", "chat not found", "have no rights")
-
-
-def utf16_length(text: str) -> int:
-    """Telegram counts text in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def post_url(account: Account, message_id: int | str) -> str:

@@ -22,33 +22,12 @@ from publishers.containers import ContainerPublisher
 from publishers.errors import Ambiguous, ContentRejected
 from publishers.facebook import META_ALT_LENGTH
 from publishers.limits import MB, VIDEO_TYPES
-from publishers.mastodon import split_thread
+from publishers.text import split_thread, threads_length
 
 THREADS_URL = "https://graph.threads.net"
 THREADS_VERSION = "v1.0"
 MAX_LINKS = 5
 _LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
-# Code points Unicode draws as emoji, and the joiners and modifiers that build sequences of them.
-_EMOJI_RANGES = (
-    (0x1F000, 0x1FAFF),  # pictographs, emoticons, flags' regional indicators, skin tones
-    (0x2300, 0x23FF),  # watch, hourglass, keyboard ...
-    (0x2600, 0x27BF),  # miscellaneous symbols and dingbats
-    (0x2B00, 0x2BFF),  # stars, arrows
-    (0xFE00, 0xFE0F),  # variation selectors (emoji presentation)
-    (0x200D, 0x200D),  # zero-width joiner
-    (0x20E3, 0x20E3),  # combining keycap
-    (0xE0020, 0xE007F),  # tag characters (subdivision flags)
-)
-
-
-def _is_emoji(char: str) -> bool:
-    point = ord(char)
-    return any(low <= point <= high for low, high in _EMOJI_RANGES)
-
-
-def threads_length(text: str) -> int:
-    """Characters as Threads counts them: one each, but an emoji's UTF-8 bytes."""
-    return sum(len(ch.encode("utf-8")) if _is_emoji(ch) else 1 for ch in text)
 
 
 def links(text: str) -> set[str]:

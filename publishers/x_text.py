@@ -11,13 +11,15 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from twitter_text import parse_tweet
+from publishers.text import split_thread
 
-from publishers.mastodon import split_thread
+if TYPE_CHECKING:
+    from twitter_text import ParsedResult
 
 MAX_WEIGHTED_LENGTH = 280
+URL_WEIGHT = 23
 _URL = re.compile(r"https?://\S+")
 
 # twitter-text config/v3.json (specs/x/twitter-text-config-v3.json), in the parser's key names.
@@ -27,7 +29,7 @@ V3_CONFIG: dict[str, Any] = {
     "scale": 100,
     "default_weight": 200,
     "emoji_parsing_enabled": True,
-    "transformed_url_length": 23,
+    "transformed_url_length": URL_WEIGHT,
     "ranges": [
         {"start": 0, "end": 4351, "weight": 100},
         {"start": 8192, "end": 8205, "weight": 100},
@@ -37,14 +39,33 @@ V3_CONFIG: dict[str, Any] = {
 }
 
 
+def _parse(text: str, config: dict[str, Any] | None) -> ParsedResult:
+    # twitter-text compiles its emoji and URL patterns when imported (about 0.3 s of CPU):
+    # import it when a text is first weighed, not whenever a module names X.
+    from twitter_text import parse_tweet
+
+    return parse_tweet(text, config or V3_CONFIG)
+
+
 def weighted_length(text: str, config: dict[str, Any] | None = None) -> int:
     """The weighted length X counts for ``text`` (twitter-text v3 unless ``config`` says else)."""
-    return int(parse_tweet(text, config or V3_CONFIG).weightedLength)
+    return int(_parse(text, config).weightedLength)
+
+
+def weight_bound(text: str) -> int:
+    """A weight ``weighted_length`` never exceeds (v3), found without twitter-text.
+
+    Every code point weighs at most 2 and a URL 23 whatever its length; twitter-text finds
+    URLs only around a domain's ".", so there are no more URLs than dots. Line endings and
+    emoji sequences only weigh less than this counts.
+    """
+    normal = unicodedata.normalize("NFC", text)
+    return 2 * len(normal) + URL_WEIGHT * normal.count(".")
 
 
 def is_valid(text: str, config: dict[str, Any] | None = None) -> bool:
     """Whether X accepts ``text`` as one post: within 280 weighted and no invalid characters."""
-    return bool(parse_tweet(text, config or V3_CONFIG).valid)
+    return bool(_parse(text, config).valid)
 
 
 def split_posts(text: str, limit: int = MAX_WEIGHTED_LENGTH) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, Info
 
 OUTCOMES = Counter(
     "outpost_publish_outcomes_total",
@@ -48,3 +48,6 @@ ACCOUNT_CHECKS = Counter(
     "Account health checks by network and verdict",
     ["platform", "status"],
 )
+# With ``outpost web --processes N`` each scrape is answered by one of the N processes, each
+# with its own counters: the pid says which one answered.
+PROCESS = Info("outpost_process", "The process that answered this scrape")

@@ -29,7 +29,6 @@ from storage.library import MediaLibrary
 from storage.media import LocalMediaStore, MediaStore
 from storage.posts import PostStore
 from storage.publishing import PublishStore
-from storage.supabase_store import SupabaseMediaStore
 from storage.workspaces import WorkspaceStore
 
 
@@ -81,6 +80,9 @@ def make_media_store(settings: Settings) -> MediaStore:
     """Supabase Storage when configured, else files under ``DATA_DIR/media``."""
     key = settings.supabase_service_role_key
     if settings.supabase_enabled and settings.supabase_url and key is not None:
+        # Only then: the Supabase client (storage3, httpx) is a tenth of a second to import.
+        from storage.supabase_store import SupabaseMediaStore
+
         return SupabaseMediaStore(
             settings.supabase_url, key.get_secret_value(), settings.supabase_bucket
         )

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -17,6 +15,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -79,6 +80,10 @@ async def ensure_database(url: str) -> bool:
 
 
 def alembic_config(url: str) -> Config:
+    # Alembic is imported here, by migrations alone: every process opens this module, and
+    # Alembic's import (with its dialect modules) costs about 0.1 s.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -86,6 +91,8 @@ def alembic_config(url: str) -> Config:
 
 
 def _run(fn_name: str, url: str, revision: str) -> None:
+    from alembic import command
+
     cfg = alembic_config(url)
     getattr(command, fn_name)(cfg, revision)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from publishers.base import Publisher
-from publishers.registry import PUBLISHERS, canonical_platform
+from publishers.catalog import TEXT_RULES, canonical_platform
 from scheduler.reader.grammar import ParsedRequest
 
 
@@ -11,7 +10,7 @@ def _platform(destination: str) -> str | None:
     """The network a typed destination names by itself ("x", "li:acme"), or None (a handle)."""
     name = destination.split(":", 1)[0] if not destination.startswith("@") else ""
     platform = canonical_platform(name) if name else ""
-    return platform if platform in PUBLISHERS else None
+    return platform if platform in TEXT_RULES else None
 
 
 def text_problems(parsed: ParsedRequest) -> list[str]:
@@ -27,13 +26,11 @@ def text_problems(parsed: ParsedRequest) -> list[str]:
         if platform is None or platform in seen:
             continue
         seen.add(platform)
-        cls = PUBLISHERS[platform]
-        # Counting needs no session or account: a bare instance only runs ``length``.
-        counter: Publisher = object.__new__(cls)
-        size, limit = counter.length(parsed.text), cls.max_length
-        if size > limit:
+        rule = TEXT_RULES[platform]
+        size = rule.excess(parsed.text)
+        if size is not None:
             problems.append(
-                f"The text is {size:,} characters as {cls.label or platform} counts them; it "
-                f"allows {limit:,}. Shorten it or send it to another network."
+                f"The text is {size:,} characters as {rule.label} counts them; it "
+                f"allows {rule.max_length:,}. Shorten it or send it to another network."
             )
     return problems

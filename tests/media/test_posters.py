@@ -12,10 +12,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 from PIL import Image
 
-from scheduler.media import poster as media_poster
+from scheduler.media import frames as media_frames
 from scheduler.media.cleanup import remove_orphans
+from scheduler.media.frames import POSTER_SIDE, poster_frame
 from scheduler.media.ingest import ingest_path, thumbnail
-from scheduler.media.poster import POSTER_SIDE, poster_frame, poster_key
+from scheduler.media.poster import poster_key
 from scheduler.runtime import Runtime
 from storage.views import MediaView
 from tests.helpers import count_rows, team
@@ -79,9 +80,9 @@ def test_frames_too_large_to_be_worth_decoding_give_no_poster(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     video = encoded_video(tmp_path / "clip.mp4")
-    monkeypatch.setattr(media_poster, "MAX_PIXELS", 64 * 48 - 1)
+    monkeypatch.setattr(media_frames, "MAX_PIXELS", 64 * 48 - 1)
     assert poster_frame(video) is None
-    monkeypatch.setattr(media_poster, "MAX_PIXELS", 64 * 48)
+    monkeypatch.setattr(media_frames, "MAX_PIXELS", 64 * 48)
     assert poster_frame(video) is not None
 
 
