@@ -16,7 +16,9 @@ is the time from sending the command to the job's enqueue time recorded in Redis
 App CPU per create is the user + system CPU time of the server's processes (the ``outpost
 web`` process and its children, read with psutil before and after) while the back-to-back API
 clients ran, divided by the creates they made. It counts everything the app did meanwhile
-(its background alarm task too), not the client, Postgres or Redis.
+(its background alarm task too), not the client, Postgres or Redis. Beside it, the same for
+the Postgres backends serving the bench database (found in ``pg_stat_activity``; needs the
+rights to read their /proc entries) and for the bench's own client process.
 
 ``BENCH_DATABASE_URL`` and ``BENCH_REDIS_URL`` choose where it runs (the database is dropped
 and made again).
@@ -157,6 +159,25 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+async def backend_cpu() -> dict[int, float]:
+    """CPU seconds of each Postgres backend serving the bench database, by pid."""
+    conn = await asyncpg.connect(_plain_dsn(DB, "postgres"))
+    try:
+        pids = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1", urlsplit(DB).path.lstrip("/")
+        )
+    finally:
+        await conn.close()
+    out: dict[int, float] = {}
+    for row in pids:
+        try:
+            t = psutil.Process(row["pid"]).cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        out[row["pid"]] = t.user + t.system
+    return out
+
+
 async def api_call(http: aiohttp.ClientSession, base: str, token: str = TOKEN) -> float:
     n = next(_ids)
     body = {
@@ -243,6 +264,8 @@ class Level:
     slack: list[float] = field(default_factory=list)
     api_seconds: float = 0.0
     cpu_seconds: float = 0.0
+    pg_seconds: float = 0.0
+    client_seconds: float = 0.0
 
 
 async def level(
@@ -262,11 +285,15 @@ async def level(
             for _ in range(per_client):
                 await slack_call(http, base, fake, user, slack_sent)
 
-        cpu = cpu_seconds(pid)
+        pg = await backend_cpu()
+        cpu, client = cpu_seconds(pid), time.process_time()
         started = time.perf_counter()
         await asyncio.gather(*(api_client(i) for i in range(clients)))
         got.api_seconds = time.perf_counter() - started
         got.cpu_seconds = cpu_seconds(pid) - cpu
+        got.client_seconds = time.process_time() - client
+        after = await backend_cpu()
+        got.pg_seconds = sum(v - pg.get(k, 0.0) for k, v in after.items())
         if slack:
             await asyncio.sleep(1.0)
             await asyncio.gather(*(slack_client(u) for u in range(clients)))
@@ -318,6 +345,8 @@ class Run:
     rate_50: float = 0.0
     p99_50: float = 0.0
     cpu_per_create: list[float] = field(default_factory=list)
+    pg_per_create: list[float] = field(default_factory=list)
+    client_per_create: list[float] = field(default_factory=list)
 
 
 async def run_processes(
@@ -345,6 +374,8 @@ async def run_processes(
             rate = len(got.api) / got.api_seconds
             cpu = got.cpu_seconds / len(got.api) * 1000
             run.cpu_per_create.append(cpu)
+            run.pg_per_create.append(got.pg_seconds / len(got.api) * 1000)
+            run.client_per_create.append(got.client_seconds / len(got.api) * 1000)
             if clients == 50:
                 run.rate_50, run.p99_50 = rate, pct(got.api, 0.99)
             run.rows.append(
@@ -397,13 +428,19 @@ def report(runs: list[Run]) -> str:
         lines += run.rows
     side = [
         "| web processes | creates/s, 50 back to back | p99, 50 back to back "
-        "| app CPU per create (median of levels) |",
-        "|---|---|---|---|",
+        "| app CPU per create | Postgres CPU per create | bench client CPU per create |",
+        "|---|---|---|---|---|---|",
     ]
+
+    def median(values: list[float]) -> float:
+        return statistics.median(values) if values else 0.0
+
     for run in runs:
-        cpu = statistics.median(run.cpu_per_create) if run.cpu_per_create else 0.0
-        side.append(f"| {run.processes} | {run.rate_50:.0f}/s | {run.p99_50:.1f} ms | "
-                    f"{cpu:.2f} ms |")  # fmt: skip
+        side.append(
+            f"| {run.processes} | {run.rate_50:.0f}/s | {run.p99_50:.1f} ms | "
+            f"{median(run.cpu_per_create):.2f} ms | {median(run.pg_per_create):.2f} ms | "
+            f"{median(run.client_per_create):.2f} ms |"
+        )
     return "\n".join(side) + "\n\n" + "\n".join(lines)
 
 
@@ -439,8 +476,11 @@ if __name__ == "__main__":
             "`--processes N` above one: N processes sharing the port). API: response time of "
             "`POST /api/v1/posts` (answers after commit and enqueue); each client has its own "
             "token. App CPU per create: user + system CPU of the server's processes while the "
-            "back-to-back API clients ran, divided by their creates. Slack: send time of the "
-            "signed `/schedule` to the job's enqueue time in Redis (Bolt acks first). "
+            "back-to-back API clients ran, divided by their creates (the first table gives the "
+            "median over the levels, beside the CPU of the Postgres backends serving the "
+            "bench database and of the bench's own client process in the same intervals). "
+            "Slack: send time of the signed `/schedule` to the job's enqueue time in Redis "
+            "(Bolt acks first). "
             "Back-to-back clients send their next request as soon as the last is answered, so "
             "their latency is the queue in front of the app (clients / rate); paced clients "
             "send one request a second each, the latency a request sees when the app keeps "
