@@ -258,6 +258,22 @@ async def wait_slack(sent: dict[str, float]) -> list[float]:
     return slack
 
 
+async def bytes_per_post() -> tuple[int, float]:
+    """(posts, bytes per post) of the posts, destinations and media links tables with their
+    indexes and TOAST, after a VACUUM, in the bench database as the runs left it."""
+    conn = await asyncpg.connect(_plain_dsn(DB))
+    try:
+        await conn.execute("VACUUM ANALYZE scheduled_posts, post_destinations, post_media")
+        posts = await conn.fetchval("SELECT count(*) FROM scheduled_posts")
+        size = await conn.fetchval(
+            "SELECT pg_total_relation_size('scheduled_posts')"
+            " + pg_total_relation_size('post_destinations') + pg_total_relation_size('post_media')"
+        )
+    finally:
+        await conn.close()
+    return int(posts), size / max(1, posts)
+
+
 @dataclass
 class Level:
     api: list[float] = field(default_factory=list)
@@ -342,6 +358,8 @@ def ms(values: list[float], q: float | None = None) -> str:
 class Run:
     processes: int
     rows: list[str]
+    posts: int = 0
+    bytes_per_post: float = 0.0
     rate_50: float = 0.0
     p99_50: float = 0.0
     cpu_per_create: list[float] = field(default_factory=list)
@@ -394,6 +412,7 @@ async def run_processes(
             print(run.rows[-1], flush=True)
     finally:
         stop_web(server)
+    run.posts, run.bytes_per_post = await bytes_per_post()
     return run
 
 
@@ -441,7 +460,13 @@ def report(runs: list[Run]) -> str:
             f"{median(run.cpu_per_create):.2f} ms | {median(run.pg_per_create):.2f} ms | "
             f"{median(run.client_per_create):.2f} ms |"
         )
-    return "\n".join(side) + "\n\n" + "\n".join(lines)
+    last = runs[-1]
+    size = (
+        f"Postgres per post as the API writes them (one destination, no media): "
+        f"{last.bytes_per_post:,.0f} bytes of posts, destinations and media-link tables with "
+        f"their indexes, over the {last.posts:,} posts of the last run.\n"
+    )
+    return "\n".join(side) + "\n\n" + size + "\n" + "\n".join(lines)
 
 
 if __name__ == "__main__":
