@@ -168,11 +168,13 @@ class Scheduler:
         thread: bool = False,
         fit_media: bool = False,
         accounts: Sequence[AccountView] | None = None,
+        listening: bool | None = None,
     ) -> PostView:
         """Schedule a request typed in a chat, the shell or the API's ``request`` field.
 
-        ``accounts``: the workspace's accounts when the caller has just read them (the API
-        reads them with the workspace in one statement); read here otherwise.
+        ``accounts`` and ``listening`` (whether the workspace has a callback endpoint): what
+        the caller has just read (the API reads them with the workspace in one statement);
+        read here when None.
         """
         draft = await self.understand(
             workspace_id,
@@ -184,7 +186,9 @@ class Scheduler:
             user_id=user_id,
             accounts=accounts,
         )
-        return await self._store(workspace_id, draft, user_id, origin, callback_url, thread)
+        return await self._store(
+            workspace_id, draft, user_id, origin, callback_url, thread, listening=listening
+        )
 
     async def schedule_fields(
         self,
@@ -202,6 +206,7 @@ class Scheduler:
         fit_media: bool = False,
         on_stored: Stored | None = None,
         accounts: Sequence[AccountView] | None = None,
+        listening: bool | None = None,
     ) -> PostView:
         """Schedule from structured fields (the REST API, inbound hooks).
 
@@ -231,7 +236,7 @@ class Scheduler:
             workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id, accounts
         )
         return await self._store(
-            workspace_id, draft, user_id, origin, callback_url, thread, on_stored
+            workspace_id, draft, user_id, origin, callback_url, thread, on_stored, listening
         )
 
     async def _store(
@@ -243,6 +248,7 @@ class Scheduler:
         callback_url: str | None,
         thread: bool,
         on_stored: Stored | None = None,
+        listening: bool | None = None,
     ) -> PostView:
         parsed = draft.parsed
         problems = list(draft.problems)
@@ -278,7 +284,7 @@ class Scheduler:
         )
         if on_stored is not None:
             await on_stored(post)
-        await emit(self.rt, post, CallbackEvent.POST_SCHEDULED)
+        await emit(self.rt, post, CallbackEvent.POST_SCHEDULED, listening=listening)
         return post
 
     async def get(self, workspace_id: uuid.UUID, post_id: uuid.UUID) -> PostView:

@@ -34,7 +34,9 @@ JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ci.user_id
 WHERE w.name = $1
 """
 WITH_ACCOUNTS = """
-SELECT w.id AS w_id, w.name AS w_name, w.timezone AS w_timezone, a.*
+SELECT w.id AS w_id, w.name AS w_name, w.timezone AS w_timezone,
+    EXISTS (SELECT 1 FROM api_callback_endpoints e WHERE e.workspace_id = w.id) AS w_listening,
+    a.*
 FROM workspaces w
 LEFT JOIN social_accounts a ON a.workspace_id = w.id AND a.status <> 'removed'
 WHERE w.id = $1
@@ -262,15 +264,16 @@ class WorkspaceStore:
 
     async def with_accounts(
         self, workspace_id: uuid.UUID
-    ) -> tuple[WorkspaceView, list[AccountView]]:
-        """The workspace and its accounts (as ``accounts`` lists them): one statement for what
-        every API create reads before it checks the request."""
+    ) -> tuple[WorkspaceView, list[AccountView], bool]:
+        """The workspace, its accounts (as ``accounts`` lists them) and whether it has a
+        callback endpoint: one statement for what every API create reads."""
         async with driver(self.sessions) as conn:
             rows = await conn.fetch(WITH_ACCOUNTS, workspace_id)
         if not rows:
             raise NotFound("No such workspace.")
         workspace = workspace_from(Prefixed(rows[0], "w_"))
-        return workspace, [account_from(r) for r in rows if r["id"] is not None]
+        accounts = [account_from(r) for r in rows if r["id"] is not None]
+        return workspace, accounts, bool(rows[0]["w_listening"])
 
     async def all_accounts(self) -> list[AccountView]:
         async with self.sessions() as session:

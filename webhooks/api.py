@@ -62,7 +62,7 @@ async def create_post(call: Call) -> Reply:
     body: dict[str, Any] = call.body
     rt = call.rt
     call.check_url("callback_url", body.get("callback_url"))
-    workspace, accounts = await rt.workspaces.with_accounts(call.workspace_id)
+    workspace, accounts, listening = await rt.workspaces.with_accounts(call.workspace_id)
     media = await _media(call, body.get("media", []))
     origin = {"platform": "api", "token_id": str(call.token.id) if call.token else None}
     scheduler = Scheduler(rt)
@@ -76,6 +76,7 @@ async def create_post(call: Call) -> Reply:
             callback_url=body.get("callback_url"),
             fit_media=body.get("fit_media", False),
             accounts=accounts,
+            listening=listening,
         )
     else:
         post = await scheduler.schedule_fields(
@@ -89,6 +90,7 @@ async def create_post(call: Call) -> Reply:
             callback_url=body.get("callback_url"),
             fit_media=body.get("fit_media", False),
             accounts=accounts,
+            listening=listening,
         )
     return Reply(201, post_json(post))
 
