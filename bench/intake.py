@@ -477,6 +477,7 @@ if __name__ == "__main__":
     parser.add_argument("--no-slack", action="store_true", help="API creates only")
     parser.add_argument("--no-write", action="store_true", help="print, leave the docs alone")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     runs = asyncio.run(
         main(
             [int(x) for x in args.processes.split(",") if x],
@@ -507,7 +508,9 @@ if __name__ == "__main__":
             "Back-to-back clients send their next request as soon as the last is answered, so "
             "their latency is the queue in front of the app (clients / rate); paced clients "
             "send one request a second each, the latency a request sees when the app keeps "
-            "up. The bench's own clients, Postgres and Redis share the same cores.\n\n"
+            "up. The bench's own clients, Postgres and Redis share the same cores; the "
+            f"machine's load average was {load_before:.1f} at the start and "
+            f"{os.getloadavg()[0]:.1f} at the end.\n\n"
             + table
             + "\n",
         )
