@@ -9,15 +9,19 @@ a crash on every request cannot spin); a child that dies before it listened (a b
 port taken without SO_REUSEPORT, Postgres unreachable) stops the others and the command exits
 1, because starting it again would fail again and the operator's supervisor should see it.
 SIGTERM or SIGINT stops every child the way one web process stops (requests in flight finish),
-then the command exits 0. ``outpost run`` always keeps its one process.
+then the command exits 0; a supervisor killed outright takes its children with it
+(``_follow_parent``). ``outpost run`` always keeps its one process.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
+import sys
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import wait
@@ -35,6 +39,7 @@ log = logging.getLogger("outpost")
 # aiohttp gives requests in flight up to 60 s when a site stops; then the child is killed.
 STOP_SECONDS = 75.0
 RESTART_PAUSE = 1.0
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def web_command(args: argparse.Namespace) -> int:
@@ -54,8 +59,21 @@ def web_command(args: argparse.Namespace) -> int:
     return WebProcesses(count).run()
 
 
-def _child(ready: Event) -> None:
+def _follow_parent(parent: int) -> None:
+    """SIGTERM this process when the supervisor dies, even by SIGKILL (Linux).
+
+    Otherwise a supervisor killed outright (the OOM killer, ``kill -9``) would leave its
+    children serving the port, unsupervised, beside the one the service manager starts next.
+    """
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _child(ready: Event, parent: int) -> None:
     """One web process of several; ``ready`` is set once it listens."""
+    _follow_parent(parent)
     settings = load_settings()
     setup_logging(settings.log_level)
     from app.serve import serve
@@ -80,7 +98,9 @@ class WebProcesses:
 
     def _start(self) -> Child:
         ready = self.context.Event()
-        process = self.context.Process(target=_child, args=(ready,), name="outpost-web")
+        process = self.context.Process(
+            target=_child, args=(ready, os.getpid()), name="outpost-web"
+        )
         process.start()
         return Child(process, ready)
 

@@ -26,7 +26,7 @@ log = logging.getLogger("outpost")
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    """``outpost run``, ``outpost web`` (one process) and ``outpost worker``."""
+    """``outpost run`` and ``outpost worker`` (``outpost web`` starts in ``app.processes``)."""
     settings = load_settings()
     setup_logging(settings.log_level)
     aio.run(_serve(settings, args.command))

@@ -11,9 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from storage.records import (
     Connection,
@@ -24,6 +22,11 @@ from storage.records import (
     post_from,
 )
 from storage.views import AccountView, DestinationView, MediaView, PostView
+
+if TYPE_CHECKING:
+    # Only for types: ``storage.listing`` reads posts here on a bare connection, without
+    # importing SQLAlchemy at all.
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 # run(sql, *args) -> rows read by column name
 Run = Callable[..., Awaitable[Sequence[Record]]]
@@ -62,7 +65,6 @@ def on_session(session: AsyncSession) -> Run:
 async def driver(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Connection]:
     """The asyncpg connection under one of the pool's connections; no transaction."""
     engine = sessions.kw["bind"]
-    assert isinstance(engine, AsyncEngine)
     async with engine.connect() as conn:
         raw: Connection | None = (await conn.get_raw_connection()).driver_connection
         assert raw is not None

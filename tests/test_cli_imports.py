@@ -6,6 +6,7 @@ follow ``app.cli.HANDLERS``: every handler module is imported as the CLI would i
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def test_parse_reads_without_services_or_twitter_text() -> None:
 # What each command's module may not import (when no chat is configured).
 FORBIDDEN = {
     "parse": HEAVY | SERVICES,
-    "posts": HEAVY | {"aiohttp", "arq", "redis"},
+    "posts": HEAVY | SERVICES - {"asyncpg"},
     "migrate": HEAVY | {"aiohttp", "arq", "redis"},
     "web": HEAVY | SERVICES,  # the supervisor; one process imports the app when it starts
     "run": HEAVY - {"jinja2"},
@@ -74,3 +75,13 @@ def test_each_command_module_stays_lean(command: str) -> None:
     forbidden = FORBIDDEN.get(command, FORBIDDEN["schedule"])
     found = loaded("handler", command)
     assert not found & forbidden, f"{command} imports {sorted(found & forbidden)}"
+
+
+def test_every_command_has_a_handler() -> None:
+    from app.cli import _parser, handler
+
+    commands = next(
+        a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)
+    ).choices
+    assert set(commands) == set(HANDLERS)
+    assert all(callable(handler(c)) for c in ("parse", "posts", "web"))

@@ -126,3 +126,19 @@ async def test_processes_that_cannot_listen_stop_the_command(env: dict[str, str]
 
 async def _answers(port: int) -> bool:
     return await answering_pid(port) is not None
+
+
+async def test_children_stop_when_the_supervisor_is_killed_outright(env: dict[str, str]) -> None:
+    port = int(env["PORT"])
+    with web(env, 2) as proc:
+        await wait_for(lambda: _answers(port), timeout=60)
+        pids = await pids_seen(port, 2)
+        assert len(pids) == 2
+        proc.kill()  # SIGKILL: no chance to stop its children itself
+        await asyncio.to_thread(proc.wait, 10)
+
+        async def gone() -> bool:
+            return not any(alive(pid) for pid in pids)
+
+        await wait_for(gone, timeout=60, interval=0.2)
+        assert await answering_pid(port) is None

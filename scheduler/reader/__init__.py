@@ -41,12 +41,24 @@ Conventions (all read in the user's zone unless the phrase names one):
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from scheduler.reader.grammar import ParsedRequest, read_request
-from scheduler.reader.recurrence import next_occurrence
-from scheduler.reader.times import TimeResult, parse_time
-from scheduler.reader.zones import fixed_zone_for
+if TYPE_CHECKING:
+    from scheduler.reader.grammar import ParsedRequest, read_request
+    from scheduler.reader.recurrence import next_occurrence
+    from scheduler.reader.times import TimeResult, parse_time
+
+# Where each name lives, imported on first use: a worker needs ``next_occurrence`` alone, and
+# the grammar with its seven languages' tables is a tenth of a second of its start-up.
+_HOMES = {
+    "ParsedRequest": "scheduler.reader.grammar",
+    "read_request": "scheduler.reader.grammar",
+    "next_occurrence": "scheduler.reader.recurrence",
+    "TimeResult": "scheduler.reader.times",
+    "parse_time": "scheduler.reader.times",
+}
 
 __all__ = [
     "ParsedRequest",
@@ -58,7 +70,19 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
 def score_adapter(text: str, now: datetime, lang: str | None = "en") -> datetime | None:
     """parse_time at the fixed zone of ``now``'s offset, for the corpus scorer."""
+    from scheduler.reader.times import parse_time
+    from scheduler.reader.zones import fixed_zone_for
+
     result = parse_time(text, now=now, tz=fixed_zone_for(now), lang=lang)
     return result.when if result is not None else None
