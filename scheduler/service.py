@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import LimitReached, RequestProblem
 from core.i18n import msg
+from core.plans import Plan
 from core.states import CallbackEvent, PostStatus
 from publishers.base import Publisher, PublishRequest
 from scheduler.destinations import resolve
@@ -93,6 +94,7 @@ class Scheduler:
         fit_media: bool = False,
         user_id: uuid.UUID | None = None,
         defaults: Sequence[uuid.UUID] = (),
+        accounts: Sequence[AccountView] | None = None,
     ) -> Draft:
         """Parse and check a request without storing anything (the preview).
 
@@ -112,7 +114,14 @@ class Scheduler:
             fit_media=parsed.fit_media or fit_media,
         )
         return await self._check(
-            workspace_id, parsed, files, thread, request_hint(request), user_id, defaults
+            workspace_id,
+            parsed,
+            files,
+            thread,
+            request_hint(request),
+            user_id,
+            defaults,
+            accounts,
         )
 
     async def _check(
@@ -124,12 +133,15 @@ class Scheduler:
         fit_hint: str,
         user_id: uuid.UUID | None,
         defaults: Sequence[uuid.UUID] = (),
+        known: Sequence[AccountView] | None = None,
     ) -> Draft:
         if "\x00" in parsed.text or any("\x00" in d for d in parsed.destinations):
             raise RequestProblem([msg("The request contains a NUL character (U+0000).")], EXAMPLE)
         # Media without text is a post: only the reader's other problems stand then.
         problems = [p for p in parsed.problems if not (media and p in parsed.text_problems)]
-        accounts = await self.rt.workspaces.accounts(workspace_id)
+        accounts = (
+            list(known) if known is not None else await self.rt.workspaces.accounts(workspace_id)
+        )
         chosen, unknown = (
             resolve(parsed.destinations, accounts) if parsed.destinations else ([], [])
         )
@@ -204,8 +216,16 @@ class Scheduler:
         thread: bool = False,
         fit_media: bool = False,
         defaults: Sequence[uuid.UUID] = (),
+        accounts: Sequence[AccountView] | None = None,
+        listening: bool | None = None,
+        plan: Plan | None = None,
     ) -> PostView:
-        """Schedule a request typed in a chat, the shell or the API's ``request`` field."""
+        """Schedule a request typed in a chat, the shell or the API's ``request`` field.
+
+        ``accounts``, ``listening`` (whether the workspace has a callback endpoint) and
+        ``plan``: what the caller has just read (the API reads them with the workspace in one
+        statement); read here when None.
+        """
         draft = await self.understand(
             workspace_id,
             request,
@@ -215,8 +235,12 @@ class Scheduler:
             fit_media=fit_media,
             user_id=user_id,
             defaults=defaults,
+            accounts=accounts,
         )
-        return await self._store(workspace_id, draft, user_id, origin, callback_url, thread)
+        return await self._store(
+            workspace_id, draft, user_id, origin, callback_url, thread, listening=listening,
+            plan=plan,
+        )  # fmt: skip
 
     async def schedule_fields(
         self,
@@ -233,6 +257,9 @@ class Scheduler:
         thread: bool = False,
         fit_media: bool = False,
         on_stored: Stored | None = None,
+        accounts: Sequence[AccountView] | None = None,
+        listening: bool | None = None,
+        plan: Plan | None = None,
     ) -> PostView:
         """Schedule from structured fields (the REST API, inbound hooks).
 
@@ -243,9 +270,10 @@ class Scheduler:
         draft = await self.draft_fields(
             workspace_id, text=text, when=when, destinations=destinations, tz=tz,
             user_id=user_id, media=media, thread=thread, fit_media=fit_media,
+            accounts=accounts,
         )  # fmt: skip
         return await self._store(
-            workspace_id, draft, user_id, origin, callback_url, thread, on_stored
+            workspace_id, draft, user_id, origin, callback_url, thread, on_stored, listening, plan
         )
 
     async def draft_fields(
@@ -260,6 +288,7 @@ class Scheduler:
         media: Sequence[MediaView] = (),
         thread: bool = False,
         fit_media: bool = False,
+        accounts: Sequence[AccountView] | None = None,
     ) -> Draft:
         """Structured fields understood and checked, before anything is stored."""
         now = self.rt.clock.now()
@@ -278,7 +307,9 @@ class Scheduler:
             problems=tuple(problems),
             fit_media=fit_media,
         )
-        return await self._check(workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id)
+        return await self._check(
+            workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id, known=accounts
+        )
 
     async def _store(
         self,
@@ -289,6 +320,8 @@ class Scheduler:
         callback_url: str | None,
         thread: bool,
         on_stored: Stored | None = None,
+        listening: bool | None = None,
+        plan: Plan | None = None,
     ) -> PostView:
         parsed = draft.parsed
         problems = all_problems(draft)
@@ -298,7 +331,8 @@ class Scheduler:
             raise RequestProblem(problems or [msg("I couldn't find a time.")], EXAMPLE)
         now = self.rt.clock.now()
         when = max(parsed.when, now)
-        plan = await workspace_plan(self.rt, workspace_id)
+        if plan is None:
+            plan = await workspace_plan(self.rt, workspace_id)
         new = NewPost(
             workspace_id=workspace_id,
             user_id=user_id,
@@ -327,7 +361,7 @@ class Scheduler:
         )
         if on_stored is not None:
             await on_stored(post)
-        await emit(self.rt, post, CallbackEvent.POST_SCHEDULED)
+        await emit(self.rt, post, CallbackEvent.POST_SCHEDULED, listening=listening)
         return post
 
     async def get(self, workspace_id: uuid.UUID, post_id: uuid.UUID) -> PostView:

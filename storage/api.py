@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,12 @@ IDEMPOTENCY_TTL = timedelta(hours=24)
 # GitHub lets an owner redeliver up to 3 days back (7 on GitHub Enterprise Server); a signed
 # body seen within this window is a replay, whatever its unsigned X-GitHub-Delivery says.
 BODY_WINDOW = timedelta(days=7)
+# How long a process trusts a live token it looked up. A revocation through this process's
+# store forgets the token at once; one made by another process (another web process, another
+# machine) takes effect here within this many seconds. ``last_used_at`` is touched on each
+# lookup, so it is exact to within this too.
+TOKEN_TTL_SECONDS = 5.0
+MAX_CACHED_TOKENS = 10_000
 
 
 @dataclass(frozen=True)
@@ -121,8 +128,16 @@ def callback_view(row: CallbackDelivery) -> CallbackView:
 class ApiStore:
     """Every table of the API; each method is one transaction."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], token_ttl: float = TOKEN_TTL_SECONDS
+    ) -> None:
         self.sessions = sessions
+        self.token_ttl = token_ttl
+        # token hash -> (the live token, until when on the monotonic clock it is trusted)
+        self._live: dict[str, tuple[TokenView, float]] = {}
+        # Bumped by every revocation here: a lookup that was in flight meanwhile may have read
+        # the row before the revocation committed, so its answer is not remembered.
+        self._revocations = 0
 
     # --- tokens -------------------------------------------------------------------------
 
@@ -130,9 +145,17 @@ class ApiStore:
         """The unrevoked token with this hash, touching ``last_used_at`` when it is live; an
         expired one comes back untouched, so the caller can say it expired.
 
-        Asked on every API request: one statement on the driver connection, no transaction
-        (a second only for a token that is not live).
+        Asked on every API request: a live token is answered from memory for
+        ``TOKEN_TTL_SECONDS`` after a lookup (one statement on the driver connection, no
+        transaction; a second only for a token that is not live). Unknown, revoked and expired
+        hashes are not remembered: a flood of them is the rate gate's to stop. A remembered
+        token may pass its expiry within the TTL: callers compare ``expires_at`` themselves.
         """
+        clock = time.monotonic()
+        known = self._live.get(token_hash)
+        if known is not None and clock < known[1]:
+            return known[0]
+        revocations = self._revocations
         async with driver(self.sessions) as conn:
             row = await conn.fetchrow(
                 "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1"
@@ -142,11 +165,21 @@ class ApiStore:
                 now,
             )
             if row is None:
+                self._live.pop(token_hash, None)
                 row = await conn.fetchrow(
                     "SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
                     token_hash,
                 )
-        return None if row is None else _token(row)
+                return None if row is None else _token(row)
+        view = _token(row)
+        if revocations != self._revocations:
+            return view
+        if len(self._live) >= MAX_CACHED_TOKENS:
+            self._live = {k: v for k, v in self._live.items() if clock < v[1]}
+            if len(self._live) >= MAX_CACHED_TOKENS:
+                self._live.clear()
+        self._live[token_hash] = (view, clock + self.token_ttl)
+        return view
 
     async def tokens(self, workspace_id: uuid.UUID) -> list[TokenView]:
         """The workspace's tokens, oldest first."""
@@ -168,7 +201,10 @@ class ApiStore:
                 raise NotFound(f"No token {token_id} in this workspace.")
             if row.revoked_at is None:
                 row.revoked_at = now
-            return _token(columns(row))
+            view = _token(columns(row))
+        self._revocations += 1
+        self._live = {k: v for k, v in self._live.items() if v[0].id != token_id}
+        return view
 
     # --- idempotency --------------------------------------------------------------------
 

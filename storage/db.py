@@ -23,10 +23,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    """The process's engine, recovering from a restarted Postgres (see ``_drop_if_closed``)."""
-    engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
-    )
+    """The process's engine, recovering from a restarted Postgres (see ``_drop_if_closed``).
+
+    It opens up to twice ``pool_size`` connections and keeps each it opened. An overflow
+    connection would be closed when handed back to a full pool and opened again by the next
+    burst: a connect, a refused SSL attempt, type introspection and every statement prepared
+    afresh, which under 50 concurrent API creates was a fifth of the app's CPU.
+    """
+    engine = create_async_engine(url, pool_size=2 * pool_size, max_overflow=0, pool_recycle=1800)
     event.listen(engine.sync_engine, "checkout", _drop_if_closed)
     return engine
 

@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +19,7 @@ from storage.models import (
     PostMedia,
     ScheduledPost,
 )
+from storage.records import Prefixed, destination_from, media_from, post_from
 from storage.rows import Run, driver, fetch_posts, on_driver, on_session
 from storage.usage import Quota, check
 from storage.views import Job, NewPost, PostView, Revision
@@ -42,23 +44,48 @@ async def load_posts(
 # The post, one pending destination per account and the media links, in one statement: it
 # is atomic on its own, so a create needs no BEGIN/COMMIT round trips and leaves nothing
 # half-written. (Foreign keys are checked at the end of the statement, after all three.)
-INSERT_POST = """
+INSERT_CTES = """
 WITH post AS (
     INSERT INTO scheduled_posts (id, workspace_id, user_id, content, scheduled_at, timezone,
         recurrence, series_id, thread, status, origin, callback_url, revision)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, 0)
-    RETURNING id
+    RETURNING *
 ), destinations AS (
     INSERT INTO post_destinations (id, post_id, social_account_id, status, due_at, revision,
         attempts, idempotency_key)
     SELECT d.id, post.id, d.account_id, 'pending', $5, 0, 0, d.key
     FROM post, unnest($13::uuid[], $14::uuid[], $15::text[]) AS d(id, account_id, key)
+    RETURNING *
 ), media AS (
     INSERT INTO post_media (post_id, media_id, position, alt)
     SELECT post.id, m.media_id, m.position - 1, m.alt
     FROM post, unnest($16::uuid[], $17::text[]) WITH ORDINALITY AS m(media_id, alt, position)
 )
-SELECT id FROM post
+"""
+INSERT_POST = INSERT_CTES + "SELECT id FROM post"  # noqa: S608 (constants only)
+# The same, answering with what was written: one row per destination (the columns
+# ``storage.rows.DESTINATIONS`` reads, in its order) carrying the post's columns as ``p_*``,
+# so a create reads nothing back.
+POST_COLUMNS = (
+    "id", "workspace_id", "user_id", "content", "scheduled_at", "timezone", "recurrence",
+    "series_id", "thread", "status", "origin", "callback_url", "revision", "notified_revision",
+    "created_at",
+)  # fmt: skip
+CREATE_POST = (
+    INSERT_CTES
+    + "SELECT "
+    + ", ".join(f"p.{c} AS p_{c}" for c in POST_COLUMNS)
+    + """, d.*, a.platform, a.handle
+FROM post p
+LEFT JOIN (destinations d JOIN social_accounts a ON a.id = d.social_account_id) ON true
+ORDER BY a.platform, a.handle
+"""
+)
+POST_MEDIA = """
+    SELECT pm.alt AS link_alt, m.*
+    FROM post_media pm JOIN media_library m ON m.id = pm.media_id
+    WHERE pm.post_id = $1
+    ORDER BY pm.position
 """
 
 
@@ -70,12 +97,10 @@ def _media_links(new: NewPost) -> tuple[list[uuid.UUID], list[str]]:
     return list(links), list(links.values())
 
 
-async def insert_post(run: Run, new: NewPost) -> uuid.UUID:
-    """Add a post, one pending destination per account and its media links; its id."""
+def _insert_args(new: NewPost) -> tuple[Any, ...]:
     accounts = list(dict.fromkeys(new.account_ids))
     media_ids, alts = _media_links(new)
-    rows = await run(
-        INSERT_POST,
+    return (
         uuid.uuid4(),
         new.workspace_id,
         new.user_id,
@@ -94,6 +119,11 @@ async def insert_post(run: Run, new: NewPost) -> uuid.UUID:
         media_ids,
         alts,
     )
+
+
+async def insert_post(run: Run, new: NewPost) -> uuid.UUID:
+    """Add a post, one pending destination per account and its media links; its id."""
+    rows = await run(INSERT_POST, *_insert_args(new))
     post_id: uuid.UUID = rows[0]["id"]
     return post_id
 
@@ -105,16 +135,23 @@ class PostStore:
         self.sessions = sessions
 
     async def create(self, new: NewPost, quota: Quota | None = None) -> PostView:
-        """Insert the post; under ``quota`` (a plan's posts a month), only if one more fits."""
+        """Write the post and read it back as written: one statement, two with media; under
+        ``quota`` (a plan's posts a month), in a transaction that first checks one more fits."""
         async with driver(self.sessions) as conn:
-            run = on_driver(conn)
             if quota is None:
-                post_id = await insert_post(run, new)
+                rows = await conn.fetch(CREATE_POST, *_insert_args(new))
             else:
                 async with conn.transaction():
-                    await check(run, new.workspace_id, quota)
-                    post_id = await insert_post(run, new)
-            return (await fetch_posts(run, [post_id]))[post_id]
+                    await check(on_driver(conn), new.workspace_id, quota)
+                    rows = await conn.fetch(CREATE_POST, *_insert_args(new))
+            media = (
+                tuple(media_from(r, r["link_alt"]) for r in
+                      await conn.fetch(POST_MEDIA, rows[0]["p_id"]))
+                if new.media_ids
+                else ()
+            )  # fmt: skip
+        destinations = tuple(destination_from(r) for r in rows if r["id"] is not None)
+        return post_from(Prefixed(rows[0], "p_"), destinations, media)
 
     async def get(self, post_id: uuid.UUID, workspace_id: uuid.UUID | None = None) -> PostView:
         async with self.sessions() as session:

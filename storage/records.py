@@ -38,6 +38,18 @@ class Connection(Protocol):
     def is_in_transaction(self) -> bool: ...
 
 
+class Prefixed:
+    """The columns of ``row`` named ``prefix`` + name, read by name: one statement can then
+    return two tables' rows side by side (a post beside each of its destinations)."""
+
+    def __init__(self, row: Record, prefix: str) -> None:
+        self.row = row
+        self.prefix = prefix
+
+    def __getitem__(self, key: str, /) -> Any:
+        return self.row[self.prefix + key]
+
+
 def workspace_from(r: Record) -> WorkspaceView:
     """A ``workspaces`` row."""
     return WorkspaceView(id=r["id"], name=r["name"], timezone=r["timezone"], plan=r["plan"])

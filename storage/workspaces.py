@@ -23,7 +23,7 @@ from storage.models import (
     Workspace,
     WorkspaceMember,
 )
-from storage.records import account_from, workspace_from
+from storage.records import Prefixed, account_from, workspace_from
 from storage.rows import driver, on_session
 from storage.usage import Quota, check
 from storage.views import AccountView, WorkspaceView
@@ -35,6 +35,15 @@ JOIN chat_identities ci ON ci.platform = $2 AND ci.team_id = $3 AND ci.external_
 JOIN users u ON u.id = ci.user_id
 JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ci.user_id
 WHERE w.name = $1
+"""
+WITH_ACCOUNTS = """
+SELECT w.id AS w_id, w.name AS w_name, w.timezone AS w_timezone, w.plan AS w_plan,
+    EXISTS (SELECT 1 FROM api_callback_endpoints e WHERE e.workspace_id = w.id) AS w_listening,
+    a.*
+FROM workspaces w
+LEFT JOIN social_accounts a ON a.workspace_id = w.id AND a.status <> 'removed'
+WHERE w.id = $1
+ORDER BY a.platform, a.handle
 """
 
 
@@ -317,6 +326,19 @@ class WorkspaceStore:
                 workspace_id,
             )
         return [account_from(r) for r in rows]
+
+    async def with_accounts(
+        self, workspace_id: uuid.UUID
+    ) -> tuple[WorkspaceView, list[AccountView], bool]:
+        """The workspace, its accounts (as ``accounts`` lists them) and whether it has a
+        callback endpoint: one statement for what every API create reads."""
+        async with driver(self.sessions) as conn:
+            rows = await conn.fetch(WITH_ACCOUNTS, workspace_id)
+        if not rows:
+            raise NotFound("No such workspace.")
+        workspace = workspace_from(Prefixed(rows[0], "w_"))
+        accounts = [account_from(r) for r in rows if r["id"] is not None]
+        return workspace, accounts, bool(rows[0]["w_listening"])
 
     async def all_accounts(self) -> list[AccountView]:
         async with self.sessions() as session:

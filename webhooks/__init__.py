@@ -58,7 +58,7 @@ def make_setup(config: ApiConfig | None = None) -> Callable[[web.Application, Ru
 
     def setup_with(app: web.Application, runtime: Runtime) -> None:
         """Mount ``/api/v1`` and ``/hooks`` on ``app``."""
-        gate = RateGate()
+        gate = RateGate(runtime)
         for prefix in PREFIXES:
             sub = web.Application(middlewares=[error_middleware])
             for op in OPERATIONS:

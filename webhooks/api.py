@@ -65,7 +65,7 @@ async def create_post(call: Call) -> Reply:
     body: dict[str, Any] = call.body
     rt = call.rt
     call.check_url("callback_url", body.get("callback_url"))
-    workspace = await rt.workspaces.by_id(call.workspace_id)
+    workspace, accounts, listening = await rt.workspaces.with_accounts(call.workspace_id)
     media = await _media(call, body.get("media", []))
     origin = {"platform": "api", "token_id": str(call.token.id) if call.token else None}
     scheduler = Scheduler(rt)
@@ -80,6 +80,9 @@ async def create_post(call: Call) -> Reply:
             origin=origin,
             callback_url=body.get("callback_url"),
             fit_media=body.get("fit_media", False),
+            accounts=accounts,
+            listening=listening,
+            plan=rt.plans.get(workspace.plan),
         )
     else:
         post = await scheduler.schedule_fields(
@@ -92,6 +95,9 @@ async def create_post(call: Call) -> Reply:
             origin=origin,
             callback_url=body.get("callback_url"),
             fit_media=body.get("fit_media", False),
+            accounts=accounts,
+            listening=listening,
+            plan=rt.plans.get(workspace.plan),
         )
     return Reply(201, post_json(post))
 

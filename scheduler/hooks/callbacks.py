@@ -71,15 +71,24 @@ def _destinations(post: PostView) -> list[dict[str, Any]]:
 
 
 async def emit(
-    rt: Runtime, post: PostView, event: CallbackEvent, destination_id: str | None = None
+    rt: Runtime,
+    post: PostView,
+    event: CallbackEvent,
+    destination_id: str | None = None,
+    *,
+    listening: bool | None = None,
 ) -> int:
     """Record and queue ``event`` for every URL that listens to ``post``; returns how many.
 
     With ``destination_id`` the event is about that destination alone (``data.destination``).
+    ``listening``: whether the workspace had a callback endpoint when the caller read it in
+    this request (the API's create reads it with the workspace); asked here when None.
     """
     store = callback_store(rt)
-    if not post.callback_url and not await store.listening(post.workspace_id):
-        return 0  # the common case, answered by one batched query
+    if listening is None and not post.callback_url:
+        listening = await store.listening(post.workspace_id)  # one batched query
+    if not post.callback_url and not listening:
+        return 0  # the common case
     endpoints = await store.endpoints(post.workspace_id)
     urls = list(dict.fromkeys([*([post.callback_url] if post.callback_url else []),
                                *(e.url for e in endpoints)]))  # fmt: skip
