@@ -98,6 +98,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--workspace", help="only this workspace's (default: every workspace's)")
 
+    p = sub.add_parser("login", help="print a one-time calendar login link (15 minutes)")
+    p.add_argument("--workspace", required=True)
+    p.add_argument("--member", metavar="EMAIL", help="log in as the member with this e-mail")
+
     p = sub.add_parser("keys", help="encryption keys")
     ksub = p.add_subparsers(dest="action", required=True)
     ksub.add_parser("rotate", help="re-encrypt every stored token with the newest key")

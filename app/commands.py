@@ -16,11 +16,13 @@ from scheduler.accounts.access import rotate_keys
 from scheduler.accounts.usecases import connect_with_token, list_accounts
 from scheduler.api_tokens import create_token
 from scheduler.health.checks import check_workspace, describe
+from scheduler.logins import create_login_link
 from scheduler.media.ingest import ingest_path
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.reader.limits import text_problems
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.service import Scheduler
+from scheduler.signin import member_link
 
 
 def parse_request(text: str, *, now: datetime, tz: str, lang: str | None = None) -> ParsedRequest:
@@ -80,6 +82,9 @@ async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
                 print(f"{ws.name}\t{acc.platform}:{acc.handle}\t{acc.status}\t{acc.base_url}")
     elif command == "accounts" and action == "check":
         return await _check_accounts(rt, args)
+    elif command == "login":
+        ws_id, user_id = await member_link(rt, args.workspace, args.member)
+        print(await create_login_link(rt, ws_id, user_id))
     elif command == "keys" and action == "rotate":
         count = await rotate_keys(rt)
         print(f"re-encrypted {count} tokens; keys after the first in ENCRYPTION_KEYS may go")

@@ -8,11 +8,11 @@ from typing import Literal
 
 Kind = Literal[
     "schedule", "posts", "cancel", "timezone", "language", "accounts", "connect", "calendar",
-    "help", "digest",
+    "help", "digest", "invite",
 ]
 NAMED: frozenset[str] = frozenset(
     {"posts", "cancel", "timezone", "language", "accounts", "connect", "calendar", "help",
-     "digest"}
+     "digest", "invite"}
 )
 # Telegram sends "/posts@OutpostBot args"; Slack sends "/schedule posts" as text "posts".
 _LEADING = re.compile(r"^/(?P<word>[a-z_]+)(?:@\w+)?\s*", re.IGNORECASE)
