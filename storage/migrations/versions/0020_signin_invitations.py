@@ -22,7 +22,7 @@ ROLES = "role IN ('owner', 'admin', 'editor', 'viewer', 'member')"
 
 
 def upgrade() -> None:
-    op.drop_constraint("ck_workspace_members_role", "workspace_members", type_="check")
+    op.drop_constraint(op.f("ck_workspace_members_role"), "workspace_members", type_="check")
     op.create_check_constraint(op.f("ck_workspace_members_role"), "workspace_members", ROLES)
     # One user per verified e-mail, whatever its case: two sign-in callbacks racing for the
     # same new address both land on one row (INSERT ... ON CONFLICT on this index).
@@ -76,7 +76,7 @@ def downgrade() -> None:
     op.drop_index("ix_auth_flows_expires", table_name="auth_flows")
     op.drop_table("auth_flows")
     op.drop_index("ux_users_email_lower", table_name="users")
-    op.drop_constraint("ck_workspace_members_role", "workspace_members", type_="check")
+    op.drop_constraint(op.f("ck_workspace_members_role"), "workspace_members", type_="check")
     op.execute("UPDATE workspace_members SET role = 'member' WHERE role IN ('editor', 'viewer')")
     op.create_check_constraint(
         op.f("ck_workspace_members_role"), "workspace_members", ROLES_BEFORE
