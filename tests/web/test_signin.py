@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -120,8 +121,8 @@ async def test_the_fake_refuses_what_supabase_refuses(site: Site) -> None:
 
 async def test_two_concurrent_first_sign_ins_make_one_user(site: Site) -> None:
     ws = await site.rt.workspaces.create("acme")
-    await site.rt.signin.invite(ws.id, "new@example.com", "editor", None, site.rt.clock.now()
-                                + __import__("datetime").timedelta(days=1))  # fmt: skip
+    expires = site.rt.clock.now() + timedelta(days=1)
+    await site.rt.signin.invite(ws.id, "new@example.com", "editor", None, expires)
     async with other_browser(site) as other:
         await ask_for_link(site.client, "new@example.com")
         first = await follow_mail(site, "new@example.com")
