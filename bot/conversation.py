@@ -192,10 +192,11 @@ class Conversation:
     async def _invite(self, me: Identity, arg: str, lang: str) -> Reply:
         email, _, role = arg.strip().partition(" ")
         made = await invite(self.rt, me.workspace_id, me.user_id, email, role)
+        url = self.rt.settings.base_url + "/login"
         return Reply(
             t(lang, "Invited {email} as {role}. They join this workspace the first time they "
                     "sign in with that address at {url} (within 7 days).",
-              email=made.email, role=made.role, url=f"{self.rt.settings.base_url}/login"),
+              email=made.email, role=made.role, url=url),
             private=True,
         )  # fmt: skip
 
