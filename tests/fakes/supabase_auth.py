@@ -120,6 +120,8 @@ class FakeSupabaseAuth:
         self.providers: dict[str, tuple[str, str]] = {"github": ("octocat@example.com", "Octo")}
         self.email_enabled = True
         self.code_ttl = 300.0
+        # Addresses a provider reports without verifying them: Supabase leaves them unconfirmed.
+        self.unverified: set[str] = set()
         self.reset_auth()
 
     def reset_auth(self) -> None:
@@ -201,7 +203,8 @@ class FakeSupabaseAuth:
         if found is None:
             found = AuthUser(str(uuid.uuid4()), email, provider, time.time(), name)
             self.users[email.lower()] = found
-        found.confirmed = found.confirmed or time.time()
+        if email.lower() not in self.unverified:
+            found.confirmed = found.confirmed or time.time()
         return found
 
     def _code_for(self, flow: Flow, user: AuthUser) -> str:

@@ -230,3 +230,84 @@ async def test_without_supabase_the_page_offers_chat_links_only(
     off = await client.post("/login/email", data={"csrf": csrf, "email": ADA})
     assert off.status == 404
     assert (await client.get("/login/oauth/github")).status == 404
+
+
+async def _oauth_callback(site: Site, start: str) -> str:
+    """Go from our ``/login/oauth/...`` answer through Supabase and the provider's page."""
+    async with aiohttp.ClientSession() as outside:
+        async with outside.get(start, allow_redirects=False) as authorize:
+            assert authorize.status == 302, await authorize.text()
+            provider_page = authorize.headers["Location"]
+        async with outside.get(provider_page) as page:
+            html = await page.text()
+        back = html.split('href="')[1].split('"')[0].replace("&amp;", "&")
+        async with outside.get(back, allow_redirects=False) as returned:
+            assert returned.status == 302, await returned.text()
+            return site.path(returned.headers["Location"])
+
+
+async def test_oauth_signs_in_and_keeps_next_on_the_site(site: Site) -> None:
+    ws = await site.rt.workspaces.create("acme")
+    await member_by_email(site.rt, ws.id, "octocat@example.com")
+    started = await site.client.get("/login/oauth/github?next=/compose", allow_redirects=False)
+    assert started.status == 303
+    assert "outpost_signin" in started.cookies
+    flow_cookie = started.cookies["outpost_signin"]
+    assert flow_cookie["httponly"]
+    assert flow_cookie["samesite"] == "Lax"
+    location = started.headers["Location"]
+    assert location.startswith(f"{site.supa.url}/auth/v1/authorize?")
+    assert "code_challenge_method=s256" in location
+    done = await site.client.get(await _oauth_callback(site, location), allow_redirects=False)
+    assert done.status == 303
+    assert done.headers["Location"] == "/compose"
+
+    evil = await site.client.get("/login/oauth/github?next=//evil.example/x", allow_redirects=False)
+    done = await site.client.get(
+        await _oauth_callback(site, evil.headers["Location"]), allow_redirects=False
+    )
+    assert done.headers["Location"] == f"/?ws={ws.id}"  # safe_next: never off the site
+    assert (await site.client.get("/login/oauth/google", allow_redirects=False)).status == 404
+
+
+async def test_an_unverified_address_is_refused(site: Site) -> None:
+    ws = await site.rt.workspaces.create("acme")
+    await member_by_email(site.rt, ws.id, "octocat@example.com")
+    site.supa.auth.unverified.add("octocat@example.com")
+    started = await site.client.get("/login/oauth/github", allow_redirects=False)
+    done = await site.client.get(
+        await _oauth_callback(site, started.headers["Location"]), allow_redirects=False
+    )
+    assert done.status == 401
+    assert "not verified" in await done.text()
+    assert (await site.client.get("/", allow_redirects=False)).status == 401
+
+
+async def test_asking_for_a_link_needs_the_csrf_token(site: Site) -> None:
+    await site.client.get("/login")
+    refused = await site.client.post("/login/email", data={"email": ADA})
+    assert refused.status == 403
+    crossed = await site.client.post(
+        "/login/email", data={"email": ADA}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert crossed.status == 403
+    assert site.supa.auth.mailbox == []
+
+
+async def test_the_fake_rotates_refresh_tokens_like_supabase(site: Site) -> None:
+    """The refresh grant, through the real client: Outpost keeps no Supabase token (see
+    docs/security.md), but the fake answers ``grant_type=refresh_token`` as documented."""
+    auth = site.rt.supabase_auth
+    assert auth is not None
+    client, _ = auth._client()
+    verifier = await auth.start_email(ADA, f"{site.url}/auth/callback")
+    code = (await follow_mail(site, ADA)).split("code=")[1]
+    session = (
+        await client.exchange_code_for_session({"auth_code": code, "code_verifier": verifier})
+    ).session
+    assert session is not None
+    fresh = await client.refresh_session(session.refresh_token)
+    assert fresh.session is not None
+    assert fresh.session.refresh_token != session.refresh_token
+    with pytest.raises(Exception, match="Refresh Token Not Found"):
+        await client.refresh_session(session.refresh_token)
