@@ -15,6 +15,8 @@ TABLES = {
     "calendar_feeds",
 }
 
+SIGNIN = {"auth_flows", "invitations"}
+
 
 async def _tables(dsn: str) -> set[str]:
     conn = await asyncpg.connect(_plain_dsn(dsn))
@@ -36,7 +38,11 @@ async def test_calendar_migration_goes_up_down_and_up() -> None:
     await downgrade(scratch, "base")
     assert not TABLES & await _tables(scratch)
     await upgrade(scratch)
-    assert await _tables(scratch) >= TABLES
+    assert await _tables(scratch) >= TABLES | SIGNIN
+    await downgrade(scratch, "base")  # the sign-in branch goes down too, role check restored
+    assert not SIGNIN & await _tables(scratch)
+    await upgrade(scratch)
+    assert await _tables(scratch) >= TABLES | SIGNIN
     admin = await asyncpg.connect(_plain_dsn(TEST_DB, "postgres"))
     await admin.execute(f'DROP DATABASE IF EXISTS "{scratch.rsplit("/", 1)[1]}" WITH (FORCE)')
     await admin.close()
