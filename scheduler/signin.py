@@ -21,7 +21,7 @@ from core.i18n import msg
 from scheduler.logins import open_session_for, safe_next, token_hash
 from scheduler.runtime import Runtime
 from storage.signin import FlowState, InvitationView, SignedIn
-from storage.supabase_auth import AuthOptions, SignInError, SupabaseAuth
+from storage.supabase_auth import AuthOptions, SignInError, SignInUnavailable, SupabaseAuth
 
 FLOW_TTL = timedelta(minutes=10)
 INVITE_TTL = timedelta(days=7)
@@ -38,6 +38,7 @@ __all__ = [
     "InvitationView",
     "NotAllowed",
     "SignInError",
+    "SignInUnavailable",
     "SignedIn",
 ]
 

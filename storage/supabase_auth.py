@@ -34,6 +34,10 @@ class SignInError(OutpostError):
     code = "signin_failed"
 
 
+class SignInUnavailable(SignInError):
+    """Supabase Auth did not answer; trying again later may work."""
+
+
 @dataclass(frozen=True)
 class VerifiedUser:
     """The person Supabase vouches for after a code exchange."""
@@ -54,7 +58,7 @@ class AuthOptions:
 
 def _refusal(exc: Exception) -> SignInError:
     if isinstance(exc, AuthRetryableError | httpx.HTTPError):
-        return SignInError(
+        return SignInUnavailable(
             "Supabase Auth did not answer.", "Try again in a minute; if it keeps failing, "
             "check SUPABASE_URL."
         )

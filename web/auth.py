@@ -14,6 +14,7 @@ from scheduler.logins import log_in, log_out, peek_login, safe_next
 from scheduler.signin import (
     NotAllowed,
     SignInError,
+    SignInUnavailable,
     finish,
     sign_in_options,
     start_email,
@@ -91,7 +92,9 @@ def _flow_cookie(response: web.StreamResponse, request: web.Request, token: str)
 
 
 def _refused(request: web.Request, exc: OutpostError, status: int = 400) -> web.Response:
-    status = 403 if isinstance(exc, NotAllowed) else 404 if isinstance(exc, NotFound) else status
+    for kind, code in ((NotAllowed, 403), (NotFound, 404), (SignInUnavailable, 503)):
+        if isinstance(exc, kind):
+            status = code
     return error_page(request, status, "Not signed in", exc.message, exc.hint)
 
 

@@ -311,3 +311,13 @@ async def test_the_fake_rotates_refresh_tokens_like_supabase(site: Site) -> None
     assert fresh.session.refresh_token != session.refresh_token
     with pytest.raises(Exception, match="Refresh Token Not Found"):
         await client.refresh_session(session.refresh_token)
+
+
+async def test_supabase_down_is_a_503_that_says_to_try_again(site: Site) -> None:
+    page = await site.client.get("/login")
+    csrf = csrf_of(await page.text())
+    site.supa.down = True
+    down = await site.client.post("/login/email", data={"csrf": csrf, "email": ADA})
+    assert down.status == 503
+    assert "Supabase Auth did not answer" in await down.text()
+    site.supa.down = False
