@@ -133,6 +133,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--workspace", help="only this workspace's (default: every workspace's)")
 
+    p = sub.add_parser("login", help="print a one-time calendar login link (15 minutes)")
+    p.add_argument("--workspace", required=True)
+    p.add_argument("--member", metavar="EMAIL", help="log in as the member with this e-mail")
+
     p = sub.add_parser("keys", help="encryption keys")
     ksub = p.add_subparsers(dest="action", required=True)
     ksub.add_parser("rotate", help="re-encrypt every stored token with the newest key")
@@ -157,6 +161,7 @@ HANDLERS: dict[str, str] = {
     "accounts": "app.commands:one_shot_command",
     "keys": "app.commands:one_shot_command",
     "mcp": "app.commands:mcp_command",
+    "login": "app.commands:one_shot_command",
 }
 
 Handler = Callable[[argparse.Namespace], int]

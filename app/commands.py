@@ -16,10 +16,12 @@ from scheduler.accounts.access import rotate_keys
 from scheduler.accounts.usecases import connect_with_token, list_accounts
 from scheduler.api_tokens import create_token, parse_lifetime
 from scheduler.health.checks import check_workspace, describe
+from scheduler.logins import create_login_link
 from scheduler.media.ingest import ingest_path
 from scheduler.plans import plan_usage, set_plan
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.service import Scheduler
+from scheduler.signin import member_link
 
 
 def one_shot_command(args: argparse.Namespace) -> int:
@@ -105,6 +107,9 @@ async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
                 print(f"{ws.name}\t{acc.platform}:{acc.handle}\t{acc.status}\t{acc.base_url}")
     elif command == "accounts" and action == "check":
         return await _check_accounts(rt, args)
+    elif command == "login":
+        ws_id, user_id = await member_link(rt, args.workspace, args.member)
+        print(await create_login_link(rt, ws_id, user_id))
     elif command == "keys" and action == "rotate":
         count = await rotate_keys(rt)
         print(f"re-encrypted {count} tokens; keys after the first in ENCRYPTION_KEYS may go")

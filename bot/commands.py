@@ -7,12 +7,33 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal[
-    "schedule", "posts", "cancel", "timezone", "language", "accounts", "connect", "calendar",
-    "help", "digest", "defaults",
+    "schedule",
+    "posts",
+    "cancel",
+    "timezone",
+    "language",
+    "accounts",
+    "connect",
+    "calendar",
+    "help",
+    "digest",
+    "defaults",
+    "invite",
 ]
 NAMED: frozenset[str] = frozenset(
-    {"posts", "cancel", "timezone", "language", "accounts", "connect", "calendar", "help",
-     "digest", "defaults"}
+    {
+        "posts",
+        "cancel",
+        "timezone",
+        "language",
+        "accounts",
+        "connect",
+        "calendar",
+        "help",
+        "digest",
+        "defaults",
+        "invite",
+    }
 )
 # Telegram sends "/posts@OutpostBot args"; Slack sends "/schedule posts" as text "posts".
 _LEADING = re.compile(r"^/(?P<word>[a-z_]+)(?:@\w+)?\s*", re.IGNORECASE)
@@ -32,7 +53,7 @@ def parse_command(text: str) -> Command:
     slash = _LEADING.match(body)
     if slash:
         word = slash.group("word").lower()
-        rest = body[slash.end():].strip()
+        rest = body[slash.end() :].strip()
         if word in NAMED:
             return Command(word, rest)  # type: ignore[arg-type]
         if word in ("schedule", "start"):

@@ -30,6 +30,7 @@ from scheduler.members import identify as identify_member
 from scheduler.reader import parse_time
 from scheduler.runtime import Runtime
 from scheduler.service import Draft, Scheduler
+from scheduler.signin import invite
 from scheduler.views import MediaView
 
 ACTIONS = ("cancel", "edit_time", "post_now", "retry")
@@ -173,6 +174,8 @@ class Conversation:
             )
         if kind == "connect":
             return self._connect(me, arg, lang)
+        if kind == "invite":
+            return await self._invite(me, arg, lang)
         if not ctx.can_schedule:
             return Reply(t(lang, "Only this chat's admins can schedule or change posts."),
                          private=True)  # fmt: skip
@@ -251,6 +254,17 @@ class Conversation:
             return Reply(t(code, "I'll answer in English in this workspace, except in chats "
                                  "that set their own language."), private=True)  # fmt: skip
         return Reply(t(code, "I'll answer in English in this chat."), private=True)
+
+    async def _invite(self, me: Identity, arg: str, lang: str) -> Reply:
+        email, _, role = arg.strip().partition(" ")
+        made = await invite(self.rt, me.workspace_id, me.user_id, email, role)
+        url = self.rt.settings.base_url + "/login"
+        return Reply(
+            t(lang, "Invited {email} as {role}. They join this workspace the first time they "
+                    "sign in with that address at {url} (within 7 days).",
+              email=made.email, role=made.role, url=url),
+            private=True,
+        )  # fmt: skip
 
     def _connect(self, me: Identity, arg: str, lang: str) -> Reply:
         platform = canonical_platform(arg.strip()) if arg.strip() else ""

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
 
     supabase_url: str | None = None
     supabase_service_role_key: SecretStr | None = None
+    # The project's public (anon) key for Auth calls; the service role key when unset.
+    supabase_anon_key: SecretStr | None = None
     supabase_bucket: str = "media"
     media_max_upload_mb: float = Field(default=512, gt=0)
     media_grace_hours: float = Field(default=24.0, ge=0)

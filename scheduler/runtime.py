@@ -31,6 +31,8 @@ from storage.library import MediaLibrary
 from storage.media import LocalMediaStore, MediaStore
 from storage.posts import PostStore
 from storage.publishing import PublishStore
+from storage.signin import SigninStore
+from storage.supabase_auth import SupabaseAuth
 from storage.usage import UsageStore
 from storage.workspaces import WorkspaceStore
 
@@ -56,6 +58,9 @@ class Runtime:
     digests: DigestStore
     channels: ChannelStore
     usage: UsageStore
+    signin: SigninStore
+    # Supabase Auth when SUPABASE_URL is set (sign-in by e-mail link and OAuth), else None.
+    supabase_auth: SupabaseAuth | None
     redis: ArqRedis
     # Addresses users typed (strict), and the services the operator's settings name.
     http: aiohttp.ClientSession
@@ -99,6 +104,15 @@ def make_media_store(settings: Settings) -> MediaStore:
     )
 
 
+def make_supabase_auth(settings: Settings) -> SupabaseAuth | None:
+    """Supabase Auth's client when Supabase is configured; the anon key if given, as the
+    browser-facing Supabase clients use, else the service role key."""
+    key = settings.supabase_anon_key or settings.supabase_service_role_key
+    if not settings.supabase_enabled or not settings.supabase_url or key is None:
+        return None
+    return SupabaseAuth(settings.supabase_url, key.get_secret_value())
+
+
 def operator_urls(settings: Settings) -> list[str]:
     """The outside services the settings name: where they live is the operator's choice."""
     return [
@@ -133,6 +147,7 @@ async def open_runtime(
         allow_private=allow, headers=agent, trusted_urls=operator_urls(settings)
     )
     media = make_media_store(settings)
+    supabase_auth = make_supabase_auth(settings)
     templates = TemplateRunner()
     try:
         await media.prepare()  # creates the bucket if missing; a bad key stops start-up here
@@ -150,6 +165,8 @@ async def open_runtime(
             digests=DigestStore(sessions),
             channels=ChannelStore(sessions),
             usage=UsageStore(sessions),
+            signin=SigninStore(sessions),
+            supabase_auth=supabase_auth,
             redis=redis,
             http=http,
             operator_http=operator_http,
@@ -168,6 +185,8 @@ async def open_runtime(
         templates.close()
         await Batcher.drain_all()  # batched statements still in flight use the engine
         await media.aclose()
+        if supabase_auth is not None:
+            await supabase_auth.aclose()
         await http.close()
         await operator_http.close()
         await redis.aclose(close_connection_pool=True)

@@ -267,22 +267,6 @@ class CalendarStore:
         async with self.sessions.begin() as session:
             await session.execute(delete(WebSession).where(WebSession.token_hash == token_hash))
 
-    async def memberships(self, email: str) -> list[tuple[uuid.UUID, list[uuid.UUID]]]:
-        """Users with this e-mail address and their workspaces (for Supabase Auth logins)."""
-        async with self.sessions() as session:
-            rows = (
-                await session.execute(
-                    select(User.id, WorkspaceMember.workspace_id)
-                    .join(WorkspaceMember, WorkspaceMember.user_id == User.id)
-                    .where(func.lower(User.email) == email.lower())
-                    .order_by(User.created_at)
-                )
-            ).all()
-        found: dict[uuid.UUID, list[uuid.UUID]] = {}
-        for user_id, ws in rows:
-            found.setdefault(user_id, []).append(ws)
-        return list(found.items())
-
     async def feed_generation(self, workspace_id: uuid.UUID) -> int:
         """The workspace's current feed generation, created on first use."""
         async with self.sessions.begin() as session:

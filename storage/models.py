@@ -110,6 +110,8 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = _created()
+    # One user per e-mail whatever its case: Supabase sign-ins link by verified address.
+    __table_args__ = (Index("ux_users_email_lower", text("lower(email)"), unique=True),)
 
 
 class WorkspaceMember(Base):
@@ -123,7 +125,9 @@ class WorkspaceMember(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(16), server_default="member")
-    __table_args__ = (CheckConstraint(_in("role", ("owner", "admin", "member")), name="role"),)
+    __table_args__ = (
+        CheckConstraint(_in("role", ("owner", "admin", "editor", "viewer", "member")), name="role"),
+    )
 
 
 class ChannelDefaults(Base):

@@ -1,23 +1,36 @@
-"""Logging in by one-time link (GET shows a confirm page, POST uses the link), Supabase Auth
-sessions when Supabase is configured, and logging out."""
+"""Logging in by one-time link (GET shows a confirm page, POST uses the link), signing in with
+Supabase Auth (e-mail link or OAuth provider, PKCE) when Supabase is configured, the workspace
+picker, and logging out."""
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
-import aiohttp
 from aiohttp import web
 
-from scheduler.logins import (
-    calendar_store,
-    log_in,
-    log_out,
-    open_session_for,
-    peek_login,
-    safe_next,
+from core.errors import NotFound, OutpostError
+from scheduler.logins import log_in, log_out, peek_login, safe_next
+from scheduler.signin import (
+    NotAllowed,
+    SignInError,
+    SignInUnavailable,
+    finish,
+    sign_in_options,
+    start_email,
+    start_oauth,
 )
 from web.pages import error_page, redirect, render
-from web.session import PRE_COOKIE, RUNTIME, SESSION_COOKIE, SESSION_KEY, session_of, set_cookie
+from web.session import (
+    FLOW_COOKIE,
+    FLOW_MAX_AGE,
+    PRE_COOKIE,
+    RUNTIME,
+    SESSION_COOKIE,
+    SESSION_KEY,
+    session_of,
+    set_cookie,
+)
 
 log = logging.getLogger("outpost.web.auth")
 GONE_HINT = "Ask the bot for a new one: type `calendar` in Slack or Telegram."
@@ -58,52 +71,98 @@ async def confirm(request: web.Request) -> web.Response:
 
 
 async def signin(request: web.Request) -> web.Response:
-    """``GET /login``: how to get a link (and the Supabase form when configured)."""
-    return render(request, "signin.html")
-
-
-async def supabase_login(request: web.Request) -> web.Response:
-    """``POST /login/supabase``: accept a Supabase Auth access token for a known e-mail."""
+    """``GET /login``: how to get a link, and Supabase sign-in when it is configured."""
     runtime = request.app[RUNTIME]
-    settings = runtime.settings
-    if not settings.supabase_enabled or settings.supabase_service_role_key is None:
-        return error_page(request, 404, "Not available", "Supabase Auth is not configured.")
-    form = await request.post()
-    token = str(form.get("access_token", "")).strip()
-    refused = error_page(
-        request, 401, "Not logged in", "Supabase did not accept that session.", GONE_HINT
-    )
-    if not token:
-        return refused
-    key = settings.supabase_service_role_key.get_secret_value()
-    url = f"{(settings.supabase_url or '').rstrip('/')}/auth/v1/user"
     try:
-        async with runtime.operator_http.get(
-            url,
-            headers={"apikey": key, "Authorization": f"Bearer {token}"},
-            timeout=aiohttp.ClientTimeout(total=10),
-        ) as answer:
-            if answer.status != 200:
-                return refused
-            body = await answer.json()
-    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        log.warning("supabase auth unreachable", extra={"error": type(exc).__name__})
-        return error_page(request, 503, "Try again", "Supabase Auth did not answer.")
-    email = str(body.get("email") or "") if isinstance(body, dict) else ""
-    found = await calendar_store(runtime).memberships(email) if email else []
-    if not found:
-        return error_page(
-            request,
-            403,
-            "No workspace for this account",
-            "No Outpost member has this e-mail address.",
-            GONE_HINT,
-        )
-    user_id, workspaces = found[0]
-    session_token = await open_session_for(runtime, user_id, workspaces, via="supabase")
-    response = redirect(f"/?ws={workspaces[0]}")
-    set_cookie(response, runtime, SESSION_COOKIE, session_token)
+        options = await sign_in_options(runtime)
+    except SignInError as exc:
+        log.warning("supabase auth settings unavailable", extra={"error": exc.message})
+        options = None
+    # Shown in place of any page that needs a session: signing in comes back to that page.
+    asked = request.match_info.route.name != "cal.signin"
+    back = request.path_qs if asked and request.method == "GET" else request.query.get("next")
+    return render(
+        request, "signin.html", status=401 if asked else 200, options=options,
+        next_path=safe_next(back),
+    )  # fmt: skip
+
+
+def _flow_cookie(response: web.StreamResponse, request: web.Request, token: str) -> None:
+    set_cookie(response, request.app[RUNTIME], FLOW_COOKIE, token, max_age=FLOW_MAX_AGE)
+
+
+def _refused(request: web.Request, exc: OutpostError, status: int = 400) -> web.Response:
+    for kind, code in ((NotAllowed, 403), (NotFound, 404), (SignInUnavailable, 503)):
+        if isinstance(exc, kind):
+            status = code
+    return error_page(request, status, "Not signed in", exc.message, exc.hint)
+
+
+async def email_link(request: web.Request) -> web.Response:
+    """``POST /login/email``: Supabase mails a magic link that finishes in this browser."""
+    form = await request.post()
+    email = str(form.get("email", ""))
+    try:
+        started = await start_email(request.app[RUNTIME], email, str(form.get("next", "/")))
+    except OutpostError as exc:
+        return _refused(request, exc)
+    response = render(request, "check_email.html", email=email.strip())
+    _flow_cookie(response, request, started.flow_token)
     return response
+
+
+async def oauth(request: web.Request) -> web.Response:
+    """``GET /login/oauth/{provider}``: off to the provider (a link, not a form: the page's
+    CSP ``form-action 'self'`` would stop a form's redirect to another site)."""
+    provider = request.match_info["provider"]
+    try:
+        started = await start_oauth(request.app[RUNTIME], provider, request.query.get("next", "/"))
+    except OutpostError as exc:
+        return _refused(request, exc)
+    assert started.redirect is not None
+    response = redirect(started.redirect)
+    _flow_cookie(response, request, started.flow_token)
+    return response
+
+
+async def callback(request: web.Request) -> web.Response:
+    """``GET /auth/callback?code=…``: Supabase sends the browser back here after sign-in."""
+    runtime = request.app[RUNTIME]
+    if "error" in request.query:
+        # Supabase redirects with error/error_description when the provider refused.
+        return error_page(
+            request, 401, "Not signed in",
+            request.query.get("error_description", "The sign-in was cancelled.")[:200],
+            "Sign in again from the log-in page.",
+        )  # fmt: skip
+    try:
+        flow = request.cookies.get(FLOW_COOKIE)
+        done = await finish(runtime, flow, request.query.get("code", ""))
+    except OutpostError as exc:
+        response = _refused(request, exc, 401)
+        response.del_cookie(FLOW_COOKIE, path="/")
+        return response
+    spaces = done.signed_in.workspace_ids
+    if len(spaces) > 1:
+        target = f"/workspaces?next={quote(done.next_path, safe='')}"
+    elif done.next_path == "/":
+        target = f"/?ws={spaces[0]}"
+    else:
+        target = done.next_path
+    response = redirect(target)
+    set_cookie(response, runtime, SESSION_COOKIE, done.session_token)
+    response.del_cookie(FLOW_COOKIE, path="/")
+    response.del_cookie(PRE_COOKIE, path="/")
+    return response
+
+
+async def workspaces(request: web.Request) -> web.Response:
+    """``GET /workspaces``: the picker for someone who belongs to several."""
+    session = session_of(request)
+    return render(
+        request, "workspaces.html", spaces=session.workspaces,
+        next_path=safe_next(request.query.get("next")),
+    )  # fmt: skip
 
 
 async def logout(request: web.Request) -> web.Response:

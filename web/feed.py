@@ -1,5 +1,6 @@
 """The iCal feed per workspace (secret, revocable URL) and the settings page that rotates it,
-lists the workspace's API tokens (agents' included) and revokes them."""
+lists the workspace's API tokens (agents' included) and revokes them, and, for owners and
+admins, invites people by e-mail."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from datetime import datetime
 
 from aiohttp import web
 
-from core.errors import NotFound
+from core.errors import NotFound, OutpostError
 from scheduler.api_tokens import api_store, revoke_token
 from scheduler.calendar import feed_items, feed_key, feed_workspace, rotate_feed_key
+from scheduler.signin import ROLES, invite, is_admin, pending_invitations
 from scheduler.views import CalendarItem
 from web.pages import STATUS_WORDS, error_page, pick_workspace, redirect, render, visible
 from web.session import RUNTIME, session_of
@@ -121,7 +123,12 @@ async def settings_page(request: web.Request) -> web.Response:
         }
         for t in reversed(tokens)
     ]
-    return render(request, "settings.html", workspace=ws, feed_url=url, tokens=rows)
+    admin = await is_admin(runtime, ws.id, session_of(request).user_id)
+    return render(
+        request, "settings.html", workspace=ws, feed_url=url, tokens=rows, admin=admin,
+        roles=ROLES, invites=await pending_invitations(runtime, ws.id) if admin else [],
+        can_invite=runtime.supabase_auth is not None,
+    )  # fmt: skip
 
 
 async def revoke(request: web.Request) -> web.Response:
@@ -141,6 +148,26 @@ async def revoke(request: web.Request) -> web.Response:
     except NotFound:
         return error_page(request, 404, "No such token", "That token is not this workspace's.")
     return redirect(f"/settings?ws={ws.id}&done=token-revoked")
+
+
+async def invite_member(request: web.Request) -> web.Response:
+    """``POST /settings/invite``: an owner or admin invites an e-mail address."""
+    runtime = request.app[RUNTIME]
+    session = session_of(request)
+    form = await request.post()
+    try:
+        ws = visible(session, uuid.UUID(str(form.get("ws", ""))))
+    except ValueError:
+        ws = None
+    if ws is None or session.user_id is None:
+        return error_page(request, 404, "No such workspace", "You cannot change that workspace.")
+    try:
+        await invite(
+            runtime, ws.id, session.user_id, str(form.get("email", "")), str(form.get("role", ""))
+        )
+    except OutpostError as exc:
+        return error_page(request, 422, "Not invited", exc.message, exc.hint)
+    return redirect(f"/settings?ws={ws.id}&done=invited")
 
 
 async def rotate(request: web.Request) -> web.Response:

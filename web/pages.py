@@ -12,7 +12,7 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from scheduler.views import SessionInfo, WorkspaceView
-from web.session import CSRF_KEY, RUNTIME, SESSION_KEY
+from web.session import CSRF_KEY, SESSION_KEY
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -72,7 +72,6 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
         "workspace": None,
         "path": query(request.path, **{k: v for k, v in request.query.items() if k != "done"}),
         "flash": request.query.get("done", ""),
-        "supabase": request.app[RUNTIME].settings.supabase_enabled,
     }
     base.update(context)
     body = request.app[JINJA].get_template(template).render(**base)
@@ -83,10 +82,6 @@ def error_page(
     request: web.Request, status: int, title: str, message: str, hint: str = ""
 ) -> web.Response:
     return render(request, "error.html", status=status, title=title, message=message, hint=hint)
-
-
-async def unauthorized(request: web.Request) -> web.StreamResponse:
-    return render(request, "signin.html", status=401)
 
 
 FORBIDDEN_MESSAGE = "The form was sent without a valid security token, or from another site."

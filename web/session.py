@@ -17,11 +17,17 @@ from scheduler.views import SessionInfo
 RUNTIME = web.AppKey("calendar_runtime", Runtime)
 SESSION_COOKIE = "outpost_session"
 PRE_COOKIE = "outpost_pre"
+# Holds a Supabase sign-in's flow token until its callback (the PKCE verifier stays server-side).
+FLOW_COOKIE = "outpost_signin"
+FLOW_MAX_AGE = 10 * 60
 SESSION_KEY: web.RequestKey[SessionInfo | None] = web.RequestKey("cal_session")
 CSRF_KEY = web.RequestKey("cal_csrf", str)
 PUBLIC = frozenset(
-    {"cal.login", "cal.login_confirm", "cal.signin", "cal.feed", "cal.static", "cal.supabase"}
-)
+    {
+        "cal.login", "cal.login_confirm", "cal.signin", "cal.feed", "cal.static",
+        "cal.signin_email", "cal.signin_oauth", "cal.auth_callback",
+    }
+)  # fmt: skip
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -37,7 +43,13 @@ def secure_cookies(runtime: Runtime) -> bool:
     return runtime.settings.base_url.startswith("https://")
 
 
-def set_cookie(response: web.StreamResponse, runtime: Runtime, name: str, value: str) -> None:
+def set_cookie(
+    response: web.StreamResponse,
+    runtime: Runtime,
+    name: str,
+    value: str,
+    max_age: int = 14 * 24 * 3600,
+) -> None:
     response.set_cookie(
         name,
         value,
@@ -45,7 +57,7 @@ def set_cookie(response: web.StreamResponse, runtime: Runtime, name: str, value:
         samesite="Lax",
         secure=secure_cookies(runtime),
         path="/",
-        max_age=14 * 24 * 3600,
+        max_age=max_age,
     )
 
 

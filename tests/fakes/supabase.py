@@ -1,4 +1,7 @@
-"""A fake Supabase Storage API: the paths, headers and error bodies ``storage3`` meets.
+"""A fake Supabase project: Storage (below) and Auth (``tests/fakes/supabase_auth.py``,
+mounted here under ``/auth/v1`` on the same URL, as Supabase serves both).
+
+Storage: the paths, headers and error bodies ``storage3`` meets.
 
 Storage answers client errors with HTTP 400 and the real code in the body, e.g.
 ``{"statusCode": "404", "error": "not_found", "message": "Object not found"}``; only
@@ -32,6 +35,7 @@ from typing import Any, ClassVar
 from aiohttp import BodyPartReader, web
 
 from tests.fakes.base import RECORDED, FakeServer, Handler, Recorded, run_main
+from tests.fakes.supabase_auth import AUTH, FakeSupabaseAuth
 
 SERVICE_KEY = "fake-service-role-key"
 PREFIX = "/storage/v1"
@@ -93,6 +97,12 @@ class FakeSupabaseStorage(FakeServer):
         self.uploaded: list[str] = []
         self._dir = Path(tempfile.mkdtemp(prefix="fake-supabase-"))
         self._sign_secret = uuid.uuid4().bytes
+        self.auth = FakeSupabaseAuth(key)
+
+    async def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
+        """Listen; Auth's links and redirects name the same URL."""
+        self.auth.url = await super().start(port, host)
+        return self.url
 
     # --- controls ------------------------------------------------------------------------
 
@@ -108,6 +118,7 @@ class FakeSupabaseStorage(FakeServer):
         self.buckets.clear()
         self.objects.clear()
         self.uploaded.clear()
+        self.auth.reset_auth()
         shutil.rmtree(self._dir, ignore_errors=True)
         self._dir.mkdir(parents=True, exist_ok=True)
 
@@ -155,6 +166,7 @@ class FakeSupabaseStorage(FakeServer):
         r.add_put(PREFIX + "/object/{bucket}/{path:.+}", self._upload)
         r.add_get(PREFIX + "/object/{bucket}/{path:.+}", self._download)
         r.add_delete(PREFIX + "/object/{bucket}", self._remove)
+        self.auth.add_auth_routes(app)
 
     @web.middleware
     async def _record(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -183,6 +195,10 @@ class FakeSupabaseStorage(FakeServer):
             denied = self._auth(request)
             if denied is not None:
                 return denied
+        if request.path.startswith(AUTH):
+            refused = self.auth.gateway(request)
+            if refused is not None:
+                return refused
         return await handler(request)
 
     def _auth(self, request: web.Request) -> web.Response | None:
@@ -426,6 +442,9 @@ class FakeSupabaseStorage(FakeServer):
             return web.json_response(removed)
 
         return await self.create_call(request, answer)
+
+
+FakeSupabase = FakeSupabaseStorage
 
 
 async def _json(value: Any) -> web.StreamResponse:

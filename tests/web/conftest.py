@@ -21,7 +21,10 @@ from tests.fakes.mastodon import FakeMastodon
 from tests.helpers import Team, team
 from web.calendar import setup
 
-CAL_TABLES = "calendar_session_workspaces, calendar_sessions, calendar_login_links, calendar_feeds"
+CAL_TABLES = (
+    "calendar_session_workspaces, calendar_sessions, calendar_login_links, calendar_feeds, "
+    "auth_flows"
+)
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 
