@@ -15,6 +15,8 @@ class PostStatus(StrEnum):
     """``scheduled_posts.status``."""
 
     DRAFT = "draft"
+    # Scheduled by someone who is not an approver where approval is required: no job yet.
+    PENDING_APPROVAL = "pending_approval"
     SCHEDULED = "scheduled"
     PUBLISHING = "publishing"
     PUBLISHED = "published"
@@ -41,6 +43,9 @@ class CallbackEvent(StrEnum):
     POST_RESCHEDULED = "post.rescheduled"
     POST_EDITED = "post.edited"
     POST_CANCELLED = "post.cancelled"
+    POST_APPROVAL_REQUESTED = "post.approval_requested"
+    POST_APPROVED = "post.approved"
+    POST_REJECTED = "post.rejected"
     POST_PUBLISHED = "post.published"
     POST_PARTIALLY_PUBLISHED = "post.partially_published"
     POST_FAILED = "post.failed"
@@ -85,4 +90,17 @@ REPORTED_POST_STATUSES = (
     PostStatus.FAILED,
 )
 # The posts a person may still edit, move or cancel.
-EDITABLE_POST_STATUSES = (PostStatus.SCHEDULED, PostStatus.DRAFT)
+EDITABLE_POST_STATUSES = (PostStatus.SCHEDULED, PostStatus.DRAFT, PostStatus.PENDING_APPROVAL)
+# Posts that must never have a queued job: nothing publishes them until someone schedules
+# (a draft) or approves (a pending post) them.
+HELD_POST_STATUSES = (PostStatus.DRAFT, PostStatus.PENDING_APPROVAL)
+
+
+class Role(StrEnum):
+    """``workspace_members.role``, strongest first (``scheduler.roles`` says who may do what)."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    EDITOR = "editor"
+    VIEWER = "viewer"
+

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from storage.views import PostView
+from storage.views import MemberView, PostView
 
 log = logging.getLogger("outpost.notify")
 
@@ -68,6 +68,51 @@ class DestinationListener(Protocol):
 
     async def destination_done(self, post: PostView, destination_id: str, status: str) -> None:
         """``post`` is as claimed (other destinations' statuses may be older)."""
+
+
+@dataclass(frozen=True)
+class ApprovalNotice:
+    """Something to say in a chat about a post's approval.
+
+    ``kind``: ``requested`` (ask ``approvers``, whose chat ids are on each ``MemberView``),
+    ``approved``, ``rejected`` (with ``reason``) or ``expired`` (its time passed while it
+    waited: a draft again), told to the author where they asked.
+    """
+
+    kind: str
+    post: PostView
+    approvers: tuple[MemberView, ...] = ()
+    actor: str = ""
+    reason: str = ""
+
+
+class ApprovalMessenger(Protocol):
+    """Delivers approval notices to the chat a post came from."""
+
+    async def approval(self, notice: ApprovalNotice) -> None: ...
+
+
+class LoggingApprovals:
+    """Writes approval notices to the log: for posts from the API, the shell, the calendar."""
+
+    async def approval(self, notice: ApprovalNotice) -> None:
+        log.info(
+            "approval notice",
+            extra={"post_id": str(notice.post.id), "kind": notice.kind,
+                   "approvers": len(notice.approvers)},
+        )  # fmt: skip
+
+
+class RoutingApprovals:
+    """Sends each notice to the messenger for its post's chat platform (else the log)."""
+
+    def __init__(self, routes: Mapping[str, ApprovalMessenger]) -> None:
+        self.routes = dict(routes)
+        self.fallback: ApprovalMessenger = LoggingApprovals()
+
+    async def approval(self, notice: ApprovalNotice) -> None:
+        target = self.routes.get(str(notice.post.origin.get("platform", "")), self.fallback)
+        await target.approval(notice)
 
 
 class LoggingNotifier:

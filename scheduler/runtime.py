@@ -18,10 +18,17 @@ from publishers import guard
 from publishers.base import Publisher
 from publishers.registry import build_publishers
 from scheduler.hooks.templates import TemplateRunner
-from scheduler.notifier import DestinationListener, LoggingNotifier, Notifier
+from scheduler.notifier import (
+    ApprovalMessenger,
+    DestinationListener,
+    LoggingApprovals,
+    LoggingNotifier,
+    Notifier,
+)
 from storage.accounts import AccountStore
 from storage.api import ApiStore
 from storage.api_callbacks import CallbackStore
+from storage.approvals import ApprovalStore
 from storage.calendar import CalendarStore
 from storage.db import make_engine, make_sessionmaker
 from storage.digests import DigestStore
@@ -52,6 +59,7 @@ class Runtime:
     callbacks: CallbackStore
     calendar: CalendarStore
     digests: DigestStore
+    approvals: ApprovalStore
     redis: ArqRedis
     # Addresses users typed (strict), and the services the operator's settings name.
     http: aiohttp.ClientSession
@@ -62,6 +70,8 @@ class Runtime:
     templates: TemplateRunner
     notifier: Notifier
     listeners: tuple[DestinationListener, ...]
+    # Asks approvers and tells authors in their chats (``scheduler.approval``).
+    approval_chat: ApprovalMessenger
     worker_name: str
 
 
@@ -108,6 +118,7 @@ async def open_runtime(
     *,
     notifier: Notifier | None = None,
     listeners: Sequence[DestinationListener] = (),
+    approval_chat: ApprovalMessenger | None = None,
 ) -> AsyncIterator[Runtime]:
     """Open every resource, yield them, and close them in reverse order.
 
@@ -140,6 +151,7 @@ async def open_runtime(
             callbacks=CallbackStore(sessions),
             calendar=CalendarStore(sessions),
             digests=DigestStore(sessions),
+            approvals=ApprovalStore(sessions),
             redis=redis,
             http=http,
             operator_http=operator_http,
@@ -151,6 +163,7 @@ async def open_runtime(
             templates=templates,
             notifier=notifier or LoggingNotifier(),
             listeners=tuple(listeners),
+            approval_chat=approval_chat or LoggingApprovals(),
             worker_name=socket.gethostname(),
         )
     finally:

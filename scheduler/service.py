@@ -16,9 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import RequestProblem
-from core.i18n import msg
-from core.states import CallbackEvent
+from core.i18n import Msg, msg
+from core.states import HELD_POST_STATUSES, CallbackEvent, PostStatus, Role
 from publishers.base import Publisher, PublishRequest
+from scheduler.approval import held, submit_draft
 from scheduler.destinations import resolve
 from scheduler.hooks.callbacks import emit
 from scheduler.media.alt import attach_alts, split_alts
@@ -26,12 +27,23 @@ from scheduler.media.fit import FIELDS_HINT, NeedsConversion, checked, fit, requ
 from scheduler.publishing.queue import enqueue_publish
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.requests import account_for, media_for
+from scheduler.roles import check_can_schedule, needs_approval
 from scheduler.runtime import Runtime
 from storage.views import AccountView, Job, MediaView, NewPost, PostView
 
 Stored = Callable[[PostView], Awaitable[None]]
 EXAMPLE = msg('Try: "{example}"', example=msg("tomorrow 9am to mastodon: We're live!"))
 PAST_GRACE = timedelta(seconds=60)
+# A draft may lack a time and destinations: the reader's problems saying so do not stand.
+DRAFT_MAY_LACK = frozenset({
+    'I couldn\'t find a time in "{phrase}". Try: {example}',
+    "I understood the time ({shown}) but found no destination. Add one "
+    'with "to", e.g. "{phrase} to x: Hello"',
+})  # fmt: skip
+
+
+def _draft_ok(problem: str) -> bool:
+    return isinstance(problem, Msg) and problem.msgid in DRAFT_MAY_LACK
 
 
 @dataclass(frozen=True)
@@ -163,8 +175,16 @@ class Scheduler:
         callback_url: str | None = None,
         thread: bool = False,
         fit_media: bool = False,
+        role: str = Role.EDITOR,
+        as_draft: bool = False,
     ) -> PostView:
-        """Schedule a request typed in a chat, the shell or the API's ``request`` field."""
+        """Schedule a request typed in a chat, the shell or the API's ``request`` field.
+
+        ``role`` is the asker's (``scheduler.roles``): a viewer is refused, and where approval
+        is required a non-approver's post waits for one. ``as_draft`` saves it, with or without
+        a time or destinations, and queues nothing.
+        """
+        check_can_schedule(role)
         draft = await self.understand(
             workspace_id,
             request,
@@ -174,14 +194,17 @@ class Scheduler:
             fit_media=fit_media,
             user_id=user_id,
         )
-        return await self._store(workspace_id, draft, user_id, origin, callback_url, thread)
+        return await self._store(
+            workspace_id, draft, user_id, origin, callback_url, thread, role=role,
+            as_draft=as_draft,
+        )  # fmt: skip
 
     async def schedule_fields(
         self,
         workspace_id: uuid.UUID,
         *,
         text: str,
-        when: datetime,
+        when: datetime | None,
         destinations: Sequence[str],
         tz: str = "UTC",
         user_id: uuid.UUID | None = None,
@@ -191,16 +214,24 @@ class Scheduler:
         thread: bool = False,
         fit_media: bool = False,
         on_stored: Stored | None = None,
+        role: str = Role.EDITOR,
+        as_draft: bool = False,
     ) -> PostView:
         """Schedule from structured fields (the REST API, inbound hooks).
+
+        ``when`` may be None only for a draft (``as_draft``); ``role`` as in ``schedule``.
 
         ``on_stored`` runs once the post is committed and queued, before its event goes out:
         an inbound hook records which post its delivery made, so a failure after that point
         cannot make a redelivery schedule the post twice.
         """
+        check_can_schedule(role)
         now = self.rt.clock.now()
         problems: list[str] = []
-        if when.tzinfo is None:
+        if when is None:
+            if not as_draft:
+                problems.append(msg("`when` is required unless the post is a draft."))
+        elif when.tzinfo is None:
             problems.append(
                 msg("`when` needs a time zone offset, e.g. 2026-12-03T10:30:00+01:00.")
             )
@@ -220,7 +251,8 @@ class Scheduler:
             workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id
         )
         return await self._store(
-            workspace_id, draft, user_id, origin, callback_url, thread, on_stored
+            workspace_id, draft, user_id, origin, callback_url, thread, on_stored, role=role,
+            as_draft=as_draft,
         )
 
     async def _store(
@@ -232,19 +264,30 @@ class Scheduler:
         callback_url: str | None,
         thread: bool,
         on_stored: Stored | None = None,
+        *,
+        role: str = Role.EDITOR,
+        as_draft: bool = False,
     ) -> PostView:
         parsed = draft.parsed
         problems = list(draft.problems)
-        if not parsed.destinations and not any("destination" in p for p in problems):
+        if as_draft:
+            problems = [p for p in problems if not _draft_ok(p)]
+        elif not parsed.destinations and not any("destination" in p for p in problems):
             problems.append(
                 msg("Say where to post: add `to mastodon` (or another account) before the colon.")
             )
         if problems and draft.fixable:
             raise NeedsConversion(problems, draft.hint)
-        if problems or parsed.when is None:
+        if problems or (parsed.when is None and not as_draft):
             raise RequestProblem(problems or [msg("I couldn't find a time.")], EXAMPLE)
         now = self.rt.clock.now()
-        when = max(parsed.when, now)
+        when = max(parsed.when or now, now)
+        account_ids = tuple(a.id for a in draft.accounts)
+        status = PostStatus.SCHEDULED
+        if as_draft:
+            status = PostStatus.DRAFT
+        elif await needs_approval(self.rt, workspace_id, role, account_ids):
+            status = PostStatus.PENDING_APPROVAL
         post = await self.rt.posts.create(
             NewPost(
                 workspace_id=workspace_id,
@@ -252,22 +295,28 @@ class Scheduler:
                 content=parsed.text,
                 scheduled_at=when,
                 timezone=parsed.timezone,
-                account_ids=tuple(a.id for a in draft.accounts),
+                account_ids=account_ids,
                 media_ids=tuple(m.id for m in draft.media),
                 media_alts=tuple(m.alt for m in draft.media),
                 recurrence=parsed.recurrence,
                 thread=thread,
                 origin=origin or {},
                 callback_url=callback_url,
+                status=status,
+                untimed=parsed.when is None,
             )
         )
-        await enqueue_publish(
-            self.rt.redis,
-            [Job(d.id, d.revision, d.due_at) for d in post.destinations],
-        )
+        if status == PostStatus.SCHEDULED:
+            await enqueue_publish(
+                self.rt.redis,
+                [Job(d.id, d.revision, d.due_at) for d in post.destinations],
+            )
         if on_stored is not None:
             await on_stored(post)
-        await emit(self.rt, post, CallbackEvent.POST_SCHEDULED)
+        if status == PostStatus.SCHEDULED:
+            await emit(self.rt, post, CallbackEvent.POST_SCHEDULED)
+        elif status == PostStatus.PENDING_APPROVAL:
+            await held(self.rt, post, user_id)
         return post
 
     async def get(self, workspace_id: uuid.UUID, post_id: uuid.UUID) -> PostView:
@@ -286,20 +335,37 @@ class Scheduler:
         return await self.rt.posts.search(workspace_id, start, end, statuses, limit, offset)
 
     async def reschedule(
-        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, when: datetime
+        self,
+        workspace_id: uuid.UUID | None,
+        post_id: uuid.UUID,
+        when: datetime,
+        *,
+        role: str = Role.EDITOR,
+        user_id: uuid.UUID | None = None,
     ) -> PostView:
+        """Move a post; a draft given a time is scheduled (or waits for approval)."""
+        check_can_schedule(role)
         now = self.rt.clock.now()
         if when < now - PAST_GRACE:
             raise RequestProblem(
                 [msg("{when} is in the past.", when=when.isoformat())], msg("Pick a later time.")
             )
+        current = await self.rt.posts.get(post_id, workspace_id)
+        if current.status == PostStatus.DRAFT:
+            return await submit_draft(self.rt, current, max(when, now), role, user_id)
         post, jobs = await self.rt.posts.reschedule(workspace_id, post_id, max(when, now))
-        await enqueue_publish(self.rt.redis, jobs)
+        if post.status not in HELD_POST_STATUSES:
+            await enqueue_publish(self.rt.redis, jobs)
         await emit(self.rt, post, CallbackEvent.POST_RESCHEDULED)
         return post
 
-    async def post_now(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
-        return await self.reschedule(workspace_id, post_id, self.rt.clock.now())
+    async def post_now(
+        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, *, role: str = Role.EDITOR,
+        user_id: uuid.UUID | None = None,
+    ) -> PostView:  # fmt: skip
+        return await self.reschedule(
+            workspace_id, post_id, self.rt.clock.now(), role=role, user_id=user_id
+        )
 
     async def edit(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, text: str) -> PostView:
         current = await self.rt.posts.get(post_id, workspace_id)
@@ -322,7 +388,8 @@ class Scheduler:
         if problems:
             raise RequestProblem(problems, msg("Shorten the text or split it into a thread."))
         post, jobs = await self.rt.posts.edit(workspace_id, post_id, text)
-        await enqueue_publish(self.rt.redis, jobs)
+        if post.status not in HELD_POST_STATUSES:
+            await enqueue_publish(self.rt.redis, jobs)
         await emit(self.rt, post, CallbackEvent.POST_EDITED)
         return post
 

@@ -38,8 +38,8 @@ async def load_posts(
 INSERT_POST = """
 WITH post AS (
     INSERT INTO scheduled_posts (id, workspace_id, user_id, content, scheduled_at, timezone,
-        recurrence, series_id, thread, status, origin, callback_url, revision)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, 0)
+        recurrence, series_id, thread, status, origin, callback_url, revision, untimed)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, 0, $18)
     RETURNING id
 ), destinations AS (
     INSERT INTO post_destinations (id, post_id, social_account_id, status, due_at, revision,
@@ -86,6 +86,7 @@ async def insert_post(run: Run, new: NewPost) -> uuid.UUID:
         [uuid.uuid4().hex for _ in accounts],
         media_ids,
         alts,
+        new.untimed,
     )
     post_id: uuid.UUID = rows[0]["id"]
     return post_id

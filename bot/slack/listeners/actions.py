@@ -1,4 +1,4 @@
-"""Buttons: Cancel, Edit time (opens a modal), Post now, Retry."""
+"""Buttons: Cancel, Edit time (opens a modal), Post now, Retry; Approve / Edit / Reject."""
 
 from __future__ import annotations
 
@@ -41,6 +41,12 @@ async def press(
     channel = str((body.get("channel") or body.get("container") or {}).get("id", ""))
     ctx = await bot.chat_context(client, presser_team(body), user, {"channel": channel})
     reply = await bot.talk.press(ctx, kind, post_id)
+    if kind in ("approve", "reject", "edit") and not reply.private:
+        # The approval request (in the approver's DM) now says what was decided.
+        await respond(text=reply.text, replace_original=True)
+        if reply.post is not None:
+            await bot.refresh_summary(client, reply.post, await bot.tz_of(ctx))
+        return
     if reply.post is None or reply.private:
         await respond(text=reply.text, response_type="ephemeral", replace_original=False)
         return
