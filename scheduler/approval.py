@@ -95,6 +95,10 @@ async def _decided(rt: Runtime, post_id: uuid.UUID) -> Conflict:
         return Conflict(msg("Already approved by {who}.", who=last.actor or "?"))
     if last is not None and last.decision == "rejected":
         return Conflict(msg("Already rejected by {who}.", who=last.actor or "?"))
+    if last is not None and last.decision == "expired":
+        return Conflict(msg("Nobody approved it before its time: it is a draft again."),
+                        msg("Give it a new time: `schedule {id} tomorrow 9am`.",
+                            id=str(post_id)[:8]))  # fmt: skip
     return Conflict(msg("This post is not waiting for approval."))
 
 

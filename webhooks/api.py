@@ -15,6 +15,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from core.errors import NotFound, RequestProblem
 from core.limits import MAX_AHEAD_WORDS, too_far_ahead
+from core.states import Role
+from scheduler import approval
 from scheduler.api_tokens import callback_store
 from scheduler.media.ingest import ingest_path
 from scheduler.service import Scheduler, check_zone
@@ -66,6 +68,7 @@ async def create_post(call: Call) -> Reply:
     media = await _media(call, body.get("media", []))
     origin = {"platform": "api", "token_id": str(call.token.id) if call.token else None}
     scheduler = Scheduler(rt)
+    role, draft = token_role(call), body.get("status") == "draft"
     if "request" in body:
         post = await scheduler.schedule(
             workspace.id,
@@ -75,20 +78,39 @@ async def create_post(call: Call) -> Reply:
             origin=origin,
             callback_url=body.get("callback_url"),
             fit_media=body.get("fit_media", False),
+            role=role,
+            as_draft=draft,
         )
     else:
+        missing = [f"`{k}` is required (unless `status` is `draft`)."
+                   for k in ("when", "destinations") if k not in body and not draft]  # fmt: skip
+        if missing:
+            raise RequestProblem(missing)
         post = await scheduler.schedule_fields(
             workspace.id,
             text=body["text"],
-            when=parse_time(body["when"], "when", rt.clock.now()),
-            destinations=body["destinations"],
+            when=parse_time(body["when"], "when", rt.clock.now()) if "when" in body else None,
+            destinations=body.get("destinations", []),
             tz=workspace.timezone,
             media=media,
             origin=origin,
             callback_url=body.get("callback_url"),
             fit_media=body.get("fit_media", False),
+            role=role,
+            as_draft=draft,
         )
     return Reply(201, post_json(post))
+
+
+def token_role(call: Call) -> Role:
+    """A token with the ``approve`` scope acts as an admin; any other as an editor."""
+    if call.token is not None and "approve" in call.token.scopes:
+        return Role.ADMIN
+    return Role.EDITOR
+
+
+def _actor(call: Call) -> str:
+    return f"API token {call.token.name}" if call.token is not None else "API"
 
 
 def _int(call: Call, name: str, default: int, low: int, high: int) -> int:
@@ -132,16 +154,44 @@ async def get_post(call: Call) -> Reply:
 
 
 async def edit_post(call: Call) -> Reply:
-    """Change a scheduled post's text."""
-    post = await Scheduler(call.rt).edit(call.workspace_id, call.path_id("post_id"),
-                                         call.body["text"])  # fmt: skip
+    """Change a post's text and/or time (``scheduled_at`` schedules a draft)."""
+    scheduler, post_id = Scheduler(call.rt), call.path_id("post_id")
+    post = None
+    if "text" in call.body:
+        post = await scheduler.edit(call.workspace_id, post_id, call.body["text"])
+    if "scheduled_at" in call.body:
+        when = parse_time(call.body["scheduled_at"], "scheduled_at", call.rt.clock.now())
+        post = await scheduler.reschedule(call.workspace_id, post_id, when, role=token_role(call))
+    assert post is not None  # the schema asks for one of them
     return Reply(200, post_json(post))
 
 
 async def reschedule_post(call: Call) -> Reply:
-    """Move a scheduled post."""
+    """Move a scheduled post (or schedule a draft)."""
     when = parse_time(call.body["when"], "when", call.rt.clock.now())
-    post = await Scheduler(call.rt).reschedule(call.workspace_id, call.path_id("post_id"), when)
+    post = await Scheduler(call.rt).reschedule(
+        call.workspace_id, call.path_id("post_id"), when, role=token_role(call)
+    )
+    return Reply(200, post_json(post))
+
+
+async def approve_post(call: Call) -> Reply:
+    """Approve a waiting post (the token has the ``approve`` scope)."""
+    body: dict[str, Any] = call.body or {}
+    when = parse_time(body["when"], "when", call.rt.clock.now()) if "when" in body else None
+    post = await approval.approve(
+        call.rt, call.workspace_id, call.path_id("post_id"), role=token_role(call),
+        user_id=None, actor=_actor(call), when=when,
+    )  # fmt: skip
+    return Reply(200, post_json(post))
+
+
+async def reject_post(call: Call) -> Reply:
+    """Reject a waiting post with a reason."""
+    post = await approval.reject(
+        call.rt, call.workspace_id, call.path_id("post_id"), role=token_role(call),
+        user_id=None, actor=_actor(call), reason=call.body["reason"],
+    )  # fmt: skip
     return Reply(200, post_json(post))
 
 

@@ -49,6 +49,7 @@ def post_json(post: PostView) -> dict[str, Any]:
         "recurrence": post.recurrence,
         "callback_url": post.callback_url,
         "created_at": iso(post.created_at),
+        "untimed": post.untimed,
         "destinations": [
             {
                 "id": str(d.id),

@@ -69,6 +69,13 @@ FIT_MEDIA = {
     "size: as JPEG, recompressed or scaled down. Without it only conversions that lose "
     "nothing are made.",
 }
+NEW_STATUS = {
+    "enum": ["scheduled", "draft"],
+    "default": "scheduled",
+    "description": "`draft` saves the post without queuing it (a time and destinations are "
+    "then optional); schedule it later with PATCH `scheduled_at`. Where approval is required, "
+    "a post from a token without the `approve` scope gets status `pending_approval`.",
+}
 TIMING = {
     "oneOf": [
         obj({"mode": {"const": "now"}}, ["mode"]),
@@ -144,6 +151,8 @@ SCHEMAS: dict[str, Any] = {
             "recurrence": nullable(STR),
             "callback_url": nullable(STR),
             "created_at": TIME,
+            "untimed": {"type": "boolean", "description": "A draft saved without a time "
+                        "(`scheduled_at` is then when it was saved)."},
             "destinations": {"type": "array", "items": ref("Destination")},
             "media": {"type": "array", "items": ref("Media")},
         },
@@ -169,6 +178,7 @@ SCHEMAS: dict[str, Any] = {
             "media": MEDIA_IDS,
             "fit_media": FIT_MEDIA,
             "callback_url": URL,
+            "status": NEW_STATUS,
         },
         ["request"],
     ),
@@ -180,11 +190,21 @@ SCHEMAS: dict[str, Any] = {
             "media": MEDIA_IDS,
             "fit_media": FIT_MEDIA,
             "callback_url": URL,
+            "status": NEW_STATUS,
         },
-        ["text", "when", "destinations"],
+        # `when` and `destinations` may be left out of a draft only.
+        ["text"],
     ),
     "NewPost": {"oneOf": [ref("RequestPost"), ref("FieldsPost")]},
-    "EditPost": obj({"text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}}, ["text"]),
+    "EditPost": {
+        **obj({"text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
+               "scheduled_at": TIME}),
+        "minProperties": 1,
+        "description": "`text` changes the text; `scheduled_at` moves the post (a draft given "
+        "a time is scheduled, or waits for approval where that is required).",
+    },
+    "Approve": obj({"when": TIME}),
+    "Reject": obj({"reason": {"type": "string", "minLength": 1, "maxLength": 1000}}, ["reason"]),
     "Reschedule": obj({"when": TIME}, ["when"]),
     "Account": obj(
         {
@@ -273,7 +293,7 @@ SCHEMAS: dict[str, Any] = {
         {
             "id": UUID,
             "name": STR,
-            "scopes": {"type": "array", "items": {"enum": ["read", "write"]}},
+            "scopes": {"type": "array", "items": {"enum": ["read", "write", "approve"]}},
             "created_at": TIME,
             "last_used_at": nullable(TIME),
             "revoked_at": nullable(TIME),
