@@ -179,7 +179,8 @@ async def reject(
 async def expire_overdue(rt: Runtime) -> int:
     """Waiting posts whose time came: drafts again, and their authors told. How many."""
     count = 0
-    for post_id in await rt.approvals.overdue(rt.clock.now()):
+    # The same grace an approver has: a post asked for "now" can still be approved at once.
+    for post_id in await rt.approvals.overdue(rt.clock.now() - PAST_GRACE):
         moved = await rt.approvals.move(
             None, post_id, PostStatus.PENDING_APPROVAL, PostStatus.DRAFT,
             decision=("expired", None, "", ""),
