@@ -30,7 +30,7 @@ async def test_the_migration_makes_members_editors_and_the_first_or_installer_ow
     try:
         for name, ws in spaces.items():
             await conn.execute("INSERT INTO workspaces (id, name) VALUES ($1, $2)", ws, name)
-        for n, (name, uid) in enumerate(ids.items()):
+        for n, uid in enumerate(ids.values()):
             await conn.execute(
                 "INSERT INTO users (id, created_at) VALUES ($1, now() + $2 * interval '1 s')",
                 uid, n,
