@@ -42,7 +42,8 @@ DRAFT_MAY_LACK = frozenset({
 })  # fmt: skip
 
 
-def _draft_ok(problem: str) -> bool:
+def draft_may_lack(problem: str) -> bool:
+    """Whether ``problem`` only says a time or destination is missing (fine for a draft)."""
     return isinstance(problem, Msg) and problem.msgid in DRAFT_MAY_LACK
 
 
@@ -271,7 +272,7 @@ class Scheduler:
         parsed = draft.parsed
         problems = list(draft.problems)
         if as_draft:
-            problems = [p for p in problems if not _draft_ok(p)]
+            problems = [p for p in problems if not draft_may_lack(p)]
         elif not parsed.destinations and not any("destination" in p for p in problems):
             problems.append(
                 msg("Say where to post: add `to mastodon` (or another account) before the colon.")
