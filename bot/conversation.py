@@ -233,8 +233,8 @@ class Conversation:
         ]
         if len(matches) != 1:
             raise RequestProblem(
-                [msg("No single {status} post starts with “{start}”. See `posts` or `drafts`.",
-                     start=text, status=statuses[0])]
+                [msg("No single post starts with “{start}”. See `posts` or `drafts`.",
+                     start=text)]
             )
         return matches[0]
 

@@ -258,8 +258,17 @@ HELP = N_(
 )
 
 
+HELP_TEAM = N_(
+    "Drafts and approval: `draft: text` or `draft to mastodon: text` saves a draft, `drafts` "
+    "lists them, `schedule ID tomorrow 9am` schedules one. Owners and admins: `approval on` "
+    "makes editors' posts wait for their Approve (`approve ID`, `reject ID reason`); `role` "
+    "lists members, `role @someone editor` gives a role (owner, admin, editor, viewer)."
+)
+
+
 def help_reply(unknown: str = "", lang: str | None = None) -> Reply:
     lead = ""
     if unknown:
         lead = t(lang, "I don't know the command “{command}”.", command=unknown) + "\n"
-    return Reply(lead + t(lang, HELP, example=example(lang)), private=True)
+    body = t(lang, HELP, example=example(lang)) + "\n" + t(lang, HELP_TEAM)
+    return Reply(lead + body, private=True)
