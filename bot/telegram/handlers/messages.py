@@ -119,7 +119,8 @@ async def _answer(
     if command.kind == "timezone" and not command.arg.strip():
         return Reply(t(lang, "Your time zone is {tz}. Change it with `/timezone Europe/Berlin`.",
                        tz=tz), private=True)  # fmt: skip
-    if command.kind in ("connect", "calendar") and not ctx.can_schedule:
+    # Anyone may open the calendar (a viewer only looks); connecting stays with the admins.
+    if command.kind == "connect" and not ctx.can_schedule:
         return Reply(t(lang, ADMINS_ONLY), private=True)
     if command.kind == "connect" and canonical_platform(command.arg.split(" ", 1)[0]) == "telegram":
         return await connect_channel(svc, bot, ctx, command.arg, lang)
