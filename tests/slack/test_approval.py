@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
+import asyncpg
+
+from scheduler.approval import expire_overdue
+from storage.db import _plain_dsn
 from tests.fakes.mastodon import FakeMastodon
 from tests.slack.conftest import CHANNEL, USER, SlackHarness
 from tests.slack.test_commands import _until
+from tests.support import TEST_DB, wait_for
 
 LEAD, SECOND = "U0000LEAD1", "U0000LEAD2"
+
+
+async def asyncpg_execute(sql: str, *args: Any) -> None:
+    conn = await asyncpg.connect(_plain_dsn(TEST_DB))
+    try:
+        await conn.execute(sql, *args)
+    finally:
+        await conn.close()
 
 
 async def _said(slack: SlackHarness, text: str, user: str = USER) -> str:
@@ -137,3 +151,32 @@ async def test_viewers_cannot_schedule_and_drafts_are_saved_listed_and_scheduled
     assert "Scheduled" in scheduled
     await _until(lambda: len(mastodon.statuses) == 1)
     assert mastodon.statuses[0]["text"] == "Someday maybe"
+
+
+async def test_a_waiting_post_past_its_time_returns_to_draft_and_the_author_is_told(
+    connected: SlackHarness, mastodon: FakeMastodon
+) -> None:
+    slack, fake = connected, connected.fake
+    await _team_with_approval(slack)
+    post_id, ts = await _pending(slack, "tomorrow 9am to mastodon: Nobody looks")
+    # The Edit button answers the approver with a calendar link to the post's page.
+    await slack.interactive(slack.button("edit", post_id, user=LEAD))
+    await _until(lambda: "/login/" in fake.responses[-1]["text"])
+    assert await expire_overdue(slack.rt) == 0
+    # Its time comes while nobody approves it (the clock moved past it and the grace).
+    await asyncpg_execute(
+        "UPDATE scheduled_posts SET scheduled_at = now() - interval '2 minutes' WHERE id = $1",
+        uuid.UUID(post_id),
+    )
+    await expire_overdue(slack.rt)  # what the worker's cron entry runs (it may have run first)
+
+    async def drafted() -> bool:
+        return (await slack.rt.posts.get(uuid.UUID(post_id))).status == "draft"
+
+    await wait_for(drafted, timeout=20)
+    await _until(lambda: fake.thread(CHANNEL, ts))
+    assert "Nobody approved it before its time" in fake.thread(CHANNEL, ts)[-1]["text"]
+    assert mastodon.statuses == []
+    # Approving it now says why not.
+    await slack.interactive(slack.button("approve", post_id, user=LEAD))
+    await _until(lambda: "draft again" in fake.responses[-1]["text"])
