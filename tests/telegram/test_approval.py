@@ -105,3 +105,22 @@ async def test_reject_tells_the_author_in_reply_to_the_request(
     assert "Spelling: The news" in told["text"]
     assert told["reply_parameters"]["message_id"] == sent["message"]["message_id"]
     assert (await tg_runtime.posts.get(uuid.UUID(post_id))).status == "draft"
+
+
+async def test_role_in_reply_to_a_members_message_makes_them_an_editor(
+    client: Client, telegram: FakeTelegram, tg_runtime: Runtime, mastodon: FakeMastodon,
+    updates: Updates,
+) -> None:  # fmt: skip
+    await _setup(client, telegram, tg_runtime, mastodon.url, updates)
+    hers = updates.message(text="/schedule tomorrow 9am to mastodon: Me too", chat=group(),
+                           sender=user(OTHER, "Eve"))  # fmt: skip
+    await post(client, hers)
+    assert "viewer" in replies(telegram, GROUP)[-2]["text"]
+    grant = updates.message(text="/role editor", chat=group())
+    grant["message"]["reply_to_message"] = hers["message"]
+    await post(client, grant)
+    assert "Eve is now editor" in replies(telegram, GROUP)[-1]["text"]
+    # Approval is on: her post now waits for an approver instead of being refused.
+    await post(client, updates.message(text="/schedule tomorrow 9am to mastodon: Me too",
+                                       chat=group(), sender=user(OTHER, "Eve")))  # fmt: skip
+    await _asked(telegram, "Me too")
