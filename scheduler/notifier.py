@@ -111,8 +111,18 @@ class RoutingApprovals:
         self.fallback: ApprovalMessenger = LoggingApprovals()
 
     async def approval(self, notice: ApprovalNotice) -> None:
-        target = self.routes.get(str(notice.post.origin.get("platform", "")), self.fallback)
-        await target.approval(notice)
+        target = self.routes.get(str(notice.post.origin.get("platform", "")))
+        if target is not None:
+            await target.approval(notice)
+            return
+        # A post from the API, the shell or the calendar: ask the approvers in the chats they
+        # use (outcomes have no thread to go to, so they are logged).
+        chats = {c[0] for m in notice.approvers for c in m.chats}
+        if notice.kind != "requested":
+            chats = set()
+        asked = [self.routes[p] for p in sorted(chats) if p in self.routes]
+        for messenger in asked or [self.fallback]:
+            await messenger.approval(notice)
 
 
 class LoggingNotifier:

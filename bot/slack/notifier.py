@@ -80,20 +80,25 @@ class SlackNotifier:
         """
         post = notice.post
         origin = await self.bot.store.origin(post.id) or dict(post.origin)
-        team = str(origin.get("team_id", ""))
-        token = await self.bot.bot_token(team)
+        lang = origin.get("lang")
+        if notice.kind == "requested":
+            ask = render.approval_request(post, post.timezone, lang)
+            # Each approver in the Slack team they are known in (a post from the API or the
+            # calendar has no team of its own).
+            people = {(c[1], c[2]) for m in notice.approvers for c in m.chats if c[0] == "slack"}
+            for team_id, user in sorted(people):
+                if origin.get("team_id") not in (None, team_id):
+                    continue
+                token = await self.bot.bot_token(team_id)
+                if token is not None:
+                    await self._send(self.bot.client(token), user, None, ask.text,
+                                     blocks.reply_blocks(ask))  # fmt: skip
+            return
+        token = await self.bot.bot_token(str(origin.get("team_id", "")))
         if token is None:
             log.warning("no Slack token for an approval notice", extra={"post": str(post.id)})
             return
         client = self.bot.client(token)
-        lang = origin.get("lang")
-        if notice.kind == "requested":
-            ask = render.approval_request(post, post.timezone, lang)
-            users = [c[2] for m in notice.approvers for c in m.chats
-                     if c[0] == "slack" and c[1] == team]  # fmt: skip
-            for user in dict.fromkeys(users):
-                await self._send(client, user, None, ask.text, blocks.reply_blocks(ask))
-            return
         text = render.approval_outcome(
             notice.kind, post, post.timezone, notice.actor, notice.reason, lang
         )

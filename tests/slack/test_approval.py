@@ -8,7 +8,9 @@ from typing import Any
 
 import asyncpg
 
+from core.states import Role
 from scheduler.approval import expire_overdue
+from scheduler.service import Scheduler
 from storage.db import _plain_dsn
 from tests.fakes.mastodon import FakeMastodon
 from tests.slack.conftest import CHANNEL, USER, SlackHarness
@@ -180,3 +182,19 @@ async def test_a_waiting_post_past_its_time_returns_to_draft_and_the_author_is_t
     # Approving it now says why not.
     await slack.interactive(slack.button("approve", post_id, user=LEAD))
     await _until(lambda: "draft again" in fake.responses[-1]["text"])
+
+
+async def test_a_post_from_the_api_asks_the_slack_approvers_in_their_dms(
+    connected: SlackHarness,
+) -> None:
+    slack, fake = connected, connected.fake
+    await _team_with_approval(slack)
+    ws = await slack.rt.workspaces.by_name("slack:T0001")
+    post = await Scheduler(slack.rt).schedule(
+        ws.id, "tomorrow 9am to mastodon: From a script", tz="UTC",
+        origin={"platform": "api"}, role=Role.EDITOR,
+    )  # fmt: skip
+    assert post.status == "pending_approval"
+    await _until(lambda: [m for m in fake.messages if m["channel"] == LEAD])
+    ask = next(m for m in fake.messages if m["channel"] == LEAD)
+    assert "From a script" in ask["text"]
