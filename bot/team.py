@@ -24,6 +24,7 @@ from scheduler.logins import create_login_link
 from scheduler.members import Identity
 from scheduler.reader import parse_time, read_request
 from scheduler.roles import (
+    can_approve,
     can_manage_members,
     check_can_schedule,
     find_member,
@@ -137,9 +138,13 @@ async def press(
     if action == "approve":
         return await _decide(talk, ctx, me, "approve", pid, "", lang)
     if action == "reject":
-        # The reason is asked for: the author must learn why.
+        if not can_approve(me.role):
+            return Reply(t(lang, "Only the workspace's owners and admins can reject posts."),
+                         private=True)  # fmt: skip
+        # The reason is asked for (Slack opens a form for it): the author must learn why.
+        post = await talk.rt.posts.get(pid, me.workspace_id)
         return Reply(t(lang, "Why? Reply `reject {id} the reason` and the author is told.",
-                       id=str(pid)[:8]), private=True)  # fmt: skip
+                       id=str(pid)[:8]), private=True, post=post)  # fmt: skip
     url = await create_login_link(talk.rt, me.workspace_id, me.user_id, next_path=f"/posts/{pid}")
     text = t(lang, "Edit it in the calendar, then approve it there: {url}\n"
                    "The link works once, for 15 minutes.", url=url)  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -13,7 +14,7 @@ from scheduler.approval import expire_overdue
 from scheduler.service import Scheduler
 from storage.db import _plain_dsn
 from tests.fakes.mastodon import FakeMastodon
-from tests.slack.conftest import CHANNEL, USER, SlackHarness
+from tests.slack.conftest import CHANNEL, TEAM, USER, SlackHarness
 from tests.slack.test_commands import _until
 from tests.support import TEST_DB, wait_for
 
@@ -90,11 +91,25 @@ async def test_reject_tells_the_author_why_in_the_thread(
     slack, fake = connected, connected.fake
     await _team_with_approval(slack)
     post_id, ts = await _pending(slack, "tomorrow 9am to mastodon: Teh typo")
-    # The Reject button asks for the reason; `reject ID reason` gives it.
+    # The editor's Reject is refused; the approver's opens a form asking for the reason.
+    await slack.interactive(slack.button("reject", post_id))
+    await _until(lambda: fake.responses and "owners and admins" in fake.responses[-1]["text"])
+    assert fake.calls("views.open") == []
     await slack.interactive(slack.button("reject", post_id, user=LEAD))
-    await _until(lambda: "reject " in fake.responses[-1]["text"])
-    answer = await _said(slack, f"reject {post_id[:8]} Fix the typo first", user=LEAD)
-    assert "Rejected" in answer
+    await _until(lambda: fake.calls("views.open"))
+    raw = fake.calls("views.open")[0]["view"]
+    view = json.loads(raw) if isinstance(raw, str) else raw
+    assert view["callback_id"] == "outpost_reject"
+    await slack.interactive({
+        "type": "view_submission", "team": {"id": TEAM},
+        "user": {"id": LEAD, "team_id": TEAM}, "api_app_id": "A0OUTPOST",
+        "trigger_id": "sub.1", "view": {
+            **view, "id": "V000000001", "hash": "h1",
+            "state": {"values": {"reason": {"reason": {"type": "plain_text_input",
+                                                       "value": "Fix the typo first"}}}},
+        },
+    })  # fmt: skip
+    await _until(lambda: fake.ephemeral and "Rejected" in fake.ephemeral[-1]["text"])
     await _until(lambda: fake.thread(CHANNEL, ts))
     told = fake.thread(CHANNEL, ts)[-1]["text"]
     assert "Rejected by" in told
