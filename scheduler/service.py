@@ -368,7 +368,13 @@ class Scheduler:
             workspace_id, post_id, self.rt.clock.now(), role=role, user_id=user_id
         )
 
-    async def edit(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, text: str) -> PostView:
+    async def edit(
+        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, text: str, *,
+        role: str = Role.EDITOR, user_id: uuid.UUID | None = None,
+    ) -> PostView:  # fmt: skip
+        """Change a post's text. Where approval is required, a scheduled post edited by
+        someone who is not an approver waits for approval again (approved was the old text)."""
+        check_can_schedule(role)
         current = await self.rt.posts.get(post_id, workspace_id)
         problems: list[str] = []
         accounts = {a.id: a for a in await self.rt.workspaces.accounts(current.workspace_id)}
@@ -389,9 +395,19 @@ class Scheduler:
         if problems:
             raise RequestProblem(problems, msg("Shorten the text or split it into a thread."))
         post, jobs = await self.rt.posts.edit(workspace_id, post_id, text)
-        if post.status not in HELD_POST_STATUSES:
+        again = post.status == PostStatus.SCHEDULED and await needs_approval(
+            self.rt, post.workspace_id, role, [d.account_id for d in post.destinations]
+        )
+        if again:
+            moved = await self.rt.approvals.move(
+                post.workspace_id, post.id, PostStatus.SCHEDULED, PostStatus.PENDING_APPROVAL
+            )
+            post = moved[0] if moved is not None else post
+        elif post.status not in HELD_POST_STATUSES:
             await enqueue_publish(self.rt.redis, jobs)
         await emit(self.rt, post, CallbackEvent.POST_EDITED)
+        if post.status == PostStatus.PENDING_APPROVAL and again:
+            await held(self.rt, post, user_id)
         return post
 
     async def cancel(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:

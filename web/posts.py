@@ -166,7 +166,7 @@ async def post_action(request: web.Request) -> web.Response:
             text = form.get("text", "").replace("\r\n", "\n")
             if not text.strip():
                 raise RequestProblem(["The text is empty."], "Write the post, or cancel it.")
-            await scheduler.edit(ws.id, post.id, text)
+            await scheduler.edit(ws.id, post.id, text, role=role, user_id=session.user_id)
         elif action == "cancel":
             await scheduler.cancel(ws.id, post.id)
         elif action == "retry":

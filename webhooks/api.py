@@ -158,7 +158,9 @@ async def edit_post(call: Call) -> Reply:
     scheduler, post_id = Scheduler(call.rt), call.path_id("post_id")
     post = None
     if "text" in call.body:
-        post = await scheduler.edit(call.workspace_id, post_id, call.body["text"])
+        post = await scheduler.edit(
+            call.workspace_id, post_id, call.body["text"], role=token_role(call)
+        )
     if "scheduled_at" in call.body:
         when = parse_time(call.body["scheduled_at"], "scheduled_at", call.rt.clock.now())
         post = await scheduler.reschedule(call.workspace_id, post_id, when, role=token_role(call))

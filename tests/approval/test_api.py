@@ -182,3 +182,26 @@ async def test_drafts_saved_listed_and_scheduled_later(
     ids = {str(d["id"]) for d in moved["destinations"]}
     jobs = await api.rt.redis.zrange(api.rt.settings.queue_name, 0, -1)
     assert not [j for j in jobs if any(i in j.decode() for i in ids)], (jobs, ids)
+
+
+async def test_an_editors_edit_of_an_approved_post_needs_approval_again(api: Api) -> None:
+    await api.rt.approvals.set_workspace_approval(api.crew.workspace.id, True)
+    lead = await approver(api)
+    post = await create(api, request="tomorrow 9am to mastodon: Approved text")
+    status, body, _ = await api.call(
+        "POST", f"/api/v1/posts/{post['id']}/approve", json={}, token=lead
+    )
+    assert body["status"] == "scheduled"
+    status, body, _ = await api.call(
+        "PATCH", f"/api/v1/posts/{post['id']}", json={"text": "Sneaky new text"}
+    )
+    assert status == 200, body
+    assert body["status"] == "pending_approval"
+    assert [h.decision for h in await api.rt.approvals.history(post["id"])][-1] == "requested"
+    status, body, _ = await api.call(
+        "POST", f"/api/v1/posts/{post['id']}/approve", json={}, token=lead
+    )
+    status, body, _ = await api.call(
+        "PATCH", f"/api/v1/posts/{post['id']}", json={"text": "Lead's fix"}, token=lead
+    )
+    assert body["status"] == "scheduled"
