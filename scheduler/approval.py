@@ -47,7 +47,8 @@ async def ask_approvers(rt: Runtime, post: PostView) -> None:
 
 async def held(rt: Runtime, post: PostView, user_id: uuid.UUID | None) -> None:
     """A post that now waits for approval: record, announce, ask."""
-    await rt.approvals.record(post.id, "requested", user_id, "")
+    author = str(post.origin.get("user_name") or "")
+    await rt.approvals.record(post.id, "requested", user_id, author)
     await emit(rt, post, CallbackEvent.POST_APPROVAL_REQUESTED)
     await ask_approvers(rt, post)
 

@@ -208,7 +208,7 @@ async def compose_submit(request: web.Request) -> web.Response:
                 tz=tz,
                 user_id=session.user_id,
                 media=media,
-                origin={"platform": "calendar"},
+                origin={"platform": "calendar", "user_name": session.user_name},
                 fit_media=fit,
                 role=await session_role(request, ws),
                 as_draft=as_draft,
