@@ -77,13 +77,23 @@ def _parser() -> argparse.ArgumentParser:
                         "or PLANS_FILE's); with no PLAN, show its plan and usage")
     w.add_argument("name")
     w.add_argument("plan", nargs="?")
+    w = wsub.add_parser("approval", help="require approval for posts by editors (or not)")
+    w.add_argument("name")
+    w.add_argument("state", choices=("on", "off"))
+    w.add_argument("--account", help="only for posts to this account (platform:handle)")
+
+    p = sub.add_parser("members", help="a workspace's members and their roles")
+    p.add_argument("--workspace", required=True)
+    p.add_argument("--set", nargs=2, metavar=("EMAIL_OR_ID", "ROLE"),
+                   help="give a member a role: owner, admin, editor or viewer")
 
     p = sub.add_parser("token", help="manage API tokens")
     tsub = p.add_subparsers(dest="action", required=True)
     t = tsub.add_parser("create")
     t.add_argument("--workspace", required=True)
     t.add_argument("--name", default="cli")
-    t.add_argument("--scopes", default="read write")
+    t.add_argument("--scopes", default="read write",
+                   help="space-separated: read, write, approve (the token acts as an approver)")
     t.add_argument(
         "--expires", metavar="LIFETIME", help="make it stop working after e.g. 30d, 12h, 8w, 90m"
     )
@@ -162,6 +172,7 @@ HANDLERS: dict[str, str] = {
     "keys": "app.commands:one_shot_command",
     "mcp": "app.commands:mcp_command",
     "login": "app.commands:one_shot_command",
+    "members": "app.commands:one_shot_command",
 }
 
 Handler = Callable[[argparse.Namespace], int]

@@ -12,13 +12,15 @@ from core import aio
 from core.errors import ConfigError, OutpostError
 from core.logging import setup_logging
 from core.settings import Settings, load_settings
+from core.states import Role
 from scheduler.accounts.access import rotate_keys
 from scheduler.accounts.usecases import connect_with_token, list_accounts
 from scheduler.api_tokens import create_token, parse_lifetime
 from scheduler.health.checks import check_workspace, describe
 from scheduler.logins import create_login_link
 from scheduler.media.ingest import ingest_path
-from scheduler.plans import plan_usage, set_plan
+from scheduler.plans import check_approval_allowed, plan_usage, set_plan
+from scheduler.roles import find_member, parse_role, set_role
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.service import Scheduler
 from scheduler.signin import member_link
@@ -118,7 +120,47 @@ async def _one_shot(rt: Runtime, args: argparse.Namespace) -> int:
     elif command == "cancel":
         post = await Scheduler(rt).cancel(None, _uuid(args.id))
         print(f"cancelled {post.id}")
+    elif command == "workspace" and action == "approval":
+        await _approval(rt, args)
+    elif command == "members":
+        await _members(rt, args)
     return 0
+
+
+async def _approval(rt: Runtime, args: argparse.Namespace) -> None:
+    ws = await rt.workspaces.by_name(args.name)
+    on = args.state == "on"
+    if on:
+        await check_approval_allowed(rt, ws.id)
+    if args.account:
+        wanted = args.account.lower()
+        found = [a for a in await rt.workspaces.accounts(ws.id)
+                 if f"{a.platform}:{a.handle}".lower() == wanted]  # fmt: skip
+        if not found:
+            raise OutpostError(f"No account {args.account} in {ws.name}.",
+                               "See `outpost accounts list`.")  # fmt: skip
+        await rt.approvals.set_account_approval(ws.id, found[0].id, on)
+        print(f"approval {args.state} for posts to {args.account} in {ws.name}")
+        return
+    await rt.approvals.set_workspace_approval(ws.id, on)
+    print(f"approval {args.state} in {ws.name}")
+
+
+async def _members(rt: Runtime, args: argparse.Namespace) -> None:
+    ws = await rt.workspaces.by_name(args.workspace)
+    members = await rt.approvals.members(ws.id)
+    if args.set:
+        key, role = args.set
+        target = find_member(members, key)
+        if target is None:
+            raise OutpostError(f"No member {key!r} in {ws.name}.",
+                               f"See `outpost members --workspace {ws.name}`.")  # fmt: skip
+        # The shell is the operator's: it may make or unmake anyone, the last owner aside.
+        await set_role(rt, ws.id, Role.OWNER, target, parse_role(role))
+        members = await rt.approvals.members(ws.id)
+    for m in members:
+        chats = ",".join(f"{c[0]}:{c[2]}" for c in m.chats)
+        print(f"{m.user_id}\t{m.role}\t{m.display_name or ''}\t{m.email or ''}\t{chats}")
 
 
 def _uuid(text: str) -> uuid.UUID:
@@ -171,6 +213,7 @@ async def _schedule(rt: Runtime, args: argparse.Namespace) -> None:
     ws = await rt.workspaces.by_name(args.workspace)
     media = [await ingest_path(rt, ws.id, Path(p)) for p in args.media]
     post = await Scheduler(rt).schedule(
-        ws.id, args.request, tz=args.tz or ws.timezone, media=media, origin={"platform": "cli"}
+        ws.id, args.request, tz=args.tz or ws.timezone, media=media, origin={"platform": "cli"},
+        role=Role.OWNER,  # the operator's shell
     )
     print(f"{post.id}\t{post.scheduled_at.isoformat()}")

@@ -18,10 +18,14 @@ from core.clock import Clock
 from core.settings import Settings
 from scheduler.hooks.callbacks import CallbackNotifier
 from scheduler.notifier import (
+    ApprovalMessenger,
+    ApprovalNotice,
     DestinationListener,
+    LoggingApprovals,
     LoggingNotifier,
     Notifier,
     PostResult,
+    RoutingApprovals,
     RoutingNotifier,
 )
 from scheduler.runtime import Runtime, open_runtime
@@ -37,12 +41,23 @@ class Outcomes:
     def __init__(self) -> None:
         self._notifier: Notifier | None = None
         self._listeners: tuple[DestinationListener, ...] = ()
+        self._approvals: ApprovalMessenger = LoggingApprovals()
 
-    def bind(self, notifier: Notifier, listeners: Sequence[DestinationListener]) -> None:
-        """Plug in the notifier and listeners; once, before the runtime is used."""
+    def bind(
+        self,
+        notifier: Notifier,
+        listeners: Sequence[DestinationListener],
+        approvals: ApprovalMessenger | None = None,
+    ) -> None:
+        """Plug in the notifier, listeners and approval messenger; once, before use."""
         if self._notifier is not None:
             raise RuntimeError("Outcomes are bound once, by open_process.")
         self._notifier, self._listeners = notifier, tuple(listeners)
+        self._approvals = approvals or LoggingApprovals()
+
+    async def approval(self, notice: ApprovalNotice) -> None:
+        self._bound()
+        await self._approvals.approval(notice)
 
     def _bound(self) -> Notifier:
         if self._notifier is None:
@@ -68,24 +83,25 @@ class Process:
 
 def outcomes_for(
     runtime: Runtime, telegram: TelegramServices | None
-) -> tuple[Notifier, list[DestinationListener]]:
+) -> tuple[Notifier, list[DestinationListener], ApprovalMessenger]:
     """Results go to the chat each post came from (else the log) and to callbacks; callbacks
-    also hear about each destination."""
+    also hear about each destination; approval notices go to the post's chat."""
     # Each chat's notifier is imported only when that chat is on: Bolt and PTB are most of
     # what a process would otherwise import at start-up.
     routes: dict[str, Notifier] = {}
+    asks: dict[str, ApprovalMessenger] = {}
     if runtime.settings.slack_enabled:
         from bot.slack.notifier import SlackNotifier
 
-        routes["slack"] = SlackNotifier(runtime)
+        routes["slack"] = asks["slack"] = SlackNotifier(runtime)
     if telegram is not None:
         from bot.telegram.notifier import TelegramNotifier
 
-        routes["telegram"] = TelegramNotifier(telegram)
+        routes["telegram"] = asks["telegram"] = TelegramNotifier(telegram)
     routing = RoutingNotifier(routes, LoggingNotifier())
     callbacks = CallbackNotifier(runtime)
     routing.extra.append(callbacks)
-    return routing, [callbacks]
+    return routing, [callbacks], RoutingApprovals(asks)
 
 
 def _telegram(runtime: Runtime) -> TelegramServices:
@@ -101,7 +117,8 @@ async def open_process(
     """Open the runtime with this process's notifier and listeners, and its chat parts."""
     outcomes = Outcomes()
     async with open_runtime(
-        settings, clock, pool_size, notifier=outcomes, listeners=(outcomes,)
+        settings, clock, pool_size, notifier=outcomes, listeners=(outcomes,),
+        approval_chat=outcomes,
     ) as runtime:
         telegram = _telegram(runtime) if settings.telegram_enabled else None
         try:

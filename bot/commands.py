@@ -7,34 +7,22 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal[
-    "schedule",
-    "posts",
-    "cancel",
-    "timezone",
-    "language",
-    "accounts",
-    "connect",
-    "calendar",
-    "help",
-    "digest",
-    "defaults",
-    "invite",
+    "schedule", "posts", "cancel", "timezone", "language", "accounts", "connect", "calendar",
+    "help", "digest", "draft", "drafts", "approve", "reject", "role", "approval", "submit",
+    "defaults", "invite",
 ]
 NAMED: frozenset[str] = frozenset(
-    {
-        "posts",
-        "cancel",
-        "timezone",
-        "language",
-        "accounts",
-        "connect",
-        "calendar",
-        "help",
-        "digest",
-        "defaults",
-        "invite",
-    }
+    {"posts", "cancel", "timezone", "language", "accounts", "connect", "calendar", "help",
+     "digest", "drafts", "approve", "reject", "role", "approval", "defaults", "invite"}
 )
+# ``draft: text`` / ``draft to x: text`` / ``draft tomorrow 9am to x: text``
+_DRAFT = re.compile(r"^draft(?=[\s:])\s*", re.IGNORECASE)
+# ``schedule 3f2b1c tomorrow 9am``: give a draft its time (the id as shown in ``drafts``).
+_SUBMIT = re.compile(r"^(?:schedule\s+)?(?P<id>[0-9a-f]{6,8}(?:-[0-9a-f-]{0,28})?)\s+",
+                     re.IGNORECASE)
+# Without the word ``schedule``, an id must hold a letter: "20261203 10:30" is a date.
+_BARE_ID = re.compile(r"^(?=[0-9]*[a-f])[0-9a-f]{8}(?:-[0-9a-f-]{0,28})?\s+\S",
+                      re.IGNORECASE)
 # Telegram sends "/posts@OutpostBot args"; Slack sends "/schedule posts" as text "posts".
 _LEADING = re.compile(r"^/(?P<word>[a-z_]+)(?:@\w+)?\s*", re.IGNORECASE)
 
@@ -50,6 +38,9 @@ class Command:
 def parse_command(text: str) -> Command:
     """``posts``, ``/cancel 3f2b``, ``timezone Europe/Berlin``... or a request to schedule."""
     body = text.strip()
+    draft = _DRAFT.match(body)
+    if draft:
+        return Command("draft", body[draft.end():])
     slash = _LEADING.match(body)
     if slash:
         word = slash.group("word").lower()
@@ -60,8 +51,16 @@ def parse_command(text: str) -> Command:
             body = rest
             if word == "start" and not rest:
                 return Command("help")
+            if word == "schedule" and _DRAFT.match(rest):
+                return parse_command(rest)
+            if word == "schedule" and _SUBMIT.match(rest):
+                return Command("submit", rest)
         else:
             return Command("help", word)
+    if body.lower().startswith("schedule ") and _SUBMIT.match(body):
+        return Command("submit", body[len("schedule "):].strip())
+    if _BARE_ID.match(body):  # Slack's ``/schedule 3f2b1c9d tomorrow 9am``
+        return Command("submit", body)
     first, _, rest = body.partition(" ")
     lowered = first.lower()
     if lowered in NAMED:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot import render
+from bot import render, team
 from bot.channel import about_chat, defaults_command
 from bot.commands import parse_command
 from bot.render import Reply
@@ -28,12 +28,15 @@ from scheduler.logins import create_login_link
 from scheduler.members import Identity, Member, Speaker, known_member, set_timezone, valid_zone
 from scheduler.members import identify as identify_member
 from scheduler.reader import parse_time
+from scheduler.roles import can_schedule, check_can_schedule
 from scheduler.runtime import Runtime
 from scheduler.service import Draft, Scheduler
 from scheduler.signin import invite
 from scheduler.views import MediaView
 
-ACTIONS = ("cancel", "edit_time", "post_now", "retry")
+ACTIONS = ("cancel", "edit_time", "post_now", "retry", "approve", "reject", "edit")
+# The buttons a viewer may not press (all but the approvers' ones, checked in ``bot.team``).
+CHANGES = ("cancel", "edit_time", "post_now", "retry")
 # ``language es workspace``: the setting is the workspace's, not only this chat's.
 WORKSPACE_WORD = "workspace"
 
@@ -50,6 +53,9 @@ class ChatContext:
     origin: dict[str, Any] = field(default_factory=dict)
     can_schedule: bool = True
     workspace_name: str = ""
+    # What the platform grants (``Speaker.platform_role``): a Telegram group's admins are
+    # editors, its other members viewers (until given a role); None elsewhere.
+    platform_role: str | None = None
     # What ``Conversation.member`` found, when the adapter already asked (so it is not asked
     # twice); ``None`` means not known yet, or not asked.
     member: Member | None = None
@@ -71,8 +77,10 @@ class ChatContext:
 
     @property
     def speaker(self) -> Speaker:
+        # A context that says the platform forbids scheduling is a viewer's.
+        floor = self.platform_role or (None if self.can_schedule else "viewer")
         return Speaker(self.workspace, self.platform, self.team_id, self.user_id,
-                       self.user_name, self.user_tz)  # fmt: skip
+                       self.user_name, self.user_tz, floor)  # fmt: skip
 
 
 class Conversation:
@@ -176,9 +184,9 @@ class Conversation:
             return self._connect(me, arg, lang)
         if kind == "invite":
             return await self._invite(me, arg, lang)
-        if not ctx.can_schedule:
-            return Reply(t(lang, "Only this chat's admins can schedule or change posts."),
-                         private=True)  # fmt: skip
+        if kind in team.KINDS:
+            return await team.run(self, ctx, me, kind, arg, media, lang)
+        check_can_schedule(me.role)
         if kind == "cancel":
             return await self._cancel(me, arg, lang)
         tz, defaults = await self.setup(ctx, me)
@@ -192,7 +200,14 @@ class Conversation:
             # The thread reply, written later by a worker, speaks the same language; ``chat``
             # finds the chat's approver (``scheduler.channels.post_channel_approver``).
             origin=ctx.origin
-            | {"platform": ctx.platform, "team_id": ctx.team_id, "lang": lang, "chat": ctx.chat_id},
+            | {
+                "platform": ctx.platform,
+                "team_id": ctx.team_id,
+                "lang": lang,
+                "chat": ctx.chat_id,
+                "user_name": ctx.user_name,
+            },
+            role=me.role,
         )
         return render.scheduled(post, tz, lang)
 
@@ -280,12 +295,14 @@ class Conversation:
                        platform=platform, url=url), private=True)  # fmt: skip
 
     async def _cancel(self, me: Identity, arg: str, lang: str) -> Reply:
-        post_id = await self._post_id(me, arg)
+        post_id = await self._post_id(me, arg, ("scheduled", "draft", "pending_approval"))
         post = await self.scheduler.cancel(me.workspace_id, post_id)
         return Reply(t(lang, "Cancelled: {text} ({id})", text=post.content[:80], id=post.id),
                      private=True, post=post)  # fmt: skip
 
-    async def _post_id(self, me: Identity, arg: str) -> uuid.UUID:
+    async def _post_id(
+        self, me: Identity, arg: str, statuses: Sequence[str] = ("scheduled",)
+    ) -> uuid.UUID:
         text = arg.strip()
         if not text:
             raise RequestProblem([msg("Which post? Write `cancel` and its id (see `posts`).")])
@@ -296,12 +313,12 @@ class Conversation:
         # People paste the first characters of the id shown in `posts`.
         matches = [
             p.id
-            for p in await self.scheduler.list(me.workspace_id, statuses=("scheduled",), limit=500)
+            for p in await self.scheduler.list(me.workspace_id, statuses=statuses, limit=500)
             if str(p.id).startswith(text.lower())
         ]
         if len(matches) != 1:
             raise RequestProblem(
-                [msg("No single scheduled post starts with “{start}”. See `posts`.", start=text)]
+                [msg("No single post starts with “{start}”. See `posts` or `drafts`.", start=text)]
             )
         return matches[0]
 
@@ -311,8 +328,9 @@ class Conversation:
         lang = await chosen(self.rt, me.workspace_id, ctx.chat)
         if action not in ACTIONS:
             return Reply(t(lang, "That button is no longer supported."), private=True)
-        if not ctx.can_schedule:
-            return Reply(t(lang, "Only this chat's admins can change posts."), private=True)
+        if action in CHANGES and not can_schedule(me.role):
+            return Reply(t(lang, "You are a viewer here: you can look at posts but not change "
+                                 "them."), private=True)  # fmt: skip
         try:
             pid = uuid.UUID(post_id)
             # Without a setting, a post's buttons answer in the language it was asked in.
@@ -320,8 +338,12 @@ class Conversation:
             if action == "cancel":
                 post = await self.scheduler.cancel(me.workspace_id, pid)
                 return Reply(t(lang, "Cancelled: {text}", text=post.content[:80]), post=post)
+            if action in team.BUTTONS:
+                return await team.press(self, ctx, me, action, pid, lang)
             if action == "post_now":
-                post = await self.scheduler.post_now(me.workspace_id, pid)
+                post = await self.scheduler.post_now(
+                    me.workspace_id, pid, role=me.role, user_id=me.user_id
+                )
                 return Reply(t(lang, "Publishing now…"), post=post)
             if action == "retry":
                 post = await self.scheduler.retry(me.workspace_id, pid)
@@ -330,6 +352,9 @@ class Conversation:
             return Reply(t(lang, "Reply with the new time, e.g. “tomorrow 10am”."), post=post)
         except ValueError:
             return Reply(t(lang, "That button is broken; use `posts`."), private=True)
+        except RequestProblem as exc:
+            return Reply("\n".join(translate(p, lang) for p in exc.problems) + _hint(exc, lang),
+                         private=True)  # fmt: skip
         except (NotFound, Conflict) as exc:
             return Reply(translate(exc.message, lang) + _hint(exc, lang), private=True)
 
@@ -337,8 +362,9 @@ class Conversation:
         """Move a post to the time in ``phrase`` (read in the person's zone)."""
         me = await self.identify(ctx)
         lang = await chosen(self.rt, me.workspace_id, ctx.chat) or detected(phrase)
-        if not ctx.can_schedule:
-            return Reply(t(lang, "Only this chat's admins can change posts."), private=True)
+        if not can_schedule(me.role):
+            return Reply(t(lang, "You are a viewer here: you can look at posts but not change "
+                                 "them."), private=True)  # fmt: skip
         tz, _ = await self.setup(ctx, me)
         found = parse_time(phrase, now=self.rt.clock.now(), tz=tz)
         if found is None or found.problems:
@@ -346,7 +372,9 @@ class Conversation:
                    else [msg("I couldn't find a time in “{phrase}”.", phrase=phrase)])  # fmt: skip
             return render.problem(why, t(lang, 'Try: "tomorrow 10am" or "in 2 hours".'), lang)
         try:
-            post = await self.scheduler.reschedule(me.workspace_id, uuid.UUID(post_id), found.when)
+            post = await self.scheduler.reschedule(
+                me.workspace_id, uuid.UUID(post_id), found.when, role=me.role, user_id=me.user_id
+            )
         except RequestProblem as exc:
             return render.problem(exc.problems, exc.hint, lang)
         except (NotFound, Conflict, ValueError) as exc:

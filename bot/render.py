@@ -14,7 +14,7 @@ from core.i18n import ngettext as nt
 from scheduler.edge import PUBLISHERS
 from scheduler.health.checks import AccountHealth
 from scheduler.notifier import PostResult
-from scheduler.views import AccountView, PostView
+from scheduler.views import AccountView, MemberView, PostView
 
 EXAMPLE = N_("tomorrow 9am to mastodon: We're live!")
 
@@ -69,13 +69,21 @@ def scheduled(post: PostView, tz: str, lang: str | None = None) -> Reply:
         repeat = "\n🔁 " + t(lang, "repeats ({rule})", rule=post.recurrence)
     head = t(lang, "🗓 Scheduled for {when} to {targets}.", when=when(post.scheduled_at, tz, lang),
              targets=targets(post))  # fmt: skip
+    if post.status == "pending_approval":
+        head = "⏳ " + t(lang, "Waiting for approval: {when} to {targets}. An owner or admin "
+                               "has been asked; it is not published until one approves it.",
+                         when=when(post.scheduled_at, tz, lang), targets=targets(post))
+    elif post.status == "draft":
+        return draft_saved(post, tz, lang)
     text = f"{head}{repeat}\n> {post.content[:300]}{media}\nid: {post.id}"
     return Reply(text, post_buttons(post, lang), post=post)
 
 
 def post_buttons(post: PostView, lang: str | None = None) -> tuple[Button, ...]:
     pid = str(post.id)
-    if post.status in ("scheduled", "draft"):
+    if post.status in ("pending_approval", "draft"):
+        return (Button(t(lang, "Cancel"), "cancel", pid, danger=True),)
+    if post.status == "scheduled":
         return (
             Button(t(lang, "Cancel"), "cancel", pid, danger=True),
             Button(t(lang, "Edit time"), "edit_time", pid),
@@ -84,6 +92,78 @@ def post_buttons(post: PostView, lang: str | None = None) -> tuple[Button, ...]:
     if post.status in ("failed", "partially_published"):
         return (Button(t(lang, "Retry"), "retry", pid),)
     return ()
+
+
+def author(post: PostView, lang: str | None = None) -> str:
+    """How a post's author is named in a reply: a mention where the chat has one."""
+    user = str(post.origin.get("user") or "")
+    if post.origin.get("platform") == "slack" and user:
+        return f"<@{user}>"
+    return str(post.origin.get("user_name") or t(lang, "Someone"))
+
+
+def draft_saved(post: PostView, tz: str, lang: str | None = None) -> Reply:
+    """A draft was saved: what it holds, and how to schedule it."""
+    pid = str(post.id)[:8]
+    if post.untimed:
+        head = "📝 " + t(lang, "Draft saved (no time yet).")
+    else:
+        head = "📝 " + t(lang, "Draft saved for {when}.", when=when(post.scheduled_at, tz, lang))
+    where = targets(post) or t(lang, "no destination yet")
+    tip = t(lang, "Schedule it with `schedule {id} tomorrow 9am` (add `to mastodon` if it has "
+                  "no destination); `drafts` lists drafts.", id=pid)
+    text = f"{head} → {where}\n> {post.content[:300]}\n{tip}\nid: {post.id}"
+    return Reply(text, post_buttons(post, lang), post=post)
+
+
+def draft_list(posts: Sequence[PostView], tz: str, lang: str | None = None) -> Reply:
+    if not posts:
+        return Reply(t(lang, "No drafts. Save one with `draft: text` or "
+                             "`draft to mastodon: text`."), private=True)  # fmt: skip
+    lines = []
+    for p in posts:
+        at = t(lang, "no time") if p.untimed else when(p.scheduled_at, tz, lang)
+        lines.append(f"• {str(p.id)[:8]} — {at} → {targets(p) or '?'}: {p.content[:60]}")
+    tip = t(lang, "Schedule one with `schedule ID tomorrow 9am`.")
+    return Reply(t(lang, "Drafts:") + "\n" + "\n".join(lines) + "\n" + tip, private=True)
+
+
+def approval_request(post: PostView, tz: str, lang: str | None = None) -> Reply:
+    """What approvers are asked, with Approve / Edit / Reject."""
+    pid = str(post.id)
+    text = "🔔 " + t(lang, "{author} asks to publish on {when} to {targets}:",
+                     author=author(post, lang), when=when(post.scheduled_at, tz, lang),
+                     targets=targets(post))
+    text += f"\n> {post.content[:300]}\nid: {post.id}"
+    return Reply(text, (
+        Button(t(lang, "Approve"), "approve", pid),
+        Button(t(lang, "Edit"), "edit", pid),
+        Button(t(lang, "Reject"), "reject", pid, danger=True),
+    ), post=post)  # fmt: skip
+
+
+def approval_outcome(kind: str, post: PostView, tz: str, actor: str, reason: str,
+                     lang: str | None = None) -> str:  # fmt: skip
+    """What the author is told when their waiting post is decided or expires."""
+    if kind == "approved":
+        return "✅ " + t(lang, "Approved by {who}: scheduled for {when}.", who=actor,
+                         when=when(post.scheduled_at, tz, lang))
+    if kind == "rejected":
+        return "🚫 " + t(lang, "Rejected by {who}: {reason}\nIt is a draft again: fix it and "
+                               "`schedule {id} TIME`.", who=actor, reason=reason,
+                         id=str(post.id)[:8])
+    return "⌛ " + t(lang, "Nobody approved it before its time: it is a draft again. Schedule "
+                           "it with `schedule {id} TIME`.", id=str(post.id)[:8])
+
+
+def member_name(member: MemberView) -> str:
+    return member.display_name or member.email or str(member.user_id)[:8]
+
+
+def member_list(members: Sequence[MemberView], lang: str | None = None) -> Reply:
+    lines = [f"• {member_name(m)} — {m.role}" for m in members]
+    tip = t(lang, "Change one with `role NAME admin` (owner, admin, editor, viewer).")
+    return Reply(t(lang, "Members:") + "\n" + "\n".join(lines) + "\n" + tip, private=True)
 
 
 def problem(problems: Sequence[str], hint: str = "", lang: str | None = None) -> Reply:
@@ -184,8 +264,17 @@ HELP = N_(
 )
 
 
+HELP_TEAM = N_(
+    "Drafts and approval: `draft: text` or `draft to mastodon: text` saves a draft, `drafts` "
+    "lists them, `schedule ID tomorrow 9am` schedules one. Owners and admins: `approval on` "
+    "makes editors' posts wait for their Approve (`approve ID`, `reject ID reason`); `role` "
+    "lists members, `role @someone editor` gives a role (owner, admin, editor, viewer)."
+)
+
+
 def help_reply(unknown: str = "", lang: str | None = None) -> Reply:
     lead = ""
     if unknown:
         lead = t(lang, "I don't know the command “{command}”.", command=unknown) + "\n"
-    return Reply(lead + t(lang, HELP, example=example(lang)), private=True)
+    body = t(lang, HELP, example=example(lang)) + "\n" + t(lang, HELP_TEAM)
+    return Reply(lead + body, private=True)

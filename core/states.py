@@ -17,6 +17,8 @@ class PostStatus(StrEnum):
     """``scheduled_posts.status``."""
 
     DRAFT = "draft"
+    # Scheduled by someone who is not an approver where approval is required: no job yet.
+    PENDING_APPROVAL = "pending_approval"
     SCHEDULED = "scheduled"
     PUBLISHING = "publishing"
     PUBLISHED = "published"
@@ -43,6 +45,9 @@ class CallbackEvent(StrEnum):
     POST_RESCHEDULED = "post.rescheduled"
     POST_EDITED = "post.edited"
     POST_CANCELLED = "post.cancelled"
+    POST_APPROVAL_REQUESTED = "post.approval_requested"
+    POST_APPROVED = "post.approved"
+    POST_REJECTED = "post.rejected"
     POST_PUBLISHED = "post.published"
     POST_PARTIALLY_PUBLISHED = "post.partially_published"
     POST_FAILED = "post.failed"
@@ -87,12 +92,25 @@ REPORTED_POST_STATUSES = (
     PostStatus.FAILED,
 )
 # The posts a person may still edit, move or cancel.
-EDITABLE_POST_STATUSES = (PostStatus.SCHEDULED, PostStatus.DRAFT)
+EDITABLE_POST_STATUSES = (PostStatus.SCHEDULED, PostStatus.DRAFT, PostStatus.PENDING_APPROVAL)
+# Posts that must never have a queued job: nothing publishes them until someone schedules
+# (a draft) or approves (a pending post) them.
+HELD_POST_STATUSES = (PostStatus.DRAFT, PostStatus.PENDING_APPROVAL)
+
+
+class Role(StrEnum):
+    """``workspace_members.role``, strongest first (``scheduler.roles`` says who may do what)."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    EDITOR = "editor"
+    VIEWER = "viewer"
 
 
 # How a status reads in a sentence shown to a person ("This post is published; ...").
 STATUS_WORDS: dict[str, str] = {
     PostStatus.DRAFT: N_("a draft"),
+    PostStatus.PENDING_APPROVAL: N_("waiting for approval"),
     PostStatus.SCHEDULED: N_("scheduled"),
     PostStatus.PUBLISHING: N_("being published"),
     PostStatus.PUBLISHED: N_("published"),

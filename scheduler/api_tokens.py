@@ -13,7 +13,9 @@ from scheduler.runtime import Runtime
 from storage.api import ApiStore, TokenView
 from storage.api_callbacks import CallbackStore
 
-SCOPES = ("read", "write")
+# ``approve``: the token acts as an approver (approve/reject; its posts need no approval).
+# Only the shell makes one (``outpost token create --scopes "read write approve"``).
+SCOPES = ("read", "write", "approve")
 
 
 def api_store(rt: Runtime) -> ApiStore:

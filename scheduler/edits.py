@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from core.errors import RequestProblem
 from core.i18n import msg
-from core.states import CallbackEvent
+from core.states import HELD_POST_STATUSES, CallbackEvent
 from publishers.base import PublishRequest
 from scheduler.hooks.callbacks import emit
 from scheduler.publishing.queue import enqueue_publish
@@ -170,7 +170,8 @@ async def revise(
         expected=change.revision,
     )
     updated, jobs = await rt.posts.revise(workspace_id, post_id, revision)
-    await enqueue_publish(rt.redis, jobs)
+    if updated.status not in HELD_POST_STATUSES:  # a draft or a waiting post has no jobs
+        await enqueue_publish(rt.redis, jobs)
     only_moved = change.when is not None and change.text is None and change.destinations is None
     event = CallbackEvent.POST_RESCHEDULED if only_moved else CallbackEvent.POST_EDITED
     await emit(rt, updated, event)

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import LimitReached
+from core.states import Role
 from scheduler.plans import quota, refusal
+from scheduler.roles import effective
 from scheduler.runtime import Runtime
 from storage.views import WorkspaceView
 
-# A synced sender: their workspace, their user id and their own time zone (if set).
-Member = tuple[WorkspaceView, uuid.UUID, str | None]
+# A synced sender: their workspace, user id, own time zone (if set) and stored role.
+Member = tuple[WorkspaceView, uuid.UUID, str | None, str]
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Identity:
     user_id: uuid.UUID
     tz: str
     new_user: bool
+    # What they may do here (``scheduler.roles``), the platform's floor applied.
+    role: str = "editor"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,9 @@ class Speaker:
     user_id: str
     user_name: str | None = None
     user_tz: str | None = None
+    # What the chat platform itself grants (a Telegram group's admins: editor; its other
+    # members: viewer), or None where the platform has no say (Slack, a private chat).
+    platform_role: str | None = None
 
 
 def valid_zone(name: str | None) -> str | None:
@@ -65,7 +72,7 @@ async def identify(rt: Runtime, who: Speaker, known: Member | None = None) -> Id
     """
     known = known or await known_member(rt, who)
     if known is not None:
-        ws, user_id, stored = known
+        ws, user_id, stored, role = known
         created = False
     else:
         ws = await rt.workspaces.ensure(who.workspace, valid_zone(who.user_tz) or "UTC")
@@ -74,12 +81,14 @@ async def identify(rt: Runtime, who: Speaker, known: Member | None = None) -> Id
             user_id, created = await rt.workspaces.sync_chat_user(
                 ws.id, who.platform, who.team_id, who.user_id, who.user_name,
                 valid_zone(who.user_tz), quota=quota(rt, plan, "members"),
+                role=who.platform_role or Role.EDITOR, may_own=who.platform_role != Role.VIEWER,
             )  # fmt: skip
         except LimitReached as exc:
             raise refusal(rt, plan, "members", exc.used, ws.name) from None
         stored = await rt.workspaces.user_timezone(user_id)
+        role = await rt.approvals.role(ws.id, user_id) or Role.VIEWER
     tz = valid_zone(stored) or valid_zone(who.user_tz) or ws.timezone
-    return Identity(ws.id, user_id, tz, created)
+    return Identity(ws.id, user_id, tz, created, effective(role, who.platform_role))
 
 
 async def set_timezone(rt: Runtime, user_id: uuid.UUID, zone: str) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from core.i18n import Msg, msg, recognise
 from publishers.errors import ADVICE
 from publishers.http import WORDING
-from storage.views import PostView
+from storage.views import MemberView, PostView
 
 log = logging.getLogger("outpost.notify")
 _GAVE_UP = re.compile(r"Gave up after (\d+) attempts: (.*)", re.DOTALL)
@@ -93,6 +93,61 @@ class DestinationListener(Protocol):
 
     async def destination_done(self, post: PostView, destination_id: str, status: str) -> None:
         """``post`` is as claimed (other destinations' statuses may be older)."""
+
+
+@dataclass(frozen=True)
+class ApprovalNotice:
+    """Something to say in a chat about a post's approval.
+
+    ``kind``: ``requested`` (ask ``approvers``, whose chat ids are on each ``MemberView``),
+    ``approved``, ``rejected`` (with ``reason``) or ``expired`` (its time passed while it
+    waited: a draft again), told to the author where they asked.
+    """
+
+    kind: str
+    post: PostView
+    approvers: tuple[MemberView, ...] = ()
+    actor: str = ""
+    reason: str = ""
+
+
+class ApprovalMessenger(Protocol):
+    """Delivers approval notices to the chat a post came from."""
+
+    async def approval(self, notice: ApprovalNotice) -> None: ...
+
+
+class LoggingApprovals:
+    """Writes approval notices to the log: for posts from the API, the shell, the calendar."""
+
+    async def approval(self, notice: ApprovalNotice) -> None:
+        log.info(
+            "approval notice",
+            extra={"post_id": str(notice.post.id), "kind": notice.kind,
+                   "approvers": len(notice.approvers)},
+        )  # fmt: skip
+
+
+class RoutingApprovals:
+    """Sends each notice to the messenger for its post's chat platform (else the log)."""
+
+    def __init__(self, routes: Mapping[str, ApprovalMessenger]) -> None:
+        self.routes = dict(routes)
+        self.fallback: ApprovalMessenger = LoggingApprovals()
+
+    async def approval(self, notice: ApprovalNotice) -> None:
+        target = self.routes.get(str(notice.post.origin.get("platform", "")))
+        if target is not None:
+            await target.approval(notice)
+            return
+        # A post from the API, the shell or the calendar: ask the approvers in the chats they
+        # use (outcomes have no thread to go to, so they are logged).
+        chats = {c[0] for m in notice.approvers for c in m.chats}
+        if notice.kind != "requested":
+            chats = set()
+        asked = [self.routes[p] for p in sorted(chats) if p in self.routes]
+        for messenger in asked or [self.fallback]:
+            await messenger.approval(notice)
 
 
 class LoggingNotifier:

@@ -55,6 +55,20 @@ async def plan_allows_approval(rt: Runtime, workspace_id: uuid.UUID) -> bool:
     return (await workspace_plan(rt, workspace_id)).approval
 
 
+async def check_approval_allowed(rt: Runtime, workspace_id: uuid.UUID) -> None:
+    """LimitReached, naming a plan that has it, when the workspace's plan has no approval."""
+    plan = await workspace_plan(rt, workspace_id)
+    if plan.approval:
+        return
+    better = next((p for p in rt.plans.plans.values() if p.approval), None)
+    lift = (msg("no plan includes it.") if better is None
+            else msg("the {better} plan does.", better=better.name))  # fmt: skip
+    raise LimitReached(
+        "approval", 0, msg("This workspace's {plan} plan does not include approval; {lift}",
+                           plan=plan.name, lift=lift),
+    )  # fmt: skip
+
+
 async def set_plan(rt: Runtime, workspace_name: str, plan_name: str) -> Plan:
     """Put a workspace on a plan by name (``outpost workspace plan NAME PLAN``)."""
     if plan_name not in rt.plans.plans:

@@ -19,10 +19,17 @@ from publishers import guard
 from publishers.base import Publisher
 from publishers.registry import build_publishers
 from scheduler.hooks.templates import TemplateRunner
-from scheduler.notifier import DestinationListener, LoggingNotifier, Notifier
+from scheduler.notifier import (
+    ApprovalMessenger,
+    DestinationListener,
+    LoggingApprovals,
+    LoggingNotifier,
+    Notifier,
+)
 from storage.accounts import AccountStore
 from storage.api import ApiStore
 from storage.api_callbacks import CallbackStore
+from storage.approvals import ApprovalStore
 from storage.calendar import CalendarStore
 from storage.channels import ChannelStore
 from storage.db import make_engine, make_sessionmaker
@@ -61,6 +68,7 @@ class Runtime:
     signin: SigninStore
     # Supabase Auth when SUPABASE_URL is set (sign-in by e-mail link and OAuth), else None.
     supabase_auth: SupabaseAuth | None
+    approvals: ApprovalStore
     redis: ArqRedis
     # Addresses users typed (strict), and the services the operator's settings name.
     http: aiohttp.ClientSession
@@ -72,6 +80,8 @@ class Runtime:
     templates: TemplateRunner
     notifier: Notifier
     listeners: tuple[DestinationListener, ...]
+    # Asks approvers and tells authors in their chats (``scheduler.approval``).
+    approval_chat: ApprovalMessenger
     worker_name: str
 
 
@@ -130,6 +140,7 @@ async def open_runtime(
     *,
     notifier: Notifier | None = None,
     listeners: Sequence[DestinationListener] = (),
+    approval_chat: ApprovalMessenger | None = None,
 ) -> AsyncIterator[Runtime]:
     """Open every resource, yield them, and close them in reverse order.
 
@@ -167,6 +178,7 @@ async def open_runtime(
             usage=UsageStore(sessions),
             signin=SigninStore(sessions),
             supabase_auth=supabase_auth,
+            approvals=ApprovalStore(sessions),
             redis=redis,
             http=http,
             operator_http=operator_http,
@@ -179,6 +191,7 @@ async def open_runtime(
             templates=templates,
             notifier=notifier or LoggingNotifier(),
             listeners=tuple(listeners),
+            approval_chat=approval_chat or LoggingApprovals(),
             worker_name=socket.gethostname(),
         )
     finally:

@@ -16,10 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import LimitReached, RequestProblem
-from core.i18n import msg
+from core.i18n import Msg, msg
 from core.plans import Plan
-from core.states import CallbackEvent, PostStatus
+from core.states import HELD_POST_STATUSES, CallbackEvent, PostStatus, Role
 from publishers.base import Publisher, PublishRequest
+from scheduler.approval import held, submit_draft
 from scheduler.destinations import resolve
 from scheduler.hooks.callbacks import emit
 from scheduler.media.alt import attach_alts, split_alts
@@ -28,12 +29,24 @@ from scheduler.plans import month_start, quota, refused, workspace_plan
 from scheduler.publishing.queue import enqueue_publish
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.requests import account_for, media_for
+from scheduler.roles import check_can_schedule, needs_approval
 from scheduler.runtime import Runtime
 from storage.views import AccountView, Job, MediaView, NewPost, PostView
 
 Stored = Callable[[PostView], Awaitable[None]]
 EXAMPLE = msg('Try: "{example}"', example=msg("tomorrow 9am to mastodon: We're live!"))
 PAST_GRACE = timedelta(seconds=60)
+# A draft may lack a time and destinations: the reader's problems saying so do not stand.
+DRAFT_MAY_LACK = frozenset({
+    'I couldn\'t find a time in "{phrase}". Try: {example}',
+    "I understood the time ({shown}) but found no destination. Add one "
+    'with "to", e.g. "{phrase} to x: Hello"',
+})  # fmt: skip
+
+
+def draft_may_lack(problem: str) -> bool:
+    """Whether ``problem`` only says a time or destination is missing (fine for a draft)."""
+    return isinstance(problem, Msg) and problem.msgid in DRAFT_MAY_LACK
 
 
 @dataclass(frozen=True)
@@ -219,13 +232,18 @@ class Scheduler:
         accounts: Sequence[AccountView] | None = None,
         listening: bool | None = None,
         plan: Plan | None = None,
+        role: str = Role.EDITOR,
+        as_draft: bool = False,
     ) -> PostView:
         """Schedule a request typed in a chat, the shell or the API's ``request`` field.
 
         ``accounts``, ``listening`` (whether the workspace has a callback endpoint) and
         ``plan``: what the caller has just read (the API reads them with the workspace in one
-        statement); read here when None.
+        statement); read here when None. ``role`` is the asker's (``scheduler.roles``): a
+        viewer is refused, and where approval is required a non-approver's post waits for one.
+        ``as_draft`` saves it, with or without a time or destinations, and queues nothing.
         """
+        check_can_schedule(role)
         draft = await self.understand(
             workspace_id,
             request,
@@ -239,7 +257,7 @@ class Scheduler:
         )
         return await self._store(
             workspace_id, draft, user_id, origin, callback_url, thread, listening=listening,
-            plan=plan,
+            plan=plan, role=role, as_draft=as_draft,
         )  # fmt: skip
 
     async def schedule_fields(
@@ -247,7 +265,7 @@ class Scheduler:
         workspace_id: uuid.UUID,
         *,
         text: str,
-        when: datetime,
+        when: datetime | None,
         destinations: Sequence[str],
         tz: str = "UTC",
         user_id: uuid.UUID | None = None,
@@ -260,8 +278,12 @@ class Scheduler:
         accounts: Sequence[AccountView] | None = None,
         listening: bool | None = None,
         plan: Plan | None = None,
+        role: str = Role.EDITOR,
+        as_draft: bool = False,
     ) -> PostView:
         """Schedule from structured fields (the REST API, inbound hooks).
+
+        ``when`` may be None only for a draft (``as_draft``); ``role`` as in ``schedule``.
 
         ``on_stored`` runs once the post is committed and queued, before its event goes out:
         an inbound hook records which post its delivery made, so a failure after that point
@@ -270,10 +292,20 @@ class Scheduler:
         draft = await self.draft_fields(
             workspace_id, text=text, when=when, destinations=destinations, tz=tz,
             user_id=user_id, media=media, thread=thread, fit_media=fit_media,
-            accounts=accounts,
+            accounts=accounts, role=role, as_draft=as_draft,
         )  # fmt: skip
         return await self._store(
-            workspace_id, draft, user_id, origin, callback_url, thread, on_stored, listening, plan
+            workspace_id,
+            draft,
+            user_id,
+            origin,
+            callback_url,
+            thread,
+            on_stored,
+            listening,
+            plan,
+            role=role,
+            as_draft=as_draft,
         )
 
     async def draft_fields(
@@ -281,7 +313,7 @@ class Scheduler:
         workspace_id: uuid.UUID,
         *,
         text: str,
-        when: datetime,
+        when: datetime | None,
         destinations: Sequence[str],
         tz: str = "UTC",
         user_id: uuid.UUID | None = None,
@@ -289,11 +321,17 @@ class Scheduler:
         thread: bool = False,
         fit_media: bool = False,
         accounts: Sequence[AccountView] | None = None,
+        role: str = Role.EDITOR,
+        as_draft: bool = False,
     ) -> Draft:
         """Structured fields understood and checked, before anything is stored."""
+        check_can_schedule(role)
         now = self.rt.clock.now()
         problems: list[str] = []
-        if when.tzinfo is None:
+        if when is None:
+            if not as_draft:
+                problems.append(msg("`when` is required unless the post is a draft."))
+        elif when.tzinfo is None:
             problems.append(msg("`when` needs a time zone offset, e.g. 2026-12-03T10:30:00+01:00."))
             when = when.replace(tzinfo=ZoneInfo(tz))
         elif when < now - PAST_GRACE:
@@ -322,46 +360,64 @@ class Scheduler:
         on_stored: Stored | None = None,
         listening: bool | None = None,
         plan: Plan | None = None,
+        *,
+        role: str = Role.EDITOR,
+        as_draft: bool = False,
     ) -> PostView:
         parsed = draft.parsed
-        problems = all_problems(draft)
+        if as_draft:
+            problems = [p for p in draft.problems if not draft_may_lack(p)]
+        else:
+            problems = all_problems(draft)
         if problems and draft.fixable:
             raise NeedsConversion(problems, draft.hint)
-        if problems or parsed.when is None:
+        if problems or (parsed.when is None and not as_draft):
             raise RequestProblem(problems or [msg("I couldn't find a time.")], EXAMPLE)
         now = self.rt.clock.now()
-        when = max(parsed.when, now)
+        when = max(parsed.when or now, now)
         if plan is None:
             plan = await workspace_plan(self.rt, workspace_id)
+        account_ids = tuple(a.id for a in draft.accounts)
+        status = PostStatus.SCHEDULED
+        if as_draft:
+            status = PostStatus.DRAFT
+        elif await needs_approval(self.rt, workspace_id, role, account_ids):
+            status = PostStatus.PENDING_APPROVAL
         new = NewPost(
             workspace_id=workspace_id,
             user_id=user_id,
             content=parsed.text,
             scheduled_at=when,
             timezone=parsed.timezone,
-            account_ids=tuple(a.id for a in draft.accounts),
+            account_ids=account_ids,
             media_ids=tuple(m.id for m in draft.media),
             media_alts=tuple(m.alt for m in draft.media),
             recurrence=parsed.recurrence,
             thread=thread,
             origin=origin or {},
             callback_url=callback_url,
+            status=status,
+            untimed=parsed.when is None,
         )
         # Counted and inserted under the workspace's row lock: two creates racing for the
         # month's last post cannot both get it (storage.usage). Drafts are not counted.
-        held = (None if new.status == PostStatus.DRAFT
-                else quota(self.rt, plan, "posts_per_month", month_start(now)))  # fmt: skip
+        limit = (None if status == PostStatus.DRAFT
+                 else quota(self.rt, plan, "posts_per_month", month_start(now)))  # fmt: skip
         try:
-            post = await self.rt.posts.create(new, held)
+            post = await self.rt.posts.create(new, limit)
         except LimitReached as exc:
             raise await refused(self.rt, workspace_id, plan, exc) from None
-        await enqueue_publish(
-            self.rt.redis,
-            [Job(d.id, d.revision, d.due_at) for d in post.destinations],
-        )
+        if status == PostStatus.SCHEDULED:
+            await enqueue_publish(
+                self.rt.redis,
+                [Job(d.id, d.revision, d.due_at) for d in post.destinations],
+            )
         if on_stored is not None:
             await on_stored(post)
-        await emit(self.rt, post, CallbackEvent.POST_SCHEDULED, listening=listening)
+        if status == PostStatus.SCHEDULED:
+            await emit(self.rt, post, CallbackEvent.POST_SCHEDULED, listening=listening)
+        elif status == PostStatus.PENDING_APPROVAL:
+            await held(self.rt, post, user_id)
         return post
 
     async def get(self, workspace_id: uuid.UUID, post_id: uuid.UUID) -> PostView:
@@ -380,22 +436,45 @@ class Scheduler:
         return await self.rt.posts.search(workspace_id, start, end, statuses, limit, offset)
 
     async def reschedule(
-        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, when: datetime
+        self,
+        workspace_id: uuid.UUID | None,
+        post_id: uuid.UUID,
+        when: datetime,
+        *,
+        role: str = Role.EDITOR,
+        user_id: uuid.UUID | None = None,
     ) -> PostView:
+        """Move a post; a draft given a time is scheduled (or waits for approval)."""
+        check_can_schedule(role)
         now = self.rt.clock.now()
         if when < now - PAST_GRACE:
             raise RequestProblem(
                 [msg("{when} is in the past.", when=when.isoformat())], msg("Pick a later time.")
             )
+        current = await self.rt.posts.get(post_id, workspace_id)
+        if current.status == PostStatus.DRAFT:
+            return await submit_draft(self.rt, current, max(when, now), role, user_id)
         post, jobs = await self.rt.posts.reschedule(workspace_id, post_id, max(when, now))
-        await enqueue_publish(self.rt.redis, jobs)
+        if post.status not in HELD_POST_STATUSES:
+            await enqueue_publish(self.rt.redis, jobs)
         await emit(self.rt, post, CallbackEvent.POST_RESCHEDULED)
         return post
 
-    async def post_now(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
-        return await self.reschedule(workspace_id, post_id, self.rt.clock.now())
+    async def post_now(
+        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, *, role: str = Role.EDITOR,
+        user_id: uuid.UUID | None = None,
+    ) -> PostView:  # fmt: skip
+        return await self.reschedule(
+            workspace_id, post_id, self.rt.clock.now(), role=role, user_id=user_id
+        )
 
-    async def edit(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, text: str) -> PostView:
+    async def edit(
+        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, text: str, *,
+        role: str = Role.EDITOR, user_id: uuid.UUID | None = None,
+    ) -> PostView:  # fmt: skip
+        """Change a post's text. Where approval is required, a scheduled post edited by
+        someone who is not an approver waits for approval again (approved was the old text)."""
+        check_can_schedule(role)
         current = await self.rt.posts.get(post_id, workspace_id)
         problems: list[str] = []
         accounts = {a.id: a for a in await self.rt.workspaces.accounts(current.workspace_id)}
@@ -416,8 +495,19 @@ class Scheduler:
         if problems:
             raise RequestProblem(problems, msg("Shorten the text or split it into a thread."))
         post, jobs = await self.rt.posts.edit(workspace_id, post_id, text)
-        await enqueue_publish(self.rt.redis, jobs)
+        again = post.status == PostStatus.SCHEDULED and await needs_approval(
+            self.rt, post.workspace_id, role, [d.account_id for d in post.destinations]
+        )
+        if again:
+            moved = await self.rt.approvals.move(
+                post.workspace_id, post.id, PostStatus.SCHEDULED, PostStatus.PENDING_APPROVAL
+            )
+            post = moved[0] if moved is not None else post
+        elif post.status not in HELD_POST_STATUSES:
+            await enqueue_publish(self.rt.redis, jobs)
         await emit(self.rt, post, CallbackEvent.POST_EDITED)
+        if post.status == PostStatus.PENDING_APPROVAL and again:
+            await held(self.rt, post, user_id)
         return post
 
     async def cancel(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:

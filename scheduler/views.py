@@ -9,18 +9,27 @@ from storage.calendar import CalendarItem, SessionInfo
 from storage.media import MediaStoreError
 from storage.models import POST_STATUSES
 from storage.telegram import Album
-from storage.views import AccountView, MediaView, PostView, WorkspaceView
+from storage.views import (
+    AccountView,
+    ApprovalView,
+    MediaView,
+    MemberView,
+    PostView,
+    WorkspaceView,
+)
 
 __all__ = [
     "POST_STATUSES",
     "AccountView",
     "Album",
+    "ApprovalView",
     "CalendarItem",
     "CallbackView",
     "EndpointView",
     "HookView",
     "MediaStoreError",
     "MediaView",
+    "MemberView",
     "PostView",
     "SessionInfo",
     "TokenView",

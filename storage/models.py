@@ -36,6 +36,7 @@ from core.states import (
     REPORTED_POST_STATUSES,
     DestinationStatus,
     PostStatus,
+    Role,
 )
 
 POST_STATUSES: tuple[str, ...] = tuple(PostStatus)
@@ -82,6 +83,8 @@ class Workspace(Base):
     timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
     # The language replies are written in; NULL: the language of each message.
     language: Mapped[str | None] = mapped_column(String(8))
+    # Posts by someone who is not an approver wait for one (``scheduler.approval``).
+    approval_required: Mapped[bool] = mapped_column(server_default=text("false"))
     # The plan's name (``core.plans``); NULL: the operator's ``DEFAULT_PLAN``.
     plan: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = _created()
@@ -124,10 +127,8 @@ class WorkspaceMember(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[str] = mapped_column(String(16), server_default="member")
-    __table_args__ = (
-        CheckConstraint(_in("role", ("owner", "admin", "editor", "viewer", "member")), name="role"),
-    )
+    role: Mapped[str] = mapped_column(String(16), server_default=Role.EDITOR.value)
+    __table_args__ = (CheckConstraint(_in("role", tuple(Role)), name="role"),)
 
 
 class ChannelDefaults(Base):
@@ -179,6 +180,8 @@ class SocialAccount(Base):
     token_expires_at: Mapped[datetime | None]
     settings: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     status: Mapped[str] = mapped_column(String(16), server_default="active")
+    # Posts to this account wait for an approver even where the workspace does not ask it.
+    approval_required: Mapped[bool] = mapped_column(server_default=text("false"))
     created_at: Mapped[datetime] = _created()
     __table_args__ = (
         UniqueConstraint("workspace_id", "platform", "handle"),
@@ -224,10 +227,17 @@ class ScheduledPost(Base):
     callback_url: Mapped[str | None] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(Integer, server_default="0")
     notified_revision: Mapped[int | None] = mapped_column(Integer)
+    # A draft saved without a time: ``scheduled_at`` holds when it was saved, to sort by.
+    untimed: Mapped[bool] = mapped_column(server_default=text("false"))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
     __table_args__ = (
         CheckConstraint(_in("status", POST_STATUSES), name="status"),
+        Index(
+            "ix_scheduled_posts_pending_approval",
+            "scheduled_at",
+            postgresql_where=text("status = 'pending_approval'"),
+        ),
         Index("ix_scheduled_posts_workspace_time", "workspace_id", "scheduled_at"),
         Index(
             "ix_scheduled_posts_unfinished",
@@ -324,3 +334,26 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
     # None: the token lasts until revoked.
     expires_at: Mapped[datetime | None]
+
+
+APPROVAL_DECISIONS = ("requested", "approved", "rejected", "expired")
+
+
+class PostApproval(Base):
+    """Who asked for, approved or rejected a post, when and why (shown on the post's page)."""
+
+    __tablename__ = "post_approvals"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    post_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("scheduled_posts.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The name shown: the person's, or "API token NAME".
+    actor: Mapped[str] = mapped_column(String(200), server_default="")
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, server_default="")
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
+    __table_args__ = (
+        CheckConstraint(_in("decision", APPROVAL_DECISIONS), name="decision"),
+        Index("ix_post_approvals_post", "post_id"),
+    )

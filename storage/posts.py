@@ -47,8 +47,8 @@ async def load_posts(
 INSERT_CTES = """
 WITH post AS (
     INSERT INTO scheduled_posts (id, workspace_id, user_id, content, scheduled_at, timezone,
-        recurrence, series_id, thread, status, origin, callback_url, revision)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, 0)
+        recurrence, series_id, thread, status, origin, callback_url, revision, untimed)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, 0, $18)
     RETURNING *
 ), destinations AS (
     INSERT INTO post_destinations (id, post_id, social_account_id, status, due_at, revision,
@@ -69,7 +69,7 @@ INSERT_POST = INSERT_CTES + "SELECT id FROM post"  # noqa: S608 (constants only)
 POST_COLUMNS = (
     "id", "workspace_id", "user_id", "content", "scheduled_at", "timezone", "recurrence",
     "series_id", "thread", "status", "origin", "callback_url", "revision", "notified_revision",
-    "created_at",
+    "created_at", "untimed",
 )  # fmt: skip
 CREATE_POST = (
     INSERT_CTES
@@ -118,6 +118,7 @@ def _insert_args(new: NewPost) -> tuple[Any, ...]:
         [uuid.uuid4().hex for _ in accounts],
         media_ids,
         alts,
+        new.untimed,
     )
 
 

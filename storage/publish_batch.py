@@ -88,6 +88,9 @@ CLAIM = """
             updated_at = w.at
         FROM w
         WHERE d.id = w.id AND d.revision = w.rev AND d.status = 'pending' AND d.due_at <= w.at
+          -- A draft or a post awaiting approval is never sent, whatever job asks.
+          AND NOT EXISTS (SELECT 1 FROM scheduled_posts h WHERE h.id = d.post_id
+                          AND h.status IN ('draft', 'pending_approval'))
         RETURNING d.id, d.attempts, d.post_id, w.at, w.worker
     ), started AS (
         UPDATE scheduled_posts AS p SET status = 'publishing', updated_at = $6

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.batch import Batcher
 from core.states import (
     FINAL_DESTINATION_STATUSES,
+    HELD_POST_STATUSES,
     OPEN_DESTINATION_STATUSES,
     OPEN_POST_STATUSES,
     REPORTED_POST_STATUSES,
@@ -203,6 +204,13 @@ class PublishStore:
                 .where(
                     PostDestination.status == DestinationStatus.PENDING,
                     PostDestination.due_at <= until,
+                    # Held posts (drafts, awaiting approval) have no job until they move.
+                    ~select(ScheduledPost.id)
+                    .where(
+                        ScheduledPost.id == PostDestination.post_id,
+                        ScheduledPost.status.in_(HELD_POST_STATUSES),
+                    )
+                    .exists(),
                 )
                 .order_by(PostDestination.due_at)
                 .limit(limit)

@@ -132,6 +132,7 @@ def post_from(
         revision=r["revision"],
         notified_revision=r["notified_revision"],
         created_at=r["created_at"],
+        untimed=bool(r["untimed"]),
         destinations=destinations,
         media=media,
     )

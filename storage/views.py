@@ -99,6 +99,8 @@ class PostView:
     revision: int
     notified_revision: int | None
     created_at: datetime
+    # A draft saved without a time (``scheduled_at`` is then when it was saved).
+    untimed: bool = False
     destinations: tuple[DestinationView, ...] = ()
     media: tuple[MediaView, ...] = ()
 
@@ -148,3 +150,26 @@ class NewPost:
     origin: dict[str, Any] = field(default_factory=dict)
     callback_url: str | None = None
     status: PostStatus = PostStatus.SCHEDULED
+    untimed: bool = False
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A workspace member, their role, and how chats name them."""
+
+    user_id: uuid.UUID
+    role: str
+    display_name: str | None
+    email: str | None
+    # (platform, team id, external id) of each chat identity.
+    chats: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ApprovalView:
+    """One line of a post's approval history."""
+
+    decision: str
+    actor: str
+    reason: str
+    at: datetime

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,7 +29,7 @@ from storage.usage import Quota, check
 from storage.views import AccountView, WorkspaceView
 
 KNOWN_MEMBER = """
-SELECT w.*, ci.user_id, u.timezone AS user_timezone
+SELECT w.*, ci.user_id, u.timezone AS user_timezone, m.role AS member_role
 FROM workspaces w
 JOIN chat_identities ci ON ci.platform = $2 AND ci.team_id = $3 AND ci.external_id = $4
 JOIN users u ON u.id = ci.user_id
@@ -57,6 +57,24 @@ def _language(chat: str | None) -> Select[Any]:
         .scalar_subquery()
     )
     return select(func.coalesce(own, Workspace.language))
+
+
+# A new member's role: the Slack installer owns the workspace; otherwise the first member who
+# may own it (not a Telegram group's non-admin) does, when it has no owner; else ``role``.
+JOIN_MEMBER = """
+INSERT INTO workspace_members (workspace_id, user_id, role)
+SELECT CAST(:ws AS uuid), CAST(:u AS uuid), CASE
+    WHEN EXISTS (SELECT 1 FROM slack_installations si WHERE :platform = 'slack'
+                 AND si.team_id = :team AND si.installer_user_id = :ext) THEN 'owner'
+    WHEN :may_own
+         AND NOT EXISTS (SELECT 1 FROM workspace_members o
+                         WHERE o.workspace_id = CAST(:ws AS uuid) AND o.role = 'owner')
+         AND NOT EXISTS (SELECT 1 FROM slack_installations si WHERE :platform = 'slack'
+                         AND si.team_id = :team AND si.installer_user_id <> '')
+    THEN 'owner'
+    ELSE :role END
+ON CONFLICT DO NOTHING
+"""
 
 
 class WorkspaceStore:
@@ -105,15 +123,15 @@ class WorkspaceStore:
 
     async def known_member(
         self, name: str, platform: str, team_id: str, external_id: str
-    ) -> tuple[WorkspaceView, uuid.UUID, str | None] | None:
-        """The workspace, user id and the user's own zone for a chat identity already synced
-        into the workspace: one statement for what every chat message needs; ``None`` until
-        ``ensure`` and ``sync_chat_user`` have run once."""
+    ) -> tuple[WorkspaceView, uuid.UUID, str | None, str] | None:
+        """The workspace, user id, the user's own zone and their role for a chat identity
+        already synced into the workspace: one statement for what every chat message needs;
+        ``None`` until ``ensure`` and ``sync_chat_user`` have run once."""
         async with driver(self.sessions) as conn:
             row = await conn.fetchrow(KNOWN_MEMBER, name, platform, team_id, external_id)
         if row is None:
             return None
-        return workspace_from(row), row["user_id"], row["user_timezone"]
+        return workspace_from(row), row["user_id"], row["user_timezone"], row["member_role"]
 
     async def sync_chat_user(
         self,
@@ -124,11 +142,15 @@ class WorkspaceStore:
         display_name: str | None = None,
         timezone: str | None = None,
         quota: Quota | None = None,
+        *,
+        role: str = "editor",
+        may_own: bool = True,
     ) -> tuple[uuid.UUID, bool]:
         """Seed flow 3.1: the user behind a chat identity, inserted on first contact.
 
-        Under ``quota`` (a plan's members) someone not yet a member joins only if they fit;
-        refused, nothing of theirs is written (not even the user row).
+        A new member gets ``role``, or owner (``JOIN_MEMBER`` says when). Under ``quota`` (a
+        plan's members) someone not yet a member joins only if they fit; refused, nothing of
+        theirs is written (not even the user row).
         """
         async with self.sessions.begin() as session:
             user_id = await session.scalar(
@@ -146,10 +168,10 @@ class WorkspaceStore:
             if quota is not None and not await self._is_member(session, workspace_id, user_id):
                 await check(on_session(session), workspace_id, replace(quota, args=(user_id,)))
             await session.execute(
-                insert(WorkspaceMember)
-                .values(workspace_id=workspace_id, user_id=user_id, role="member")
-                .on_conflict_do_nothing()
-            )
+                text(JOIN_MEMBER),
+                {"ws": workspace_id, "u": user_id, "platform": platform, "team": team_id,
+                 "ext": external_id, "may_own": may_own, "role": role},
+            )  # fmt: skip
         return user_id, created
 
     @staticmethod

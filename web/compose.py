@@ -17,15 +17,16 @@ from typing import IO, Any
 
 from aiohttp import BodyPartReader, web
 
-from core.errors import LimitReached, NotFound, RequestProblem
+from core.errors import Conflict, LimitReached, NotFound, RequestProblem
 from scheduler.calendar import viewer_zone
 from scheduler.media.fit import NeedsConversion
 from scheduler.media.ingest import MAX_UPLOAD_BYTES, ingest_path
 from scheduler.runtime import Runtime
-from scheduler.service import Scheduler
+from scheduler.service import Scheduler, draft_may_lack
 from scheduler.views import MediaView, WorkspaceView
 from web.csrf import MULTIPART_KEY
 from web.pages import error_page, pick_workspace, redirect, render, visible
+from web.posts import session_role
 from web.session import RUNTIME, session_of
 
 MAX_FILES = 10
@@ -169,6 +170,7 @@ def _empty(request: web.Request) -> dict[str, Any]:
         "tz": "",
         "fit": False,
         "can_fit": False,
+        "as_draft": False,
     }
 
 
@@ -193,31 +195,37 @@ async def compose_submit(request: web.Request) -> web.Response:
     tz = viewer_zone(session, ws)
     text = upload.first("request").strip()
     fit = upload.first("fit_media") == "1"
+    as_draft = upload.first("as_draft") == "1" or upload.first("action") == "draft"
     scheduler = Scheduler(runtime)
     media: list[MediaView] = []
     can_fit = False
     try:
         media = await _media(runtime, ws, session.user_id, upload)
-        if upload.first("action") == "save":
+        if upload.first("action") in ("save", "draft"):
             post = await scheduler.schedule(
                 ws.id,
                 text,
                 tz=tz,
                 user_id=session.user_id,
                 media=media,
-                origin={"platform": "calendar"},
+                origin={"platform": "calendar", "user_name": session.user_name},
                 fit_media=fit,
+                role=await session_role(request, ws),
+                as_draft=as_draft,
             )
-            return redirect(f"/posts/{post.id}?done=scheduled")
+            done = {"draft": "drafted", "pending_approval": "waiting-for-approval"}
+            return redirect(f"/posts/{post.id}?done={done.get(post.status, 'scheduled')}")
         draft = await scheduler.understand(
             ws.id, text, tz=tz, media=media, fit_media=fit, user_id=session.user_id
         )
         problems = list(draft.problems)
         can_fit = bool(draft.fixable)
-        if draft.parsed.when is None and not problems:
+        if as_draft:
+            problems = [p for p in problems if not draft_may_lack(p)]
+        elif draft.parsed.when is None and not problems:
             problems.append("I couldn't find a time.")
         status = 200
-    except (RequestProblem, NotFound, LimitReached) as problem:
+    except (RequestProblem, NotFound, Conflict, LimitReached) as problem:
         draft, status = None, 403 if isinstance(problem, LimitReached) else 400
         # A plan's refusal says which plan lifts the limit in its hint: show both.
         problems = getattr(problem, "problems", [str(problem) if isinstance(
@@ -237,4 +245,5 @@ async def compose_submit(request: web.Request) -> web.Response:
         tz=tz,
         fit=fit,
         can_fit=can_fit,
+        as_draft=as_draft,
     )

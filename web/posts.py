@@ -11,21 +11,34 @@ from aiohttp import web
 
 from core.errors import Conflict, NotFound, RequestProblem
 from core.limits import MAX_AHEAD_WORDS, too_far_ahead
+from core.states import EDITABLE_POST_STATUSES, Role
+from scheduler import approval
 from scheduler.calendar import attempts, viewer_zone
 from scheduler.logins import safe_next
+from scheduler.roles import can_approve, can_schedule, check_can_schedule, role_of
 from scheduler.service import Scheduler
 from scheduler.views import PostView, WorkspaceView
 from web.pages import error_page, redirect, render, visible
 from web.session import RUNTIME, session_of
 
-ACTIONS = ("reschedule", "edit", "cancel", "retry", "now")
+ACTIONS = ("reschedule", "edit", "cancel", "retry", "now", "approve", "reject")
 DONE = {
     "reschedule": "rescheduled",
     "edit": "edited",
     "cancel": "cancelled",
     "retry": "retrying",
     "now": "posting",
+    "approve": "approved",
+    "reject": "rejected",
 }
+
+
+async def session_role(request: web.Request, ws: WorkspaceView) -> str:
+    """The signed-in member's role here (a login link without a member acts as an editor)."""
+    session = session_of(request)
+    if session.user_id is None:
+        return Role.EDITOR
+    return await role_of(request.app[RUNTIME], ws.id, session.user_id)
 
 
 async def _visible_post(request: web.Request) -> tuple[PostView, WorkspaceView] | web.Response:
@@ -57,6 +70,7 @@ async def _page(
         grouped[attempt.destination_id].append(attempt)
     media = [(m, await runtime.media.signed_url(m.storage_key, 3600)) for m in post.media]
     local = post.scheduled_at.astimezone(ZoneInfo(tz))
+    role = await session_role(request, ws)
     return render(
         request,
         "post.html",
@@ -68,8 +82,11 @@ async def _page(
         media=media,
         error=error,
         back=f"/?ws={ws.id}&month={local:%Y-%m}",
-        editable=post.status in ("scheduled", "draft"),
-        retryable=post.status in ("failed", "partially_published"),
+        editable=can_schedule(role) and post.status in EDITABLE_POST_STATUSES,
+        retryable=can_schedule(role) and post.status in ("failed", "partially_published"),
+        approvable=can_approve(role) and post.status == "pending_approval",
+        approvals=await runtime.approvals.history(post.id),
+        role=role,
     )
 
 
@@ -128,21 +145,34 @@ async def post_action(request: web.Request) -> web.Response:
     form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
     runtime = request.app[RUNTIME]
     scheduler = Scheduler(runtime)
-    tz = viewer_zone(session_of(request), ws)
+    session = session_of(request)
+    tz = viewer_zone(session, ws)
+    role = await session_role(request, ws)
     try:
+        if action == "approve":
+            when = _when(form, post, tz, runtime.clock.now()) if form.get("when") else None
+            await approval.approve(runtime, ws.id, post.id, role=role, user_id=session.user_id,
+                                   actor=session.user_name or "calendar", when=when)  # fmt: skip
+        elif action == "reject":
+            await approval.reject(runtime, ws.id, post.id, role=role, user_id=session.user_id,
+                                  actor=session.user_name or "calendar",
+                                  reason=form.get("reason", ""))  # fmt: skip
+        else:
+            check_can_schedule(role)  # a viewer changes nothing
         if action == "reschedule":
-            await scheduler.reschedule(ws.id, post.id, _when(form, post, tz, runtime.clock.now()))
+            await scheduler.reschedule(ws.id, post.id, _when(form, post, tz, runtime.clock.now()),
+                                       role=role, user_id=session.user_id)  # fmt: skip
         elif action == "edit":
             text = form.get("text", "").replace("\r\n", "\n")
             if not text.strip():
                 raise RequestProblem(["The text is empty."], "Write the post, or cancel it.")
-            await scheduler.edit(ws.id, post.id, text)
+            await scheduler.edit(ws.id, post.id, text, role=role, user_id=session.user_id)
         elif action == "cancel":
             await scheduler.cancel(ws.id, post.id)
         elif action == "retry":
             await scheduler.retry(ws.id, post.id)
-        else:
-            await scheduler.post_now(ws.id, post.id)
+        elif action == "now":
+            await scheduler.post_now(ws.id, post.id, role=role, user_id=session.user_id)
     except (RequestProblem, Conflict) as problem:
         fresh = await runtime.posts.get(post.id)
         status = 409 if isinstance(problem, Conflict) else 400

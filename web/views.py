@@ -11,6 +11,7 @@ from aiohttp import web
 from core.errors import RequestProblem
 from scheduler.calendar import thumbnails, viewer_zone, window
 from scheduler.plans import plan_usage
+from scheduler.service import Scheduler
 from scheduler.views import POST_STATUSES
 from web.grid import LIST_PAGE, MONTH_PER_DAY, WEEK_PER_DAY, by_day, period, weeks
 from web.pages import error_page, pick_workspace, query, render
@@ -107,4 +108,7 @@ async def calendar_view(request: web.Request) -> web.Response:
         more_pages=more_pages,
         here=_linker(request, ws.id),
         usage=await plan_usage(runtime, ws.id),
+        drafts=await Scheduler(runtime).list(
+            ws.id, statuses=("pending_approval", "draft"), limit=50
+        ),
     )

@@ -25,6 +25,8 @@ HANDLERS: dict[str, Handler] = {
     "getPost": api.get_post,
     "editPost": api.edit_post,
     "reschedulePost": api.reschedule_post,
+    "approvePost": api.approve_post,
+    "rejectPost": api.reject_post,
     "cancelPost": api.cancel_post,
     "retryPost": api.retry_post,
     "publishPostNow": api.publish_now,

@@ -15,11 +15,13 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from core.errors import NotFound, RequestProblem
 from core.limits import MAX_AHEAD_WORDS, too_far_ahead
-from scheduler import edits
+from core.states import HELD_POST_STATUSES, Role
+from scheduler import approval, edits
 from scheduler.api_tokens import callback_store
 from scheduler.edits import Change
 from scheduler.media.fetch import ingest_url
 from scheduler.media.ingest import ingest_path
+from scheduler.roles import check_can_schedule
 from scheduler.service import Scheduler, check_zone
 from scheduler.views import MediaView, PostView
 from webhooks.errors import ApiError
@@ -69,6 +71,7 @@ async def create_post(call: Call) -> Reply:
     media = await _media(call, body.get("media", []))
     origin = {"platform": "api", "token_id": str(call.token.id) if call.token else None}
     scheduler = Scheduler(rt)
+    role, draft = token_role(call), body.get("status") == "draft"
     if body.get("dry_run"):
         return Reply(200, await _dry_run(call, scheduler, media))
     if "request" in body:
@@ -83,13 +86,19 @@ async def create_post(call: Call) -> Reply:
             accounts=accounts,
             listening=listening,
             plan=rt.plans.get(workspace.plan),
+            role=role,
+            as_draft=draft,
         )
     else:
+        missing = [f"`{k}` is required (unless `status` is `draft`)."
+                   for k in ("when", "destinations") if k not in body and not draft]  # fmt: skip
+        if missing:
+            raise RequestProblem(missing)
         post = await scheduler.schedule_fields(
             workspace.id,
             text=body["text"],
-            when=parse_time(body["when"], "when", rt.clock.now()),
-            destinations=body["destinations"],
+            when=parse_time(body["when"], "when", rt.clock.now()) if "when" in body else None,
+            destinations=body.get("destinations", []),
             tz=workspace.timezone,
             media=media,
             origin=origin,
@@ -98,6 +107,8 @@ async def create_post(call: Call) -> Reply:
             accounts=accounts,
             listening=listening,
             plan=rt.plans.get(workspace.plan),
+            role=role,
+            as_draft=draft,
         )
     return Reply(201, post_json(post))
 
@@ -118,6 +129,17 @@ async def _dry_run(call: Call, scheduler: Scheduler, media: list[MediaView]) -> 
             fit_media=body.get("fit_media", False),
         )  # fmt: skip
     return preview_json(edits.preview_of(scheduler, draft))
+
+
+def token_role(call: Call) -> Role:
+    """A token with the ``approve`` scope acts as an admin; any other as an editor."""
+    if call.token is not None and "approve" in call.token.scopes:
+        return Role.ADMIN
+    return Role.EDITOR
+
+
+def _actor(call: Call) -> str:
+    return f"API token {call.token.name}" if call.token is not None else "API"
 
 
 def _int(call: Call, name: str, default: int, low: int, high: int) -> int:
@@ -181,9 +203,20 @@ async def get_post(call: Call) -> Reply:
 
 
 async def edit_post(call: Call) -> Reply:
-    """Change a scheduled post's text, time, accounts or files (or preview the change)."""
+    """Change a post's text, time, accounts or files (or preview the change); a draft is
+    scheduled by ``scheduled_at``."""
     body, rt = call.body, call.rt
     post_id = call.path_id("post_id")
+    role = token_role(call)
+    scheduler = Scheduler(rt)
+    if "scheduled_at" in body:
+        # A draft given a time is scheduled, or waits for approval (``scheduler.approval``).
+        post = None
+        if "text" in body:
+            post = await scheduler.edit(call.workspace_id, post_id, body["text"], role=role)
+        when = parse_time(body["scheduled_at"], "scheduled_at", rt.clock.now())
+        post = await scheduler.reschedule(call.workspace_id, post_id, when, role=role)
+        return _post_reply(post)
     change = Change(
         text=body.get("text"),
         when=parse_time(body["when"], "when", rt.clock.now()) if "when" in body else None,
@@ -191,24 +224,35 @@ async def edit_post(call: Call) -> Reply:
         media=await _media(call, body["media"]) if "media" in body else None,
         revision=call.revision(),
     )
-    scheduler = Scheduler(rt)
     if body.get("dry_run"):
         preview = await edits.preview_change(scheduler, call.workspace_id, post_id, change)
         return Reply(200, preview_json(preview))
+    check_can_schedule(role)
+    if set(body) == {"text"} and change.revision is None:
+        # A text change alone may send an approved post back for approval (``Scheduler.edit``).
+        return _post_reply(
+            await scheduler.edit(call.workspace_id, post_id, body["text"], role=role)
+        )
     return _post_reply(await edits.revise(scheduler, call.workspace_id, post_id, change))
 
 
 async def reschedule_post(call: Call) -> Reply:
-    """Move a scheduled post."""
+    """Move a scheduled post (or schedule a draft)."""
     when = parse_time(call.body["when"], "when", call.rt.clock.now())
-    change = Change(when=when, revision=call.revision())
-    post = await edits.revise(Scheduler(call.rt), call.workspace_id, call.path_id("post_id"),
-                              change)  # fmt: skip
+    scheduler, post_id = Scheduler(call.rt), call.path_id("post_id")
+    current = await scheduler.get(call.workspace_id, post_id)
+    if current.status in HELD_POST_STATUSES:
+        post = await scheduler.reschedule(call.workspace_id, post_id, when, role=token_role(call))
+        return _post_reply(post)
+    check_can_schedule(token_role(call))
+    post = await edits.revise(scheduler, call.workspace_id, post_id,
+                              Change(when=when, revision=call.revision()))  # fmt: skip
     return _post_reply(post)
 
 
 async def publish_now(call: Call) -> Reply:
     """Publish a scheduled post now."""
+    check_can_schedule(token_role(call))
     post = await edits.publish_now(Scheduler(call.rt), call.workspace_id,
                                    call.path_id("post_id"), call.revision())  # fmt: skip
     return _post_reply(post)
@@ -219,6 +263,26 @@ async def media_from_url(call: Call) -> Reply:
     call.check_url("url", call.body["url"])
     media = await ingest_url(call.rt, call.workspace_id, call.body["url"])
     return Reply(201, media_json(media))
+
+
+async def approve_post(call: Call) -> Reply:
+    """Approve a waiting post (the token has the ``approve`` scope)."""
+    body: dict[str, Any] = call.body or {}
+    when = parse_time(body["when"], "when", call.rt.clock.now()) if "when" in body else None
+    post = await approval.approve(
+        call.rt, call.workspace_id, call.path_id("post_id"), role=token_role(call),
+        user_id=None, actor=_actor(call), when=when,
+    )  # fmt: skip
+    return Reply(200, post_json(post))
+
+
+async def reject_post(call: Call) -> Reply:
+    """Reject a waiting post with a reason."""
+    post = await approval.reject(
+        call.rt, call.workspace_id, call.path_id("post_id"), role=token_role(call),
+        user_id=None, actor=_actor(call), reason=call.body["reason"],
+    )  # fmt: skip
+    return Reply(200, post_json(post))
 
 
 async def cancel_post(call: Call) -> Reply:

@@ -16,6 +16,12 @@ POST_EVENTS = {
     E.POST_RESCHEDULED: "A scheduled post was moved to another time (or to now: Post now).",
     E.POST_EDITED: "A scheduled post's text was changed.",
     E.POST_CANCELLED: "A scheduled post was cancelled.",
+    E.POST_APPROVAL_REQUESTED: "A post was scheduled by someone who is not an approver where "
+    "approval is required: it waits (status ``pending_approval``) and is not published until "
+    "an owner or admin approves it.",
+    E.POST_APPROVED: "An approver approved a waiting post: it is scheduled now.",
+    E.POST_REJECTED: "An approver rejected a waiting post: it is a draft again; the reason is "
+    "told to its author in the chat it came from.",
     E.POST_PUBLISHED: "Every destination of the post was published.",
     E.POST_PARTIALLY_PUBLISHED: "Some destinations were published, others failed.",
     E.POST_FAILED: "No destination of the post could be published.",

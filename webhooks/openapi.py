@@ -67,7 +67,7 @@ HOOK_ID = (_path("hook_id"),)
 LIST_QUERY = (
     _query("start", {"type": "string", "format": "date-time"}, "Posts due at or after."),
     _query("end", {"type": "string", "format": "date-time"}, "Posts due before."),
-    {**_query("status", {"type": "array", "items": {"enum": POST_STATUSES}, "maxItems": 7},
+    {**_query("status", {"type": "array", "items": {"enum": POST_STATUSES}, "maxItems": 8},
               "Only these statuses (repeat the parameter)."), "style": "form", "explode": True},
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Page size."),
     _query("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0},
@@ -96,9 +96,15 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("get", "/api/v1/posts/{post_id}", "getPost", "One post.", result="Post",
               params=POST_ID),
     Operation("patch", "/api/v1/posts/{post_id}", "editPost",
-              "Change a scheduled post's text, time, destinations or media (with `dry_run`: "
-              "the preview, nothing stored).",
+              "Change a post's text, time, destinations or media (with `dry_run`: the "
+              "preview, nothing stored); `scheduled_at` schedules a draft.",
               W, "EditPost", 200, "PostOrPreview", (*POST_ID, IF_MATCH)),
+    Operation("post", "/api/v1/posts/{post_id}/approve", "approvePost",
+              "Approve a post waiting for approval (optionally at a new `when`); needs a token "
+              "with the `approve` scope.", "approve", "Approve", 200, "Post", POST_ID),
+    Operation("post", "/api/v1/posts/{post_id}/reject", "rejectPost",
+              "Reject a post waiting for approval: a draft again, its author told `reason`; "
+              "needs the `approve` scope.", "approve", "Reject", 200, "Post", POST_ID),
     Operation("post", "/api/v1/posts/{post_id}/reschedule", "reschedulePost",
               "Move a scheduled post.", W, "Reschedule", 200, "Post", (*POST_ID, IF_MATCH)),
     Operation("post", "/api/v1/posts/{post_id}/publish-now", "publishPostNow",

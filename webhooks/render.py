@@ -51,6 +51,7 @@ def post_json(post: PostView) -> dict[str, Any]:
         "callback_url": post.callback_url,
         "created_at": iso(post.created_at),
         "revision": post.revision,
+        "untimed": post.untimed,
         "destinations": [
             {
                 "id": str(d.id),

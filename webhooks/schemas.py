@@ -83,6 +83,13 @@ FIT_MEDIA = {
     "size: as JPEG, recompressed or scaled down. Without it only conversions that lose "
     "nothing are made.",
 }
+NEW_STATUS = {
+    "enum": ["scheduled", "draft"],
+    "default": "scheduled",
+    "description": "`draft` saves the post without queuing it (a time and destinations are "
+    "then optional); schedule it later with PATCH `scheduled_at`. Where approval is required, "
+    "a post from a token without the `approve` scope gets status `pending_approval`.",
+}
 TIMING = {
     "oneOf": [
         obj({"mode": {"const": "now"}}, ["mode"]),
@@ -165,6 +172,8 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Goes up with every change; send it back with an edit (also "
                 "the post's ETag).",
             },
+            "untimed": {"type": "boolean", "description": "A draft saved without a time "
+                        "(`scheduled_at` is then when it was saved)."},
             "destinations": {"type": "array", "items": ref("Destination")},
             "media": {"type": "array", "items": ref("Media")},
         },
@@ -234,6 +243,7 @@ SCHEMAS: dict[str, Any] = {
             "fit_media": FIT_MEDIA,
             "callback_url": URL,
             "dry_run": DRY_RUN,
+            "status": NEW_STATUS,
         },
         ["request"],
     ),
@@ -246,8 +256,10 @@ SCHEMAS: dict[str, Any] = {
             "fit_media": FIT_MEDIA,
             "callback_url": URL,
             "dry_run": DRY_RUN,
+            "status": NEW_STATUS,
         },
-        ["text", "when", "destinations"],
+        # `when` and `destinations` may be left out of a draft only.
+        ["text"],
     ),
     "NewPost": {"oneOf": [ref("RequestPost"), ref("FieldsPost")]},
     "EditPost": {
@@ -255,6 +267,8 @@ SCHEMAS: dict[str, Any] = {
             {
                 "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
                 "when": TIME,
+                "scheduled_at": {**TIME, "description": "Gives a draft its time: it is "
+                                 "scheduled, or waits for approval where that is required."},
                 "destinations": {
                     **DESTS,
                     "description": "The accounts it goes to, replacing the current ones; "
@@ -272,6 +286,8 @@ SCHEMAS: dict[str, Any] = {
         ),
         "minProperties": 1,
     },
+    "Approve": obj({"when": TIME}),
+    "Reject": obj({"reason": {"type": "string", "minLength": 1, "maxLength": 1000}}, ["reason"]),
     "Reschedule": obj({"when": TIME, "revision": REVISION}, ["when"]),
     "Account": obj(
         {
@@ -360,7 +376,7 @@ SCHEMAS: dict[str, Any] = {
         {
             "id": UUID,
             "name": STR,
-            "scopes": {"type": "array", "items": {"enum": ["read", "write"]}},
+            "scopes": {"type": "array", "items": {"enum": ["read", "write", "approve"]}},
             "created_at": TIME,
             "last_used_at": nullable(TIME),
             "revoked_at": nullable(TIME),

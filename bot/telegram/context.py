@@ -1,10 +1,11 @@
 """Who is talking and where: a Telegram message to a ``ChatContext``.
 
 A private chat is the person's own workspace (``telegram:<user id>``); a group or supergroup is
-a workspace shared by its members (``telegram:<chat id>``). Telegram's own admin list decides
-who may schedule in a group: its creator and administrators may (an admin can grant someone the
-right by making them an admin with no other rights); everyone else may list posts and accounts
-but not schedule, change or connect. An anonymous admin writes as the group itself and counts
+a workspace shared by its members (``telegram:<chat id>``). Telegram's own admin list gives
+roles in a group (``scheduler.roles``): its creator and administrators are editors at least (the
+first of them to write becomes the workspace's owner); everyone else is a viewer, who may list
+posts and accounts but not schedule, change or connect, until an owner or admin gives them a
+role with ``/role``. An anonymous admin writes as the group itself and counts
 as an admin. Admin checks call getChatMember and are cached for ``ADMIN_TTL`` seconds.
 """
 
@@ -135,6 +136,9 @@ async def chat_context(
         origin=origin,
         can_schedule=allowed,
         workspace_name=workspace,
+        # A group's own admins are editors at least; its other members viewers until an
+        # owner or admin gives them a role (``/role``). A private chat is the person's own.
+        platform_role=("editor" if allowed else "viewer") if is_group(chat) else None,
     )
 
 
@@ -165,6 +169,7 @@ def context_to_dict(ctx: ChatContext) -> dict[str, Any]:
         "origin": dict(ctx.origin),
         "can_schedule": ctx.can_schedule,
         "workspace_name": ctx.workspace_name,
+        "platform_role": ctx.platform_role,
     }
 
 
@@ -178,4 +183,5 @@ def context_from_dict(data: dict[str, Any]) -> ChatContext:
         origin=dict(data.get("origin") or {}),
         can_schedule=bool(data.get("can_schedule")),
         workspace_name=str(data.get("workspace_name") or ""),
+        platform_role=data.get("platform_role"),
     )

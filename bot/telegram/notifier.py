@@ -13,7 +13,7 @@ from bot.telegram.context import Services
 from bot.telegram.keyboards import html, markup
 from bot.telegram.sending import MARGIN, deliver
 from core.i18n import gettext as t
-from scheduler.notifier import PostResult
+from scheduler.notifier import ApprovalNotice, PostResult
 from scheduler.publishing.runner import RetryLater
 
 log = logging.getLogger("outpost.telegram")
@@ -58,3 +58,35 @@ class TelegramNotifier:
                 "telegram refused the result message",
                 extra={"post_id": result.post_id, "error": exc.message},
             )
+
+    async def approval(self, notice: ApprovalNotice) -> None:
+        """Ask for approval, or tell the author, in the chat the post was asked for in.
+
+        The approvers are asked in that chat, not privately: a bot cannot start a private
+        chat (the Bot API answers 403 to a user who never wrote to it), and a group's
+        workspace is the group, where its owners and admins are. Its buttons answer only
+        them (``scheduler.roles``).
+        """
+        post = notice.post
+        chat_id = post.origin.get("chat_id")
+        if chat_id is None:
+            return
+        lang = post.origin.get("lang")
+        if notice.kind == "requested":
+            reply = render.approval_request(post, post.timezone, lang)
+        else:
+            reply = Reply(render.approval_outcome(
+                notice.kind, post, post.timezone, notice.actor, notice.reason, lang
+            ))  # fmt: skip
+        reply_to = post.origin.get("message_id")
+        bot = await self.svc.ready_bot()
+        try:
+            await deliver(
+                bot, int(chat_id), html(reply.text), markup(reply),
+                int(reply_to) if reply_to else None,
+            )  # fmt: skip
+        except RetryAfter as exc:
+            raise RetryLater(retry_seconds(exc) + MARGIN) from None
+        except (Forbidden, BadRequest) as exc:
+            log.warning("telegram refused an approval message",
+                        extra={"post_id": str(post.id), "error": exc.message})  # fmt: skip

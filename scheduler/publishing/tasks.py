@@ -18,6 +18,7 @@ from arq.cron import CronJob, cron
 from arq.worker import Function, Worker, func
 
 from scheduler import metrics
+from scheduler.approval import expire_task
 from scheduler.health.digest import digest_task
 from scheduler.health.heartbeat import heartbeat
 from scheduler.health.watch import daily_task, due_soon_task
@@ -189,6 +190,13 @@ def make_worker(
                 minute={3},
                 second={0},
                 timeout=timeout,
+            ),
+            # Posts still waiting for an approver when their time comes become drafts again.
+            cron(
+                expire_task,
+                name="approval:expire",
+                timeout=timeout,
+                **_cron_seconds(settings.reconcile_seconds),
             ),
             *extra_cron,
         ],

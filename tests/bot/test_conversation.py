@@ -102,7 +102,7 @@ async def test_non_admin_cannot_schedule(runtime: Runtime, mastodon: FakeMastodo
     talk = Conversation(runtime)
     await _connect(runtime, mastodon)
     reply = await talk.handle(ctx(can_schedule=False), "tomorrow 9am to mastodon: hi")
-    assert "admins" in reply.text
+    assert "viewer" in reply.text
     assert reply.post is None
 
 

@@ -200,6 +200,8 @@ async def test_a_telegram_group_with_defaults_schedules_tomorrow_9am_hi(
         return "\n".join(r["text"] for r in replies(telegram, GROUP)[before:])
 
     assert "found no destination" in await said("/schedule tomorrow 9am: hi")
+    # The group's first admin to write owns it (scheduler.roles): made an editor, refused.
+    await set_role(str(TG_USER), "editor")
     assert "Only this workspace's owners and admins" in await said("/defaults to mastodon")
     await set_role(str(TG_USER), "admin")
     assert "mastodon:@outpost@fake.social" in await said("/defaults to mastodon")

@@ -55,6 +55,9 @@ async def _answer(slack: SlackHarness, text: str) -> str:
 
 async def test_only_owners_and_admins_invite_from_slack(slack_supa: SlackHarness) -> None:
     slack = slack_supa
+    await _answer(slack, "help")  # first contact: with one bot token the first member owns it
+    ws = await slack.rt.workspaces.by_name(f"slack:{TEAM}")
+    await set_role(ws.id, await _the_only_member(ws.id), "editor")
     refused = await _answer(slack, "invite bo@example.com editor")
     assert "owners and admins" in refused
     assert await count_rows("invitations") == 0

@@ -67,12 +67,14 @@ async def test_an_admin_invites_from_telegram_and_the_address_joins_on_sign_in(
     assert isinstance(services, Services)
     app = build_app(process.runtime, [setup_for(services)])
     async with TestClient(TestServer(app)) as bot:
+        await post(bot, updates.message(text="/help"))  # first contact: the chat's user owns it
+        ws = await process.runtime.workspaces.by_name(f"telegram:{USER}")
+        [me] = await _user_ids()
+        await set_role(ws.id, me, "editor")
         await post(bot, updates.message(text="/invite bo@example.com viewer"))
         assert _said(telegram, "Only the workspace's owners and admins can invite people.")
         assert await count_rows("invitations") == 0
 
-        ws = await process.runtime.workspaces.by_name(f"telegram:{USER}")
-        [me] = await _user_ids()  # the sender, synced on first contact as a plain member
         await set_role(ws.id, me, "admin")
         await post(bot, updates.message(text="/invite bo@example.com viewer"))
         assert _said(telegram, "Invited bo@example.com as viewer")

@@ -75,7 +75,7 @@ async def test_save_with_an_image_schedules_the_post_with_its_media(
     assert len(posts) == 1
     assert posts[0].content == "With a picture"
     assert [m.filename for m in posts[0].media] == ["launch.png"]
-    assert posts[0].origin == {"platform": "calendar"}
+    assert posts[0].origin == {"platform": "calendar", "user_name": "ada"}
     assert await runtime.media.exists(posts[0].media[0].storage_key)
     assert _uploads(runtime) == []
 

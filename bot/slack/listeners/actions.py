@@ -1,4 +1,4 @@
-"""Buttons: Cancel, Edit time (opens a modal), Post now, Retry."""
+"""Buttons: Cancel, Edit time (opens a modal), Post now, Retry; Approve / Edit / Reject."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
-from bot.slack.listeners.views import edit_time_modal
+from bot.slack.listeners.views import edit_time_modal, reject_modal
 from bot.slack.service import SlackBot, presser_team
 
 
@@ -41,6 +41,16 @@ async def press(
     channel = str((body.get("channel") or body.get("container") or {}).get("id", ""))
     ctx = await bot.chat_context(client, presser_team(body), user, {"channel": channel})
     reply = await bot.talk.press(ctx, kind, post_id)
+    if kind == "reject" and reply.post is not None:
+        modal = reject_modal(post_id, channel, reply.post.origin.get("lang"))
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+        return
+    if kind in ("approve", "reject", "edit") and not reply.private:
+        # The approval request (in the approver's DM) now says what was decided.
+        await respond(text=reply.text, replace_original=True)
+        if reply.post is not None:
+            await bot.refresh_summary(client, reply.post, await bot.tz_of(ctx))
+        return
     if reply.post is None or reply.private:
         await respond(text=reply.text, response_type="ephemeral", replace_original=False)
         return

@@ -1,4 +1,5 @@
-"""The Edit time modal: opened by the button, submitted with a new time phrase."""
+"""The Edit time and Reject modals: opened by their buttons, submitted with a new time phrase
+or the reason a post is rejected."""
 
 from __future__ import annotations
 
@@ -15,6 +16,29 @@ from core.i18n import gettext as t
 
 CALLBACK = "outpost_edit_time"
 BLOCK, INPUT = "when", "phrase"
+REJECT = "outpost_reject"
+REASON = "reason"
+
+
+def reject_modal(post_id: str, channel: str, lang: str | None = None) -> dict[str, Any]:
+    """A modal asking why a post is rejected; its author is told the answer."""
+    return {
+        "type": "modal",
+        "callback_id": REJECT,
+        "title": {"type": "plain_text", "text": t(lang, "Reject")},
+        "submit": {"type": "plain_text", "text": t(lang, "Reject")},
+        "close": {"type": "plain_text", "text": t(lang, "Close")},
+        "private_metadata": json.dumps({"post_id": post_id, "channel": channel}),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": REASON,
+                "label": {"type": "plain_text", "text": t(lang, "Why (the author is told)")},
+                "element": {"type": "plain_text_input", "action_id": REASON, "multiline": True,
+                            "max_length": 1000},
+            }
+        ],
+    }  # fmt: skip
 
 
 def edit_time_modal(post_id: str, channel: str, lang: str | None = None) -> dict[str, Any]:
@@ -52,7 +76,43 @@ def register(app: AsyncApp, bot: SlackBot) -> None:
             if await bot.claim(f"view:{view.get('id')}:{view.get('hash')}"):
                 await move(bot, body, view, client)
 
+    async def rejected(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        view = body.get("view") or {}
+        async with bot.work:
+            if await bot.claim(f"view:{view.get('id')}:{view.get('hash')}"):
+                await reject(bot, body, view, client)
+
     app.view(CALLBACK)(submitted)
+    app.view(REJECT)(rejected)
+
+
+async def reject(
+    bot: SlackBot, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+) -> None:
+    """``reject ID reason`` from the modal; the answer goes to the approver alone."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = (view.get("state") or {}).get("values") or {}
+    reason = str(((values.get(REASON) or {}).get(REASON) or {}).get("value") or "")
+    user = str((body.get("user") or {}).get("id", ""))
+    channel = str(meta.get("channel", ""))
+    ctx = await bot.chat_context(client, presser_team(body), user, {"channel": channel})
+    reply = await bot.talk.handle(ctx, f"reject {meta.get('post_id', '')} {reason}")
+    if reply.post is not None:
+        await bot.refresh_summary(client, reply.post, await bot.tz_of(ctx))
+    await _tell(client, channel, user, reply.text, blocks.reply_blocks(reply))
+
+
+async def _tell(
+    client: AsyncWebClient, channel: str, user: str, text: str, body: list[dict[str, Any]]
+) -> None:
+    """An answer to the person alone: ephemeral in the channel, else in their DM."""
+    try:
+        await client.chat_postEphemeral(
+            channel=channel or user, user=user, text=blocks.fallback(text), blocks=body
+        )
+    except SlackApiError:
+        await client.chat_postMessage(channel=user, text=blocks.fallback(text))
 
 
 async def move(

@@ -1,4 +1,6 @@
-"""Inline buttons: Cancel, Edit time, Post now, Retry. Answered at once, checked, then done."""
+"""Inline buttons: Cancel, Edit time, Post now, Retry, and Approve / Edit / Reject.
+
+Answered at once, checked, then done."""
 
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from bot.telegram.keyboards import html, parse_callback
 from bot.telegram.sending import deliver
 
 Context = CallbackContext[Any, Any, Any, Any]
-DENIED = "Only this chat's admins can change its posts."
 STALE = "That button is no longer supported; send /posts for fresh ones."
 
 
@@ -32,9 +33,8 @@ def register(app: TgApp, svc: Services) -> None:
             await query.answer(STALE, show_alert=True)
             return
         ctx = await chat_context(svc, context.bot, message.chat, query.from_user, None)
-        if not ctx.can_schedule:
-            await query.answer(DENIED, show_alert=True)
-            return
+        # Who may press what is the conversation's call (roles: a viewer cannot change posts,
+        # only owners and admins approve).
         action, post_id = parsed
         reply = await svc.talk.press(ctx, action, post_id)
         await query.answer(reply.text[:200], show_alert=reply.private)

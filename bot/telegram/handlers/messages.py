@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, Message, Update
+from telegram import Bot, Message, MessageEntity, Update
 from telegram.ext import CallbackContext, MessageHandler, filters
 
 from bot.commands import parse_command
@@ -86,8 +86,24 @@ async def handle_message(svc: Services, bot: Bot, message: Message) -> None:
     )
     if text is None:
         return
+    text = _role_target(text, message)
     for reply in await respond(svc, bot, ctx, text, attachment):
         await send_reply(svc, bot, chat.id, reply, message.message_id)
+
+
+def _role_target(text: str, message: Message) -> str:
+    """``/role editor`` in reply to someone's message, or naming them by a text mention (a
+    member without a username), names them by their Telegram id."""
+    command = parse_command(text)
+    if command.kind != "role" or not command.arg.strip():
+        return text
+    for entity in message.entities or ():
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
+            return f"/role {entity.user.id} {command.arg.split()[-1]}"
+    replied = message.reply_to_message
+    if len(command.arg.split()) == 1 and replied is not None and replied.from_user is not None:
+        return f"/role {replied.from_user.id} {command.arg.strip()}"
+    return text
 
 
 async def respond(
@@ -119,7 +135,8 @@ async def _answer(
     if command.kind == "timezone" and not command.arg.strip():
         return Reply(t(lang, "Your time zone is {tz}. Change it with `/timezone Europe/Berlin`.",
                        tz=tz), private=True)  # fmt: skip
-    if command.kind in ("connect", "calendar") and not ctx.can_schedule:
+    # Anyone may open the calendar (a viewer only looks); connecting stays with the admins.
+    if command.kind == "connect" and not ctx.can_schedule:
         return Reply(t(lang, ADMINS_ONLY), private=True)
     if command.kind == "connect" and canonical_platform(command.arg.split(" ", 1)[0]) == "telegram":
         return await connect_channel(svc, bot, ctx, command.arg, lang)
