@@ -19,6 +19,7 @@ from publishers.base import Publisher
 from publishers.registry import build_publishers
 from scheduler.hooks.templates import TemplateRunner
 from scheduler.notifier import DestinationListener, LoggingNotifier, Notifier
+from scheduler.publishing.queue import WakingRedis
 from storage.accounts import AccountStore
 from storage.api import ApiStore
 from storage.api_callbacks import CallbackStore
@@ -116,9 +117,10 @@ async def open_runtime(
     """
     engine = make_engine(settings.database_url, pool_size=pool_size)
     sessions = make_sessionmaker(engine)
-    redis = await create_pool(
+    pool = await create_pool(
         redis_settings(settings.redis_url), default_queue_name=settings.queue_name
     )
+    redis = WakingRedis(pool)
     allow, agent = settings.private_urls_allowed, {"User-Agent": USER_AGENT}
     http = guard.session(allow_private=allow, headers=agent)
     operator_http = guard.session(

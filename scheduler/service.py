@@ -23,7 +23,7 @@ from scheduler.destinations import resolve
 from scheduler.hooks.callbacks import emit
 from scheduler.media.alt import attach_alts, split_alts
 from scheduler.media.fit import FIELDS_HINT, NeedsConversion, checked, fit, request_hint
-from scheduler.publishing.queue import enqueue_publish
+from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.requests import account_for, media_for
 from scheduler.runtime import Runtime
@@ -261,8 +261,8 @@ class Scheduler:
                 callback_url=callback_url,
             )
         )
-        await enqueue_publish(
-            self.rt.redis,
+        await queue_jobs(
+            self.rt,
             [Job(d.id, d.revision, d.due_at) for d in post.destinations],
         )
         if on_stored is not None:
@@ -294,7 +294,7 @@ class Scheduler:
                 [msg("{when} is in the past.", when=when.isoformat())], msg("Pick a later time.")
             )
         post, jobs = await self.rt.posts.reschedule(workspace_id, post_id, max(when, now))
-        await enqueue_publish(self.rt.redis, jobs)
+        await queue_jobs(self.rt, jobs)
         await emit(self.rt, post, CallbackEvent.POST_RESCHEDULED)
         return post
 
@@ -322,7 +322,7 @@ class Scheduler:
         if problems:
             raise RequestProblem(problems, msg("Shorten the text or split it into a thread."))
         post, jobs = await self.rt.posts.edit(workspace_id, post_id, text)
-        await enqueue_publish(self.rt.redis, jobs)
+        await queue_jobs(self.rt, jobs)
         await emit(self.rt, post, CallbackEvent.POST_EDITED)
         return post
 
@@ -333,5 +333,5 @@ class Scheduler:
 
     async def retry(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
         post, jobs = await self.rt.posts.retry(workspace_id, post_id, self.rt.clock.now())
-        await enqueue_publish(self.rt.redis, jobs)
+        await queue_jobs(self.rt, jobs)
         return post

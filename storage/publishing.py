@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.batch import Batcher
@@ -206,6 +206,29 @@ class PublishStore:
                 )
                 .order_by(PostDestination.due_at)
                 .limit(limit)
+            )
+            return [Job(r[0], r[1], r[2]) for r in rows]
+
+    async def entering(
+        self,
+        since: datetime | None,
+        until: datetime,
+        after: tuple[datetime, uuid.UUID] | None = None,
+        limit: int = 1000,
+    ) -> list[Job]:
+        """Pending destinations due in (``since``, ``until``], in (due_at, id) order after
+        ``after``: one batch of the horizon sweep (the partial index on due_at serves it)."""
+        query = select(PostDestination.id, PostDestination.revision, PostDestination.due_at).where(
+            PostDestination.status == DestinationStatus.PENDING,
+            PostDestination.due_at <= until,
+        )
+        if since is not None:
+            query = query.where(PostDestination.due_at > since)
+        if after is not None:
+            query = query.where(tuple_(PostDestination.due_at, PostDestination.id) > tuple_(*after))
+        async with self.sessions() as session:
+            rows = await session.execute(
+                query.order_by(PostDestination.due_at, PostDestination.id).limit(limit)
             )
             return [Job(r[0], r[1], r[2]) for r in rows]
 
