@@ -30,6 +30,7 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+from arq.connections import RedisSettings, create_pool
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -44,6 +45,7 @@ from tests.support import make_settings
 
 DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost_bench_pipeline"
 REDIS = "redis://127.0.0.1:6379/5"
+BARE_POLL = 0.05  # what Outpost's worker polled before it woke for its jobs
 TABLES = "publish_attempts, post_destinations, post_media, scheduled_posts"
 
 
@@ -158,7 +160,50 @@ async def spread(
         p.stop()
     line = f"- spread: {len(late)} posts over 60 s, 1 worker: {figures(late)}"
     print(line, flush=True)
-    return [line]
+    bare = await bare_spread(rt, fake, settings, args.spread_posts)
+    line2 = (
+        f"- spread, bare arq in the same run (stock `Worker`, poll {BARE_POLL} s, a job that "
+        f"only makes the HTTP call): {len(bare)} jobs over 60 s: {figures(bare)}"
+    )
+    print(line2, flush=True)
+    return [line, line2]
+
+
+async def bare_spread(
+    rt: Runtime, fake: FakeProcess, settings: Settings, count: int
+) -> list[float]:
+    """The same spread through stock arq (bench/bare_arq.py), no Outpost code in the path."""
+    await reset(rt, fake)
+    queue = "bench:bare"
+    env = {**os.environ, "BARE_REDIS": settings.redis_url, "BARE_QUEUE": queue}
+    env["BARE_POLL"] = str(BARE_POLL)
+    proc = subprocess.Popen([sys.executable, "-m", "bench.bare_arq"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url), default_queue_name=queue)
+    try:
+        start = datetime.now(UTC) + timedelta(seconds=15)
+        due: dict[str, float] = {}
+        for i in range(count):
+            when = start + timedelta(seconds=random.uniform(0, 60))
+            key = f"bare-{i}"
+            due[key] = when.timestamp()
+            await pool.enqueue_job("bare:post", fake.url, key, _job_id=key, _defer_until=when)
+        deadline = time.time() + 150
+        while time.time() < deadline:
+            if (await fake.control("/_fake/counts"))["created"] >= count:
+                break
+            await asyncio.sleep(1.0)
+        state = await fake.control("/_fake/state")
+        first: dict[str, float] = {}
+        for req in state["requests"]:
+            key = req["headers"].get("Idempotency-Key")
+            if req["path"] == "/api/v1/statuses" and key in due and key not in first:
+                first[key] = req["at"]
+        return [first[k] - due[k] for k in first]
+    finally:
+        await pool.aclose()
+        proc.terminate()
+        proc.wait(10)
 
 
 async def burst(
@@ -227,7 +272,6 @@ async def main(args: argparse.Namespace) -> str:
         job_timeout_seconds=60.0,
         reconcile_seconds=60.0,
         publish_timeout_seconds=15.0,
-        worker_poll_delay=0.05,
         worker_max_jobs=500,
     )
     fake = FakeProcess()
@@ -269,7 +313,8 @@ if __name__ == "__main__":
         "lateness",
         f"## Lateness and throughput\n\n`.venv/bin/python bench/lateness.py {cmd}`".rstrip()
         + f" on {machine()}. Workers "
-        "are `outpost worker` processes (poll 0.05 s, max_jobs 500); the fake Mastodon runs in "
+        "are `outpost worker` processes (woken when a job is due, poll 1 s as a fallback, 50 ms "
+        "while jobs run; max_jobs 500); the fake Mastodon runs in "
         "its own process and takes 50 ms per create call. Lateness is when the network received "
         "the post minus its scheduled time. The machine has 2 cores shared by Postgres, Redis, "
         "the fake and the workers, so four worker processes cannot run four times as fast "

@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     job_timeout_seconds: float = Field(default=50.0, gt=0)
     # The worker wakes when its earliest job is due or an enqueuer says one was added; this
     # poll is only the fallback (a wake message lost, a job queued by something else).
-    worker_poll_delay: float = Field(default=0.05, gt=0)
+    worker_poll_delay: float = Field(default=1.0, gt=0)
     worker_max_jobs: int = Field(default=500, ge=1)
     reconcile_seconds: float = Field(default=60.0, gt=0)
     reconcile_horizon_seconds: float = Field(default=900.0, gt=0)

@@ -22,7 +22,6 @@ from scheduler import metrics
 from scheduler.health.digest import digest_task
 from scheduler.health.heartbeat import heartbeat
 from scheduler.health.watch import daily_task, due_soon_task
-from scheduler.publishing.arq_worker import Worker1RTT
 from scheduler.publishing.horizon import sweep, within
 from scheduler.publishing.queue import (
     NOTIFY,
@@ -33,6 +32,7 @@ from scheduler.publishing.queue import (
     queue_depth,
 )
 from scheduler.publishing.runner import RetryLater, Runner, backoff
+from scheduler.publishing.waking import WakingWorker
 from scheduler.runtime import Runtime
 
 log = logging.getLogger("outpost.worker")
@@ -167,7 +167,7 @@ def make_worker(
     settings = runtime.settings
     runner = Runner(runtime)
     timeout = settings.job_timeout_seconds
-    return Worker1RTT(
+    return WakingWorker(
         functions=[
             func(publish_destination, name=PUBLISH, max_tries=10_000, timeout=timeout),
             func(notify_post, name=NOTIFY, max_tries=20, timeout=timeout),
