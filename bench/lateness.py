@@ -43,8 +43,12 @@ from storage.db import _plain_dsn, ensure_database, upgrade
 from tests.faults.workers import WorkerProcess
 from tests.support import make_settings
 
-DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost_bench_pipeline"
-REDIS = "redis://127.0.0.1:6379/5"
+# A database this script drops and recreates, and a Redis database it flushes; override with
+# BENCH_DATABASE_URL / BENCH_REDIS_URL when those names are taken.
+DB = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost_bench_pipeline"
+)
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 BARE_POLL = 0.05  # what Outpost's worker polled before it woke for its jobs
 TABLES = "publish_attempts, post_destinations, post_media, scheduled_posts"
 
@@ -259,7 +263,7 @@ async def throughput(
 
 async def main(args: argparse.Namespace) -> str:
     conn = await asyncpg.connect(_plain_dsn(DB, "postgres"))
-    await conn.execute('DROP DATABASE IF EXISTS "outpost_bench_pipeline" WITH (FORCE)')
+    await conn.execute(f'DROP DATABASE IF EXISTS "{DB.rsplit("/", 1)[1]}" WITH (FORCE)')
     await conn.close()
     await ensure_database(DB)
     await upgrade(DB)

@@ -168,3 +168,27 @@ async def test_a_real_worker_publishes_a_post_that_crossed_the_horizon_once(
     await wait_for(published, timeout=20)
     await asyncio.sleep(1.5)  # a few more reconciler passes
     assert mastodon.created_keys() == [post.destinations[0].idempotency_key]
+
+
+async def test_a_retry_beyond_the_horizon_leaves_redis_and_comes_back_with_the_sweep(
+    runtime: Runtime, worker: object, mastodon: FakeMastodon
+) -> None:
+    rt, start = runtime, runtime.clock.now()
+    mastodon.fail_next("429", reset=7200)  # the network says: in two hours
+    post = await _far_post(rt, mastodon, timedelta(0))
+
+    async def deferred() -> bool:
+        dest = (await rt.posts.get(post.id)).destinations[0]
+        return dest.status == "pending" and dest.due_at > start + timedelta(hours=1)
+
+    await wait_for(deferred, timeout=15)
+
+    async def job_done() -> bool:
+        return not await _job_ids(rt)
+
+    await wait_for(job_done, timeout=10)  # the job ended instead of deferring itself
+    dest = (await rt.posts.get(post.id)).destinations[0]
+    set_clock(rt, dest.due_at - timedelta(minutes=30))
+    await Reconciler(rt, Runner(rt)).run_once()  # or the worker's own cron, whichever is first
+    assert await _job_ids(rt) == {_job_id(post)}
+    assert mastodon.created_keys() == []
