@@ -31,9 +31,10 @@ log = logging.getLogger("outpost.worker")
 
 BUSY_POLL = 0.05
 RESUBSCRIBE = 0.5
-# Wake a millisecond after the score: arq compares whole milliseconds, and a job looked for a
-# hair early is not due yet.
-AFTER_SCORE = 0.001
+# Wake 2 ms after the score, by the wall clock: a score is its due time rounded to the
+# millisecond, the loop's timers may fire a millisecond early, and a job started before its
+# row's due time is not claimed but retried (the runner's "queued early"), a poll later.
+AFTER_SCORE = 0.002
 
 
 class WakingWorker(Worker1RTT):
@@ -98,10 +99,8 @@ class WakingWorker(Worker1RTT):
             wait = min(start + self._cap() - loop.time(), due_in)
             if wait <= 0:
                 return
-            try:
+            with suppress(TimeoutError):  # woken or timed out: look at the clock again
                 await asyncio.wait_for(self._wake.wait(), wait)
-            except TimeoutError:
-                return
 
     def _heard(self, score: float) -> None:
         self._hint = min(self._hint, score)
