@@ -59,8 +59,11 @@ class PublishStore:
         self, sessions: async_sessionmaker[AsyncSession], batch_window: float = 0.02
     ) -> None:
         self.sessions = sessions
-        # Concurrent jobs' claims, outcomes and reports go out together (core.batch).
-        self._claims = Batcher(self._claim_many, window=batch_window, max_inflight=2)
+        # Concurrent jobs' claims, outcomes and reports go out together (core.batch). A claim
+        # is on the way to the network, so it waits for no window: the jobs one poll starts
+        # claim in the same loop pass anyway, and claims made while two batches are in flight
+        # queue up behind them.
+        self._claims = Batcher(self._claim_many, max_inflight=2)
         self._outcomes = Batcher(self._finish_many, window=batch_window, max_inflight=2)
         self._notices = Batcher(self._mark_notified_many, window=batch_window)
         self._reports = Batcher(self._posts, window=batch_window)
