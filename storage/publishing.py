@@ -60,10 +60,11 @@ class PublishStore:
     ) -> None:
         self.sessions = sessions
         # Concurrent jobs' claims, outcomes and reports go out together (core.batch). A claim
-        # is on the way to the network, so it waits for no window: the jobs one poll starts
-        # claim in the same loop pass anyway, and claims made while two batches are in flight
-        # queue up behind them.
-        self._claims = Batcher(self._claim_many, max_inflight=2)
+        # is on the way to the network: a lone one (a post due on its own) waits for no
+        # window; under a burst they still gather for one.
+        self._claims = Batcher(
+            self._claim_many, window=batch_window, max_inflight=2, eager_when_idle=True
+        )
         self._outcomes = Batcher(self._finish_many, window=batch_window, max_inflight=2)
         self._notices = Batcher(self._mark_notified_many, window=batch_window)
         self._reports = Batcher(self._posts, window=batch_window)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from arq.constants import job_key_prefix
+from arq.utils import to_unix_ms
 
 from core.errors import ConfigError
 from core.settings import Settings
@@ -59,7 +60,7 @@ async def test_a_post_beyond_the_horizon_is_queued_when_the_horizon_reaches_it(
     assert (await reconciler.run_once())["entered"] == 1
     assert await _job_ids(rt) == {_job_id(post)}
     score = await rt.redis.zscore(rt.settings.queue_name, _job_id(post))
-    assert score == int(post.scheduled_at.timestamp() * 1000)
+    assert score == to_unix_ms(post.scheduled_at)
     assert (await reconciler.run_once())["entered"] == 0  # once, however often it passes
 
 

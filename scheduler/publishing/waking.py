@@ -44,6 +44,7 @@ class WakingWorker(Worker1RTT):
         super().__init__(*args, **kwargs)
         self._wake = asyncio.Event()
         self._hint = math.inf  # the earliest score (ms) heard of since the last pass
+        self._pass_ms = 0.0  # when the last pass began (wall clock, ms)
         self.listening = False
 
     async def main(self) -> None:
@@ -55,6 +56,7 @@ class WakingWorker(Worker1RTT):
         try:
             while True:
                 self._hint = math.inf
+                self._pass_ms = time.time() * 1000
                 await self._poll_iteration()
                 if self.burst and await self._burst_done():
                     return
@@ -81,10 +83,19 @@ class WakingWorker(Worker1RTT):
         return float(self.poll_delay_s)
 
     async def _earliest(self) -> float:
-        """The score (ms) of the first job not yet due; infinity when none."""
-        now = time.time() * 1000
+        """The score (ms) of the first job the last pass did not look at; infinity when none.
+
+        From the moment the pass began, not from now: a job that fell due while it ran must
+        not be skipped until the next wake. (A job it started is still in the queue until it
+        ends: it costs one more pass, which finds it running.)
+        """
         first = await self.pool.zrangebyscore(
-            self.queue_name, min=f"({now:.0f}", max="+inf", start=0, num=1, withscores=True
+            self.queue_name,
+            min=f"({int(self._pass_ms) - 1}",
+            max="+inf",
+            start=0,
+            num=1,
+            withscores=True,
         )
         return float(first[0][1]) if first else math.inf
 
