@@ -148,7 +148,8 @@ async def main(args: argparse.Namespace) -> str:
             t = time.perf_counter()
             await reconciler.run_once()
             lines.append(
-                f"- the next pass, reading only what entered since: "
+                f"- the reconciler's next pass, whole (its horizon sweep reads only what "
+                f"entered since): "
                 f"{(time.perf_counter() - t) * 1000:.0f} ms"
             )
             # 2. Without it: every post's job, measured on a sample and extrapolated.
