@@ -28,7 +28,7 @@ BATCH = 1000
 # Each pass re-reads this much before the mark: a row committed just after a pass read past
 # its time (a slow transaction, a web process's clock a little behind) is still found.
 OVERLAP = timedelta(seconds=60)
-# ARGV: key, ms. The mark only moves forward, whichever of several sweeps finishes last.
+# KEYS: the mark; ARGV: its new value (ms). It only moves forward, whichever sweep ends last.
 ADVANCE = """
 local now = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > now then redis.call('SET', KEYS[1], ARGV[1]) end
