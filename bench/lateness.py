@@ -30,6 +30,7 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+from arq.connections import RedisSettings, create_pool
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -42,8 +43,13 @@ from storage.db import _plain_dsn, ensure_database, upgrade
 from tests.faults.workers import WorkerProcess
 from tests.support import make_settings
 
-DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost_bench_pipeline"
-REDIS = "redis://127.0.0.1:6379/5"
+# A database this script drops and recreates, and a Redis database it flushes; override with
+# BENCH_DATABASE_URL / BENCH_REDIS_URL when those names are taken.
+DB = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/outpost_bench_pipeline"
+)
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+BARE_POLL = 0.05  # what Outpost's worker polled before it woke for its jobs
 TABLES = "publish_attempts, post_destinations, post_media, scheduled_posts"
 
 
@@ -158,7 +164,50 @@ async def spread(
         p.stop()
     line = f"- spread: {len(late)} posts over 60 s, 1 worker: {figures(late)}"
     print(line, flush=True)
-    return [line]
+    bare = await bare_spread(rt, fake, settings, args.spread_posts)
+    line2 = (
+        f"- spread, bare arq in the same run (stock `Worker`, poll {BARE_POLL} s, a job that "
+        f"only makes the HTTP call): {len(bare)} jobs over 60 s: {figures(bare)}"
+    )
+    print(line2, flush=True)
+    return [line, line2]
+
+
+async def bare_spread(
+    rt: Runtime, fake: FakeProcess, settings: Settings, count: int
+) -> list[float]:
+    """The same spread through stock arq (bench/bare_arq.py), no Outpost code in the path."""
+    await reset(rt, fake)
+    queue = "bench:bare"
+    env = {**os.environ, "BARE_REDIS": settings.redis_url, "BARE_QUEUE": queue}
+    env["BARE_POLL"] = str(BARE_POLL)
+    proc = subprocess.Popen([sys.executable, "-m", "bench.bare_arq"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url), default_queue_name=queue)
+    try:
+        start = datetime.now(UTC) + timedelta(seconds=15)
+        due: dict[str, float] = {}
+        for i in range(count):
+            when = start + timedelta(seconds=random.uniform(0, 60))
+            key = f"bare-{i}"
+            due[key] = when.timestamp()
+            await pool.enqueue_job("bare:post", fake.url, key, _job_id=key, _defer_until=when)
+        deadline = time.time() + 150
+        while time.time() < deadline:
+            if (await fake.control("/_fake/counts"))["created"] >= count:
+                break
+            await asyncio.sleep(1.0)
+        state = await fake.control("/_fake/state")
+        first: dict[str, float] = {}
+        for req in state["requests"]:
+            key = req["headers"].get("Idempotency-Key")
+            if req["path"] == "/api/v1/statuses" and key in due and key not in first:
+                first[key] = req["at"]
+        return [first[k] - due[k] for k in first]
+    finally:
+        await pool.aclose()
+        proc.terminate()
+        proc.wait(10)
 
 
 async def burst(
@@ -214,7 +263,7 @@ async def throughput(
 
 async def main(args: argparse.Namespace) -> str:
     conn = await asyncpg.connect(_plain_dsn(DB, "postgres"))
-    await conn.execute('DROP DATABASE IF EXISTS "outpost_bench_pipeline" WITH (FORCE)')
+    await conn.execute(f'DROP DATABASE IF EXISTS "{DB.rsplit("/", 1)[1]}" WITH (FORCE)')
     await conn.close()
     await ensure_database(DB)
     await upgrade(DB)
@@ -227,7 +276,6 @@ async def main(args: argparse.Namespace) -> str:
         job_timeout_seconds=60.0,
         reconcile_seconds=60.0,
         publish_timeout_seconds=15.0,
-        worker_poll_delay=0.05,
         worker_max_jobs=500,
     )
     fake = FakeProcess()
@@ -269,7 +317,8 @@ if __name__ == "__main__":
         "lateness",
         f"## Lateness and throughput\n\n`.venv/bin/python bench/lateness.py {cmd}`".rstrip()
         + f" on {machine()}. Workers "
-        "are `outpost worker` processes (poll 0.05 s, max_jobs 500); the fake Mastodon runs in "
+        "are `outpost worker` processes (woken when a job is due, poll 1 s as a fallback, 50 ms "
+        "while jobs run; max_jobs 500); the fake Mastodon runs in "
         "its own process and takes 50 ms per create call. Lateness is when the network received "
         "the post minus its scheduled time. The machine has 2 cores shared by Postgres, Redis, "
         "the fake and the workers, so four worker processes cannot run four times as fast "

@@ -54,11 +54,15 @@ class Batcher(Generic[K, R]):
         max_size: int = 200,
         max_inflight: int = 1,
         window: float = 0.0,
+        eager_when_idle: bool = False,
     ) -> None:
         self._run = run
         self.max_size = max_size
         self.max_inflight = max_inflight
         self.window = window
+        # Skip the window when nothing is waiting or in flight: a lone call goes at once,
+        # calls that come while others are busy still gather for ``window``.
+        self.eager_when_idle = eager_when_idle
         self._pending: list[tuple[K, asyncio.Future[R]]] = []
         self._inflight: set[asyncio.Task[None]] = set()
         self._timer: asyncio.Handle | None = None
@@ -73,7 +77,8 @@ class Batcher(Generic[K, R]):
             self._start()
         elif self._timer is None:
             # At least until the end of this loop pass, so that calls made in it go together.
-            if self.window:
+            idle = self.eager_when_idle and not self._inflight and len(self._pending) == 1
+            if self.window and not idle:
                 self._timer = loop.call_later(self.window, self._start)
             else:
                 self._timer = loop.call_soon(self._start)

@@ -98,10 +98,15 @@ class Settings(BaseSettings):
     # Worker tuning; the defaults suit one small install.
     queue_name: str = "outpost:queue"
     job_timeout_seconds: float = Field(default=50.0, gt=0)
-    worker_poll_delay: float = Field(default=0.05, gt=0)
+    # The worker wakes when its earliest job is due or an enqueuer says one was added; this
+    # poll is only the fallback (a wake message lost, a job queued by something else).
+    worker_poll_delay: float = Field(default=1.0, gt=0)
     worker_max_jobs: int = Field(default=500, ge=1)
     reconcile_seconds: float = Field(default=60.0, gt=0)
     reconcile_horizon_seconds: float = Field(default=900.0, gt=0)
+    # Posts due further ahead than this live in Postgres only; the reconciler queues them as
+    # they come within it, so Redis holds the next hour's jobs, not the whole calendar.
+    queue_horizon_seconds: float = Field(default=3600.0, gt=0)
     publish_timeout_seconds: float = Field(default=15.0, gt=0)
     max_publish_attempts: int = Field(default=8, ge=1)
     # Outbound requests to private or local addresses (accounts' servers, callback URLs):
@@ -226,6 +231,14 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(
             "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN (or SLACK_CLIENT_ID) is not.",
             "Set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID/SECRET for OAuth installs.",
+        )
+    if settings.queue_horizon_seconds < 2 * settings.reconcile_seconds:
+        # The reconciler queues a post as it enters the horizon: at least one reconcile
+        # period must be left before it is due.
+        raise ConfigError(
+            f"QUEUE_HORIZON_SECONDS ({settings.queue_horizon_seconds:g}) is less than twice "
+            f"RECONCILE_SECONDS ({settings.reconcile_seconds:g}).",
+            "Raise QUEUE_HORIZON_SECONDS (default 3600) or lower RECONCILE_SECONDS.",
         )
     if settings.slack_client_id and settings.slack_client_secret is None:
         raise ConfigError("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not.")

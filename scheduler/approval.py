@@ -21,7 +21,7 @@ from core.i18n import msg
 from core.states import CallbackEvent, PostStatus
 from scheduler.hooks.callbacks import emit
 from scheduler.notifier import ApprovalNotice
-from scheduler.publishing.queue import enqueue_publish
+from scheduler.publishing.horizon import queue_jobs
 from scheduler.roles import approvers_for, can_approve, check_can_schedule, needs_approval
 from scheduler.runtime import Runtime
 from storage.views import PostView
@@ -82,7 +82,7 @@ async def submit_draft(
         raise Conflict(msg("This post is no longer a draft."))
     view, jobs = moved
     if status == PostStatus.SCHEDULED:
-        await enqueue_publish(rt.redis, jobs)
+        await queue_jobs(rt, jobs)
         await emit(rt, view, CallbackEvent.POST_SCHEDULED)
     else:
         await held(rt, view, user_id)
@@ -139,7 +139,7 @@ async def approve(
     if moved is None:  # another approver was first
         raise await _decided(rt, post_id)
     view, jobs = moved
-    await enqueue_publish(rt.redis, jobs)
+    await queue_jobs(rt, jobs)
     await emit(rt, view, CallbackEvent.POST_APPROVED)
     await _tell(rt, ApprovalNotice("approved", view, actor=actor))
     return view

@@ -19,7 +19,7 @@ from core.i18n import msg
 from core.states import HELD_POST_STATUSES, CallbackEvent
 from publishers.base import PublishRequest
 from scheduler.hooks.callbacks import emit
-from scheduler.publishing.queue import enqueue_publish
+from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import ParsedRequest
 from scheduler.requests import account_for, media_for
 from scheduler.service import PAST_GRACE, Draft, Scheduler, all_problems
@@ -171,7 +171,7 @@ async def revise(
     )
     updated, jobs = await rt.posts.revise(workspace_id, post_id, revision)
     if updated.status not in HELD_POST_STATUSES:  # a draft or a waiting post has no jobs
-        await enqueue_publish(rt.redis, jobs)
+        await queue_jobs(rt, jobs)
     only_moved = change.when is not None and change.text is None and change.destinations is None
     event = CallbackEvent.POST_RESCHEDULED if only_moved else CallbackEvent.POST_EDITED
     await emit(rt, updated, event)

@@ -26,6 +26,7 @@ from scheduler.notifier import (
     LoggingNotifier,
     Notifier,
 )
+from scheduler.publishing.queue import WakingRedis
 from storage.accounts import AccountStore
 from storage.api import ApiStore
 from storage.api_callbacks import CallbackStore
@@ -149,9 +150,10 @@ async def open_runtime(
     """
     engine = make_engine(settings.database_url, pool_size=pool_size)
     sessions = make_sessionmaker(engine)
-    redis = await create_pool(
+    pool = await create_pool(
         redis_settings(settings.redis_url), default_queue_name=settings.queue_name
     )
+    redis = WakingRedis(pool)
     allow, agent = settings.private_urls_allowed, {"User-Agent": USER_AGENT}
     http = guard.session(allow_private=allow, headers=agent)
     operator_http = guard.session(

@@ -26,7 +26,7 @@ from scheduler.hooks.callbacks import emit
 from scheduler.media.alt import attach_alts, split_alts
 from scheduler.media.fit import FIELDS_HINT, NeedsConversion, checked, fit, request_hint
 from scheduler.plans import month_start, quota, refused, workspace_plan
-from scheduler.publishing.queue import enqueue_publish
+from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.requests import account_for, media_for
 from scheduler.roles import check_can_schedule, needs_approval
@@ -408,10 +408,7 @@ class Scheduler:
         except LimitReached as exc:
             raise await refused(self.rt, workspace_id, plan, exc) from None
         if status == PostStatus.SCHEDULED:
-            await enqueue_publish(
-                self.rt.redis,
-                [Job(d.id, d.revision, d.due_at) for d in post.destinations],
-            )
+            await queue_jobs(self.rt, [Job(d.id, d.revision, d.due_at) for d in post.destinations])
         if on_stored is not None:
             await on_stored(post)
         if status == PostStatus.SCHEDULED:
@@ -456,7 +453,7 @@ class Scheduler:
             return await submit_draft(self.rt, current, max(when, now), role, user_id)
         post, jobs = await self.rt.posts.reschedule(workspace_id, post_id, max(when, now))
         if post.status not in HELD_POST_STATUSES:
-            await enqueue_publish(self.rt.redis, jobs)
+            await queue_jobs(self.rt, jobs)
         await emit(self.rt, post, CallbackEvent.POST_RESCHEDULED)
         return post
 
@@ -504,7 +501,7 @@ class Scheduler:
             )
             post = moved[0] if moved is not None else post
         elif post.status not in HELD_POST_STATUSES:
-            await enqueue_publish(self.rt.redis, jobs)
+            await queue_jobs(self.rt, jobs)
         await emit(self.rt, post, CallbackEvent.POST_EDITED)
         if post.status == PostStatus.PENDING_APPROVAL and again:
             await held(self.rt, post, user_id)
@@ -517,5 +514,5 @@ class Scheduler:
 
     async def retry(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
         post, jobs = await self.rt.posts.retry(workspace_id, post_id, self.rt.clock.now())
-        await enqueue_publish(self.rt.redis, jobs)
+        await queue_jobs(self.rt, jobs)
         return post

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.batch import Batcher
@@ -53,6 +53,19 @@ MARK_NOTIFIED = """
 __all__ = ["Claim", "Finished", "Outcome", "PublishStore"]
 
 
+def not_held() -> ColumnElement[bool]:
+    """The destination's post is not held: drafts and posts awaiting approval have no job until
+    they move (the reconciler and the horizon sweep both leave them out)."""
+    return ~(
+        select(ScheduledPost.id)
+        .where(
+            ScheduledPost.id == PostDestination.post_id,
+            ScheduledPost.status.in_(HELD_POST_STATUSES),
+        )
+        .exists()
+    )
+
+
 class PublishStore:
     """State transitions used by arq tasks and the reconciler."""
 
@@ -60,8 +73,12 @@ class PublishStore:
         self, sessions: async_sessionmaker[AsyncSession], batch_window: float = 0.02
     ) -> None:
         self.sessions = sessions
-        # Concurrent jobs' claims, outcomes and reports go out together (core.batch).
-        self._claims = Batcher(self._claim_many, window=batch_window, max_inflight=2)
+        # Concurrent jobs' claims, outcomes and reports go out together (core.batch). A claim
+        # is on the way to the network: a lone one (a post due on its own) waits for no
+        # window; under a burst they still gather for one.
+        self._claims = Batcher(
+            self._claim_many, window=batch_window, max_inflight=2, eager_when_idle=True
+        )
         self._outcomes = Batcher(self._finish_many, window=batch_window, max_inflight=2)
         self._notices = Batcher(self._mark_notified_many, window=batch_window)
         self._reports = Batcher(self._posts, window=batch_window)
@@ -204,16 +221,34 @@ class PublishStore:
                 .where(
                     PostDestination.status == DestinationStatus.PENDING,
                     PostDestination.due_at <= until,
-                    # Held posts (drafts, awaiting approval) have no job until they move.
-                    ~select(ScheduledPost.id)
-                    .where(
-                        ScheduledPost.id == PostDestination.post_id,
-                        ScheduledPost.status.in_(HELD_POST_STATUSES),
-                    )
-                    .exists(),
+                    not_held(),
                 )
                 .order_by(PostDestination.due_at)
                 .limit(limit)
+            )
+            return [Job(r[0], r[1], r[2]) for r in rows]
+
+    async def entering(
+        self,
+        since: datetime | None,
+        until: datetime,
+        after: tuple[datetime, uuid.UUID] | None = None,
+        limit: int = 1000,
+    ) -> list[Job]:
+        """Pending destinations due in (``since``, ``until``], in (due_at, id) order after
+        ``after``: one batch of the horizon sweep (the partial index on due_at serves it)."""
+        query = select(PostDestination.id, PostDestination.revision, PostDestination.due_at).where(
+            PostDestination.status == DestinationStatus.PENDING,
+            PostDestination.due_at <= until,
+            not_held(),
+        )
+        if since is not None:
+            query = query.where(PostDestination.due_at > since)
+        if after is not None:
+            query = query.where(tuple_(PostDestination.due_at, PostDestination.id) > tuple_(*after))
+        async with self.sessions() as session:
+            rows = await session.execute(
+                query.order_by(PostDestination.due_at, PostDestination.id).limit(limit)
             )
             return [Job(r[0], r[1], r[2]) for r in rows]
 

@@ -61,6 +61,7 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
         ENCRYPTION_KEYS=settings.encryption_keys.get_secret_value(),
         JOB_TIMEOUT_SECONDS=str(settings.job_timeout_seconds),
         RECONCILE_SECONDS=str(settings.reconcile_seconds),
+        QUEUE_HORIZON_SECONDS=str(settings.queue_horizon_seconds),
         WORKER_POLL_DELAY=str(settings.worker_poll_delay),
         PUBLISH_TIMEOUT_SECONDS=str(settings.publish_timeout_seconds),
         MAX_PUBLISH_ATTEMPTS=str(settings.max_publish_attempts),

@@ -44,6 +44,10 @@ class Config:
     reschedules: float = 0.1
     seed: int = 7
     settle_timeout: float = 240.0
+    # A short queue horizon, so most posts are scheduled beyond it and cross it mid-chaos; and
+    # at each flush, Redis restart and worker kill, a few posts that cross it just then.
+    horizon: float = 10.0
+    crossers: int = 3
 
 
 @dataclass
@@ -59,6 +63,8 @@ class Report:
     unexpected: int = 0
     inconsistent: int = 0
     failed_with_reason: int = 0
+    crossing: dict[str, int] = field(default_factory=dict)
+    crossing_bad: int = 0
     lateness: list[float] = field(default_factory=list)
     lateness_after_recovery: list[float] = field(default_factory=list)
     seconds: float = 0.0
@@ -82,6 +88,9 @@ class Report:
                 f"- **lost {self.lost}, duplicated {self.duplicated}, unexpected (after cancel) "
                 f"{self.unexpected}, inconsistent {self.inconsistent}**",
                 f"- failed with a reason (gave up after retries): {self.failed_with_reason}",
+                "- posts crossing the queue horizon as a fault struck: "
+                + ", ".join(f"{n} at {kind}" for kind, n in sorted(self.crossing.items()))
+                + f"; of those lost or published twice: {self.crossing_bad}",
                 f"- lateness, all published: {stats(self.lateness)}",
                 f"- lateness, due after the last fault: {stats(self.lateness_after_recovery)}",
                 *(f"  - {line}" for line in self.details[:10]),
@@ -104,6 +113,8 @@ class Chaos:
         self.spawned = cfg.workers
         self.started = time.time()
         self._draining: list[WorkerProcess] = []
+        self.crossed: dict[str, list[uuid.UUID]] = {}
+        self.spaces: dict[uuid.UUID, list[str]] = {}
 
     def _spawn(self, n: int) -> WorkerProcess:
         return WorkerProcess(self.rt.settings, self.logs, f"c{n}").start()
@@ -116,11 +127,29 @@ class Chaos:
             if plan and self.random.random() < 0.15:
                 await self._server_fault(plan.pop(0))
             elif self.kills < self.cfg.kills:
-                self._kill_one()
+                await self._kill_one()
         for kind in plan:
             await self._server_fault(kind)
 
-    def _kill_one(self) -> None:
+    async def _cross(self, kind: str) -> None:
+        """Schedule posts due just past the horizon: the reconciler queues them right as the
+        fault strikes."""
+        if not self.spaces:
+            return
+        ws = next(iter(self.spaces))
+        due = self.rt.clock.now() + timedelta(seconds=self.cfg.horizon + 0.5)
+        for _ in range(self.cfg.crossers):
+            post = await _retrying(
+                Scheduler(self.rt).schedule_fields,
+                ws,
+                text=f"crossing {kind} {uuid.uuid4().hex[:6]}",
+                when=due,
+                destinations=self.spaces[ws][:2],
+            )
+            self.crossed.setdefault(kind, []).append(post.id)
+
+    async def _kill_one(self) -> None:
+        await self._cross("worker kill")
         index = self.random.randrange(len(self.workers))
         sig = signal.SIGKILL if self.random.random() < 0.6 else signal.SIGTERM
         victim = self.workers[index]
@@ -136,6 +165,8 @@ class Chaos:
 
     async def _server_fault(self, kind: str) -> None:
         self.events.append(f"{kind}@{time.time() - self.started:.0f}s")
+        if kind != "pg-restart":
+            await self._cross(kind)
         if kind == "flush":
             await self.rt.redis.flushall()
         elif kind == "redis-restart":
@@ -228,6 +259,7 @@ async def audit(
     cancelled: set[uuid.UUID],
     last_fault: float,
     report: Report,
+    crossing: frozenset[uuid.UUID] = frozenset(),
 ) -> None:
     """Compare Postgres with what each fake network actually received."""
     created: dict[str, int] = {}
@@ -256,6 +288,11 @@ async def audit(
                     f"failed: {dest.platform} {dest.error_code}: "
                     f"{dest.error_message} (attempts {dest.attempts})"
                 )
+            if post_id in crossing and (
+                created.get(dest.idempotency_key, 0) > 1
+                or post.status not in ("published", "partially_published", "failed")
+            ):
+                report.crossing_bad += 1
             if dest.status == "success" and dest.published_at is not None:
                 late = (dest.published_at - dest.due_at).total_seconds()
                 report.lateness.append(late)
@@ -301,6 +338,7 @@ async def run(cfg: Config, logs: Path) -> Report:
             publish_timeout_seconds=2.0,
             max_publish_attempts=30,
             reconcile_seconds=1.0,
+            queue_horizon_seconds=cfg.horizon,
         )
         await ensure_database(settings.database_url)
         await upgrade(settings.database_url)
@@ -308,14 +346,19 @@ async def run(cfg: Config, logs: Path) -> Report:
             accounts = await _accounts(rt, fakes)
             chaos = Chaos(rt, cfg, redis, pg, logs)
             chaos.started = started
+            chaos.spaces = accounts
             rng = random.Random(cfg.seed)
             posts, cancelled = await workload(rt, cfg, accounts, rng)
             await chaos.run(until=time.time() + cfg.spread)
             report.kills, report.events = chaos.kills, chaos.events
             for fake in fakes:
                 fake.fault_rate = cfg.fault_rate  # keep misbehaving while things settle
+            crossing = frozenset(p for ids in chaos.crossed.values() for p in ids)
+            report.crossing = {kind: len(ids) for kind, ids in chaos.crossed.items()}
+            posts += sorted(crossing)
+            report.posts = len(posts)
             await settle(rt, posts, cfg.settle_timeout)
-            await audit(rt, fakes, posts, cancelled, chaos.last_fault, report)
+            await audit(rt, fakes, posts, cancelled, chaos.last_fault, report, crossing)
     finally:
         if chaos is not None:
             await asyncio.to_thread(chaos.stop)

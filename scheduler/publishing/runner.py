@@ -29,6 +29,7 @@ from publishers.errors import (
 from scheduler import metrics
 from scheduler.accounts.access import publish_fresh
 from scheduler.notifier import PostResult
+from scheduler.publishing.horizon import queue_jobs
 from scheduler.publishing.internal import (
     INTERNAL,
     InternalError,
@@ -36,7 +37,7 @@ from scheduler.publishing.internal import (
     storable,
     unresolved,
 )
-from scheduler.publishing.queue import enqueue_notify, enqueue_publish
+from scheduler.publishing.queue import enqueue_notify
 from scheduler.reader import next_occurrence
 from scheduler.requests import publish_request
 from scheduler.runtime import Runtime
@@ -273,7 +274,7 @@ class Runner:
                 dest_id, DestinationStatus.UNKNOWN, DestinationStatus.PENDING, now
             ):
                 job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
-                await enqueue_publish(self.rt.redis, [job])
+                await queue_jobs(self.rt, [job])
             return "requeued"
         found: Receipt | bool | None = False
         internal = dest.error_code == InternalError.code
@@ -305,7 +306,7 @@ class Runner:
             )
             if settled:
                 job = Job(dest_id, dest.revision, now, attempt=dest.attempts)
-                await enqueue_publish(self.rt.redis, [job])
+                await queue_jobs(self.rt, [job])
                 return "requeued"
         else:
             code, message = unresolved(found is None, internal, dest.attempts, account.handle)
@@ -351,8 +352,8 @@ class Runner:
             return
         view, following = done
         if following is not None:
-            await enqueue_publish(
-                self.rt.redis, [Job(d.id, d.revision, d.due_at) for d in following.destinations]
+            await queue_jobs(
+                self.rt, [Job(d.id, d.revision, d.due_at) for d in following.destinations]
             )
         if view.status != "cancelled":
             await enqueue_notify(self.rt.redis, view.id, view.revision)

@@ -16,13 +16,14 @@ from typing import Any
 from arq import Retry
 from arq.cron import CronJob, cron
 from arq.worker import Function, Worker, func
+from redis.exceptions import RedisError
 
 from scheduler import metrics
 from scheduler.approval import expire_task
 from scheduler.health.digest import digest_task
 from scheduler.health.heartbeat import heartbeat
 from scheduler.health.watch import daily_task, due_soon_task
-from scheduler.publishing.arq_worker import Worker1RTT
+from scheduler.publishing.horizon import sweep, within
 from scheduler.publishing.queue import (
     NOTIFY,
     PUBLISH,
@@ -32,6 +33,7 @@ from scheduler.publishing.queue import (
     queue_depth,
 )
 from scheduler.publishing.runner import RetryLater, Runner, backoff
+from scheduler.publishing.waking import WakingWorker
 from scheduler.runtime import Runtime
 
 log = logging.getLogger("outpost.worker")
@@ -43,6 +45,11 @@ async def publish_destination(ctx: dict[str, Any], dest_id: str, revision: int) 
     try:
         return await runner.publish(uuid.UUID(dest_id), revision)
     except RetryLater as later:
+        rt = runner.rt
+        if not within(rt, rt.clock.now() + timedelta(seconds=later.delay)):
+            # The row is pending with its new due time: the horizon sweep queues it again
+            # (this job ends, and arq keeps no result, so the same job id is free by then).
+            return "beyond horizon"
         raise Retry(defer=later.delay) from None
     except Exception:
         # Outside an attempt (the runner counts a publisher's failures as failed attempts):
@@ -79,13 +86,20 @@ class Reconciler:
 
     async def run_once(self) -> dict[str, int]:
         rt, now = self.rt, self.rt.clock.now()
-        counts = {"expired": 0, "resolved": 0, "requeued": 0, "finalized": 0, "notified": 0}
+        counts = {"expired": 0, "resolved": 0, "entered": 0, "requeued": 0, "finalized": 0}
+        counts["notified"] = 0
         counts["expired"] = len(await rt.publishing.expire_leases(now))
         for dest_id in await rt.publishing.unknown():
             await self.runner.resolve(dest_id)
             counts["resolved"] += 1
-        horizon = now + timedelta(seconds=rt.settings.reconcile_horizon_seconds)
-        lost = await missing(rt.redis, await rt.publishing.due(horizon))
+        try:
+            counts["entered"] = await sweep(rt)
+        except (RedisError, OSError) as exc:  # the mark stays; the next pass sweeps again
+            log.warning("horizon sweep failed", extra={"error": str(exc)})
+        # A job lost while its mark survived (an enqueue that failed, a partial flush): look
+        # for the jobs of the next few minutes one by one. Never past the queue horizon.
+        ahead = min(rt.settings.reconcile_horizon_seconds, rt.settings.queue_horizon_seconds)
+        lost = await missing(rt.redis, await rt.publishing.due(now + timedelta(seconds=ahead)))
         counts["requeued"] = await enqueue_publish(rt.redis, lost)
         for post_id in await rt.publishing.unfinalized(now):
             await self.runner.after(post_id)
@@ -154,7 +168,7 @@ def make_worker(
     settings = runtime.settings
     runner = Runner(runtime)
     timeout = settings.job_timeout_seconds
-    return Worker1RTT(
+    return WakingWorker(
         functions=[
             func(publish_destination, name=PUBLISH, max_tries=10_000, timeout=timeout),
             func(notify_post, name=NOTIFY, max_tries=20, timeout=timeout),

@@ -92,3 +92,27 @@ async def test_drain_sends_what_waits_for_its_window_and_skips_callers_gone() ->
     await Batcher.drain_all()  # shutdown: nothing may stay queued behind a timer
     assert seen == [["kept"]]
     assert await kept == "kept"
+
+
+async def test_eager_when_idle_sends_a_lone_call_at_once_and_gathers_the_busy_ones() -> None:
+    batches: list[list[int]] = []
+    release = asyncio.Event()
+
+    async def run(keys: list[int]) -> list[int]:
+        batches.append(keys)
+        await release.wait()
+        return keys
+
+    batcher = Batcher(run, window=0.5, max_inflight=1, eager_when_idle=True)
+    first = asyncio.ensure_future(batcher(1))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert batches == [[1]]  # not held for the window
+    busy = [asyncio.ensure_future(batcher(k)) for k in (2, 3)]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert batches == [[1]]  # these wait for the window (or the batch in flight)
+    release.set()
+    assert await first == 1
+    assert await asyncio.gather(*busy) == [2, 3]
+    assert batches == [[1], [2, 3]]

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from redis.exceptions import RedisError
 
 from core.settings import Settings
+from scheduler.publishing.queue import wake_channel
 from scheduler.publishing.runner import Runner
 from scheduler.publishing.tasks import Reconciler
 from scheduler.runtime import Runtime, open_runtime
@@ -249,3 +251,54 @@ async def test_two_workers_and_reconciler_race(
         for proc in procs:
             proc.stop()
     _assert_once(mastodon, 60)
+
+
+async def test_the_worker_still_wakes_on_time_after_a_redis_restart(
+    private_redis: PrivateRedis, mastodon: FakeMastodon, tmp_path: Path
+) -> None:
+    # A 5 s fallback poll: a post published within half of it was woken for, not polled.
+    poll = 5.0
+    settings = make_settings(
+        tmp_path / "wdata",
+        redis_url=private_redis.url,
+        worker_poll_delay=poll,
+        reconcile_seconds=30.0,
+    )
+    async with open_runtime(settings) as rt:
+        crew = await team(rt, mastodon_url=mastodon.url)
+        scheduler = Scheduler(rt)
+        channel = wake_channel(settings.queue_name)
+
+        async def listening() -> bool:
+            try:
+                return (await rt.redis.pubsub_numsub(channel))[0][1] == 1
+            except (RedisError, OSError):
+                return False
+
+        async def on_time(text: str) -> float:
+            due = rt.clock.now() + timedelta(milliseconds=300)
+            post = await scheduler.schedule_fields(
+                crew.workspace.id, text=text, when=due, destinations=["mastodon"]
+            )
+
+            async def published() -> bool:
+                return (await rt.posts.get(post.id)).status == "published"
+
+            await wait_for(published, timeout=poll * 3, interval=0.05)
+            sent = (await rt.posts.get(post.id)).destinations[0].published_at
+            assert sent is not None
+            return (sent - due).total_seconds()
+
+        proc = WorkerProcess(settings, tmp_path, "wake").start()
+        try:
+            await wait_for(listening, timeout=30)
+            assert await on_time("before") < poll / 2
+            private_redis.stop()
+            await asyncio.sleep(1.0)
+            private_redis.start()
+            await wait_for(listening, timeout=30)  # the worker subscribed again
+            await asyncio.sleep(poll)  # ...and is past its restart's first passes
+            assert await on_time("after") < poll / 2, proc.log()[-3000:]
+        finally:
+            proc.stop()
+    _assert_once(mastodon, 2)

@@ -23,3 +23,7 @@ async def test_chaos_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     assert report.unexpected == 0, report.text()
     assert report.inconsistent == 0, report.text()
     assert report.lateness, "nothing was published"
+    # Posts crossed the (10 s) queue horizon as Redis was flushed and as workers were killed.
+    assert report.crossing["flush"] == 3
+    assert report.crossing["worker kill"] == 15
+    assert report.crossing_bad == 0, report.text()
