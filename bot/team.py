@@ -25,10 +25,10 @@ from scheduler.members import Identity
 from scheduler.plans import check_approval_allowed
 from scheduler.reader import parse_time, read_request
 from scheduler.roles import (
-    can_approve,
     can_manage_members,
     check_can_schedule,
     find_member,
+    may_decide,
     parse_role,
     set_role,
 )
@@ -67,8 +67,12 @@ async def run(
         pid = await talk._post_id(me, head, ("pending_approval",))
         return await _decide(talk, ctx, me, kind, pid, rest, lang)
     check_can_schedule(me.role)
-    origin = ctx.origin | {"platform": ctx.platform, "team_id": ctx.team_id, "lang": lang,
-                           "user_name": ctx.user_name}
+    origin = ctx.origin | {
+        "platform": ctx.platform,
+        "team_id": ctx.team_id,
+        "lang": lang,
+        "user_name": ctx.user_name,
+    }
     if kind == "draft":
         post = await talk.scheduler.schedule(
             me.workspace_id, arg, tz=me.tz, user_id=me.user_id, media=media, origin=origin,
@@ -132,18 +136,22 @@ async def _decide(
 
 
 async def press(
-    talk: Conversation, ctx: ChatContext, me: Identity, action: str, pid: uuid.UUID,
+    talk: Conversation,
+    ctx: ChatContext,
+    me: Identity,
+    action: str,
+    pid: uuid.UUID,
     lang: str | None,
 ) -> Reply:
     """Approve / Edit / Reject buttons on an approval request."""
     if action == "approve":
         return await _decide(talk, ctx, me, "approve", pid, "", lang)
     if action == "reject":
-        if not can_approve(me.role):
+        post = await talk.rt.posts.get(pid, me.workspace_id)
+        if not await may_decide(talk.rt, post, me.role, me.user_id):
             return Reply(t(lang, "Only the workspace's owners and admins can reject posts."),
                          private=True)  # fmt: skip
         # The reason is asked for (Slack opens a form for it): the author must learn why.
-        post = await talk.rt.posts.get(pid, me.workspace_id)
         return Reply(t(lang, "Why? Reply `reject {id} the reason` and the author is told.",
                        id=str(pid)[:8]), private=True, post=post)  # fmt: skip
     url = await create_login_link(talk.rt, me.workspace_id, me.user_id, next_path=f"/posts/{pid}")

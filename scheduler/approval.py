@@ -22,7 +22,7 @@ from core.states import CallbackEvent, PostStatus
 from scheduler.hooks.callbacks import emit
 from scheduler.notifier import ApprovalNotice
 from scheduler.publishing.horizon import queue_jobs
-from scheduler.roles import approvers_for, can_approve, check_can_schedule, needs_approval
+from scheduler.roles import approvers_for, check_can_schedule, may_decide, needs_approval
 from scheduler.runtime import Runtime
 from storage.views import PostView
 
@@ -63,9 +63,9 @@ async def submit_draft(
 ) -> PostView:
     """Give a draft its time (and destinations): scheduled, or waiting for an approver."""
     check_can_schedule(role)
-    accounts = list(account_ids) if account_ids is not None else [
-        d.account_id for d in post.destinations
-    ]
+    accounts = (
+        list(account_ids) if account_ids is not None else [d.account_id for d in post.destinations]
+    )
     if not accounts:
         raise RequestProblem(
             [msg("This draft has no destination yet.")],
@@ -75,7 +75,11 @@ async def submit_draft(
     if await needs_approval(rt, post.workspace_id, role, accounts):
         status = PostStatus.PENDING_APPROVAL
     moved = await rt.approvals.move(
-        post.workspace_id, post.id, PostStatus.DRAFT, status, when=when,
+        post.workspace_id,
+        post.id,
+        PostStatus.DRAFT,
+        status,
+        when=when,
         account_ids=account_ids,
     )
     if moved is None:
@@ -118,17 +122,21 @@ async def approve(
     If its time passed while it waited, nothing changes and the approver is asked for a new
     time (``approve ID tomorrow 9am``).
     """
-    if not can_approve(role):
-        raise Conflict(msg("Only the workspace's owners and admins can approve posts."))
     post = await rt.posts.get(post_id, workspace_id)
+    if not await may_decide(rt, post, role, user_id):
+        raise Conflict(msg("Only the workspace's owners and admins can approve posts."))
     if post.status != PostStatus.PENDING_APPROVAL:
         raise await _decided(rt, post_id)
     now = rt.clock.now()
     at = when if when is not None else post.scheduled_at
     if at < now - PAST_GRACE:
         raise RequestProblem(
-            [msg("Its time ({when}) has passed while it waited.",
-                 when=post.scheduled_at.isoformat())],
+            [
+                msg(
+                    "Its time ({when}) has passed while it waited.",
+                    when=post.scheduled_at.isoformat(),
+                )
+            ],
             msg("Give it a new time: `approve {id} tomorrow 9am`.", id=str(post.id)[:8]),
         )
     moved = await rt.approvals.move(
@@ -156,7 +164,7 @@ async def reject(
     reason: str,
 ) -> PostView:
     """Reject a waiting post: a draft again; its author is told why, in the request's thread."""
-    if not can_approve(role):
+    if not await may_decide(rt, await rt.posts.get(post_id, workspace_id), role, user_id):
         raise Conflict(msg("Only the workspace's owners and admins can reject posts."))
     reason = reason.strip()[:1000]
     if not reason:

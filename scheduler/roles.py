@@ -105,16 +105,28 @@ def find_member(members: Sequence[MemberView], key: str) -> MemberView | None:
 
 
 async def approvers_for(rt: Runtime, post: PostView) -> list[MemberView]:
-    """Who is asked to approve ``post``: the workspace's owners and admins, the approver its
-    chat's defaults name first (``scheduler.channels``), so every adapter asks the same people.
+    """Who is asked to approve ``post``: the approver its chat's defaults name (first, whatever
+    their role), then the workspace's owners and admins, so every adapter asks the same people.
     """
     members = await rt.approvals.members(post.workspace_id)
-    asked = [m for m in members if can_approve(m.role)]
+    first = await _channel_approver(rt, post)
+    asked = [m for m in members if can_approve(m.role) or m.user_id == first]
+    return sorted(asked, key=lambda m: m.user_id != first)
+
+
+async def may_decide(rt: Runtime, post: PostView, role: str, user_id: uuid.UUID | None) -> bool:
+    """Whether someone may approve or reject ``post``: an owner or admin, or the approver the
+    defaults of the chat it was asked in name."""
+    if can_approve(role):
+        return True
+    return user_id is not None and user_id == await _channel_approver(rt, post)
+
+
+async def _channel_approver(rt: Runtime, post: PostView) -> uuid.UUID | None:
     # Imported here: channels -> members -> roles would otherwise be a cycle.
     from scheduler.channels import post_channel_approver
 
-    first = await post_channel_approver(rt, post)
-    return sorted(asked, key=lambda m: m.user_id != first)
+    return await post_channel_approver(rt, post)
 
 
 async def needs_approval(
