@@ -155,7 +155,9 @@ class Conversation:
         if kind == "help":
             reply = render.help_reply(arg, lang)
             extra = await about_chat(self.rt, self.place(ctx, me), lang, plan=False)
-            return replace(reply, text=f"{reply.text}\n\n{extra}")
+            people = t(lang, "Owners and admins: `invite name@example.com editor` lets someone "
+                             "sign in to the calendar (admin, editor or viewer).")  # fmt: skip
+            return replace(reply, text=f"{reply.text}\n\n{people}\n\n{extra}")
         if kind == "defaults":
             return await defaults_command(self.rt, self.place(ctx, me), me, arg, lang)
         if kind == "timezone":

@@ -143,6 +143,8 @@ async def revoke(request: web.Request) -> web.Response:
         ws = None
     if ws is None:
         return error_page(request, 404, "No such workspace", "You cannot change that workspace.")
+    if not await is_admin(runtime, ws.id, session.user_id):
+        return error_page(request, 403, "Not allowed", "Only owners and admins revoke tokens.")
     try:
         await revoke_token(runtime, ws.id, token_id)
     except NotFound:

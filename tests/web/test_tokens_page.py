@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient
 from scheduler.api_tokens import authenticate, create_token
 from scheduler.runtime import Runtime
 from tests.web.conftest import Crew, csrf_of
+from tests.web.signin_support import set_role
 
 
 async def test_tokens_are_listed_escaped_and_revocable(
@@ -29,6 +30,13 @@ async def test_tokens_are_listed_escaped_and_revocable(
     assert forged.status == 403
     assert await authenticate(runtime, agent) is not None
 
+    await set_role(ws, crew.user_id, "editor")  # only owners and admins revoke
+    refused = await client.post(
+        f"/settings/tokens/{view.id}/revoke", data={"csrf": csrf_of(page), "ws": str(ws)}
+    )
+    assert refused.status == 403
+    assert await authenticate(runtime, agent) is not None
+    await set_role(ws, crew.user_id, "admin")
     done = await client.post(
         f"/settings/tokens/{view.id}/revoke", data={"csrf": csrf_of(page), "ws": str(ws)}
     )
