@@ -63,8 +63,9 @@ class WakingWorker(Worker1RTT):
                 await self._sleep()
         finally:
             listener.cancel()
-            with suppress(asyncio.CancelledError):
-                await listener
+            # Bounded: closing the wake channel's connection can hang on a dying socket, and a
+            # worker that is told to stop must stop (a test's teardown once waited forever).
+            await asyncio.wait({listener}, timeout=2)
 
     async def _burst_done(self) -> bool:
         """arq's own burst exit: enough jobs started, or nothing left in the queue."""
@@ -137,5 +138,5 @@ class WakingWorker(Worker1RTT):
                 self._wake.set()  # shorten the current sleep to the busy poll
                 await asyncio.sleep(RESUBSCRIBE)
             finally:
-                with suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                with suppress(RedisError, OSError, TimeoutError):
+                    await asyncio.wait_for(pubsub.aclose(), 1)  # type: ignore[no-untyped-call]
