@@ -11,7 +11,6 @@ import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
-from core import aio
 from core.settings import Settings
 from scheduler.publishing.tasks import make_worker
 from scheduler.runtime import Runtime, open_runtime
@@ -22,9 +21,14 @@ from tests.support import TEST_DB, TEST_REDIS, TestClock, make_settings
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Tests run on the loop Outpost runs on (uvloop), not only on asyncio's: pytest-asyncio
-    makes its loops through the policy, for async tests and async fixtures of sync ones."""
-    asyncio.set_event_loop_policy(aio.policy())
+    """The tests' own loop is asyncio's. uvloop runs Python's at-fork hooks in the child when
+    it spawns a subprocess (MagicStack/uvloop#749); with other threads about, that child
+    sometimes deadlocks before exec and the test waits forever (two clean-clone CI runs hung
+    so, in a fake's and a worker's start). The tests spawn fakes, workers and servers all the
+    time; Outpost itself never spawns through its loop, and every process it starts, the
+    workers and servers these tests run included, runs on uvloop (``core.aio``,
+    tests/test_aio.py)."""
+    asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())
 
 
 TABLES = (

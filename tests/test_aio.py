@@ -17,8 +17,7 @@ def test_run_uses_uvloop_and_returns_the_result() -> None:
     assert aio.run(_loop_type()) is uvloop.Loop
 
 
-async def test_the_tests_run_on_the_same_loop() -> None:
-    assert isinstance(asyncio.get_running_loop(), uvloop.Loop)
+def test_new_loops_are_uvloop() -> None:
     loop = aio.new_loop()
     try:
         assert isinstance(loop, uvloop.Loop)
