@@ -36,11 +36,10 @@ import aiohttp
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.intake import DB, REDIS, TOKEN, pct, prepare, settings_for
+from bench.intake import TOKEN, pct, prepare, server_env, settings_for
 from bench.report import machine, wait_healthy
 from scheduler.runtime import open_runtime
 from tests.fakes.slack import FakeSlack
-from tests.slack.conftest import SECRET
 from tests.support import free_port
 
 MEGABYTE = 1024 * 1024
@@ -53,24 +52,6 @@ TEMPLATES = [
 ]
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15)
 ERROR_LINE = '"level": "error"'
-
-
-def _server_env(port: int, api_url: str, data_dir: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_"))}
-    env.update(
-        OUTPOST_ENV="test",
-        HOST="127.0.0.1",
-        PORT=str(port),
-        DATABASE_URL=DB,
-        REDIS_URL=REDIS,
-        DATA_DIR=data_dir,  # prepare() made the secrets there: the same cipher
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_BOT_TOKEN="xoxb-good",
-        SLACK_API_URL=api_url,
-        QUEUE_NAME="outpost:bench-intake",
-        LOG_LEVEL="WARNING",
-    )
-    return env
 
 
 async def _tokens(api_url: str, data_dir: str, count: int) -> list[str]:
@@ -182,7 +163,7 @@ async def main(clients: int, seconds: float) -> str:
     with log.open("wb") as sink:
         server = subprocess.Popen(
             [outpost, "web"],
-            env=_server_env(port, fake.api_url(), data_dir),
+            env=server_env(port, fake.api_url(), data_dir),
             cwd=data_dir,
             stdout=sink,
             stderr=subprocess.STDOUT,

@@ -16,6 +16,7 @@ from scheduler.publishing.tasks import make_worker
 from scheduler.runtime import Runtime, open_runtime
 from storage.db import _plain_dsn, ensure_database, upgrade
 from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.supabase import FakeSupabase
 from tests.fakes.webhook_receiver import FakeWebhookReceiver
 from tests.support import TEST_DB, TEST_REDIS, TestClock, make_settings
 
@@ -91,6 +92,15 @@ async def worker(runtime: Runtime) -> AsyncIterator[object]:
 @pytest.fixture
 async def mastodon() -> AsyncIterator[FakeMastodon]:
     fake = FakeMastodon()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def supa() -> AsyncIterator[FakeSupabase]:
+    """The Supabase fake: Storage and Auth on one URL."""
+    fake = FakeSupabase()
     await fake.start()
     yield fake
     await fake.stop()

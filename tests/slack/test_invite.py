@@ -23,14 +23,6 @@ from tests.web.signin_support import set_role
 
 
 @pytest.fixture
-async def supa() -> AsyncIterator[FakeSupabase]:
-    fake = FakeSupabase()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def slack_supa(
     settings: Settings, fake_slack: FakeSlack, supa: FakeSupabase
 ) -> AsyncIterator[SlackHarness]:

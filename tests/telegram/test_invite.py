@@ -41,14 +41,6 @@ async def _user_ids() -> list[uuid.UUID]:
 
 
 @pytest.fixture
-async def supa() -> AsyncIterator[FakeSupabase]:
-    fake = FakeSupabase()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def process(
     settings: Settings, telegram: FakeTelegram, supa: FakeSupabase
 ) -> AsyncIterator[Process]:

@@ -35,14 +35,6 @@ ADA = "ada@example.com"
 
 
 @pytest.fixture
-async def supa() -> AsyncIterator[FakeSupabase]:
-    fake = FakeSupabase()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def site(settings: Settings, supa: FakeSupabase) -> AsyncIterator[Site]:
     async with signin_site(settings.data_dir, supa) as made:
         yield made

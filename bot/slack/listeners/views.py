@@ -20,50 +20,47 @@ REJECT = "outpost_reject"
 REASON = "reason"
 
 
-def reject_modal(post_id: str, channel: str, lang: str | None = None) -> dict[str, Any]:
-    """A modal asking why a post is rejected; its author is told the answer."""
+def _modal(
+    callback: str, title: str, submit: str, post_id: str, channel: str, block_id: str,
+    label: str, element: dict[str, Any], lang: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    """A modal with one input about one post; the post and channel ride in private_metadata."""
     return {
         "type": "modal",
-        "callback_id": REJECT,
-        "title": {"type": "plain_text", "text": t(lang, "Reject")},
-        "submit": {"type": "plain_text", "text": t(lang, "Reject")},
-        "close": {"type": "plain_text", "text": t(lang, "Close")},
-        "private_metadata": json.dumps({"post_id": post_id, "channel": channel}),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": REASON,
-                "label": {"type": "plain_text", "text": t(lang, "Why (the author is told)")},
-                "element": {"type": "plain_text_input", "action_id": REASON, "multiline": True,
-                            "max_length": 1000},
-            }
-        ],
-    }  # fmt: skip
-
-
-def edit_time_modal(post_id: str, channel: str, lang: str | None = None) -> dict[str, Any]:
-    """A modal asking for the new time; the post and channel ride in private_metadata."""
-    return {
-        "type": "modal",
-        "callback_id": CALLBACK,
-        "title": {"type": "plain_text", "text": t(lang, "Edit time")},
-        "submit": {"type": "plain_text", "text": t(lang, "Move")},
+        "callback_id": callback,
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
         # Closes the dialog only: not the post's Cancel, which some languages word otherwise.
         "close": {"type": "plain_text", "text": t(lang, "Close")},
         "private_metadata": json.dumps({"post_id": post_id, "channel": channel}),
         "blocks": [
             {
                 "type": "input",
-                "block_id": BLOCK,
-                "label": {"type": "plain_text", "text": t(lang, "New time")},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": INPUT,
-                    "placeholder": {"type": "plain_text", "text": t(lang, "tomorrow 10am")},
-                },
+                "block_id": block_id,
+                "label": {"type": "plain_text", "text": label},
+                "element": element,
             }
         ],
     }
+
+
+def reject_modal(post_id: str, channel: str, lang: str | None = None) -> dict[str, Any]:
+    """A modal asking why a post is rejected; its author is told the answer."""
+    element = {"type": "plain_text_input", "action_id": REASON, "multiline": True,
+               "max_length": 1000}  # fmt: skip
+    return _modal(REJECT, t(lang, "Reject"), t(lang, "Reject"), post_id, channel, REASON,
+                  t(lang, "Why (the author is told)"), element, lang)  # fmt: skip
+
+
+def edit_time_modal(post_id: str, channel: str, lang: str | None = None) -> dict[str, Any]:
+    """A modal asking for the new time."""
+    element = {
+        "type": "plain_text_input",
+        "action_id": INPUT,
+        "placeholder": {"type": "plain_text", "text": t(lang, "tomorrow 10am")},
+    }
+    return _modal(CALLBACK, t(lang, "Edit time"), t(lang, "Move"), post_id, channel, BLOCK,
+                  t(lang, "New time"), element, lang)  # fmt: skip
 
 
 def register(app: AsyncApp, bot: SlackBot) -> None:
