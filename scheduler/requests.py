@@ -63,7 +63,7 @@ def publish_request(
     return PublishRequest(
         destination_id=str(destination.id) if destination else "",
         idempotency_key=destination.idempotency_key if destination else "",
-        text=post.content if text is None else text,
+        text=post.text_for(account.platform) if text is None else text,
         account=account_for(account, cipher),
         media=tuple(media_for(m, store) for m in media),
         thread=post.thread if thread is None else thread,

@@ -229,6 +229,23 @@ class ScheduledPost(Base):
     notified_revision: Mapped[int | None] = mapped_column(Integer)
     # A draft saved without a time: ``scheduled_at`` holds when it was saved, to sort by.
     untimed: Mapped[bool] = mapped_column(server_default=text("false"))
+    # Per-network versions of the text: {"x": "...", "linkedin": "..."}; a network not named
+    # gets ``content``.
+    variants: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    # Published as a reply or comment right after the post, where the network has them.
+    first_comment: Mapped[str | None] = mapped_column(Text)
+    # A thread's parts as the person wrote them (a chat thread, a split marker); empty: one
+    # text (split by length only when ``thread`` is set).
+    parts: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    # A recurring series' occurrences that are skipped (RFC 5545 EXDATE), carried along the
+    # series as each occurrence is published.
+    exdates: Mapped[list[datetime]] = mapped_column(
+        ARRAY(DateTime(timezone=True)), server_default=text("'{}'::timestamptz[]")
+    )
+    # Evergreen: back into the queue at most every N days after each publish; None: not.
+    evergreen_days: Mapped[int | None] = mapped_column(Integer)
+    # Placed by the queue (a slot), so reordering and pulling forward may move it.
+    queued: Mapped[bool] = mapped_column(server_default=text("false"))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
     __table_args__ = (

@@ -47,8 +47,10 @@ async def load_posts(
 INSERT_CTES = """
 WITH post AS (
     INSERT INTO scheduled_posts (id, workspace_id, user_id, content, scheduled_at, timezone,
-        recurrence, series_id, thread, status, origin, callback_url, revision, untimed)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, 0, $18)
+        recurrence, series_id, thread, status, origin, callback_url, revision, untimed,
+        variants, first_comment, parts, exdates, evergreen_days, queued)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, 0, $18,
+        $19::jsonb, $20, $21::text[], $22::timestamptz[], $23, $24)
     RETURNING *
 ), destinations AS (
     INSERT INTO post_destinations (id, post_id, social_account_id, status, due_at, revision,
@@ -69,7 +71,8 @@ INSERT_POST = INSERT_CTES + "SELECT id FROM post"  # noqa: S608 (constants only)
 POST_COLUMNS = (
     "id", "workspace_id", "user_id", "content", "scheduled_at", "timezone", "recurrence",
     "series_id", "thread", "status", "origin", "callback_url", "revision", "notified_revision",
-    "created_at", "untimed",
+    "created_at", "untimed", "variants", "first_comment", "parts", "exdates", "evergreen_days",
+    "queued",
 )  # fmt: skip
 CREATE_POST = (
     INSERT_CTES
@@ -119,6 +122,12 @@ def _insert_args(new: NewPost) -> tuple[Any, ...]:
         media_ids,
         alts,
         new.untimed,
+        json.dumps(new.variants),
+        new.first_comment,
+        list(new.parts),
+        list(new.exdates),
+        new.evergreen_days,
+        new.queued,
     )
 
 

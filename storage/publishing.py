@@ -300,6 +300,10 @@ class PublishStore:
                         thread=view.thread,
                         origin=view.origin,
                         callback_url=view.callback_url,
+                        variants=view.variants,
+                        first_comment=view.first_comment,
+                        parts=view.parts,
+                        exdates=view.exdates,
                     ),
                 )
                 post.recurrence = None  # the rule moves on to the next occurrence

@@ -135,4 +135,10 @@ def post_from(
         untimed=bool(r["untimed"]),
         destinations=destinations,
         media=media,
+        variants=dict(r["variants"] or {}),
+        first_comment=r["first_comment"],
+        parts=tuple(r["parts"] or ()),
+        exdates=tuple(r["exdates"] or ()),
+        evergreen_days=r["evergreen_days"],
+        queued=bool(r["queued"]),
     )

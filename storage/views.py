@@ -103,6 +103,19 @@ class PostView:
     untimed: bool = False
     destinations: tuple[DestinationView, ...] = ()
     media: tuple[MediaView, ...] = ()
+    # Per-network versions ({"x": text}); a network not named gets ``content``.
+    variants: dict[str, str] = field(default_factory=dict)
+    first_comment: str | None = None
+    # A thread's parts as written; () for one text.
+    parts: tuple[str, ...] = ()
+    # Skipped occurrences of a recurring series.
+    exdates: tuple[datetime, ...] = ()
+    evergreen_days: int | None = None
+    queued: bool = False
+
+    def text_for(self, platform: str) -> str:
+        """The text this network gets: its version, else the post's."""
+        return self.variants.get(platform) or self.content
 
 
 @dataclass(frozen=True)
@@ -151,6 +164,12 @@ class NewPost:
     callback_url: str | None = None
     status: PostStatus = PostStatus.SCHEDULED
     untimed: bool = False
+    variants: dict[str, str] = field(default_factory=dict)
+    first_comment: str | None = None
+    parts: tuple[str, ...] = ()
+    exdates: tuple[datetime, ...] = ()
+    evergreen_days: int | None = None
+    queued: bool = False
 
 
 @dataclass(frozen=True)
