@@ -398,6 +398,11 @@ class Scheduler:
             callback_url=callback_url,
             status=status,
             untimed=parsed.when is None,
+            variants=parsed.variants,
+            first_comment=parsed.first_comment,
+            parts=parsed.parts,
+            evergreen_days=parsed.evergreen_days,
+            queued=parsed.queued,
         )
         # Counted and inserted under the workspace's row lock: two creates racing for the
         # month's last post cannot both get it (storage.usage). Drafts are not counted.

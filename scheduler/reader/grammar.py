@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,16 @@ class ParsedRequest:
     lang: str = "en"
     # Those of ``problems`` that only say the text is missing: attached media is a post too.
     text_problems: tuple[str, ...] = ()
+    # Per-network versions ({"x": text}) and a first comment, from the request's trailing
+    # lines or an API's fields; checked against each network by ``Scheduler``.
+    variants: dict[str, str] = field(default_factory=dict)
+    first_comment: str | None = None
+    # A thread's parts as written (a chat thread, a split marker); () for one text.
+    parts: tuple[str, ...] = ()
+    # Back into the queue at most every N days after each publish (evergreen); None: not.
+    evergreen_days: int | None = None
+    # "queue" / "next slot": the time is the next free queue slot, found when stored.
+    queued: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The ``outpost parse --json`` object."""
