@@ -71,6 +71,8 @@ def body_limits(runtime: Runtime) -> list[BodyLimit]:
         BodyLimit("/hooks/", JSON_LIMIT, streams=True),
         BodyLimit("/mcp", JSON_LIMIT),
         BodyLimit("/compose", MAX_FILES * upload + MULTIPART_SLACK, streams=True),
+        # The compose form's live count: one post's texts as JSON, read whole.
+        BodyLimit("/compose/count", FORM_LIMIT),
     ]
     return sorted(rules, key=lambda rule: len(rule.prefix), reverse=True)
 

@@ -65,10 +65,12 @@ def preview_of(scheduler: Scheduler, draft: Draft, thread: bool = False) -> Prev
         publisher = scheduler.publisher(account.platform)
         if publisher is None:
             continue
+        # The network's own version when it has one, as the worker sends (PostView.text_for).
+        text = parsed.variants.get(account.platform) or parsed.text
         request = PublishRequest(
             destination_id="",
             idempotency_key="",
-            text=parsed.text,
+            text=text,
             account=account_for(account, None),
             media=tuple(media_for(m, None) for m in draft.media),
             thread=thread,
@@ -78,8 +80,8 @@ def preview_of(scheduler: Scheduler, draft: Draft, thread: bool = False) -> Prev
                 account.id,
                 account.platform,
                 account.handle,
-                parsed.text,
-                publisher.length(parsed.text),
+                text,
+                publisher.length(text),
                 publisher.text_limit(request.account),
                 tuple(str(p) for p in publisher.validate(request)),
             )

@@ -9,7 +9,7 @@ it whichever adapter asked: a chat, the calendar, the shell, the API or an inbou
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -185,7 +185,8 @@ class Scheduler:
             request = PublishRequest(
                 destination_id="",
                 idempotency_key="",
-                text=parsed.text,
+                # Each network is checked with the text it will get (PostView.text_for).
+                text=parsed.variants.get(account.platform) or parsed.text,
                 account=account_for(account, None),
                 media=tuple(media_for(m, None) for m in media),
                 thread=thread,
@@ -280,10 +281,15 @@ class Scheduler:
         plan: Plan | None = None,
         role: str = Role.EDITOR,
         as_draft: bool = False,
+        variants: Mapping[str, str] | None = None,
+        first_comment: str | None = None,
+        queued: bool = False,
     ) -> PostView:
-        """Schedule from structured fields (the REST API, inbound hooks).
+        """Schedule from structured fields (the REST API, inbound hooks, the compose form).
 
-        ``when`` may be None only for a draft (``as_draft``); ``role`` as in ``schedule``.
+        ``when`` may be None only for a draft (``as_draft``) or a ``queued`` post (its time is
+        the next free queue slot); ``role`` as in ``schedule``. ``variants`` ({network: text})
+        and ``first_comment`` as in ``ParsedRequest``.
 
         ``on_stored`` runs once the post is committed and queued, before its event goes out:
         an inbound hook records which post its delivery made, so a failure after that point
@@ -292,7 +298,8 @@ class Scheduler:
         draft = await self.draft_fields(
             workspace_id, text=text, when=when, destinations=destinations, tz=tz,
             user_id=user_id, media=media, thread=thread, fit_media=fit_media,
-            accounts=accounts, role=role, as_draft=as_draft,
+            accounts=accounts, role=role, as_draft=as_draft, variants=variants,
+            first_comment=first_comment, queued=queued,
         )  # fmt: skip
         return await self._store(
             workspace_id,
@@ -323,13 +330,16 @@ class Scheduler:
         accounts: Sequence[AccountView] | None = None,
         role: str = Role.EDITOR,
         as_draft: bool = False,
+        variants: Mapping[str, str] | None = None,
+        first_comment: str | None = None,
+        queued: bool = False,
     ) -> Draft:
         """Structured fields understood and checked, before anything is stored."""
         check_can_schedule(role)
         now = self.rt.clock.now()
         problems: list[str] = []
         if when is None:
-            if not as_draft:
+            if not (as_draft or queued):
                 problems.append(msg("`when` is required unless the post is a draft."))
         elif when.tzinfo is None:
             problems.append(msg("`when` needs a time zone offset, e.g. 2026-12-03T10:30:00+01:00."))
@@ -344,6 +354,9 @@ class Scheduler:
             text=text,
             problems=tuple(problems),
             fit_media=fit_media,
+            variants={k: v for k, v in (variants or {}).items() if v.strip()},
+            first_comment=first_comment or None,
+            queued=queued,
         )
         return await self._check(
             workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id, known=accounts

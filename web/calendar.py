@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from scheduler.runtime import Runtime
-from web import auth, compose, feed, posts, views
+from web import auth, compose, compose_form, feed, posts, views
 from web.pages import JINJA, STATIC, make_env
 from web.session import RUNTIME, make_middleware
 
@@ -29,6 +29,8 @@ def setup(app: web.Application, runtime: Runtime) -> None:
     router.add_post("/posts/{post_id}/{action}", posts.post_action, name="cal.post_action")
     router.add_get("/compose", compose.compose_page, name="cal.compose")
     router.add_post("/compose", compose.compose_submit, name="cal.compose_submit")
+    router.add_post("/compose/form", compose_form.form_submit, name="cal.compose_form")
+    router.add_post("/compose/count", compose_form.count, name="cal.compose_count")
     router.add_get("/calendar.ics", feed.feed, name="cal.feed")
     router.add_get("/settings", feed.settings_page, name="cal.settings")
     router.add_post("/settings/feed", feed.rotate, name="cal.rotate")

@@ -23,7 +23,8 @@ from scheduler.media.fit import NeedsConversion
 from scheduler.media.ingest import MAX_UPLOAD_BYTES, ingest_path
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler, draft_may_lack
-from scheduler.views import MediaView, WorkspaceView
+from scheduler.views import MediaView, SessionInfo, WorkspaceView
+from web.compose_state import blank_form
 from web.csrf import MULTIPART_KEY
 from web.pages import error_page, pick_workspace, redirect, render, visible
 from web.posts import session_role
@@ -88,7 +89,7 @@ async def _field(part: BodyPartReader) -> str:
     return data.decode(part.get_charset("utf-8"), "replace")
 
 
-async def _read_form(request: web.Request, runtime: Runtime) -> Upload:
+async def read_form(request: web.Request, runtime: Runtime) -> Upload:
     """The form's fields and files; ``web.csrf`` has already read and checked its token."""
     upload = Upload()
     reader = request.get(MULTIPART_KEY)
@@ -119,7 +120,7 @@ async def _read_form(request: web.Request, runtime: Runtime) -> Upload:
     return upload
 
 
-async def _media(
+async def media_of(
     runtime: Runtime, ws: WorkspaceView, user: uuid.UUID | None, upload: Upload
 ) -> list[MediaView]:
     ids: list[uuid.UUID] = []
@@ -139,7 +140,7 @@ async def _media(
     return media
 
 
-async def _thumbs(runtime: Runtime, media: list[MediaView]) -> dict[uuid.UUID, str]:
+async def thumbs_of(runtime: Runtime, media: list[MediaView]) -> dict[uuid.UUID, str]:
     """Signed URLs of the photos, and of the videos' poster frames where there is one."""
     videos = [m.storage_key for m in media if m.content_type.startswith("video/")]
     posters = await runtime.library.posters(videos) if videos else {}
@@ -157,10 +158,12 @@ async def compose_page(request: web.Request) -> web.Response:
     ws = pick_workspace(request, session)
     if ws is None:
         return error_page(request, 403, "No workspace", "You have no workspace to post to.")
-    return render(request, "compose.html", workspace=ws, **_empty(request))
+    form = await blank_form(request.app[RUNTIME], ws)
+    return render(request, "compose.html", workspace=ws, form=form, **empty_box())
 
 
-def _empty(request: web.Request) -> dict[str, Any]:
+def empty_box() -> dict[str, Any]:
+    """The request box as first shown."""
     return {
         "draft": None,
         "problems": [],
@@ -174,24 +177,41 @@ def _empty(request: web.Request) -> dict[str, Any]:
     }
 
 
+def _chosen_workspace(
+    request: web.Request, session: SessionInfo, upload: Upload
+) -> WorkspaceView | None:
+    """The workspace the form names (its ``ws`` field) when this session may see it."""
+    asked = upload.first("ws")
+    if not asked:
+        return pick_workspace(request, session)
+    try:
+        return visible(session, uuid.UUID(asked))
+    except ValueError:
+        return None
+
+
+async def open_form(request: web.Request) -> tuple[Upload, WorkspaceView] | web.Response:
+    """A compose form's fields and files, and the workspace it posts to; else the refusal."""
+    session = session_of(request)
+    try:
+        upload = await read_form(request, request.app[RUNTIME])
+    except RequestProblem as problem:
+        return error_page(request, 413, "Upload refused", problem.message, problem.hint)
+    ws = _chosen_workspace(request, session, upload)
+    if ws is None:
+        upload.discard()
+        return error_page(request, 404, "No such workspace", "You cannot post there.")
+    return upload, ws
+
+
 async def compose_submit(request: web.Request) -> web.Response:
     """``POST /compose``: preview (default) or save."""
     runtime = request.app[RUNTIME]
     session = session_of(request)
-    try:
-        upload = await _read_form(request, runtime)
-    except RequestProblem as problem:
-        return error_page(request, 413, "Upload refused", problem.message, problem.hint)
-    ws = pick_workspace(request, session)
-    asked = upload.first("ws")
-    if asked:
-        try:
-            ws = visible(session, uuid.UUID(asked))
-        except ValueError:
-            ws = None
-    if ws is None:
-        upload.discard()
-        return error_page(request, 404, "No such workspace", "You cannot post there.")
+    opened = await open_form(request)
+    if isinstance(opened, web.Response):
+        return opened
+    upload, ws = opened
     tz = viewer_zone(session, ws)
     text = upload.first("request").strip()
     fit = upload.first("fit_media") == "1"
@@ -200,7 +220,7 @@ async def compose_submit(request: web.Request) -> web.Response:
     media: list[MediaView] = []
     can_fit = False
     try:
-        media = await _media(runtime, ws, session.user_id, upload)
+        media = await media_of(runtime, ws, session.user_id, upload)
         if upload.first("action") in ("save", "draft"):
             post = await scheduler.schedule(
                 ws.id,
@@ -231,12 +251,13 @@ async def compose_submit(request: web.Request) -> web.Response:
         problems = getattr(problem, "problems", [str(problem) if isinstance(
             problem, LimitReached) else problem.message])  # fmt: skip
         can_fit = isinstance(problem, NeedsConversion)
-    thumbs = await _thumbs(runtime, media)
+    thumbs = await thumbs_of(runtime, media)
     return render(
         request,
         "compose.html",
         status=status,
         workspace=ws,
+        form=await blank_form(runtime, ws),
         draft=draft,
         problems=problems,
         media=media,

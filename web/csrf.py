@@ -29,7 +29,7 @@ from web.session import CSRF_KEY, PRE_COOKIE, SESSION_COOKIE, set_cookie
 
 EXEMPT = ("/api/", "/hooks/", "/slack/", "/telegram/", "/mcp")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-STREAMED = frozenset({"cal.compose_submit"})
+STREAMED = frozenset({"cal.compose_submit", "cal.compose_form"})
 HEADER = "X-CSRF-Token"
 TOKEN_PART_LIMIT = 1024
 MULTIPART_KEY = web.RequestKey("csrf_multipart", MultipartReader)

@@ -98,17 +98,22 @@ async def post_page(request: web.Request) -> web.Response:
     return await _page(request, *found)
 
 
+def local_time(value: str, tz: str) -> datetime:
+    """A ``datetime-local`` field's value, read in ``tz`` unless it carries an offset."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise RequestProblem(
+            [f"“{value}” is not a date and time."], "Use 2026-12-03T10:30."
+        ) from None
+    return parsed.replace(tzinfo=ZoneInfo(tz)) if parsed.tzinfo is None else parsed
+
+
 def _parse_when(form: dict[str, str], post: PostView, tz: str) -> datetime:
     """The new time from ``when`` (local date and time) or ``date`` (same local time)."""
     zone = ZoneInfo(tz)
     if form.get("when"):
-        try:
-            parsed = datetime.fromisoformat(form["when"])
-        except ValueError:
-            raise RequestProblem(
-                [f"“{form['when']}” is not a date and time."], "Use 2026-12-03T10:30."
-            ) from None
-        return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+        return local_time(form["when"], tz)
     if form.get("date"):
         try:
             day = date.fromisoformat(form["date"])
@@ -121,7 +126,11 @@ def _parse_when(form: dict[str, str], post: PostView, tz: str) -> datetime:
 
 def _when(form: dict[str, str], post: PostView, tz: str, now: datetime) -> datetime:
     """The new time, within the horizon every entry point shares (``core.limits``)."""
-    when = _parse_when(form, post, tz)
+    return within_horizon(_parse_when(form, post, tz), now)
+
+
+def within_horizon(when: datetime, now: datetime) -> datetime:
+    """``when``, unless it lies past the horizon every entry point shares (``core.limits``)."""
     try:
         beyond = too_far_ahead(when, now)
     except OverflowError:  # year 9999 in a zone east of UTC lies past datetime's range
