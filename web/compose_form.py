@@ -38,6 +38,7 @@ from web.posts import local_time, session_role, within_horizon
 from web.session import RUNTIME, session_of
 
 COUNT_TEXT_LIMIT = 100_000
+FIT_HINT = "Tick “Convert photos to fit each network” to let Outpost convert them."
 
 
 def _when(state: FormState, now: datetime, as_draft: bool) -> datetime | None:
@@ -92,14 +93,17 @@ async def form_submit(request: web.Request) -> web.Response:
             post = await scheduler.schedule_fields(ws.id, origin=origin, **fields)
             done = {"draft": "drafted", "pending_approval": "waiting-for-approval"}
             return redirect(f"/posts/{post.id}?done={done.get(post.status, 'scheduled')}")
+        if draft.fixable:
+            complain(state, GENERAL, FIT_HINT)
     except (RequestProblem, NotFound, Conflict, LimitReached) as problem:
         status = 403 if isinstance(problem, LimitReached) else 400
-        hint = "Tick “Convert photos to fit each network” to let Outpost convert them."
         for line in getattr(problem, "problems", [str(problem)]):
             place(state, line)
         if isinstance(problem, NeedsConversion):
-            complain(state, GENERAL, hint)
-    if state.has_problems:
+            complain(state, GENERAL, FIT_HINT)
+        if not state.has_problems:  # only words the form replaces: say it as it was said
+            complain(state, GENERAL, str(problem))
+    if state.has_problems and action in ("schedule", "draft"):
         status = max(status, 400)
     picked = {a.id for a in state.accounts if str(a.id) in state.checked}
     counts = await text_counts(runtime, ws.id, state.text, picked, state.variants)

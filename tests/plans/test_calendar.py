@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from aiohttp.test_utils import TestClient
 
 from scheduler.plans import set_plan
@@ -14,6 +16,7 @@ from tests.web.conftest import (  # noqa: F401  (fixtures)
     crew,
 )
 from tests.web.test_compose import _form
+from tests.web.test_compose_form import _submit, _tomorrow
 
 
 async def test_usage_box_and_compose_refusal(
@@ -35,3 +38,22 @@ async def test_usage_box_and_compose_refusal(
     assert "Plan <strong>tiny</strong>" in page
     assert '<span data-usage="posts">2 of 2 posts this month</span>' in page
     assert '<span data-usage="upload">files up to 0.01 MB</span>' in page
+
+
+async def test_compose_form_is_held_to_the_plan(
+    runtime: Runtime, client: TestClient[object, object], crew: Crew  # noqa: F811
+) -> None:  # fmt: skip
+    await set_plan(runtime, "acme", "tiny")
+    fields: dict[str, str | list[str]] = {
+        "account": str(crew.team.accounts["mastodon"].id),
+        "when": f"{_tomorrow(runtime):%Y-%m-%dT%H:%M}",
+        "action": "schedule",
+    }
+    for n in range(2):
+        status, body = await _submit(client, crew, {**fields, "text": f"p{n}"})
+        assert status == 303, body
+    status, body = await _submit(client, crew, {**fields, "text": "one more"})
+    assert status == 403
+    assert "This workspace's tiny plan allows 2 scheduled posts a month" in html.unescape(body)
+    assert "one more</textarea>" in body  # kept
+    assert await count_rows("scheduled_posts") == 2
