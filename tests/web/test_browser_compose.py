@@ -122,3 +122,34 @@ async def test_compose_form_versions_reach_each_network(
     assert [s["text"] for s in mastodon.statuses] == [MAIN]
     assert errors == []
     await context.close()
+
+
+async def test_compose_form_without_javascript(
+    site: tuple[Runtime, str], browser: Browser, mastodon: FakeMastodon
+) -> None:
+    """Every version box shows, and a text too long for X is refused beside X's box."""
+    rt, url = site
+    crew = await team(rt, mastodon_url=mastodon.url)
+    await connect_x(rt, crew.workspace.id)
+    ada = await member(rt, crew.workspace.id, "ada")
+    context = await browser.new_context(java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto(await create_login_link(rt, crew.workspace.id, ada))
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_url(f"{url}/?ws=*")
+    await page.goto(f"{url}/compose")
+    await expect(page.get_by_role("tab")).to_have_count(0)  # the tab strip needs the script
+    await expect(page.get_by_label("Version for X")).to_be_visible()
+    await expect(page.get_by_label("Version for Mastodon")).to_be_visible()
+    await page.get_by_role("checkbox", name="X @outpost").check()
+    tomorrow = rt.clock.now().astimezone(BERLIN) + timedelta(days=1)
+    await page.get_by_label("Date and time").fill(f"{tomorrow:%Y-%m-%d}T09:00")
+    await page.get_by_label("Text", exact=True).fill("y" * 281)
+    await page.get_by_role("button", name="Schedule post").click()
+    beside_x = page.locator("#problems-x")
+    await expect(beside_x).to_be_visible()
+    await expect(beside_x).to_contain_text("280")
+    await expect(page.get_by_label("Text", exact=True)).to_have_value("y" * 281)
+    await expect(page.locator("#counts")).to_contain_text("X: 281/280")
+    assert await rt.posts.search(crew.workspace.id) == []
+    await context.close()
