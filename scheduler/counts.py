@@ -7,15 +7,19 @@ the browser.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from publishers.base import Publisher
 from scheduler.requests import account_for
 from scheduler.runtime import Runtime
+from storage.views import AccountView
 
 # Longer than any network takes (the webhook's 100,000): counting more only costs time.
 MAX_COUNTED = 200_000
+SHORT = 2_000
 
 
 @dataclass(frozen=True)
@@ -56,18 +60,32 @@ async def text_counts(
     Two accounts on one network may have different limits (Mastodon instances): the smaller
     one is the network's.
     """
-    versions = {k: v for k, v in (variants or {}).items() if v.strip()}
+    versions = {k: v[:MAX_COUNTED] for k, v in (variants or {}).items() if v.strip()}
+    text = text[:MAX_COUNTED]
+    chosen = [
+        (account, publisher)
+        for account in await rt.workspaces.accounts(workspace_id)
+        if account.id in account_ids
+        and account.status == "active"
+        and (publisher := rt.publishers.get(account.platform)) is not None
+    ]
+    if max([len(text), *map(len, versions.values())]) <= SHORT:
+        return _count(chosen, text, versions)
+    # twitter-text weighs about 50,000 characters a second: a long text is counted off the loop.
+    return await asyncio.to_thread(_count, chosen, text, versions)
+
+
+def _count(
+    chosen: list[tuple[AccountView, Publisher]], text: str, versions: Mapping[str, str]
+) -> list[TextCount]:
     counts: dict[str, TextCount] = {}
-    for account in await rt.workspaces.accounts(workspace_id):
-        publisher = rt.publishers.get(account.platform)
-        if account.id not in account_ids or account.status != "active" or publisher is None:
-            continue
+    for account, publisher in chosen:
         own = account.platform in versions
-        body = (versions[account.platform] if own else text)[:MAX_COUNTED]
         limit = publisher.text_limit(account_for(account, None))
         known = counts.get(account.platform)
         if known is not None and known.limit <= limit:
             continue
+        body = versions[account.platform] if own else text
         label = publisher.label or account.platform
         counts[account.platform] = TextCount(
             account.platform, label, publisher.length(body), limit, own

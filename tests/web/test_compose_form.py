@@ -7,6 +7,7 @@ import html
 import re
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -20,7 +21,7 @@ from storage.db import _plain_dsn
 from storage.views import AccountView
 from tests.helpers import count_rows
 from tests.support import TEST_DB
-from tests.web.conftest import Crew, csrf_of
+from tests.web.conftest import Crew, csrf_of, png
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LONG_URL = "https://example.com/" + "a-long-path/" * 8  # 116 characters; X weighs it as 23
@@ -245,3 +246,64 @@ async def test_next_slot_leaves_the_time_to_the_scheduler(
     assert (draft.parsed.variants, draft.parsed.first_comment) == ({}, None)
     _, body = await _submit(client, crew, {"timing": "slot", "text": "Queued"})
     assert 'value="slot" checked' in body
+
+
+async def test_an_editors_post_waits_for_approval_and_a_draft_needs_no_time(
+    runtime: Runtime, client: TestClient[object, object], crew: Crew
+) -> None:
+    ws = crew.team.workspace.id
+    await runtime.approvals.set_workspace_approval(ws, True)
+    await runtime.approvals.set_role(ws, crew.user_id, Role.EDITOR)
+    mastodon = str(crew.team.accounts["mastodon"].id)
+    status, body = await _submit(client, crew, {
+        "account": mastodon, "when": f"{_tomorrow(runtime):%Y-%m-%dT%H:%M}", "text": "Mine",
+        "action": "schedule",
+    })  # fmt: skip
+    assert status == 303, body
+    [waiting] = await Scheduler(runtime).list(ws, statuses=("pending_approval",))
+    assert waiting.content == "Mine"
+
+    status, body = await _submit(client, crew, {
+        "text": "Some day", "variant-mastodon": "not ticked", "action": "draft",
+    })  # fmt: skip
+    assert status == 303, body
+    [draft] = await Scheduler(runtime).list(ws, statuses=("draft",))
+    assert (draft.content, draft.variants, draft.destinations) == ("Some day", {}, ())
+
+
+async def test_media_with_alt_text_goes_with_the_form(
+    runtime: Runtime, client: TestClient[object, object], crew: Crew, tmp_path: Path
+) -> None:
+    page = await client.get("/compose")
+    form = aiohttp.FormData()
+    form.add_field("csrf", csrf_of(await page.text()))
+    form.add_field("ws", str(crew.team.workspace.id))
+    form.add_field("account", str(crew.team.accounts["mastodon"].id))
+    form.add_field("text", "Our room")
+    shot = png(tmp_path / "room.png")
+    form.add_field("media", shot.open("rb"), filename="room.png", content_type="image/png")
+    answer = await client.post("/compose/form", data=form)
+    body = html.unescape(await answer.text())
+    assert answer.status == 200, body
+    assert "Description of room.png (alt text)" in body
+    [media_id] = re.findall(r'name="media_id" value="([0-9a-f-]+)"', body)
+    status, body = await _submit(client, crew, {
+        "account": str(crew.team.accounts["mastodon"].id), "text": "Our room",
+        "when": f"{_tomorrow(runtime):%Y-%m-%dT%H:%M}", "media_id": media_id,
+        f"alt-{media_id}": "Six desks by a window", "action": "schedule",
+    })  # fmt: skip
+    assert status == 303, body
+    [post] = await Scheduler(runtime).list(crew.team.workspace.id)
+    assert [(str(m.id), m.alt) for m in post.media] == [(media_id, "Six desks by a window")]
+
+
+async def test_a_long_text_is_counted_too(
+    runtime: Runtime, client: TestClient[object, object], crew: Crew
+) -> None:
+    x = await connect_x(runtime, crew.team.workspace.id)
+    csrf = await _csrf(client)
+    answer = await _count(client, crew, {"text": "ü" * 5000, "accounts": [str(x.id)]}, csrf)
+    [only] = (await answer.json())["counts"]
+    assert (only["length"], only["over"]) == (5000, True)
+    answer = await _count(client, crew, {"text": "a" * 100_001, "accounts": [str(x.id)]}, csrf)
+    assert answer.status == 413
