@@ -151,5 +151,7 @@ async def test_compose_form_without_javascript(
     await expect(beside_x).to_contain_text("280")
     await expect(page.get_by_label("Text", exact=True)).to_have_value("y" * 281)
     await expect(page.locator("#counts")).to_contain_text("X: 281/280")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "compose-form-refused.png"), full_page=True)
     assert await rt.posts.search(crew.workspace.id) == []
     await context.close()
