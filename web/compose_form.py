@@ -78,7 +78,7 @@ async def form_submit(request: web.Request) -> web.Response:
         "text": state.text, "when": when, "tz": state.tz, "user_id": session.user_id,
         "destinations": [f"{a.platform}:{a.handle}" for a in chosen],
         "fit_media": state.fit, "accounts": state.accounts, "role": role,
-        "as_draft": as_draft, "variants": state.variants,
+        "as_draft": as_draft, "variants": state.picked_variants,
         "first_comment": state.first_comment or None,
         "queued": state.timing == "slot" and not as_draft,
     }  # fmt: skip

@@ -57,6 +57,12 @@ class FormState:
         return next((n for n in self.networks if self.problems.get(n)), "main")
 
     @property
+    def picked_variants(self) -> dict[str, str]:
+        """The versions for networks a ticked account is on; the others are kept, not sent."""
+        picked = {a.platform for a in self.accounts if str(a.id) in self.checked}
+        return {n: v for n, v in self.variants.items() if n in picked}
+
+    @property
     def has_problems(self) -> bool:
         return any(self.problems.values())
 
@@ -74,12 +80,8 @@ def fill(state: FormState, upload: Upload) -> None:
     state.timing = "slot" if upload.first("timing") == "slot" else "at"
     state.when = upload.first("when").strip()
     state.text = upload.first("text").replace("\r\n", "\n")
-    # A version for a network no ticked account is on is dropped: that network gets nothing.
-    picked = {a.platform for a in state.accounts if str(a.id) in state.checked}
     state.variants = {
-        n: v.replace("\r\n", "\n")
-        for n in networks
-        if (v := upload.first(f"variant-{n}")).strip() and n in picked
+        n: v.replace("\r\n", "\n") for n in networks if (v := upload.first(f"variant-{n}")).strip()
     }
     state.first_comment = upload.first("first_comment").replace("\r\n", "\n").strip()
     state.fit = upload.first("fit_media") == "1"

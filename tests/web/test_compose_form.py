@@ -263,9 +263,10 @@ async def test_an_editors_post_waits_for_approval_and_a_draft_needs_no_time(
     [waiting] = await Scheduler(runtime).list(ws, statuses=("pending_approval",))
     assert waiting.content == "Mine"
 
-    status, body = await _submit(client, crew, {
-        "text": "Some day", "variant-mastodon": "not ticked", "action": "draft",
-    })  # fmt: skip
+    unticked: dict[str, str | list[str]] = {"text": "Some day", "variant-mastodon": "not ticked"}
+    status, body = await _submit(client, crew, {**unticked, "action": "preview"})
+    assert ">not ticked</textarea>" in body  # kept in its box, though not sent
+    status, body = await _submit(client, crew, {**unticked, "action": "draft"})
     assert status == 303, body
     [draft] = await Scheduler(runtime).list(ws, statuses=("draft",))
     assert (draft.content, draft.variants, draft.destinations) == ("Some day", {}, ())
