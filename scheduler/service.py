@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.errors import LimitReached, RequestProblem
 from core.i18n import Msg, msg
 from core.plans import Plan
+from core.slots import NoFreeSlot
 from core.states import HELD_POST_STATUSES, CallbackEvent, PostStatus, Role
 from publishers.base import Publisher, PublishRequest
 from scheduler.approval import held, submit_draft
@@ -28,9 +29,12 @@ from scheduler.media.fit import FIELDS_HINT, NeedsConversion, checked, fit, requ
 from scheduler.plans import month_start, quota, refused, workspace_plan
 from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import ParsedRequest, read_request
+from scheduler.reorder import pull_forward, swap
 from scheduler.requests import account_for, media_for
 from scheduler.roles import check_can_schedule, needs_approval
 from scheduler.runtime import Runtime
+from scheduler.slots import day_choice, no_free_problem, no_slots_problem, queue_choice, unslotted
+from storage.posts import SlotChoice
 from storage.views import AccountView, Job, MediaView, NewPost, PostView
 
 Stored = Callable[[PostView], Awaitable[None]]
@@ -85,7 +89,7 @@ def all_problems(draft: Draft) -> list[str]:
         problems.append(
             msg("Say where to post: add `to mastodon` (or another account) before the colon.")
         )
-    if draft.parsed.when is None and not problems:
+    if draft.parsed.when is None and not draft.parsed.queued and not problems:
         problems.append(msg("I couldn't find a time."))
     return problems
 
@@ -371,9 +375,11 @@ class Scheduler:
             problems = all_problems(draft)
         if problems and draft.fixable:
             raise NeedsConversion(problems, draft.hint)
-        if problems or (parsed.when is None and not as_draft):
+        queued = parsed.queued and not as_draft
+        if problems or (parsed.when is None and not as_draft and not queued):
             raise RequestProblem(problems or [msg("I couldn't find a time.")], EXAMPLE)
         now = self.rt.clock.now()
+        slot = await self._slot(workspace_id, draft, now) if not as_draft else None
         when = max(parsed.when or now, now)
         if plan is None:
             plan = await workspace_plan(self.rt, workspace_id)
@@ -397,21 +403,23 @@ class Scheduler:
             origin=origin or {},
             callback_url=callback_url,
             status=status,
-            untimed=parsed.when is None,
+            untimed=parsed.when is None and not queued,
             variants=parsed.variants,
             first_comment=parsed.first_comment,
             parts=parsed.parts,
             evergreen_days=parsed.evergreen_days,
-            queued=parsed.queued,
+            queued=queued or slot is not None,
         )
         # Counted and inserted under the workspace's row lock: two creates racing for the
         # month's last post cannot both get it (storage.usage). Drafts are not counted.
         limit = (None if status == PostStatus.DRAFT
                  else quota(self.rt, plan, "posts_per_month", month_start(now)))  # fmt: skip
         try:
-            post = await self.rt.posts.create(new, limit)
+            post = await self.rt.posts.create(new, limit, slot)
         except LimitReached as exc:
             raise await refused(self.rt, workspace_id, plan, exc) from None
+        except NoFreeSlot:
+            raise no_free_problem(draft.accounts, day=not parsed.queued) from None
         if status == PostStatus.SCHEDULED:
             await queue_jobs(self.rt, [Job(d.id, d.revision, d.due_at) for d in post.destinations])
         if on_stored is not None:
@@ -421,6 +429,25 @@ class Scheduler:
         elif status == PostStatus.PENDING_APPROVAL:
             await held(self.rt, post, user_id)
         return post
+
+    async def _slot(
+        self, workspace_id: uuid.UUID, draft: Draft, now: datetime
+    ) -> SlotChoice | None:
+        """How the post's time is taken from the queue: the next free slot (``queue``), the
+        day's first free slot (a date without an hour, when every account has slots), or
+        None: the time as read."""
+        parsed = draft.parsed
+        day = parsed.when is not None and parsed.grain == "day" and parsed.recurrence is None
+        if not parsed.queued and not day:
+            return None
+        missing = await unslotted(self.rt, workspace_id, draft.accounts)
+        if parsed.queued:
+            if missing:
+                raise no_slots_problem(missing)
+            return queue_choice(now)
+        if missing or parsed.when is None:
+            return None
+        return day_choice(parsed.when, now)
 
     async def get(self, workspace_id: uuid.UUID, post_id: uuid.UUID) -> PostView:
         return await self.rt.posts.get(post_id, workspace_id)
@@ -513,9 +540,20 @@ class Scheduler:
         return post
 
     async def cancel(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
+        """Cancel a post; a queued one's later queue-mates move up a slot each when the
+        workspace pulls its queue forward (``scheduler.reorder``)."""
         post = await self.rt.posts.cancel(workspace_id, post_id)
         await emit(self.rt, post, CallbackEvent.POST_CANCELLED)
+        await pull_forward(self.rt, post, self.reschedule)
         return post
+
+    async def move(
+        self, workspace_id: uuid.UUID, post_id: uuid.UUID, direction: str, *,
+        role: str = Role.EDITOR,
+    ) -> tuple[PostView, PostView]:  # fmt: skip
+        """``move ID up|down``: swap a queued post's time with its neighbour in the queue."""
+        check_can_schedule(role)
+        return await swap(self.rt, workspace_id, post_id, direction, self.reschedule)
 
     async def retry(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
         post, jobs = await self.rt.posts.retry(workspace_id, post_id, self.rt.clock.now())

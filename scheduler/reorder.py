@@ -1,0 +1,75 @@
+"""Reordering a queue: ``move ID up|down``, pulling it forward when a post is cancelled, and
+stopping an evergreen post.
+
+A post's queue is the live queued posts to exactly its accounts. Moves go through the one
+reschedule use case (``Scheduler.reschedule``, handed in as ``move``), so each post's jobs are
+re-queued and its revision bumped as for any other change of time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from core.errors import RequestProblem
+from core.i18n import msg
+from core.states import PostStatus
+from scheduler.runtime import Runtime
+from storage.views import PostView
+
+Move = Callable[[uuid.UUID | None, uuid.UUID, datetime], Awaitable[PostView]]
+UP, DOWN = "up", "down"
+
+
+async def swap(
+    rt: Runtime, workspace_id: uuid.UUID, post_id: uuid.UUID, direction: str, move: Move
+) -> tuple[PostView, PostView]:
+    """Swap a queued post's time with the previous (``up``) or next (``down``) one in its
+    queue; both as rescheduled."""
+    queue = await rt.slots.queue_of(workspace_id, post_id)
+    ids = [pid for pid, _ in queue]
+    if post_id not in ids:
+        raise RequestProblem(
+            [msg("Only a scheduled post placed by the queue can move up or down.")],
+            msg("Queue one with `queue to linkedin: …`, or give it a time with Edit time."),
+        )
+    at = ids.index(post_id)
+    other = at - 1 if direction == UP else at + 1
+    if not 0 <= other < len(ids):
+        first = direction == UP
+        raise RequestProblem([
+            msg("This post is already first in its queue.") if first
+            else msg("This post is already last in its queue.")
+        ])  # fmt: skip
+    mine, theirs = queue[at][1], queue[other][1]
+    moved = await move(workspace_id, post_id, theirs)
+    swapped = await move(workspace_id, queue[other][0], mine)
+    return moved, swapped
+
+
+async def pull_forward(rt: Runtime, cancelled: PostView, move: Move) -> list[PostView]:
+    """After ``cancelled`` left its queue: when the workspace asks for it, each later post of
+    that queue takes the time of the one before it. The posts moved, in order."""
+    if not cancelled.queued or cancelled.status != PostStatus.CANCELLED:
+        return []
+    _, _, on = await rt.slots.slots(cancelled.workspace_id)
+    if not on:
+        return []
+    queue = await rt.slots.queue_of(cancelled.workspace_id, cancelled.id)
+    later = [(pid, at) for pid, at in queue if at > cancelled.scheduled_at]
+    free = cancelled.scheduled_at
+    moved = []
+    for pid, at in later:
+        # The earliest first: each one's old time is free once it has moved.
+        moved.append(await move(cancelled.workspace_id, pid, free))
+        free = at
+    return moved
+
+
+async def stop_evergreen(rt: Runtime, workspace_id: uuid.UUID, post_id: uuid.UUID) -> PostView:
+    """Stop a post (and the copies it made) coming back into the queue."""
+    post = await rt.posts.get(post_id, workspace_id)
+    if not await rt.slots.stop_evergreen(workspace_id, post_id):
+        raise RequestProblem([msg("This post is not evergreen.")])
+    return await rt.posts.get(post.id, workspace_id)
