@@ -66,10 +66,14 @@ def parse_slots(spec: str) -> list[Slot]:
              if w]  # fmt: skip
     days: list[int] = []
     slots: list[Slot] = []
+    after_day = False
     for word in words:
         if (found := _days(word)) is not None:
-            days = found
+            # "mon, wed 9:00": days in a row add up; days after a time start a new group.
+            days = [*days, *found] if after_day else found
+            after_day = True
             continue
+        after_day = False
         at = _time(word)
         if at is None:
             raise RequestProblem([msg("I can't read “{word}” as days or a time.", word=word)],

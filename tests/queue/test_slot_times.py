@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,10 +27,10 @@ def test_nine_oclock_stays_nine_across_the_change() -> None:
 
 
 def test_a_slot_in_the_gap_takes_the_old_offset_and_one_in_the_overlap_the_first() -> None:
-    gap = instant(datetime(2027, 3, 28).date(), time(2, 30), BERLIN)
+    gap = instant(date(2027, 3, 28), time(2, 30), BERLIN)
     assert gap == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)  # 02:30 CET, shown as 03:30 CEST
     assert gap.astimezone(BERLIN).strftime("%H:%M %Z") == "03:30 CEST"
-    overlap = instant(datetime(2027, 10, 31).date(), time(2, 30), BERLIN)
+    overlap = instant(date(2027, 10, 31), time(2, 30), BERLIN)
     assert overlap == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # the first 02:30 (CEST)
 
 
@@ -50,6 +50,7 @@ def test_slot_words() -> None:
         Slot(d, t) for d in range(5) for t in (time(9), time(13))
     )
     assert parse_slots("sat 11am sun 1:30pm") == [Slot(5, time(11)), Slot(6, time(13, 30))]
+    assert parse_slots("mon, wed 9:00") == [Slot(0, time(9)), Slot(2, time(9))]
     assert parse_slots("fri-mon 9") == [Slot(d, time(9)) for d in (0, 4, 5, 6)]
     assert split_accounts("linkedin, x mon-fri 9:00") == (["linkedin", "x"], "mon-fri 9:00")
     assert split_accounts("linkedin clear") == (["linkedin"], "clear")
