@@ -284,8 +284,13 @@ class Scheduler:
         plan: Plan | None = None,
         role: str = Role.EDITOR,
         as_draft: bool = False,
+        queued: bool = False,
+        evergreen_days: int | None = None,
     ) -> PostView:
         """Schedule from structured fields (the REST API, inbound hooks).
+
+        ``queued``: the time is the next free queue slot, not ``when`` (``scheduler.slots``);
+        ``evergreen_days``: the post comes back into the queue after each publish.
 
         ``when`` may be None only for a draft (``as_draft``); ``role`` as in ``schedule``.
 
@@ -296,7 +301,8 @@ class Scheduler:
         draft = await self.draft_fields(
             workspace_id, text=text, when=when, destinations=destinations, tz=tz,
             user_id=user_id, media=media, thread=thread, fit_media=fit_media,
-            accounts=accounts, role=role, as_draft=as_draft,
+            accounts=accounts, role=role, as_draft=as_draft, queued=queued,
+            evergreen_days=evergreen_days,
         )  # fmt: skip
         return await self._store(
             workspace_id,
@@ -327,12 +333,17 @@ class Scheduler:
         accounts: Sequence[AccountView] | None = None,
         role: str = Role.EDITOR,
         as_draft: bool = False,
+        queued: bool = False,
+        evergreen_days: int | None = None,
     ) -> Draft:
         """Structured fields understood and checked, before anything is stored."""
         check_can_schedule(role)
         now = self.rt.clock.now()
         problems: list[str] = []
-        if when is None:
+        queued = queued or evergreen_days is not None
+        if queued:
+            when = None
+        elif when is None:
             if not as_draft:
                 problems.append(msg("`when` is required unless the post is a draft."))
         elif when.tzinfo is None:
@@ -348,6 +359,8 @@ class Scheduler:
             text=text,
             problems=tuple(problems),
             fit_media=fit_media,
+            queued=queued,
+            evergreen_days=evergreen_days,
         )
         return await self._check(
             workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id, known=accounts
