@@ -16,7 +16,16 @@ from zoneinfo import ZoneInfo
 
 from core.errors import Conflict, RequestProblem
 from core.i18n import msg
-from core.slots import HORIZON, Slot, day_bounds, first_free, grouped, without_slots
+from core.slots import (
+    HORIZON,
+    Slot,
+    day_bounds,
+    first_free,
+    grouped,
+    instants,
+    slots_for,
+    without_slots,
+)
 from scheduler.destinations import describe, resolve
 from scheduler.roles import can_manage_members
 from scheduler.runtime import Runtime
@@ -224,3 +233,37 @@ def no_free_problem(accounts: Sequence[AccountView], *, day: bool = False) -> Re
              accounts=names)],
         msg("Add slots with {example}, or give the post a time.", example=EXAMPLE),
     )  # fmt: skip
+
+
+async def open_slots(
+    rt: Runtime, workspace_id: uuid.UUID, start: datetime, end: datetime,
+    account_id: uuid.UUID | None = None,
+) -> dict[datetime, list[str]]:  # fmt: skip
+    """The empty slots in [start, end) still ahead (the calendar's placeholders): each instant
+    that is a slot of an active account (``account_id``: only that one) with no live post of
+    that account then, and the names of those accounts."""
+    slots, zone, _ = await rt.slots.slots(workspace_id)
+    accounts = [
+        a for a in await rt.workspaces.accounts(workspace_id)
+        if a.status == "active" and account_id in (None, a.id)
+    ]  # fmt: skip
+    if not slots or not accounts:
+        return {}
+    start = max(start, rt.clock.now())  # a slot gone by is no longer free
+    if start >= end:
+        return {}
+    busy = set(await rt.slots.busy(workspace_id, [a.id for a in accounts], start, end))
+    free: dict[datetime, list[str]] = {}
+    for account in accounts:
+        for moment in instants(slots_for(account.id, slots), zone, start, end):
+            if (account.id, moment) not in busy:
+                free.setdefault(moment, []).append(describe(account))
+    return dict(sorted(free.items()))
+
+
+async def queued_in(
+    rt: Runtime, workspace_id: uuid.UUID, start: datetime, end: datetime
+) -> set[uuid.UUID]:
+    """The ids of scheduled posts placed by the queue in [start, end) (they may move up/down)."""
+    posts = await rt.posts.search(workspace_id, start, end, ("scheduled",), limit=500)
+    return {p.id for p in posts if p.queued}

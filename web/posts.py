@@ -15,14 +15,19 @@ from core.states import EDITABLE_POST_STATUSES, Role
 from scheduler import approval
 from scheduler.calendar import attempts, viewer_zone
 from scheduler.logins import safe_next
+from scheduler.reorder import stop_evergreen
 from scheduler.roles import can_approve, can_schedule, check_can_schedule, role_of
 from scheduler.service import Scheduler
 from scheduler.views import PostView, WorkspaceView
 from web.pages import error_page, redirect, render, visible
 from web.session import RUNTIME, session_of
 
-ACTIONS = ("reschedule", "edit", "cancel", "retry", "now", "approve", "reject")
+ACTIONS = ("reschedule", "edit", "cancel", "retry", "now", "approve", "reject", "up", "down",
+           "evergreen")  # fmt: skip
 DONE = {
+    "up": "moved-up",
+    "down": "moved-down",
+    "evergreen": "evergreen-stopped",
     "reschedule": "rescheduled",
     "edit": "edited",
     "cancel": "cancelled",
@@ -173,6 +178,10 @@ async def post_action(request: web.Request) -> web.Response:
             await scheduler.retry(ws.id, post.id)
         elif action == "now":
             await scheduler.post_now(ws.id, post.id, role=role, user_id=session.user_id)
+        elif action in ("up", "down"):
+            await scheduler.move(ws.id, post.id, action, role=role)
+        elif action == "evergreen":
+            await stop_evergreen(runtime, ws.id, post.id)
     except (RequestProblem, Conflict) as problem:
         fresh = await runtime.posts.get(post.id)
         status = 409 if isinstance(problem, Conflict) else 400
