@@ -46,7 +46,7 @@ class ParsedRequest:
 
     def to_json(self) -> dict[str, Any]:
         """The ``outpost parse --json`` object."""
-        return {
+        out: dict[str, Any] = {
             "when": self.when.isoformat() if self.when else None,
             "timezone": self.timezone,
             "recurrence": self.recurrence,
@@ -54,10 +54,11 @@ class ParsedRequest:
             "text": self.text,
             "problems": list(self.problems),
             "lang": self.lang,
-            # A queued request's time is found when it is stored: ``when`` stays null here.
-            "queued": self.queued,
-            "evergreen_days": self.evergreen_days,
         }
+        if self.queued:
+            # The slot is found when the post is stored: ``when`` stays null here.
+            out.update(queued=True, evergreen_days=self.evergreen_days)
+        return out
 
 
 # "x", "@acme.bsky.social", "linkedin:acme-corp", and Mastodon's "@name@instance.social".

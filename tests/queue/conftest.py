@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import pytest
@@ -16,31 +15,12 @@ from bot.slack.routes import setup as slack_setup
 from bot.telegram.routes import setup_for
 from bot.telegram.tasks import tasks
 from core.settings import Settings
-from scheduler.hooks.callbacks import CALLBACK_FUNCTIONS
-from scheduler.publishing.tasks import make_worker
-from scheduler.runtime import Runtime
+from tests.callback_support import delivering
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
 from tests.slack.conftest import USER, SlackHarness, empty_slack_tables, sign, slack_settings
 from tests.support import TestClock, wait_for
 from tests.telegram.conftest import _empty_own_tables, telegram_settings
-
-
-@asynccontextmanager
-async def running_worker(rt: Runtime, **kw: Any) -> AsyncIterator[None]:
-    """A real arq worker in this event loop, as ``outpost worker`` runs it."""
-    instance = make_worker(rt, handle_signals=False, **kw)
-    task = asyncio.create_task(instance.main())
-    try:
-        yield
-    finally:
-        task.cancel()
-        jobs = [t for t in instance.tasks.values() if not t.done()]
-        for job in jobs:
-            job.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-        await asyncio.gather(*jobs, return_exceptions=True)
 
 
 @pytest.fixture
@@ -60,7 +40,7 @@ async def slack(settings: Settings, fake_slack: FakeSlack) -> AsyncIterator[Slac
         rt = process.runtime
         client = TestClient(TestServer(build_app(rt, [slack_setup])))
         await client.start_server()
-        async with running_worker(rt, extra_functions=CALLBACK_FUNCTIONS):
+        async with delivering(rt):
             try:
                 yield SlackHarness(client, fake_slack, rt)
             finally:
@@ -90,7 +70,7 @@ async def tg_client(tg: Process) -> AsyncIterator[TestClient[Any, Any]]:
     app = build_app(tg.runtime, [setup_for(tg.telegram)])
     async with (
         TestClient(TestServer(app)) as c,
-        running_worker(tg.runtime, extra_functions=tasks(tg.telegram)),
+        delivering(tg.runtime, tasks(tg.telegram)),
     ):
         yield c
 

@@ -22,9 +22,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 async def test_slots_page_week_placeholders_and_move_up_in_chromium(
-    site: tuple[Runtime, str],
-    browser: Browser,
-    mastodon: FakeMastodon,  # noqa: F811
+    site: tuple[Runtime, str],  # noqa: F811
+    browser: Browser,  # noqa: F811
+    mastodon: FakeMastodon,
 ) -> None:
     rt, url = site
     crew = await team(rt, mastodon_url=mastodon.url)
