@@ -14,6 +14,7 @@ from core.i18n import N_, msg
 from core.i18n import gettext as t
 from scheduler.members import Identity
 from scheduler.reorder import DOWN, UP, stop_evergreen
+from scheduler.roles import check_can_schedule
 from scheduler.slots import (
     CLEAR_WORDS,
     EXAMPLE,
@@ -56,6 +57,7 @@ async def run(conv: Conversation, me: Identity, kind: str, arg: str, lang: str) 
         )  # fmt: skip
     if len(words) != 2 or words[0].lower() != "stop":
         raise RequestProblem([msg("Write `evergreen stop ID` (see `posts`).")])
+    check_can_schedule(me.role)
     post_id = await conv._post_id(me, words[1], ("scheduled", "published", "pending_approval"))
     post = await stop_evergreen(conv.rt, me.workspace_id, post_id)
     return Reply(t(lang, "{text} will not come back into the queue.", text=post.content[:60]),

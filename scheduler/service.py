@@ -33,8 +33,7 @@ from scheduler.reorder import pull_forward, swap
 from scheduler.requests import account_for, media_for
 from scheduler.roles import check_can_schedule, needs_approval
 from scheduler.runtime import Runtime
-from scheduler.slots import day_choice, no_free_problem, no_slots_problem, queue_choice, unslotted
-from storage.posts import SlotChoice
+from scheduler.slots import no_free_problem, slot_choice
 from storage.views import AccountView, Job, MediaView, NewPost, PostView
 
 Stored = Callable[[PostView], Awaitable[None]]
@@ -392,7 +391,9 @@ class Scheduler:
         if problems or (parsed.when is None and not as_draft and not queued):
             raise RequestProblem(problems or [msg("I couldn't find a time.")], EXAMPLE)
         now = self.rt.clock.now()
-        slot = await self._slot(workspace_id, draft, now) if not as_draft else None
+        slot = None if as_draft else await slot_choice(
+            self.rt, workspace_id, parsed, draft.accounts, now
+        )
         when = max(parsed.when or now, now)
         if plan is None:
             plan = await workspace_plan(self.rt, workspace_id)
@@ -442,25 +443,6 @@ class Scheduler:
         elif status == PostStatus.PENDING_APPROVAL:
             await held(self.rt, post, user_id)
         return post
-
-    async def _slot(
-        self, workspace_id: uuid.UUID, draft: Draft, now: datetime
-    ) -> SlotChoice | None:
-        """How the post's time is taken from the queue: the next free slot (``queue``), the
-        day's first free slot (a date without an hour, when every account has slots), or
-        None: the time as read."""
-        parsed = draft.parsed
-        day = parsed.when is not None and parsed.grain == "day" and parsed.recurrence is None
-        if not parsed.queued and not day:
-            return None
-        missing = await unslotted(self.rt, workspace_id, draft.accounts)
-        if parsed.queued:
-            if missing:
-                raise no_slots_problem(missing)
-            return queue_choice(now)
-        if missing or parsed.when is None:
-            return None
-        return day_choice(parsed.when, now)
 
     async def get(self, workspace_id: uuid.UUID, post_id: uuid.UUID) -> PostView:
         return await self.rt.posts.get(post_id, workspace_id)

@@ -27,6 +27,7 @@ from core.slots import (
     without_slots,
 )
 from scheduler.destinations import describe, resolve
+from scheduler.reader import ParsedRequest
 from scheduler.roles import can_manage_members
 from scheduler.runtime import Runtime
 from storage.posts import SlotChoice
@@ -198,6 +199,26 @@ def day_choice(day: datetime, now: datetime) -> SlotChoice:
 
     # Wide enough for the local day in any zone; ``pick`` keeps to the day.
     return (max(day - timedelta(days=2), now), day + timedelta(days=2)), pick
+
+
+async def slot_choice(
+    rt: Runtime, workspace_id: uuid.UUID, parsed: ParsedRequest,
+    accounts: Sequence[AccountView], now: datetime,
+) -> SlotChoice | None:  # fmt: skip
+    """How a post's time is taken from the queue: the next free slot (``queue``), the day's
+    first free slot (a date without an hour, when every account has slots), or None: the time
+    as read. Refuses a queued post whose accounts have no slots."""
+    day = parsed.when is not None and parsed.grain == "day" and parsed.recurrence is None
+    if not parsed.queued and not day:
+        return None
+    missing = await unslotted(rt, workspace_id, accounts)
+    if parsed.queued:
+        if missing:
+            raise no_slots_problem(missing)
+        return queue_choice(now)
+    if missing or parsed.when is None:
+        return None
+    return day_choice(parsed.when, now)
 
 
 async def unslotted(
