@@ -27,24 +27,50 @@ async def swap(
 ) -> tuple[PostView, PostView]:
     """Swap a queued post's time with the previous (``up``) or next (``down``) one in its
     queue; both as rescheduled."""
-    queue = await rt.slots.queue_of(workspace_id, post_id)
-    ids = [pid for pid, _ in queue]
-    if post_id not in ids:
-        raise RequestProblem(
-            [msg("Only a scheduled post placed by the queue can move up or down.")],
-            msg("Queue one with `queue to linkedin: …`, or give it a time with Edit time."),
-        )
-    at = ids.index(post_id)
+    queue = await _queue(rt, workspace_id, post_id)
+    at = [pid for pid, _ in queue].index(post_id)
     other = at - 1 if direction == UP else at + 1
-    if not 0 <= other < len(ids):
+    if not 0 <= other < len(queue):
         first = direction == UP
         raise RequestProblem([
             msg("This post is already first in its queue.") if first
             else msg("This post is already last in its queue.")
         ])  # fmt: skip
-    mine, theirs = queue[at][1], queue[other][1]
-    moved = await move(workspace_id, post_id, theirs)
-    swapped = await move(workspace_id, queue[other][0], mine)
+    return await _exchange(workspace_id, queue[at], queue[other], move)
+
+
+async def swap_with(
+    rt: Runtime, workspace_id: uuid.UUID, post_id: uuid.UUID, other_id: uuid.UUID, move: Move
+) -> tuple[PostView, PostView]:
+    """Swap the times of two posts of the same queue (the week view's drag and drop)."""
+    queue = dict(await _queue(rt, workspace_id, post_id))
+    if other_id not in queue or other_id == post_id:
+        raise RequestProblem(
+            [msg("Drop a queued post on another post of the same queue to swap them.")]
+        )
+    return await _exchange(
+        workspace_id, (post_id, queue[post_id]), (other_id, queue[other_id]), move
+    )
+
+
+async def _queue(
+    rt: Runtime, workspace_id: uuid.UUID, post_id: uuid.UUID
+) -> list[tuple[uuid.UUID, datetime]]:
+    queue = await rt.slots.queue_of(workspace_id, post_id)
+    if post_id not in [pid for pid, _ in queue]:
+        raise RequestProblem(
+            [msg("Only a scheduled post placed by the queue can move up or down.")],
+            msg("Queue one with `queue to linkedin: …`, or give it a time with Edit time."),
+        )
+    return queue
+
+
+async def _exchange(
+    workspace_id: uuid.UUID, mine: tuple[uuid.UUID, datetime],
+    theirs: tuple[uuid.UUID, datetime], move: Move,
+) -> tuple[PostView, PostView]:  # fmt: skip
+    moved = await move(workspace_id, mine[0], theirs[1])
+    swapped = await move(workspace_id, theirs[0], mine[1])
     return moved, swapped
 
 

@@ -29,7 +29,7 @@ from scheduler.media.fit import FIELDS_HINT, NeedsConversion, checked, fit, requ
 from scheduler.plans import month_start, quota, refused, workspace_plan
 from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import ParsedRequest, read_request
-from scheduler.reorder import pull_forward, swap
+from scheduler.reorder import pull_forward, swap, swap_with
 from scheduler.requests import account_for, media_for
 from scheduler.roles import check_can_schedule, needs_approval
 from scheduler.runtime import Runtime
@@ -549,6 +549,14 @@ class Scheduler:
         """``move ID up|down``: swap a queued post's time with its neighbour in the queue."""
         check_can_schedule(role)
         return await swap(self.rt, workspace_id, post_id, direction, self.reschedule)
+
+    async def swap(
+        self, workspace_id: uuid.UUID, post_id: uuid.UUID, other_id: uuid.UUID, *,
+        role: str = Role.EDITOR,
+    ) -> tuple[PostView, PostView]:  # fmt: skip
+        """Swap the times of two queued posts of the same queue (drag and drop)."""
+        check_can_schedule(role)
+        return await swap_with(self.rt, workspace_id, post_id, other_id, self.reschedule)
 
     async def retry(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
         post, jobs = await self.rt.posts.retry(workspace_id, post_id, self.rt.clock.now())

@@ -23,9 +23,10 @@ from web.pages import error_page, redirect, render, visible
 from web.session import RUNTIME, session_of
 
 ACTIONS = ("reschedule", "edit", "cancel", "retry", "now", "approve", "reject", "up", "down",
-           "evergreen")  # fmt: skip
+           "swap", "evergreen")  # fmt: skip
 DONE = {
     "up": "moved-up",
+    "swap": "swapped",
     "down": "moved-down",
     "evergreen": "evergreen-stopped",
     "reschedule": "rescheduled",
@@ -138,6 +139,13 @@ def _when(form: dict[str, str], post: PostView, tz: str, now: datetime) -> datet
     return when
 
 
+def _post_ref(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise RequestProblem([f"“{value[:40]}” is not a post id."]) from None
+
+
 async def post_action(request: web.Request) -> web.Response:
     """``POST /posts/{id}/{action}``; errors re-render the page with what is wrong."""
     action = request.match_info["action"]
@@ -180,6 +188,8 @@ async def post_action(request: web.Request) -> web.Response:
             await scheduler.post_now(ws.id, post.id, role=role, user_id=session.user_id)
         elif action in ("up", "down"):
             await scheduler.move(ws.id, post.id, action, role=role)
+        elif action == "swap":
+            await scheduler.swap(ws.id, post.id, _post_ref(form.get("with", "")), role=role)
         elif action == "evergreen":
             await stop_evergreen(runtime, ws.id, post.id)
     except (RequestProblem, Conflict) as problem:

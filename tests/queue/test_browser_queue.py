@@ -3,6 +3,7 @@ week view, move a queued post up with its button."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -45,7 +46,7 @@ async def test_slots_page_week_placeholders_and_move_up_in_chromium(
     await expect(page.locator("ul.slots")).to_contain_text("Workspace: mon 09:00, 15:00")
 
     scheduler = Scheduler(rt)
-    first, second, _ = [
+    first, second, third = [
         await scheduler.schedule(crew.workspace.id, f"queue to mastodon: Q{n}", tz="Europe/Berlin")
         for n in (1, 2, 3)
     ]
@@ -68,5 +69,23 @@ async def test_slots_page_week_placeholders_and_move_up_in_chromium(
     moved, swapped = await rt.posts.get(second.id), await rt.posts.get(first.id)
     assert moved.scheduled_at == first.scheduled_at
     assert swapped.scheduled_at == second.scheduled_at
+
+    # Drag and drop: a queued post dropped on another of its queue swaps their times. Of the
+    # three queued posts (two slots a day), two share a day: drag one onto the other.
+    posts = sorted(
+        [await rt.posts.get(p.id) for p in (first, second, third)], key=lambda p: p.scheduled_at
+    )
+    a, b = next(
+        (x, y) for x, y in pairwise(posts)
+        if x.scheduled_at.astimezone(BERLIN).date() == y.scheduled_at.astimezone(BERLIN).date()
+    )  # fmt: skip
+    on = a.scheduled_at.astimezone(BERLIN).date().isoformat()
+    await page.goto(f"{url}/?view=week&date={on}")
+    await page.locator(f'.chip[data-post="{a.id}"]').drag_to(
+        page.locator(f'[data-queued="{b.id}"]')
+    )
+    await expect(page.locator(".flash")).to_contain_text("swapped")
+    assert (await rt.posts.get(a.id)).scheduled_at == b.scheduled_at
+    assert (await rt.posts.get(b.id)).scheduled_at == a.scheduled_at
     assert errors == []
     await context.close()
