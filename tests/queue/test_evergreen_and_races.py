@@ -9,13 +9,15 @@ from zoneinfo import ZoneInfo
 
 from core.slots import first_free
 from core.states import PostStatus
+from scheduler.publishing.horizon import queue_jobs
 from scheduler.publishing.runner import Runner
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from scheduler.slots import next_free_slot, parse_slots, set_slots
-from storage.views import PostView
+from storage.views import Job, NewPost, PostView
 from tests.fakes.mastodon import FakeMastodon
 from tests.helpers import count_rows
+from tests.media.test_cleanup import photos
 from tests.queue.conftest import ask
 from tests.slack.conftest import TEAM, SlackHarness
 from tests.support import set_clock, wait_for
@@ -102,3 +104,43 @@ async def test_concurrent_queue_requests_take_distinct_slots_in_order(
     assert await next_free_slot(rt, ws.id, [account], rt.clock.now()) == datetime(
         2027, 3, 16, 16, tzinfo=UTC
     )
+
+
+async def test_the_evergreen_copy_carries_versions_comment_and_media_once(
+    runtime: Runtime, worker: object, mastodon: FakeMastodon
+) -> None:
+    rt = runtime
+    ws = await rt.workspaces.ensure("green", "Europe/Berlin")
+    account = await rt.workspaces.add_account(
+        ws.id, "mastodon", "@outpost@fake.social", rt.cipher.encrypt("good-token"),
+        base_url=mastodon.url,
+    )  # fmt: skip
+    [photo] = await photos(rt, ws.id, 1)
+    await set_slots(rt, ws.id, "owner", [account.id], parse_slots("daily 9:00"))
+    post = await rt.posts.create(
+        NewPost(
+            workspace_id=ws.id, user_id=None, content="Plain text",
+            scheduled_at=rt.clock.now(), timezone="Europe/Berlin", account_ids=(account.id,),
+            media_ids=(photo.id,), media_alts=("A red square",),
+            variants={"mastodon": "The Mastodon version"}, first_comment="More in the thread",
+            evergreen_days=7, queued=True,
+        )
+    )  # fmt: skip
+    await queue_jobs(rt, [Job(d.id, d.revision, d.due_at) for d in post.destinations])
+    await wait_for(lambda: _has(rt, ws.id, 2), timeout=30)
+    assert "The Mastodon version" in str(mastodon.statuses[0])
+    [copy] = [p for p in await rt.posts.search(ws.id) if p.id != post.id]
+    assert (copy.content, copy.variants, copy.first_comment) == (
+        "Plain text", {"mastodon": "The Mastodon version"}, "More in the thread",
+    )  # fmt: skip
+    assert [(m.id, m.alt) for m in copy.media] == [(photo.id, "A red square")]
+    assert (copy.evergreen_days, copy.queued, copy.status) == (7, True, PostStatus.SCHEDULED)
+    published = (await rt.posts.get(post.id)).destinations[0].published_at
+    assert published is not None
+    assert copy.scheduled_at >= published + timedelta(days=7)
+    assert copy.scheduled_at < published + timedelta(days=8)
+    assert copy.scheduled_at.astimezone(BERLIN).strftime("%H:%M") == "09:00"
+    # Finalizing again, as a second worker or the reconciler would, makes no second copy.
+    for _ in range(2):
+        await Runner(rt).after(post.id)
+    assert len(await rt.posts.search(ws.id)) == 2
