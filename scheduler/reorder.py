@@ -8,16 +8,18 @@ re-queued and its revision bumped as for any other change of time.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from core.errors import RequestProblem
+from core.errors import Conflict, NotFound, RequestProblem
 from core.i18n import msg
 from core.states import PostStatus
 from scheduler.runtime import Runtime
 from storage.views import PostView
 
+log = logging.getLogger(__name__)
 Move = Callable[[uuid.UUID | None, uuid.UUID, datetime], Awaitable[PostView]]
 UP, DOWN = "up", "down"
 
@@ -56,7 +58,9 @@ async def swap_with(
 async def _queue(
     rt: Runtime, workspace_id: uuid.UUID, post_id: uuid.UUID
 ) -> list[tuple[uuid.UUID, datetime]]:
-    queue = await rt.slots.queue_of(workspace_id, post_id)
+    now = rt.clock.now()
+    # Only what is still ahead moves: a post due now is about to publish.
+    queue = [(pid, at) for pid, at in await rt.slots.queue_of(workspace_id, post_id) if at > now]
     if post_id not in [pid for pid, _ in queue]:
         raise RequestProblem(
             [msg("Only a scheduled post placed by the queue can move up or down.")],
@@ -88,7 +92,12 @@ async def pull_forward(rt: Runtime, cancelled: PostView, move: Move) -> list[Pos
     moved = []
     for pid, at in later:
         # The earliest first: each one's old time is free once it has moved.
-        moved.append(await move(cancelled.workspace_id, pid, free))
+        try:
+            moved.append(await move(cancelled.workspace_id, pid, free))
+        except (Conflict, NotFound):
+            # It changed meanwhile (published, cancelled): the cancel stands, the rest waits.
+            log.info("queue pull-forward stopped", extra={"post_id": str(pid)})
+            break
         free = at
     return moved
 

@@ -20,6 +20,8 @@ from storage.rows import Run, driver, on_driver
 
 # A post holds its instant on its accounts while it may still go out.
 LIVE = (PostStatus.SCHEDULED, PostStatus.PENDING_APPROVAL, PostStatus.PUBLISHING)
+# A queue is reordered among the posts that may still move (not one already publishing).
+MOVABLE = (PostStatus.SCHEDULED, PostStatus.PENDING_APPROVAL)
 LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('outpost.queue:' || $1::text, 0))"
 SLOTS = "SELECT account_id, weekday, at FROM queue_slots WHERE workspace_id = $1"
 ZONE = "SELECT timezone, queue_pull_forward FROM workspaces WHERE id = $1"
@@ -150,9 +152,10 @@ class SlotStore:
     async def queue_of(
         self, workspace_id: uuid.UUID, post_id: uuid.UUID
     ) -> list[tuple[uuid.UUID, datetime]]:
-        """(id, time) of the live queued posts to the same accounts as ``post_id``, in order."""
+        """(id, time) of the queued posts to the same accounts as ``post_id`` that may still
+        move, in order."""
         async with driver(self.sessions) as conn:
-            rows = await conn.fetch(QUEUE_OF, workspace_id, post_id, [str(s) for s in LIVE])
+            rows = await conn.fetch(QUEUE_OF, workspace_id, post_id, [str(s) for s in MOVABLE])
         return [(r["id"], r["scheduled_at"]) for r in rows]
 
     async def stop_evergreen(self, workspace_id: uuid.UUID, post_id: uuid.UUID) -> int:
