@@ -38,7 +38,7 @@ async def swap(
             msg("This post is already first in its queue.") if first
             else msg("This post is already last in its queue.")
         ])  # fmt: skip
-    return await _exchange(workspace_id, queue[at], queue[other], move)
+    return await _exchange(rt, workspace_id, queue[at], queue[other], move)
 
 
 async def swap_with(
@@ -51,7 +51,7 @@ async def swap_with(
             [msg("Drop a queued post on another post of the same queue to swap them.")]
         )
     return await _exchange(
-        workspace_id, (post_id, queue[post_id]), (other_id, queue[other_id]), move
+        rt, workspace_id, (post_id, queue[post_id]), (other_id, queue[other_id]), move
     )
 
 
@@ -70,11 +70,12 @@ async def _queue(
 
 
 async def _exchange(
-    workspace_id: uuid.UUID, mine: tuple[uuid.UUID, datetime],
+    rt: Runtime, workspace_id: uuid.UUID, mine: tuple[uuid.UUID, datetime],
     theirs: tuple[uuid.UUID, datetime], move: Move,
 ) -> tuple[PostView, PostView]:  # fmt: skip
-    moved = await move(workspace_id, mine[0], theirs[1])
-    swapped = await move(workspace_id, theirs[0], mine[1])
+    async with rt.slots.holding(workspace_id):
+        moved = await move(workspace_id, mine[0], theirs[1])
+        swapped = await move(workspace_id, theirs[0], mine[1])
     return moved, swapped
 
 
@@ -86,19 +87,22 @@ async def pull_forward(rt: Runtime, cancelled: PostView, move: Move) -> list[Pos
     _, _, on = await rt.slots.slots(cancelled.workspace_id)
     if not on:
         return []
-    queue = await rt.slots.queue_of(cancelled.workspace_id, cancelled.id)
-    later = [(pid, at) for pid, at in queue if at > cancelled.scheduled_at]
-    free = cancelled.scheduled_at
-    moved = []
-    for pid, at in later:
-        # The earliest first: each one's old time is free once it has moved.
-        try:
-            moved.append(await move(cancelled.workspace_id, pid, free))
-        except (Conflict, NotFound):
-            # It changed meanwhile (published, cancelled): the cancel stands, the rest waits.
-            log.info("queue pull-forward stopped", extra={"post_id": str(pid)})
-            break
-        free = at
+    moved: list[PostView] = []
+    # Under the queue lock: a ``queue`` request meanwhile waits, then sees the moved queue.
+    async with rt.slots.holding(cancelled.workspace_id):
+        queue = await rt.slots.queue_of(cancelled.workspace_id, cancelled.id)
+        free = cancelled.scheduled_at
+        for pid, at in queue:
+            if at <= cancelled.scheduled_at:
+                continue
+            # The earliest first: each one's old time is free once it has moved.
+            try:
+                moved.append(await move(cancelled.workspace_id, pid, free))
+            except (Conflict, NotFound):
+                # It changed meanwhile (published, cancelled): the cancel stands, the rest waits.
+                log.info("queue pull-forward stopped", extra={"post_id": str(pid)})
+                break
+            free = at
     return moved
 
 

@@ -8,7 +8,8 @@ requests for the next slot then run one after the other, and the second sees the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,9 @@ from storage.rows import Run, driver, on_driver
 LIVE = (PostStatus.SCHEDULED, PostStatus.PENDING_APPROVAL, PostStatus.PUBLISHING)
 # A queue is reordered among the posts that may still move (not one already publishing).
 MOVABLE = (PostStatus.SCHEDULED, PostStatus.PENDING_APPROVAL)
-LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('outpost.queue:' || $1::text, 0))"
+KEY = "hashtextextended('outpost.queue:' || $1::text, 0)"
+LOCK = f"SELECT pg_advisory_xact_lock({KEY})"
+HOLD, RELEASE = f"SELECT pg_advisory_lock({KEY})", f"SELECT pg_advisory_unlock({KEY})"
 SLOTS = "SELECT account_id, weekday, at FROM queue_slots WHERE workspace_id = $1"
 ZONE = "SELECT timezone, queue_pull_forward FROM workspaces WHERE id = $1"
 BUSY = """
@@ -162,6 +165,17 @@ class SlotStore:
         """Make a post and the rest of its evergreen series plain posts; how many changed."""
         async with driver(self.sessions) as conn:
             return len(await conn.fetch(STOP_EVERGREEN, workspace_id, post_id))
+
+    @asynccontextmanager
+    async def holding(self, workspace_id: uuid.UUID) -> AsyncIterator[None]:
+        """Hold the workspace's queue lock across several transactions (a reorder's moves), so
+        no ``queue`` request takes a slot a move is about to fill."""
+        async with driver(self.sessions) as conn:
+            await conn.execute(HOLD, str(workspace_id))
+            try:
+                yield
+            finally:
+                await conn.execute(RELEASE, str(workspace_id))
 
     async def set_pull_forward(self, workspace_id: uuid.UUID, on: bool) -> None:
         async with driver(self.sessions) as conn:

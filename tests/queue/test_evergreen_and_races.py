@@ -144,3 +144,32 @@ async def test_the_evergreen_copy_carries_versions_comment_and_media_once(
     for _ in range(2):
         await Runner(rt).after(post.id)
     assert len(await rt.posts.search(ws.id)) == 2
+
+
+async def test_a_queue_request_waits_for_a_reorder_holding_the_queue(
+    runtime: Runtime, mastodon: FakeMastodon
+) -> None:
+    rt = runtime
+    ws = await rt.workspaces.ensure("held", "Europe/Berlin")
+    await rt.workspaces.add_account(
+        ws.id, "mastodon", "@outpost@fake.social", rt.cipher.encrypt("good-token"),
+        base_url=mastodon.url,
+    )  # fmt: skip
+    set_clock(rt, datetime(2027, 3, 24, 13, tzinfo=UTC))  # Wed 14:00 in Berlin
+    await set_slots(rt, ws.id, "owner", [None], parse_slots("mon-fri 9:00"))
+    scheduler = Scheduler(rt)
+    first = await scheduler.schedule(ws.id, "queue to mastodon: First", tz="Europe/Berlin")
+    second = await scheduler.schedule(ws.id, "queue to mastodon: Second", tz="Europe/Berlin")
+    await scheduler.cancel(ws.id, first.id)  # pull-forward is off: Thursday 9:00 is free
+    async with rt.slots.holding(ws.id):
+        late = asyncio.create_task(
+            scheduler.schedule(ws.id, "queue to mastodon: Late", tz="Europe/Berlin")
+        )
+        await asyncio.sleep(0.3)  # room for it to run, were it not waiting for the lock
+        assert not late.done()
+        # What a reorder does under the lock: move a post into the free slot.
+        await scheduler.reschedule(ws.id, second.id, first.scheduled_at)
+    made = await late
+    # Not Thursday (free when it asked, taken by the move): Friday, which the move freed.
+    assert (await rt.posts.get(second.id)).scheduled_at == first.scheduled_at
+    assert made.scheduled_at == datetime(2027, 3, 26, 8, tzinfo=UTC)
