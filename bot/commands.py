@@ -9,11 +9,12 @@ from typing import Literal
 Kind = Literal[
     "schedule", "posts", "cancel", "timezone", "language", "accounts", "connect", "calendar",
     "help", "digest", "draft", "drafts", "approve", "reject", "role", "approval", "submit",
-    "defaults", "invite",
+    "defaults", "invite", "slots", "move", "evergreen",
 ]
 NAMED: frozenset[str] = frozenset(
     {"posts", "cancel", "timezone", "language", "accounts", "connect", "calendar", "help",
-     "digest", "drafts", "approve", "reject", "role", "approval", "defaults", "invite"}
+     "digest", "drafts", "approve", "reject", "role", "approval", "defaults", "invite",
+     "slots", "move"}
 )
 # ``draft: text`` / ``draft to x: text`` / ``draft tomorrow 9am to x: text``
 _DRAFT = re.compile(r"^draft(?=[\s:])\s*", re.IGNORECASE)
@@ -23,6 +24,10 @@ _SUBMIT = re.compile(r"^(?:schedule\s+)?(?P<id>[0-9a-f]{6,8}(?:-[0-9a-f-]{0,28})
 # Without the word ``schedule``, an id must hold a letter: "20261203 10:30" is a date.
 _BARE_ID = re.compile(r"^(?=[0-9]*[a-f])[0-9a-f]{8}(?:-[0-9a-f-]{0,28})?\s+\S",
                       re.IGNORECASE)
+# ``queue pull forward on``: a queue setting, where ``queue to x: …`` is a request.
+_PULL = re.compile(r"^queue\s+(?=pull\b)", re.IGNORECASE)
+# ``evergreen stop ID``; ``evergreen 30d to x: …`` is a request.
+_EVERGREEN = re.compile(r"^evergreen\s+(?=stop\b)", re.IGNORECASE)
 # Telegram sends "/posts@OutpostBot args"; Slack sends "/schedule posts" as text "posts".
 _LEADING = re.compile(r"^/(?P<word>[a-z_]+)(?:@\w+)?\s*", re.IGNORECASE)
 
@@ -57,6 +62,9 @@ def parse_command(text: str) -> Command:
                 return Command("submit", rest)
         else:
             return Command("help", word)
+    for pattern, kind in ((_PULL, "slots"), (_EVERGREEN, "evergreen")):
+        if found := pattern.match(body):
+            return Command(kind, body[found.end() :])  # type: ignore[arg-type]
     if body.lower().startswith("schedule ") and _SUBMIT.match(body):
         return Command("submit", body[len("schedule "):].strip())
     if _BARE_ID.match(body):  # Slack's ``/schedule 3f2b1c9d tomorrow 9am``

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot import render, team
+from bot import queue, render, team
 from bot.channel import about_chat, defaults_command
 from bot.commands import parse_command
 from bot.render import Reply
@@ -188,6 +188,8 @@ class Conversation:
             return await self._invite(me, arg, lang)
         if kind in team.KINDS:
             return await team.run(self, ctx, me, kind, arg, media, lang)
+        if kind in ("slots", "move", "evergreen"):
+            return await queue.run(self, me, kind, arg, lang)
         check_can_schedule(me.role)
         if kind == "cancel":
             return await self._cancel(me, arg, lang)

@@ -67,6 +67,11 @@ def scheduled(post: PostView, tz: str, lang: str | None = None) -> Reply:
     repeat = ""
     if post.recurrence:
         repeat = "\n🔁 " + t(lang, "repeats ({rule})", rule=post.recurrence)
+    if post.evergreen_days:
+        repeat += "\n♻️ " + t(lang, "evergreen: back in the queue at most every {days} days "
+                                   "after it is published", days=post.evergreen_days)
+    elif post.queued:
+        repeat += "\n📥 " + t(lang, "in the queue (a slot)")
     head = t(lang, "🗓 Scheduled for {when} to {targets}.", when=when(post.scheduled_at, tz, lang),
              targets=targets(post))  # fmt: skip
     if post.status == "pending_approval":
@@ -271,10 +276,22 @@ HELP_TEAM = N_(
     "lists members, `role @someone editor` gives a role (owner, admin, editor, viewer)."
 )
 
+HELP_QUEUE = N_(
+    "The queue: `queue to linkedin: text` (or `next slot to x: text`) takes the next free "
+    "slot of every destination; `friday to x: text` takes Friday's first free slot. `slots` "
+    "lists the slots, owners and admins set them with `slots linkedin mon-fri 9:00, 13:00` "
+    "(no account: the workspace's) and remove them with `slots linkedin clear`. `move ID up` "
+    "or `move ID down` swaps a queued post with its neighbour; `queue pull forward on` moves "
+    "the rest of a queue up when a queued post is cancelled. `queue evergreen 30d to x: text` "
+    "comes back into the queue at most every 30 days after it is published, until "
+    "`evergreen stop ID`."
+)
+
 
 def help_reply(unknown: str = "", lang: str | None = None) -> Reply:
     lead = ""
     if unknown:
         lead = t(lang, "I don't know the command “{command}”.", command=unknown) + "\n"
     body = t(lang, HELP, example=example(lang)) + "\n" + t(lang, HELP_TEAM)
+    body += "\n" + t(lang, HELP_QUEUE)
     return Reply(lead + body, private=True)

@@ -40,6 +40,7 @@ from storage.media import LocalMediaStore, MediaStore
 from storage.posts import PostStore
 from storage.publishing import PublishStore
 from storage.signin import SigninStore
+from storage.slots import SlotStore
 from storage.supabase_auth import SupabaseAuth
 from storage.usage import UsageStore
 from storage.workspaces import WorkspaceStore
@@ -70,6 +71,7 @@ class Runtime:
     # Supabase Auth when SUPABASE_URL is set (sign-in by e-mail link and OAuth), else None.
     supabase_auth: SupabaseAuth | None
     approvals: ApprovalStore
+    slots: SlotStore
     redis: ArqRedis
     # Addresses users typed (strict), and the services the operator's settings name.
     http: aiohttp.ClientSession
@@ -181,6 +183,7 @@ async def open_runtime(
             signin=SigninStore(sessions),
             supabase_auth=supabase_auth,
             approvals=ApprovalStore(sessions),
+            slots=SlotStore(sessions),
             redis=redis,
             http=http,
             operator_http=operator_http,

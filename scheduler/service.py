@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.errors import LimitReached, RequestProblem
 from core.i18n import Msg, msg
 from core.plans import Plan
+from core.slots import NoFreeSlot
 from core.states import HELD_POST_STATUSES, CallbackEvent, PostStatus, Role
 from publishers.base import Publisher, PublishRequest
 from scheduler.approval import held, submit_draft
@@ -28,9 +29,11 @@ from scheduler.media.fit import FIELDS_HINT, NeedsConversion, checked, fit, requ
 from scheduler.plans import month_start, quota, refused, workspace_plan
 from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import ParsedRequest, read_request
+from scheduler.reorder import pull_forward, swap, swap_with
 from scheduler.requests import account_for, media_for
 from scheduler.roles import check_can_schedule, needs_approval
 from scheduler.runtime import Runtime
+from scheduler.slots import no_free_problem, slot_choice
 from storage.views import AccountView, Job, MediaView, NewPost, PostView
 
 Stored = Callable[[PostView], Awaitable[None]]
@@ -85,7 +88,7 @@ def all_problems(draft: Draft) -> list[str]:
         problems.append(
             msg("Say where to post: add `to mastodon` (or another account) before the colon.")
         )
-    if draft.parsed.when is None and not problems:
+    if draft.parsed.when is None and not draft.parsed.queued and not problems:
         problems.append(msg("I couldn't find a time."))
     return problems
 
@@ -284,12 +287,14 @@ class Scheduler:
         variants: Mapping[str, str] | None = None,
         first_comment: str | None = None,
         queued: bool = False,
+        evergreen_days: int | None = None,
     ) -> PostView:
         """Schedule from structured fields (the REST API, inbound hooks, the compose form).
 
         ``when`` may be None only for a draft (``as_draft``) or a ``queued`` post (its time is
-        the next free queue slot); ``role`` as in ``schedule``. ``variants`` ({network: text})
-        and ``first_comment`` as in ``ParsedRequest``.
+        the next free queue slot, ``scheduler.slots``); ``role`` as in ``schedule``.
+        ``variants`` ({network: text}) and ``first_comment`` as in ``ParsedRequest``;
+        ``evergreen_days``: the post comes back into the queue after each publish.
 
         ``on_stored`` runs once the post is committed and queued, before its event goes out:
         an inbound hook records which post its delivery made, so a failure after that point
@@ -299,7 +304,7 @@ class Scheduler:
             workspace_id, text=text, when=when, destinations=destinations, tz=tz,
             user_id=user_id, media=media, thread=thread, fit_media=fit_media,
             accounts=accounts, role=role, as_draft=as_draft, variants=variants,
-            first_comment=first_comment, queued=queued,
+            first_comment=first_comment, queued=queued, evergreen_days=evergreen_days,
         )  # fmt: skip
         return await self._store(
             workspace_id,
@@ -333,13 +338,17 @@ class Scheduler:
         variants: Mapping[str, str] | None = None,
         first_comment: str | None = None,
         queued: bool = False,
+        evergreen_days: int | None = None,
     ) -> Draft:
         """Structured fields understood and checked, before anything is stored."""
         check_can_schedule(role)
         now = self.rt.clock.now()
         problems: list[str] = []
-        if when is None:
-            if not (as_draft or queued):
+        queued = queued or evergreen_days is not None
+        if queued:
+            when = None
+        elif when is None:
+            if not as_draft:
                 problems.append(msg("`when` is required unless the post is a draft."))
         elif when.tzinfo is None:
             problems.append(msg("`when` needs a time zone offset, e.g. 2026-12-03T10:30:00+01:00."))
@@ -357,6 +366,7 @@ class Scheduler:
             variants={k: v for k, v in (variants or {}).items() if v.strip()},
             first_comment=first_comment or None,
             queued=queued,
+            evergreen_days=evergreen_days,
         )
         return await self._check(
             workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id, known=accounts
@@ -384,9 +394,13 @@ class Scheduler:
             problems = all_problems(draft)
         if problems and draft.fixable:
             raise NeedsConversion(problems, draft.hint)
-        if problems or (parsed.when is None and not as_draft):
+        queued = parsed.queued and not as_draft
+        if problems or (parsed.when is None and not as_draft and not queued):
             raise RequestProblem(problems or [msg("I couldn't find a time.")], EXAMPLE)
         now = self.rt.clock.now()
+        slot = None if as_draft else await slot_choice(
+            self.rt, workspace_id, parsed, draft.accounts, now
+        )
         when = max(parsed.when or now, now)
         if plan is None:
             plan = await workspace_plan(self.rt, workspace_id)
@@ -410,21 +424,23 @@ class Scheduler:
             origin=origin or {},
             callback_url=callback_url,
             status=status,
-            untimed=parsed.when is None,
+            untimed=parsed.when is None and not queued,
             variants=parsed.variants,
             first_comment=parsed.first_comment,
             parts=parsed.parts,
             evergreen_days=parsed.evergreen_days,
-            queued=parsed.queued,
+            queued=queued or slot is not None,
         )
         # Counted and inserted under the workspace's row lock: two creates racing for the
         # month's last post cannot both get it (storage.usage). Drafts are not counted.
         limit = (None if status == PostStatus.DRAFT
                  else quota(self.rt, plan, "posts_per_month", month_start(now)))  # fmt: skip
         try:
-            post = await self.rt.posts.create(new, limit)
+            post = await self.rt.posts.create(new, limit, slot)
         except LimitReached as exc:
             raise await refused(self.rt, workspace_id, plan, exc) from None
+        except NoFreeSlot:
+            raise no_free_problem(draft.accounts, day=not parsed.queued) from None
         if status == PostStatus.SCHEDULED:
             await queue_jobs(self.rt, [Job(d.id, d.revision, d.due_at) for d in post.destinations])
         if on_stored is not None:
@@ -526,9 +542,28 @@ class Scheduler:
         return post
 
     async def cancel(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
+        """Cancel a post; a queued one's later queue-mates move up a slot each when the
+        workspace pulls its queue forward (``scheduler.reorder``)."""
         post = await self.rt.posts.cancel(workspace_id, post_id)
         await emit(self.rt, post, CallbackEvent.POST_CANCELLED)
+        await pull_forward(self.rt, post, self.reschedule)
         return post
+
+    async def move(
+        self, workspace_id: uuid.UUID, post_id: uuid.UUID, direction: str, *,
+        role: str = Role.EDITOR,
+    ) -> tuple[PostView, PostView]:  # fmt: skip
+        """``move ID up|down``: swap a queued post's time with its neighbour in the queue."""
+        check_can_schedule(role)
+        return await swap(self.rt, workspace_id, post_id, direction, self.reschedule)
+
+    async def swap(
+        self, workspace_id: uuid.UUID, post_id: uuid.UUID, other_id: uuid.UUID, *,
+        role: str = Role.EDITOR,
+    ) -> tuple[PostView, PostView]:  # fmt: skip
+        """Swap the times of two queued posts of the same queue (drag and drop)."""
+        check_can_schedule(role)
+        return await swap_with(self.rt, workspace_id, post_id, other_id, self.reschedule)
 
     async def retry(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
         post, jobs = await self.rt.posts.retry(workspace_id, post_id, self.rt.clock.now())

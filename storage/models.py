@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -21,8 +21,10 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
+    Time,
     UniqueConstraint,
     func,
     text,
@@ -87,6 +89,8 @@ class Workspace(Base):
     approval_required: Mapped[bool] = mapped_column(server_default=text("false"))
     # The plan's name (``core.plans``); NULL: the operator's ``DEFAULT_PLAN``.
     plan: Mapped[str | None] = mapped_column(String(32))
+    # Cancelling a queued post moves the later ones of its queue up a slot each.
+    queue_pull_forward: Mapped[bool] = mapped_column(server_default=text("false"))
     created_at: Mapped[datetime] = _created()
 
 
@@ -129,6 +133,27 @@ class WorkspaceMember(Base):
     )
     role: Mapped[str] = mapped_column(String(16), server_default=Role.EDITOR.value)
     __table_args__ = (CheckConstraint(_in("role", tuple(Role)), name="role"),)
+
+
+class QueueSlot(Base):
+    """A weekly posting slot, read in the workspace's zone (``core.slots``)."""
+
+    __tablename__ = "queue_slots"
+    id: Mapped[uuid.UUID] = _uuid()
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    # NULL: the workspace's slot, used by accounts that have none of their own.
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("social_accounts.id", ondelete="CASCADE")
+    )
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    at: Mapped[time] = mapped_column(Time)
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        UniqueConstraint(
+            "workspace_id", "account_id", "weekday", "at", postgresql_nulls_not_distinct=True
+        ),
+    )
 
 
 class ChannelDefaults(Base):

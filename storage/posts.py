@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import Conflict, NotFound, StaleRevision
 from core.i18n import N_, Msg, msg
+from core.slots import NoFreeSlot
 from core.states import EDITABLE_POST_STATUSES, DestinationStatus, PostStatus, status_word
 from storage.models import (
     PostDestination,
@@ -21,11 +23,14 @@ from storage.models import (
 )
 from storage.records import Prefixed, destination_from, media_from, post_from
 from storage.rows import Run, driver, fetch_posts, on_driver, on_session
+from storage.slots import Choose, choose_slot
 from storage.usage import Quota, check
 from storage.views import Job, NewPost, PostView, Revision
 
 # Destinations in these states have reached (or may have reached) their network: the post's
 # accounts and files can no longer change.
+# A queued post's window to look for a slot in, and how to pick one (``storage.slots``).
+SlotChoice = tuple[tuple[datetime, datetime], Choose]
 STARTED = (DestinationStatus.PUBLISHING, DestinationStatus.SUCCESS, DestinationStatus.UNKNOWN)
 
 
@@ -144,14 +149,27 @@ class PostStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    async def create(self, new: NewPost, quota: Quota | None = None) -> PostView:
+    async def create(
+        self, new: NewPost, quota: Quota | None = None, slot: SlotChoice | None = None
+    ) -> PostView:
         """Write the post and read it back as written: one statement, two with media; under
-        ``quota`` (a plan's posts a month), in a transaction that first checks one more fits."""
+        ``quota`` (a plan's posts a month), in a transaction that first checks one more fits.
+
+        With ``slot`` the post's time is the instant it chooses under the workspace's queue
+        lock (``storage.slots``), in the same transaction; ``NoFreeSlot`` when it finds none.
+        """
         async with driver(self.sessions) as conn:
-            if quota is None:
+            if quota is None and slot is None:
                 rows = await conn.fetch(CREATE_POST, *_insert_args(new))
             else:
                 async with conn.transaction():
+                    if slot is not None:
+                        when = await choose_slot(
+                            on_driver(conn), new.workspace_id, new.account_ids, *slot
+                        )
+                        if when is None:
+                            raise NoFreeSlot
+                        new = replace(new, scheduled_at=when)
                     await check(on_driver(conn), new.workspace_id, quota)
                     rows = await conn.fetch(CREATE_POST, *_insert_args(new))
             media = (

@@ -140,7 +140,8 @@ FINISH = """
 # The one rule for a post's status: done when every destination is, and then its status
 # follows from theirs. Both paths run this statement (``close_posts``): the worker's batch
 # (``finish_many``) and ``PublishStore.finalize`` (recurring posts, the reconciler). It leaves
-# recurring posts open (revision NULL) for ``finalize``, which also makes the next occurrence.
+# recurring and evergreen posts open (revision NULL) for ``finalize``, which also makes the next
+# occurrence or the evergreen copy.
 CLOSE_POSTS = """
     WITH agg AS (
         SELECT post_id,
@@ -160,7 +161,7 @@ CLOSE_POSTS = """
         SET status = o.status, revision = p.revision + 1, updated_at = $2
         FROM outcome o
         WHERE p.id = o.post_id AND p.status IN ('scheduled', 'publishing')
-          AND (p.recurrence IS NULL OR o.status = 'cancelled')
+          AND ((p.recurrence IS NULL AND p.evergreen_days IS NULL) OR o.status = 'cancelled')
         RETURNING p.id, p.revision
     )
     SELECT o.post_id, o.status, c.revision

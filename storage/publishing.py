@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.batch import Batcher
+from core.slots import HORIZON, first_free
 from core.states import (
     FINAL_DESTINATION_STATUSES,
     HELD_POST_STATUSES,
@@ -22,6 +23,7 @@ from core.states import (
     OPEN_POST_STATUSES,
     REPORTED_POST_STATUSES,
     DestinationStatus,
+    PostStatus,
 )
 from storage.convert import account_view, post_view
 from storage.models import (
@@ -40,7 +42,8 @@ from storage.publish_batch import (
     close_posts,
     finish_many,
 )
-from storage.rows import driver, fetch_posts, on_driver, on_session
+from storage.rows import Run, driver, fetch_posts, on_driver, on_session
+from storage.slots import choose_slot
 from storage.views import AccountView, DestinationView, Job, NewPost, PostView
 
 MARK_NOTIFIED = """
@@ -51,6 +54,31 @@ MARK_NOTIFIED = """
 """
 
 __all__ = ["Claim", "Finished", "Outcome", "PublishStore"]
+# An evergreen post comes back after these outcomes; a failure stops it (retry it instead).
+EVERGREEN_AFTER = (PostStatus.PUBLISHED, PostStatus.PARTIALLY_PUBLISHED)
+
+
+async def evergreen_copy(run: Run, view: PostView, now: datetime) -> uuid.UUID:
+    """Queue ``view`` again in the first free slot at least ``evergreen_days`` after ``now``
+    (that very time when its accounts have no slots, or none free within the horizon)."""
+    accounts = tuple(d.account_id for d in view.destinations)
+    start = now + timedelta(days=view.evergreen_days or 0)
+    when = await choose_slot(
+        run, view.workspace_id, accounts, (start, start + HORIZON),
+        lambda ids, slots, zone, busy: first_free(ids, slots, zone, busy, start),
+    )  # fmt: skip
+    return await insert_post(
+        run,
+        NewPost(
+            workspace_id=view.workspace_id, user_id=view.user_id, content=view.content,
+            scheduled_at=when or start, timezone=view.timezone, account_ids=accounts,
+            media_ids=tuple(m.id for m in view.media),
+            media_alts=tuple(m.alt for m in view.media), series_id=view.series_id or view.id,
+            thread=view.thread, origin=view.origin, callback_url=view.callback_url,
+            variants=view.variants, first_comment=view.first_comment, parts=view.parts,
+            evergreen_days=view.evergreen_days, queued=True,
+        ),
+    )  # fmt: skip
 
 
 def not_held() -> ColumnElement[bool]:
@@ -308,6 +336,10 @@ class PublishStore:
                 )
                 post.recurrence = None  # the rule moves on to the next occurrence
                 await session.flush()
+                following = await load_post(session, created)
+            elif view.evergreen_days and final in EVERGREEN_AFTER:
+                # Under the post's lock: a second finalize finds it closed and makes no copy.
+                created = await evergreen_copy(on_session(session), view, now)
                 following = await load_post(session, created)
             return view, following
 

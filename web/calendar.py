@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from scheduler.runtime import Runtime
-from web import auth, compose, compose_form, feed, posts, views
+from web import auth, compose, compose_form, feed, posts, queue, views
 from web.pages import JINJA, STATIC, make_env
 from web.session import RUNTIME, make_middleware
 
@@ -36,4 +36,5 @@ def setup(app: web.Application, runtime: Runtime) -> None:
     router.add_post("/settings/feed", feed.rotate, name="cal.rotate")
     router.add_post("/settings/tokens/{token_id}/revoke", feed.revoke, name="cal.revoke_token")
     router.add_post("/settings/invite", feed.invite_member, name="cal.invite")
+    router.add_post("/settings/slots", queue.save_slots, name="cal.slots")
     router.add_static("/assets/", STATIC, name="cal.static", append_version=True)

@@ -16,6 +16,7 @@ from scheduler.calendar import feed_items, feed_key, feed_workspace, rotate_feed
 from scheduler.signin import ROLES, invite, is_admin, pending_invitations
 from scheduler.views import CalendarItem
 from web.pages import STATUS_WORDS, error_page, pick_workspace, redirect, render, visible
+from web.queue import queue_context
 from web.session import RUNTIME, session_of
 
 
@@ -127,7 +128,7 @@ async def settings_page(request: web.Request) -> web.Response:
     return render(
         request, "settings.html", workspace=ws, feed_url=url, tokens=rows, admin=admin,
         roles=ROLES, invites=await pending_invitations(runtime, ws.id) if admin else [],
-        can_invite=runtime.supabase_auth is not None,
+        can_invite=runtime.supabase_auth is not None, **await queue_context(runtime, ws.id),
     )  # fmt: skip
 
 

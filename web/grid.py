@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -113,10 +113,20 @@ class Day:
     items: list[CalendarItem]
     total: int = 0
     failed: int = 0
+    # Empty queue slots (the week view's placeholders): instant and the accounts it is for.
+    slots: list[tuple[datetime, list[str]]] = field(default_factory=list)
 
     @property
     def more(self) -> int:
         return self.total - len(self.items)
+
+    def timeline(self) -> list[tuple[CalendarItem | None, datetime, list[str]]]:
+        """Posts and empty slots in time order: (post, at, []) or (None, at, accounts)."""
+        entries: list[tuple[CalendarItem | None, datetime, list[str]]] = [
+            (item, item.scheduled_at, []) for item in self.items
+        ]
+        entries.extend((None, at, names) for at, names in self.slots)
+        return sorted(entries, key=lambda entry: entry[1])
 
 
 def by_day(period: Period, items: list[CalendarItem]) -> list[Day]:
@@ -129,6 +139,16 @@ def by_day(period: Period, items: list[CalendarItem]) -> list[Day]:
         cell.items.append(item)
         cell.total, cell.failed = item.day_total, item.day_failed
     return list(cells.values())
+
+
+def with_slots(days: list[Day], free: dict[datetime, list[str]], tz: str) -> None:
+    """Put each empty slot on its local day."""
+    cells = {d.date: d for d in days}
+    zone = ZoneInfo(tz)
+    for at, names in free.items():
+        cell = cells.get(at.astimezone(zone).date())
+        if cell is not None:
+            cell.slots.append((at, names))
 
 
 def weeks(days: list[Day]) -> list[list[Day]]:

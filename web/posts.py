@@ -15,14 +15,20 @@ from core.states import EDITABLE_POST_STATUSES, Role
 from scheduler import approval
 from scheduler.calendar import attempts, viewer_zone
 from scheduler.logins import safe_next
+from scheduler.reorder import stop_evergreen
 from scheduler.roles import can_approve, can_schedule, check_can_schedule, role_of
 from scheduler.service import Scheduler
 from scheduler.views import PostView, WorkspaceView
 from web.pages import error_page, redirect, render, visible
 from web.session import RUNTIME, session_of
 
-ACTIONS = ("reschedule", "edit", "cancel", "retry", "now", "approve", "reject")
+ACTIONS = ("reschedule", "edit", "cancel", "retry", "now", "approve", "reject", "up", "down",
+           "swap", "evergreen")  # fmt: skip
 DONE = {
+    "up": "moved-up",
+    "swap": "swapped",
+    "down": "moved-down",
+    "evergreen": "evergreen-stopped",
     "reschedule": "rescheduled",
     "edit": "edited",
     "cancel": "cancelled",
@@ -142,6 +148,13 @@ def within_horizon(when: datetime, now: datetime) -> datetime:
     return when
 
 
+def _post_ref(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise RequestProblem([f"“{value[:40]}” is not a post id."]) from None
+
+
 async def post_action(request: web.Request) -> web.Response:
     """``POST /posts/{id}/{action}``; errors re-render the page with what is wrong."""
     action = request.match_info["action"]
@@ -182,6 +195,12 @@ async def post_action(request: web.Request) -> web.Response:
             await scheduler.retry(ws.id, post.id)
         elif action == "now":
             await scheduler.post_now(ws.id, post.id, role=role, user_id=session.user_id)
+        elif action in ("up", "down"):
+            await scheduler.move(ws.id, post.id, action, role=role)
+        elif action == "swap":
+            await scheduler.swap(ws.id, post.id, _post_ref(form.get("with", "")), role=role)
+        elif action == "evergreen":
+            await stop_evergreen(runtime, ws.id, post.id)
     except (RequestProblem, Conflict) as problem:
         fresh = await runtime.posts.get(post.id)
         status = 409 if isinstance(problem, Conflict) else 400

@@ -12,8 +12,9 @@ from core.errors import RequestProblem
 from scheduler.calendar import thumbnails, viewer_zone, window
 from scheduler.plans import plan_usage
 from scheduler.service import Scheduler
+from scheduler.slots import open_slots, queued_in
 from scheduler.views import POST_STATUSES
-from web.grid import LIST_PAGE, MONTH_PER_DAY, WEEK_PER_DAY, by_day, period, weeks
+from web.grid import LIST_PAGE, MONTH_PER_DAY, WEEK_PER_DAY, by_day, period, weeks, with_slots
 from web.pages import error_page, pick_workspace, query, render
 from web.session import RUNTIME, session_of
 
@@ -88,6 +89,10 @@ async def calendar_view(request: web.Request) -> web.Response:
     more_pages = view == "list" and len(items) > LIST_PAGE
     items = items[:LIST_PAGE] if view == "list" else items
     days = by_day(shown, items)
+    queued: set[uuid.UUID] = set()
+    if view == "week":
+        with_slots(days, await open_slots(runtime, ws.id, start, end, account_id), tz)
+        queued = await queued_in(runtime, ws.id, start, end)
     return render(
         request,
         "calendar.html",
@@ -107,6 +112,7 @@ async def calendar_view(request: web.Request) -> web.Response:
         page=page,
         more_pages=more_pages,
         here=_linker(request, ws.id),
+        queued=queued,
         usage=await plan_usage(runtime, ws.id),
         drafts=await Scheduler(runtime).list(
             ws.id, statuses=("pending_approval", "draft"), limit=50

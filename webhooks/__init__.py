@@ -8,7 +8,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from scheduler.runtime import Runtime
-from webhooks import api, hooks, manage
+from webhooks import api, hooks, manage, queue
 from webhooks.errors import error_middleware
 from webhooks.http import ApiConfig, Call, Handler, RateGate, Reply, route
 from webhooks.openapi import OPERATIONS, document
@@ -33,6 +33,10 @@ HANDLERS: dict[str, Handler] = {
     "uploadMediaFromUrl": api.media_from_url,
     "listPostCallbacks": api.post_callbacks,
     "uploadMedia": api.upload_media,
+    "movePost": queue.move_post,
+    "stopEvergreen": queue.stop_evergreen,
+    "listSlots": queue.list_slots,
+    "setSlots": queue.put_slots,
     "listAccounts": manage.list_accounts,
     "addAccount": manage.add_account,
     "removeAccount": manage.remove_account,

@@ -91,7 +91,8 @@ async def create_post(call: Call) -> Reply:
         )
     else:
         missing = [f"`{k}` is required (unless `status` is `draft`)."
-                   for k in ("when", "destinations") if k not in body and not draft]  # fmt: skip
+                   for k in ("when", "destinations") if k not in body and not draft
+                   and not (k == "when" and body.get("queue"))]  # fmt: skip
         if missing:
             raise RequestProblem(missing)
         post = await scheduler.schedule_fields(
@@ -109,6 +110,8 @@ async def create_post(call: Call) -> Reply:
             plan=rt.plans.get(workspace.plan),
             role=role,
             as_draft=draft,
+            queued=bool(body.get("queue")),
+            evergreen_days=body.get("evergreen_days"),
         )
     return Reply(201, post_json(post))
 

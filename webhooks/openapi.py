@@ -121,6 +121,20 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/api/v1/media/from-url", "uploadMediaFromUrl",
               "Fetch a photo or video from a public URL and store it like an upload.",
               W, "MediaUrl", 201, "Media"),
+    Operation("post", "/api/v1/posts/{post_id}/move", "movePost",
+              "Swap a queued post's time with the previous (`up`) or next (`down`) post of its "
+              "queue; both are rescheduled.", W, "Move", 200, "MovedPosts", POST_ID),
+    Operation("post", "/api/v1/posts/{post_id}/evergreen/stop", "stopEvergreen",
+              "Stop an evergreen post (and the copies it made) coming back into the queue.",
+              W, None, 200, "Post", POST_ID),
+    Operation("get", "/api/v1/slots", "listSlots",
+              "The queue slots (the workspace's and each account's own) and the queue's "
+              "settings.", result="Slots",
+              params=(_query("account", {"type": "string", "maxLength": 200}, "Only the slots "
+                             "this account uses, and its next free one."),)),
+    Operation("put", "/api/v1/slots", "setSlots",
+              "Replace the queue slots of one account or of the workspace.", W, "SetSlots",
+              200, "Slots"),
     Operation("get", "/api/v1/accounts", "listAccounts", "Connected accounts.",
               result="AccountList"),
     Operation("post", "/api/v1/accounts", "addAccount", "Connect a token-based account.",

@@ -52,6 +52,8 @@ def post_json(post: PostView) -> dict[str, Any]:
         "created_at": iso(post.created_at),
         "revision": post.revision,
         "untimed": post.untimed,
+        "queued": post.queued,
+        "evergreen_days": post.evergreen_days,
         "destinations": [
             {
                 "id": str(d.id),

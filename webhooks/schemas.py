@@ -36,6 +36,8 @@ def obj(
 
 
 STR = {"type": "string"}
+EVERGREEN = {"type": "integer", "minimum": 1, "maximum": 365, "description": "Evergreen: "
+             "after each publish the post comes back into the queue, at most every N days."}
 UUID = {"type": "string", "format": "uuid"}
 TIME = {"type": "string", "format": "date-time"}
 URL = {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000}
@@ -174,6 +176,10 @@ SCHEMAS: dict[str, Any] = {
             },
             "untimed": {"type": "boolean", "description": "A draft saved without a time "
                         "(`scheduled_at` is then when it was saved)."},
+            "queued": {"type": "boolean", "description": "Placed in a queue slot: `move` and "
+                       "pulling forward may move it."},
+            "evergreen_days": nullable({"type": "integer", "description": "Back into the "
+                                        "queue at most every N days after each publish."}),
             "destinations": {"type": "array", "items": ref("Destination")},
             "media": {"type": "array", "items": ref("Media")},
         },
@@ -257,6 +263,9 @@ SCHEMAS: dict[str, Any] = {
             "callback_url": URL,
             "dry_run": DRY_RUN,
             "status": NEW_STATUS,
+            "queue": {"type": "boolean", "description": "Take the next queue slot free on "
+                      "every destination instead of `when` (`GET /api/v1/slots`)."},
+            "evergreen_days": EVERGREEN,
         },
         # `when` and `destinations` may be left out of a draft only.
         ["text"],
@@ -289,6 +298,42 @@ SCHEMAS: dict[str, Any] = {
     "Approve": obj({"when": TIME}),
     "Reject": obj({"reason": {"type": "string", "minLength": 1, "maxLength": 1000}}, ["reason"]),
     "Reschedule": obj({"when": TIME, "revision": REVISION}, ["when"]),
+    "Move": obj({"direction": {"enum": ["up", "down"]}}, ["direction"]),
+    "MovedPosts": obj({"moved": ref("Post"), "swapped": ref("Post")}, ["moved", "swapped"]),
+    "Slot": obj(
+        {
+            "account_id": nullable({**UUID, "description": "null: the workspace's slot."}),
+            "weekday": {"type": "integer", "minimum": 0, "maximum": 6,
+                        "description": "0 = Monday … 6 = Sunday."},
+            "time": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                     "description": "Local time of day in the workspace's zone."},
+        },
+        ["weekday", "time"],
+    ),
+    "Slots": obj(
+        {
+            "timezone": STR,
+            "pull_forward": {"type": "boolean"},
+            "items": {"type": "array", "items": ref("Slot")},
+            "next_free": nullable({**TIME, "description": "With `account`: the next free "
+                                   "slot of those accounts."}),
+        },
+        ["timezone", "pull_forward", "items"],
+    ),
+    "SetSlots": obj(
+        {
+            "account": nullable({**STR, "description": "An account as in requests "
+                                 "(`linkedin`, `@acme.bsky.social`); null or absent: the "
+                                 "workspace's slots."}),
+            "slots": {"type": "array", "maxItems": 200, "items": obj({
+                "weekday": {"type": "integer", "minimum": 0, "maximum": 6},
+                "time": {"type": "string", "pattern": "^([01]?[0-9]|2[0-3]):[0-5][0-9]$"},
+            }, ["weekday", "time"]), "description": "Replace that account's slots; [] clears."},
+            "pull_forward": {"type": "boolean", "description": "Cancelling a queued post "
+                             "moves the later ones of its queue up a slot each."},
+        },
+        ["slots"],
+    ),
     "Account": obj(
         {
             "id": UUID,

@@ -46,7 +46,7 @@ class ParsedRequest:
 
     def to_json(self) -> dict[str, Any]:
         """The ``outpost parse --json`` object."""
-        return {
+        out: dict[str, Any] = {
             "when": self.when.isoformat() if self.when else None,
             "timezone": self.timezone,
             "recurrence": self.recurrence,
@@ -55,6 +55,10 @@ class ParsedRequest:
             "problems": list(self.problems),
             "lang": self.lang,
         }
+        if self.queued:
+            # The slot is found when the post is stored: ``when`` stays null here.
+            out.update(queued=True, evergreen_days=self.evergreen_days)
+        return out
 
 
 # "x", "@acme.bsky.social", "linkedin:acme-corp", and Mastodon's "@name@instance.social".
@@ -116,6 +120,15 @@ _MARKERS = {
 # Problems quote it in the language of the person who wrote (``core.i18n``).
 _EXAMPLE = msg('"tomorrow 9am to x: Hello"')
 _FIT = re.compile(r"fit\s+", re.IGNORECASE)
+# "queue to x: …", "next slot to x: …", "queue evergreen 30d to x: …": the time is the next
+# free queue slot (``scheduler.slots``); evergreen posts come back into the queue after
+# publishing, at most every N days.
+_QUEUE = re.compile(
+    r"(?:(?P<queue>queue|next\s+slot)\b\s*)?"
+    r"(?:evergreen\s+(?:every\s+)?(?P<days>\d{1,4})\s*(?:d|days?)\b\s*)?",
+    re.IGNORECASE,
+)
+MAX_EVERGREEN_DAYS = 365
 # Every entry point (API, hooks, compose, chats, CLI) reads through here. Reading the time and
 # destinations costs more than linear time, so they are capped; the text is only counted.
 MAX_HEAD = MAX_PHRASE
@@ -219,6 +232,11 @@ def read_request(
     asked = _FIT.match(request)
     if asked:
         request = request[asked.end() :]
+    queue = _QUEUE.match(request)
+    queued = bool(queue and queue.end() > 0)
+    evergreen = int(queue["days"]) if queue and queue["days"] else None
+    if queued:
+        request = request[queue.end() :] if queue else request
     head, body = _split_text(request)
     if len(head) > MAX_HEAD or len(head.split(None, MAX_HEAD_WORDS)) > MAX_HEAD_WORDS:
         chars = f"{MAX_HEAD:,}"
@@ -233,14 +251,17 @@ def read_request(
     phrase, dests, ambiguous = _split_head(head, code)
     result = parse_time(phrase, now=now, tz=tz, lang=code) if phrase.strip() else None
     problems: list[str] = []
+    if queued:
+        problems.extend(_queue_problems(phrase, evergreen))
+        result = None
     when = result.when if result else None
     grain = result.grain if result else "minute"
     zone_name = result.timezone if result else user.name
     shown = describe(when, grain) if when else None
-    if result is None:
+    if result is None and not queued:
         problems.append(msg('I couldn\'t find a time in "{phrase}". Try: {example}',
                             phrase=phrase.strip() or request, example=_EXAMPLE))
-    else:
+    elif result is not None:
         problems.extend(result.problems)
         if when is not None and result.recurrence is None:
             problems.extend(_timing_problems(when, now, shown or ""))
@@ -281,7 +302,21 @@ def read_request(
         fit_media=asked is not None,
         lang=code,
         text_problems=tuple(problems[before_text:]),
+        evergreen_days=evergreen,
+        queued=queued,
     )
+
+
+def _queue_problems(phrase: str, evergreen: int | None) -> list[str]:
+    problems: list[str] = []
+    if phrase.strip():
+        problems.append(msg(
+            "`queue` takes the next free slot, so “{phrase}” is one time too many: write "
+            '"queue to x: Hello" or "{phrase} to x: Hello"', phrase=phrase.strip()))
+    if evergreen is not None and not 1 <= evergreen <= MAX_EVERGREEN_DAYS:
+        problems.append(msg("Evergreen posts come back every 1 to {most} days, e.g. "
+                            '"queue evergreen 30d to x: Hello"', most=MAX_EVERGREEN_DAYS))
+    return problems
 
 
 def _refused(zone: str, problem: str) -> ParsedRequest:

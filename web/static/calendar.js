@@ -23,6 +23,28 @@
       ev.dataTransfer.effectAllowed = "move";
     });
   });
+  // A queued post dropped on another post of its queue swaps their times (week view).
+  document.querySelectorAll("[data-queued]").forEach(function (target) {
+    target.addEventListener("dragover", function (ev) {
+      if (dragged && dragged !== target.getAttribute("data-queued")) {
+        ev.preventDefault();
+        ev.stopPropagation();
+        target.classList.add("drop");
+      }
+    });
+    target.addEventListener("dragleave", function () { target.classList.remove("drop"); });
+    target.addEventListener("drop", function (ev) {
+      var other = target.getAttribute("data-queued");
+      var id = ev.dataTransfer.getData("text/plain") || dragged;
+      if (!id || id === other) return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      target.classList.remove("drop");
+      move.action = "/posts/" + encodeURIComponent(id) + "/swap";
+      move.elements["with"].value = other;
+      move.submit();
+    });
+  });
   document.querySelectorAll(".day[data-date]").forEach(function (cell) {
     cell.addEventListener("dragover", function (ev) {
       if (dragged) { ev.preventDefault(); cell.classList.add("drop"); }
