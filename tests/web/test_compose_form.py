@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient
 from core.states import Role
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
+from scheduler.slots import next_free_slot, parse_slots, set_slots
 from storage.db import _plain_dsn
 from storage.views import AccountView
 from tests.helpers import count_rows
@@ -246,6 +247,47 @@ async def test_next_slot_leaves_the_time_to_the_scheduler(
     assert (draft.parsed.variants, draft.parsed.first_comment) == ({}, None)
     _, body = await _submit(client, crew, {"timing": "slot", "text": "Queued"})
     assert 'value="slot" checked' in body
+
+
+async def test_next_slot_takes_the_workspaces_next_free_slots_in_order(
+    runtime: Runtime, client: TestClient[object, object], crew: Crew
+) -> None:
+    """Two posts sent from the form with "Next free slot" take the next two free slots, in the
+    workspace's zone, and are marked as queued (so ``move`` and pull-forward apply)."""
+    ws = crew.team.workspace.id
+    mastodon = crew.team.accounts["mastodon"]
+    await set_slots(runtime, ws, Role.OWNER, [None], parse_slots("daily 9:00, 13:00"))
+    expected = await next_free_slot(runtime, ws, [mastodon.id], runtime.clock.now())
+    assert expected is not None
+    assert expected.astimezone(BERLIN).hour in (9, 13)
+    later = await next_free_slot(runtime, ws, [mastodon.id], expected)
+    for text in ("First in the queue", "Second in the queue"):
+        status, body = await _submit(client, crew, {
+            "account": str(mastodon.id), "timing": "slot", "text": text, "action": "schedule",
+        })  # fmt: skip
+        assert status in (200, 303), body
+    posts = sorted(
+        await runtime.posts.search(ws, statuses=["scheduled"]), key=lambda p: p.scheduled_at
+    )
+    assert [p.content for p in posts] == ["First in the queue", "Second in the queue"]
+    assert all(p.queued for p in posts)
+    assert posts[0].scheduled_at == expected
+    assert posts[1].scheduled_at == later
+    assert {p.scheduled_at.astimezone(BERLIN).strftime("%H:%M") for p in posts} <= {
+        "09:00", "13:00",
+    }  # fmt: skip
+
+
+async def test_next_slot_without_slots_is_refused_beside_the_time(
+    runtime: Runtime, client: TestClient[object, object], crew: Crew
+) -> None:
+    status, body = await _submit(client, crew, {
+        "account": str(crew.team.accounts["mastodon"].id), "timing": "slot", "text": "Queued",
+        "action": "schedule",
+    })  # fmt: skip
+    assert status == 400
+    assert "slots" in html.unescape(body)
+    assert await count_rows("scheduled_posts") == 0
 
 
 async def test_an_editors_post_waits_for_approval_and_a_draft_needs_no_time(
