@@ -18,6 +18,7 @@ from bot.render import Reply
 from core.errors import Conflict, NotFound, OutpostError, RequestProblem
 from core.i18n import DEFAULT, LANGUAGES, msg, translate
 from core.i18n import gettext as t
+from scheduler import series
 from scheduler.accounts.access import connect_link
 from scheduler.channels import Chat, chat_defaults
 from scheduler.edge import PUBLISHERS, canonical_platform
@@ -191,6 +192,8 @@ class Conversation:
         check_can_schedule(me.role)
         if kind == "cancel":
             return await self._cancel(me, arg, lang)
+        if kind == "skip":
+            return await self._skip(me, arg, lang)
         tz, defaults = await self.setup(ctx, me)
         post = await self.scheduler.schedule(
             me.workspace_id,
@@ -301,6 +304,16 @@ class Conversation:
         post = await self.scheduler.cancel(me.workspace_id, post_id)
         return Reply(t(lang, "Cancelled: {text} ({id})", text=post.content[:80], id=post.id),
                      private=True, post=post)  # fmt: skip
+
+    async def _skip(self, me: Identity, arg: str, lang: str) -> Reply:
+        """``skip ID``: a recurring post's next occurrence is skipped; the series goes on."""
+        post_id = await self._post_id(me, arg, ("scheduled", "pending_approval"))
+        before = await self.scheduler.get(me.workspace_id, post_id)
+        post = await series.skip(self.rt, me.workspace_id, post_id, role=me.role)
+        return Reply(t(lang, "Skipped {skipped}; the next one is {next}: {text} ({id})",
+                       skipped=render.when(before.scheduled_at, me.tz, lang),
+                       next=render.when(post.scheduled_at, me.tz, lang), text=post.content[:80],
+                       id=post.id), private=True, post=post)  # fmt: skip
 
     async def _post_id(
         self, me: Identity, arg: str, statuses: Sequence[str] = ("scheduled",)
