@@ -24,8 +24,8 @@ def occurrence(post: PostView, value: str) -> datetime | None:
     """The occurrence ``?at=`` names (ISO-8601 with an offset), when it is one of the post's."""
     if not value or not post.recurrence:
         return None
-    try:
-        at = datetime.fromisoformat(value)
+    try:  # a "+01:00" pasted into a URL unencoded arrives as " 01:00"
+        at = datetime.fromisoformat(value.replace(" ", "+"))
     except ValueError:
         return None
     if at.tzinfo is None or at in post.exdates:
