@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from scheduler.runtime import Runtime
@@ -14,8 +16,10 @@ from storage.views import PostView
 from tests.support import set_clock
 from tests.test_series import berlin
 from tests.web.conftest import Crew, csrf_of, log_in
+from web import views
 
 Client = TestClient[object, object]
+DAY = re.compile(r'<span class="day">([^<]+)</span>')
 
 
 async def _weekly(runtime: Runtime, crew: Crew, client: Client) -> PostView:
@@ -96,3 +100,22 @@ async def test_skip_edit_one_edit_all_and_cancel_all_from_the_page(
     month = await _month(client, crew)
     assert "?at=" not in month  # no virtual occurrence left
     assert "Special edition" in month  # the detached one stays, a post of its own
+
+
+async def test_the_list_pages_keep_every_row_and_every_occurrence_once(
+    runtime: Runtime, client: Client, crew: Crew, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "LIST_PAGE", 3)
+    await _weekly(runtime, crew, client)  # Mondays 8 (its row), 15, 22 and 29 March
+    for day in (10, 12, 20, 25, 30):
+        await Scheduler(runtime).schedule_fields(
+            crew.team.workspace.id, text=f"On the {day}th", when=berlin(3, day, 12),
+            destinations=["mastodon"],
+        )  # fmt: skip
+
+    async def days(page: int) -> list[str]:
+        url = f"/?ws={crew.team.workspace.id}&view=list&month=2027-03&page={page}"
+        return DAY.findall(await (await client.get(url)).text())
+
+    assert await days(1) == ["Mon 08 Mar", "Wed 10 Mar", "Fri 12 Mar", "Mon 15 Mar"]
+    assert await days(2) == ["Sat 20 Mar", "Mon 22 Mar", "Thu 25 Mar", "Mon 29 Mar", "Tue 30 Mar"]
