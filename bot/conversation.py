@@ -35,9 +35,9 @@ from scheduler.service import Draft, Scheduler
 from scheduler.signin import invite
 from scheduler.views import MediaView
 
-ACTIONS = ("cancel", "edit_time", "post_now", "retry", "approve", "reject", "edit")
+ACTIONS = ("cancel", "edit_time", "post_now", "retry", "approve", "reject", "edit", "skip")
 # The buttons a viewer may not press (all but the approvers' ones, checked in ``bot.team``).
-CHANGES = ("cancel", "edit_time", "post_now", "retry")
+CHANGES = ("cancel", "edit_time", "post_now", "retry", "skip")
 # ``language es workspace``: the setting is the workspace's, not only this chat's.
 WORKSPACE_WORD = "workspace"
 
@@ -305,7 +305,7 @@ class Conversation:
         return Reply(t(lang, "Cancelled: {text} ({id})", text=post.content[:80], id=post.id),
                      private=True, post=post)  # fmt: skip
 
-    async def _skip(self, me: Identity, arg: str, lang: str) -> Reply:
+    async def _skip(self, me: Identity, arg: str, lang: str | None) -> Reply:
         """``skip ID``: a recurring post's next occurrence is skipped; the series goes on."""
         post_id = await self._post_id(me, arg, ("scheduled", "pending_approval"))
         before = await self.scheduler.get(me.workspace_id, post_id)
@@ -353,6 +353,8 @@ class Conversation:
             if action == "cancel":
                 post = await self.scheduler.cancel(me.workspace_id, pid)
                 return Reply(t(lang, "Cancelled: {text}", text=post.content[:80]), post=post)
+            if action == "skip":
+                return await self._skip(me, post_id, lang)
             if action in team.BUTTONS:
                 return await team.press(self, ctx, me, action, pid, lang)
             if action == "post_now":

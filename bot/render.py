@@ -91,10 +91,12 @@ def post_buttons(post: PostView, lang: str | None = None) -> tuple[Button, ...]:
     if post.status in ("pending_approval", "draft"):
         return (Button(t(lang, "Cancel"), "cancel", pid, danger=True),)
     if post.status == "scheduled":
+        skip = (Button(t(lang, "Skip next"), "skip", pid),) if post.recurrence else ()
         return (
             Button(t(lang, "Cancel"), "cancel", pid, danger=True),
             Button(t(lang, "Edit time"), "edit_time", pid),
             Button(t(lang, "Post now"), "post_now", pid),
+            *skip,
         )
     if post.status in ("failed", "partially_published"):
         return (Button(t(lang, "Retry"), "retry", pid),)

@@ -11,7 +11,14 @@ from aiohttp.test_utils import TestClient
 from scheduler.runtime import Runtime
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.telegram import FakeTelegram
-from tests.telegram.updates import USER, Updates, connect_mastodon, post, replies
+from tests.telegram.updates import (
+    USER,
+    Updates,
+    connect_mastodon,
+    post,
+    replies,
+    sent_message,
+)
 
 Client = TestClient[Any, Any]
 
@@ -37,6 +44,15 @@ async def test_skip_moves_a_series_to_its_following_occurrence(
     assert moved.exdates == (series.scheduled_at,)
     assert moved.recurrence == series.recurrence
     assert moved.destinations[0].due_at == moved.scheduled_at
+
+    confirmation = sent_message(telegram, "Weekly tip")
+    [skip] = [b for b in confirmation["reply_markup"]["inline_keyboard"][0]
+              if b["callback_data"].startswith("p:skip:")]  # fmt: skip
+    assert skip["text"] == "Skip next"
+    await post(client, updates.press(skip["callback_data"], confirmation))
+    again = await tg_runtime.posts.get(series.id)
+    assert again.scheduled_at == series.scheduled_at + timedelta(days=14)
+    assert again.exdates == (series.scheduled_at, moved.scheduled_at)
 
     await post(client, updates.message(text="/skip"))
     assert "Which post?" in replies(telegram)[-1]["text"]
