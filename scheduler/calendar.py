@@ -135,6 +135,8 @@ async def thumbnails(runtime: Runtime, items: Sequence[CalendarItem]) -> dict[uu
     posters = await runtime.library.posters(videos) if videos else {}
     urls: dict[uuid.UUID, str] = {}
     for item in items:
+        if item.id in urls:  # a recurring post's occurrences share its files
+            continue
         key = item.thumb_key if _is(item, "image/") else posters.get(item.thumb_key or "")
         if key:
             urls[item.id] = await runtime.media.signed_url(key, 3600)

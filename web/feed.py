@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -19,7 +18,7 @@ from scheduler.signin import ROLES, invite, is_admin, pending_invitations
 from scheduler.views import CalendarItem, PostView
 from web.pages import STATUS_WORDS, error_page, pick_workspace, redirect, render, visible
 from web.session import RUNTIME, session_of
-from web.vtimezone import vtimezone
+from web.vtimezone import tzid, vtimezone, zone_of
 
 # How far ahead a VTIMEZONE spells out its offset changes: the calendar's own horizon.
 VTIMEZONE_SPAN = timedelta(days=3660)
@@ -57,7 +56,7 @@ def _stamp(value: datetime) -> str:
 
 
 def _local(value: datetime, zone: str) -> str:
-    return value.astimezone(ZoneInfo(zone)).strftime("%Y%m%dT%H%M%S")
+    return value.astimezone(zone_of(zone)).strftime("%Y%m%dT%H%M%S")
 
 
 def series_event(head: PostView, base_url: str, now: datetime) -> list[str]:
@@ -65,20 +64,20 @@ def series_event(head: PostView, base_url: str, now: datetime) -> list[str]:
     post's zone (BYHOUR is a local hour), from its next occurrence on."""
     start = head.scheduled_at.replace(microsecond=0)
     networks = ", ".join(sorted({d.platform for d in head.destinations}))
-    words = describe(head.recurrence or "", start.astimezone(ZoneInfo(head.timezone)))
+    words = describe(head.recurrence or "", start.astimezone(zone_of(head.timezone)))
     summary = f"Repeats · {networks or 'no destination'} · {head.content[:60]}"
     lines = [
         "BEGIN:VEVENT",
         f"UID:{head.series_id or head.id}-series@outpost",
         f"DTSTAMP:{_stamp(now)}",
-        f"DTSTART;TZID={head.timezone}:{_local(start, head.timezone)}",
+        f"DTSTART;TZID={tzid(head.timezone)}:{_local(start, head.timezone)}",
         "DURATION:PT15M",
         f"RRULE:{head.recurrence}",
     ]
     skipped = sorted(x for x in head.exdates if x >= start)
     if skipped:
         dates = ",".join(_local(x, head.timezone) for x in skipped)
-        lines.append(f"EXDATE;TZID={head.timezone}:{dates}")
+        lines.append(f"EXDATE;TZID={tzid(head.timezone)}:{dates}")
     return [
         *lines,
         f"SUMMARY:{escape(summary)}",

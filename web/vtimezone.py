@@ -8,10 +8,24 @@ last one its offset holds, which is what the database says too when a zone stops
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+import re
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from scheduler.reader.zones import get_zone
 
 STEP = timedelta(days=1)
+_NOT_IN_TZID = re.compile(r"[^A-Za-z0-9/_+\-]")
+
+
+def tzid(name: str) -> str:
+    """A TZID for a post's zone name: IANA names as they are; "UTC+05:30" (a fixed offset the
+    reader may store) without the colon, which a property parameter cannot hold unquoted."""
+    return _NOT_IN_TZID.sub("", name) or "UTC"
+
+
+def zone_of(name: str) -> tzinfo:
+    """The zone a post's name stands for, as the reader resolves it."""
+    return get_zone(name).tzinfo
 
 
 def _offset(value: timedelta) -> str:
@@ -22,7 +36,7 @@ def _offset(value: timedelta) -> str:
     return text + (f"{seconds % 60:02d}" if seconds % 60 else "")
 
 
-def _change_at(zone: ZoneInfo, before: datetime, after: datetime) -> datetime:
+def _change_at(zone: tzinfo, before: datetime, after: datetime) -> datetime:
     """The first second in ``(before, after]`` whose offset is ``after``'s (bisection)."""
     target = after.astimezone(zone).utcoffset()
     while after - before > timedelta(seconds=1):
@@ -34,7 +48,7 @@ def _change_at(zone: ZoneInfo, before: datetime, after: datetime) -> datetime:
     return after.replace(microsecond=0)
 
 
-def _observance(zone: ZoneInfo, at: datetime, previous: timedelta) -> list[str]:
+def _observance(zone: tzinfo, at: datetime, previous: timedelta) -> list[str]:
     local = at.astimezone(zone)
     kind = "DAYLIGHT" if local.dst() else "STANDARD"
     offset = local.utcoffset() or timedelta(0)
@@ -44,17 +58,17 @@ def _observance(zone: ZoneInfo, at: datetime, previous: timedelta) -> list[str]:
         f"DTSTART:{start:%Y%m%dT%H%M%S}",
         f"TZOFFSETFROM:{_offset(previous)}",
         f"TZOFFSETTO:{_offset(offset)}",
-        f"TZNAME:{local.tzname() or zone.key}",
+        f"TZNAME:{local.tzname() or 'UTC'}",
         f"END:{kind}",
     ]
 
 
 def vtimezone(name: str, start: datetime, end: datetime) -> list[str]:
     """The lines of a VTIMEZONE for ``name`` valid from ``start`` to ``end``."""
-    zone = ZoneInfo(name)
+    zone = zone_of(name)
     moment = start.astimezone(UTC) - STEP
     offset = moment.astimezone(zone).utcoffset() or timedelta(0)
-    lines = ["BEGIN:VTIMEZONE", f"TZID:{name}", *_observance(zone, moment, offset)]
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{tzid(name)}", *_observance(zone, moment, offset)]
     while moment < end:
         following = moment + STEP
         new = following.astimezone(zone).utcoffset() or timedelta(0)
