@@ -70,6 +70,8 @@ class CalendarItem:
     recurring: bool = False
     # An occurrence of the live row still to come, with no row of its own yet.
     virtual: bool = False
+    # The series' live row: it holds the rule (a published or detached occurrence does not).
+    live: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,8 @@ WITH picked AS (
 )
 SELECT r.id, r.scheduled_at, r.status, left(t.content, :head_len), r.day, r.rank,
        r.day_total, r.day_failed, d.platforms, d.handles, d.statuses, m.storage_key,
-       m.content_type, (t.recurrence IS NOT NULL OR t.series_id IS NOT NULL)
+       m.content_type, (t.recurrence IS NOT NULL OR t.series_id IS NOT NULL),
+       t.recurrence IS NOT NULL
 FROM chosen r
 -- The text is fetched only for the rows shown, keeping the sort above narrow.
 JOIN scheduled_posts t ON t.id = r.id
@@ -372,6 +375,7 @@ class CalendarStore:
                 thumb_key=r[11],
                 thumb_type=r[12],
                 recurring=r[13],
+                live=r[14],
             )
             for r in rows
         ]

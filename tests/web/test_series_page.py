@@ -119,3 +119,22 @@ async def test_the_list_pages_keep_every_row_and_every_occurrence_once(
 
     assert await days(1) == ["Mon 08 Mar", "Wed 10 Mar", "Fri 12 Mar", "Mon 15 Mar"]
     assert await days(2) == ["Sat 20 Mar", "Mon 22 Mar", "Thu 25 Mar", "Mon 29 Mar", "Tue 30 Mar"]
+
+
+async def test_a_chip_in_the_list_skips_its_occurrence(
+    runtime: Runtime, client: Client, crew: Crew
+) -> None:
+    post = await _weekly(runtime, crew, client)
+    listing = f"/?ws={crew.team.workspace.id}&view=list&month=2027-03"
+    page = await (await client.get(listing)).text()
+    assert page.count(f'action="/posts/{post.id}/skip"') == 4
+    answer = await client.post(
+        f"/posts/{post.id}/skip",
+        data={"csrf": csrf_of(page), "at": berlin(3, 22).isoformat(), "next": listing},
+    )
+    assert answer.status == 200
+    assert str(answer.url).endswith("done=skipped")
+    assert "view=list" in str(answer.url)
+    shown = DAY.findall(await answer.text())
+    assert shown == ["Mon 08 Mar", "Mon 15 Mar", "Mon 29 Mar"]
+    assert (await runtime.posts.get(post.id)).exdates == (berlin(3, 22),)
