@@ -18,6 +18,9 @@ from scheduler.reader.zones import get_zone, place
 # An hourly or minutely rule would fill a month with hundreds of chips: a window shows at most
 # this many occurrences of one series (the month view shows a few per day anyway).
 MAX_EXPANDED = 400
+# Expansion starts three hours before the window (a DST fold's margin): a minutely rule has
+# this many occurrences there before the first that can count.
+PROBE_SLACK = 3 * 60 + 8
 
 
 def occurrences(
@@ -42,7 +45,7 @@ def occurrences(
     found: list[datetime] = []
     expansion = rrulestr(rule, dtstart=first).xafter(max(probe, first), inc=True)
     for seen, wall in enumerate(expansion, 1):
-        if seen > limit + len(skipped) + 8:  # the probe's few hours before ``start``
+        if seen > limit + len(skipped) + PROBE_SLACK:
             break
         at = place(wall.date(), time(wall.hour, wall.minute, wall.second), zone)
         if at >= end or len(found) >= limit:

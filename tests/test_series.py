@@ -13,7 +13,7 @@ from core.errors import Conflict, RequestProblem
 from core.settings import Settings
 from scheduler import series
 from scheduler.calendar import window
-from scheduler.occurrences import MAX_EXPANDED, following, occurrences
+from scheduler.occurrences import MAX_EXPANDED, following, is_occurrence, occurrences
 from scheduler.publishing.queue import publish_job_id
 from scheduler.runtime import Runtime, open_runtime
 from scheduler.service import Scheduler
@@ -67,6 +67,11 @@ def test_a_minutely_rule_is_capped_and_following_passes_over_skipped_ones() -> N
     many = occurrences("FREQ=MINUTELY;BYSECOND=0", tz="UTC", dtstart=start, start=start,
                        end=start + timedelta(days=31))  # fmt: skip
     assert len(many) == MAX_EXPANDED
+    later = start + timedelta(days=3, hours=5, minutes=7)  # a window far from the start
+    far = occurrences("FREQ=MINUTELY;BYSECOND=0", tz="UTC", dtstart=start, start=later,
+                      end=later + timedelta(days=1))  # fmt: skip
+    assert far[-1] == later + timedelta(minutes=MAX_EXPANDED - 1)
+    assert is_occurrence("FREQ=MINUTELY;BYSECOND=0", tz="UTC", dtstart=start, at=later)
     skipped = [berlin(3, 15), berlin(3, 22)]
     assert following(MONDAYS, tz="Europe/Berlin", after=berlin(3, 8),
                      exdates=skipped) == berlin(3, 29)  # fmt: skip
