@@ -71,9 +71,9 @@ async def _page(
     for attempt in await attempts(runtime, post.id):
         grouped[attempt.destination_id].append(attempt)
     media = [(m, await runtime.media.signed_url(m.storage_key, 3600)) for m in post.media]
-    local = post.scheduled_at.astimezone(ZoneInfo(tz))
-    role = await session_role(request, ws)
     at = series.occurrence(post, request.query.get("at", ""))
+    local = (at or post.scheduled_at).astimezone(ZoneInfo(tz))  # back to the month shown
+    role = await session_role(request, ws)
     return render(
         request,
         "post.html",

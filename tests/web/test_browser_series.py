@@ -84,6 +84,7 @@ async def test_a_weekly_post_shows_every_occurrence_and_one_is_skipped_in_chromi
         "Repeats every Monday at 09:00 (Europe/Berlin)."
     )
     await expect(page.locator("article h1")).to_contain_text(f"{skipped.astimezone(BERLIN):%d %b}")
+    await page.screenshot(path=str(ARTIFACTS / "calendar-occurrence.png"), full_page=True)
     await page.get_by_role("button", name="Skip this one").click()
     await expect(page.locator(".flash")).to_have_text("Done: skipped.")
     assert (await rt.posts.get(post.id)).exdates == (skipped,)
