@@ -18,6 +18,7 @@ from bot.render import Reply
 from core.errors import Conflict, NotFound, OutpostError, RequestProblem
 from core.i18n import DEFAULT, LANGUAGES, msg, translate
 from core.i18n import gettext as t
+from scheduler import series
 from scheduler.accounts.access import connect_link
 from scheduler.channels import Chat, chat_defaults
 from scheduler.edge import PUBLISHERS, canonical_platform
@@ -34,9 +35,9 @@ from scheduler.service import Draft, Scheduler
 from scheduler.signin import invite
 from scheduler.views import MediaView
 
-ACTIONS = ("cancel", "edit_time", "post_now", "retry", "approve", "reject", "edit")
+ACTIONS = ("cancel", "edit_time", "post_now", "retry", "approve", "reject", "edit", "skip")
 # The buttons a viewer may not press (all but the approvers' ones, checked in ``bot.team``).
-CHANGES = ("cancel", "edit_time", "post_now", "retry")
+CHANGES = ("cancel", "edit_time", "post_now", "retry", "skip")
 # ``language es workspace``: the setting is the workspace's, not only this chat's.
 WORKSPACE_WORD = "workspace"
 
@@ -193,6 +194,8 @@ class Conversation:
         check_can_schedule(me.role)
         if kind == "cancel":
             return await self._cancel(me, arg, lang)
+        if kind == "skip":
+            return await self._skip(me, arg, lang)
         tz, defaults = await self.setup(ctx, me)
         post = await self.scheduler.schedule(
             me.workspace_id,
@@ -304,6 +307,16 @@ class Conversation:
         return Reply(t(lang, "Cancelled: {text} ({id})", text=post.content[:80], id=post.id),
                      private=True, post=post)  # fmt: skip
 
+    async def _skip(self, me: Identity, arg: str, lang: str | None) -> Reply:
+        """``skip ID``: a recurring post's next occurrence is skipped; the series goes on."""
+        post_id = await self._post_id(me, arg, ("scheduled", "pending_approval"))
+        before = await self.scheduler.get(me.workspace_id, post_id)
+        post = await series.skip(self.rt, me.workspace_id, post_id, role=me.role)
+        return Reply(t(lang, "Skipped {skipped}; the next one is {next}: {text} ({id})",
+                       skipped=render.when(before.scheduled_at, me.tz, lang),
+                       next=render.when(post.scheduled_at, me.tz, lang), text=post.content[:80],
+                       id=post.id), private=True, post=post)  # fmt: skip
+
     async def _post_id(
         self, me: Identity, arg: str, statuses: Sequence[str] = ("scheduled",)
     ) -> uuid.UUID:
@@ -342,6 +355,8 @@ class Conversation:
             if action == "cancel":
                 post = await self.scheduler.cancel(me.workspace_id, pid)
                 return Reply(t(lang, "Cancelled: {text}", text=post.content[:80]), post=post)
+            if action == "skip":
+                return await self._skip(me, post_id, lang)
             if action in team.BUTTONS:
                 return await team.press(self, ctx, me, action, pid, lang)
             if action == "post_now":

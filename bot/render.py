@@ -14,6 +14,7 @@ from core.i18n import ngettext as nt
 from scheduler.edge import PUBLISHERS
 from scheduler.health.checks import AccountHealth
 from scheduler.notifier import PostResult
+from scheduler.recurrence_words import describe
 from scheduler.views import AccountView, MemberView, PostView
 
 EXAMPLE = N_("tomorrow 9am to mastodon: We're live!")
@@ -49,6 +50,12 @@ def targets(post: PostView) -> str:
     return ", ".join(f"{d.platform}:{d.handle}" for d in post.destinations)
 
 
+def rule_words(post: PostView, lang: str | None = None) -> str:
+    """A recurring post's rule in words, read in the post's own zone."""
+    local = post.scheduled_at.astimezone(ZoneInfo(post.timezone))
+    return describe(post.recurrence or "", local, lang)
+
+
 def example(lang: str | None = None) -> str:
     """A request written in ``lang``'s own words, so the example teaches what the reader reads."""
     return t(lang, EXAMPLE)
@@ -66,7 +73,7 @@ def scheduled(post: PostView, tz: str, lang: str | None = None) -> Reply:
         )  # fmt: skip
     repeat = ""
     if post.recurrence:
-        repeat = "\n🔁 " + t(lang, "repeats ({rule})", rule=post.recurrence)
+        repeat = "\n🔁 " + t(lang, "repeats ({rule})", rule=rule_words(post, lang))
     if post.evergreen_days:
         repeat += "\n♻️ " + t(lang, "evergreen: back in the queue at most every {days} days "
                                    "after it is published", days=post.evergreen_days)
@@ -89,10 +96,12 @@ def post_buttons(post: PostView, lang: str | None = None) -> tuple[Button, ...]:
     if post.status in ("pending_approval", "draft"):
         return (Button(t(lang, "Cancel"), "cancel", pid, danger=True),)
     if post.status == "scheduled":
+        skip = (Button(t(lang, "Skip next"), "skip", pid),) if post.recurrence else ()
         return (
             Button(t(lang, "Cancel"), "cancel", pid, danger=True),
             Button(t(lang, "Edit time"), "edit_time", pid),
             Button(t(lang, "Post now"), "post_now", pid),
+            *skip,
         )
     if post.status in ("failed", "partially_published"):
         return (Button(t(lang, "Retry"), "retry", pid),)
@@ -183,6 +192,7 @@ def post_list(posts: list[PostView], tz: str, lang: str | None = None) -> Reply:
                        example=example(lang)), private=True)  # fmt: skip
     lines = [
         f"• {when(p.scheduled_at, tz, lang)} → {targets(p)}: {p.content[:60]} (id {p.id})"
+        + (f"\n  🔁 {rule_words(p, lang)}" if p.recurrence else "")
         for p in posts
     ]
     buttons = tuple(
@@ -288,10 +298,16 @@ HELP_QUEUE = N_(
 )
 
 
+HELP_SERIES = N_(
+    "Recurring posts: `skip ID` skips the next occurrence and keeps the series; `cancel ID` "
+    "ends the series. In the calendar, each occurrence can be skipped or edited on its own."
+)
+
+
 def help_reply(unknown: str = "", lang: str | None = None) -> Reply:
     lead = ""
     if unknown:
         lead = t(lang, "I don't know the command “{command}”.", command=unknown) + "\n"
-    body = t(lang, HELP, example=example(lang)) + "\n" + t(lang, HELP_TEAM)
-    body += "\n" + t(lang, HELP_QUEUE)
+    body = "\n".join([t(lang, HELP, example=example(lang)), t(lang, HELP_SERIES),
+                       t(lang, HELP_TEAM), t(lang, HELP_QUEUE)])  # fmt: skip
     return Reply(lead + body, private=True)

@@ -13,8 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import NotFound
 from storage.calendar_models import FeedKey, LoginLink, SessionWorkspace, WebSession
-from storage.models import PostDestination, PublishAttempt, User, Workspace, WorkspaceMember
-from storage.views import WorkspaceView
+from storage.models import (
+    PostDestination,
+    PublishAttempt,
+    ScheduledPost,
+    User,
+    Workspace,
+    WorkspaceMember,
+)
+from storage.rows import fetch_posts, on_session
+from storage.views import PostView, WorkspaceView
+
+# A recurring post whose rule is still live: it draws its later occurrences.
+SERIES_HEAD_STATUSES = ("scheduled", "publishing", "pending_approval")
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,12 @@ class CalendarItem:
     destinations: tuple[tuple[str, str, str], ...]
     thumb_key: str | None
     thumb_type: str | None
+    # Part of a recurring series (the live row, a published occurrence, or one edited alone).
+    recurring: bool = False
+    # An occurrence of the live row still to come, with no row of its own yet.
+    virtual: bool = False
+    # The series' live row: it holds the rule (a published or detached occurrence does not).
+    live: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,7 +106,8 @@ WITH picked AS (
 )
 SELECT r.id, r.scheduled_at, r.status, left(t.content, :head_len), r.day, r.rank,
        r.day_total, r.day_failed, d.platforms, d.handles, d.statuses, m.storage_key,
-       m.content_type
+       m.content_type, (t.recurrence IS NOT NULL OR t.series_id IS NOT NULL),
+       t.recurrence IS NOT NULL
 FROM chosen r
 -- The text is fetched only for the rows shown, keeping the sort above narrow.
 JOIN scheduled_posts t ON t.id = r.id
@@ -356,9 +374,35 @@ class CalendarStore:
                 destinations=tuple(zip(r[8] or (), r[9] or (), r[10] or (), strict=True)),
                 thumb_key=r[11],
                 thumb_type=r[12],
+                recurring=r[13],
+                live=r[14],
             )
             for r in rows
         ]
+
+    async def series_heads(
+        self, workspace_id: uuid.UUID, end: datetime, account_id: uuid.UUID | None = None
+    ) -> list[PostView]:
+        """The live rows of the workspace's recurring series due before ``end``."""
+        query = select(ScheduledPost.id).where(
+            ScheduledPost.workspace_id == workspace_id,
+            ScheduledPost.recurrence.is_not(None),
+            ScheduledPost.status.in_(SERIES_HEAD_STATUSES),
+            ScheduledPost.scheduled_at < end,
+        )
+        if account_id is not None:
+            query = query.where(
+                select(PostDestination.id)
+                .where(
+                    PostDestination.post_id == ScheduledPost.id,
+                    PostDestination.social_account_id == account_id,
+                )
+                .exists()
+            )
+        async with self.sessions() as session:
+            ids = (await session.scalars(query.order_by(ScheduledPost.scheduled_at))).all()
+            found = await fetch_posts(on_session(session), ids)
+        return [found[i] for i in ids if i in found]
 
     async def attempts(self, post_id: uuid.UUID) -> list[AttemptView]:
         """Every recorded attempt of a post's destinations, oldest first."""

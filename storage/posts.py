@@ -379,6 +379,55 @@ class PostStore:
         assert view is not None
         return view, jobs
 
+    async def skip(
+        self,
+        workspace_id: uuid.UUID | None,
+        post_id: uuid.UUID,
+        at: datetime,
+        following: Callable[[str, str, datetime, tuple[datetime, ...]], datetime | None],
+        detached: NewPost | None = None,
+    ) -> tuple[PostView, list[Job], PostView | None]:
+        """Skip occurrence ``at`` of a recurring post, under its row lock: ``at`` joins the
+        exdates, and when it is the row's own time the row moves to ``following(rule, zone,
+        at, exdates)``. ``detached`` (an occurrence edited alone) is written in the same
+        transaction; it is returned with the row and the row's jobs."""
+        async with self.sessions.begin() as session:
+            post = await self._locked(session, workspace_id, post_id)
+            if post.status not in EDITABLE_POST_STATUSES or not post.recurrence:
+                raise Conflict(
+                    msg("This post is {status}; only a scheduled recurring post can skip "
+                        "an occurrence.", status=status_word(post.status))
+                )  # fmt: skip
+            if at in post.exdates:
+                raise Conflict(msg("That occurrence is already skipped."))
+            exdates = (*post.exdates, at)
+            when = None
+            if at == post.scheduled_at:
+                when = following(post.recurrence, post.timezone, at, exdates)
+                if when is None:
+                    raise Conflict(msg("That is the series' last occurrence: cancel it instead."))
+                post.scheduled_at = when
+            post.exdates = list(exdates)
+            jobs = await self._rearm(session, post, when)
+            extra = None
+            if detached is not None:
+                extra = await load_post(session, await insert_post(on_session(session), detached))
+            await session.flush()
+            view = await load_post(session, post.id)
+        assert view is not None
+        return view, jobs, extra
+
+    async def rerule(
+        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, rule: str, when: datetime
+    ) -> tuple[PostView, list[Job]]:
+        """Give a recurring post a new rule and first occurrence (every later one follows)."""
+
+        def change(post: ScheduledPost) -> None:
+            post.recurrence, post.scheduled_at = rule, when
+
+        refusal = N_("This post is {status}; only scheduled posts can be edited.")
+        return await self._amend(workspace_id, post_id, refusal, change, when)
+
     async def cancel(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)

@@ -5,19 +5,24 @@ admins, invites people by e-mail."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
 from core.errors import NotFound, OutpostError
 from scheduler.api_tokens import api_store, revoke_token
 from scheduler.calendar import feed_items, feed_key, feed_workspace, rotate_feed_key
+from scheduler.recurrence_words import describe
 from scheduler.signin import ROLES, invite, is_admin, pending_invitations
-from scheduler.views import CalendarItem
+from scheduler.views import CalendarItem, PostView
 from web.pages import STATUS_WORDS, error_page, pick_workspace, redirect, render, visible
 from web.queue import queue_context
 from web.session import RUNTIME, session_of
+from web.vtimezone import tzid, vtimezone, zone_of
+
+# How far ahead a VTIMEZONE spells out its offset changes: the calendar's own horizon.
+VTIMEZONE_SPAN = timedelta(days=3660)
 
 
 def escape(value: str) -> str:
@@ -51,8 +56,49 @@ def _stamp(value: datetime) -> str:
     return value.strftime("%Y%m%dT%H%M%SZ")
 
 
-def ics(name: str, items: Iterable[CalendarItem], base_url: str, now: datetime) -> str:
-    """A VCALENDAR with one 15-minute VEVENT per post, times in UTC."""
+def _local(value: datetime, zone: str) -> str:
+    return value.astimezone(zone_of(zone)).strftime("%Y%m%dT%H%M%S")
+
+
+def series_event(head: PostView, base_url: str, now: datetime) -> list[str]:
+    """One VEVENT for a whole recurring series: its rule and skipped occurrences, in the
+    post's zone (BYHOUR is a local hour), from its next occurrence on."""
+    start = head.scheduled_at.replace(microsecond=0)
+    networks = ", ".join(sorted({d.platform for d in head.destinations}))
+    words = describe(head.recurrence or "", start.astimezone(zone_of(head.timezone)))
+    summary = f"Repeats · {networks or 'no destination'} · {head.content[:60]}"
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{head.series_id or head.id}-series@outpost",
+        f"DTSTAMP:{_stamp(now)}",
+        f"DTSTART;TZID={tzid(head.timezone)}:{_local(start, head.timezone)}",
+        "DURATION:PT15M",
+        f"RRULE:{head.recurrence}",
+    ]
+    skipped = sorted(x for x in head.exdates if x >= start)
+    if skipped:
+        dates = ",".join(_local(x, head.timezone) for x in skipped)
+        lines.append(f"EXDATE;TZID={tzid(head.timezone)}:{dates}")
+    return [
+        *lines,
+        f"SUMMARY:{escape(summary)}",
+        f"DESCRIPTION:{escape(head.content + chr(10) + chr(10) + words)}",
+        f"URL:{base_url}/posts/{head.id}",
+        "STATUS:CONFIRMED",
+        "END:VEVENT",
+    ]
+
+
+def ics(
+    name: str,
+    items: Iterable[CalendarItem],
+    base_url: str,
+    now: datetime,
+    series: Mapping[uuid.UUID, PostView] | None = None,
+) -> str:
+    """A VCALENDAR with one 15-minute VEVENT per post, times in UTC, and one per recurring
+    series (``series``: live rows by id) with its RRULE and EXDATE in the post's zone."""
+    series = series or {}
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -61,7 +107,12 @@ def ics(name: str, items: Iterable[CalendarItem], base_url: str, now: datetime) 
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{escape('Outpost: ' + name)}",
     ]
+    for zone in sorted({h.timezone for h in series.values()}):
+        begins = min(h.scheduled_at for h in series.values() if h.timezone == zone)
+        lines += vtimezone(zone, begins, begins + VTIMEZONE_SPAN)
     for item in items:
+        if item.id in series:
+            continue  # drawn by its series' event
         networks = ", ".join(sorted({p for p, _, _ in item.destinations}))
         word = STATUS_WORDS.get(item.status, item.status)
         summary = f"{word} · {networks or 'no destination'} · {item.head[:60]}"
@@ -81,6 +132,8 @@ def ics(name: str, items: Iterable[CalendarItem], base_url: str, now: datetime) 
             f"STATUS:{'CANCELLED' if item.status == 'cancelled' else 'CONFIRMED'}",
             "END:VEVENT",
         ]
+    for head in series.values():
+        lines += series_event(head, base_url, now)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
 
@@ -96,8 +149,8 @@ async def feed(request: web.Request) -> web.Response:
             "the calendar's settings page.",
         )
     ws = await runtime.workspaces.by_id(workspace_id)
-    items = await feed_items(runtime, workspace_id)
-    body = ics(ws.name, items, runtime.settings.base_url, runtime.clock.now())
+    items, series = await feed_items(runtime, workspace_id)
+    body = ics(ws.name, items, runtime.settings.base_url, runtime.clock.now(), series)
     return web.Response(
         body=body.encode(),
         headers={

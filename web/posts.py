@@ -19,11 +19,12 @@ from scheduler.reorder import stop_evergreen
 from scheduler.roles import can_approve, can_schedule, check_can_schedule, role_of
 from scheduler.service import Scheduler
 from scheduler.views import PostView, WorkspaceView
+from web import series
 from web.pages import error_page, redirect, render, visible
 from web.session import RUNTIME, session_of
 
 ACTIONS = ("reschedule", "edit", "cancel", "retry", "now", "approve", "reject", "up", "down",
-           "swap", "evergreen")  # fmt: skip
+           "swap", "evergreen", *series.ACTIONS)  # fmt: skip
 DONE = {
     "up": "moved-up",
     "swap": "swapped",
@@ -36,6 +37,7 @@ DONE = {
     "now": "posting",
     "approve": "approved",
     "reject": "rejected",
+    **series.DONE,
 }
 
 
@@ -75,7 +77,8 @@ async def _page(
     for attempt in await attempts(runtime, post.id):
         grouped[attempt.destination_id].append(attempt)
     media = [(m, await runtime.media.signed_url(m.storage_key, 3600)) for m in post.media]
-    local = post.scheduled_at.astimezone(ZoneInfo(tz))
+    at = series.occurrence(post, request.query.get("at", ""))
+    local = (at or post.scheduled_at).astimezone(ZoneInfo(tz))  # back to the month shown
     role = await session_role(request, ws)
     return render(
         request,
@@ -93,6 +96,7 @@ async def _page(
         approvable=can_approve(role) and post.status == "pending_approval",
         approvals=await runtime.approvals.history(post.id),
         role=role,
+        **series.context(post, at),
     )
 
 
@@ -189,6 +193,10 @@ async def post_action(request: web.Request) -> web.Response:
             if not text.strip():
                 raise RequestProblem(["The text is empty."], "Write the post, or cancel it.")
             await scheduler.edit(ws.id, post.id, text, role=role, user_id=session.user_id)
+        elif action in series.ACTIONS:
+            when = _when(form, post, tz, runtime.clock.now()) if form.get("when") else None
+            await series.act(runtime, action, post, form, when, role=role,
+                             user_id=session.user_id)  # fmt: skip
         elif action == "cancel":
             await scheduler.cancel(ws.id, post.id)
         elif action == "retry":

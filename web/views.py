@@ -86,8 +86,12 @@ async def calendar_view(request: web.Request) -> web.Response:
         limit=limit,
         offset=(page - 1) * LIST_PAGE,
     )
-    more_pages = view == "list" and len(items) > LIST_PAGE
-    items = items[:LIST_PAGE] if view == "list" else items
+    # The row past the page only says there is another; a recurring post's occurrences drawn
+    # before it stay (the next page starts at that row).
+    rows = [i for i in items if not i.virtual]
+    more_pages = view == "list" and len(rows) > LIST_PAGE
+    if more_pages:
+        items = [i for i in items if i is not rows[LIST_PAGE]]
     days = by_day(shown, items)
     queued: set[uuid.UUID] = set()
     if view == "week":

@@ -29,6 +29,7 @@ from publishers.errors import (
 from scheduler import metrics
 from scheduler.accounts.access import publish_fresh
 from scheduler.notifier import PostResult
+from scheduler.occurrences import following
 from scheduler.publishing.horizon import queue_jobs
 from scheduler.publishing.internal import (
     INTERNAL,
@@ -38,7 +39,6 @@ from scheduler.publishing.internal import (
     unresolved,
 )
 from scheduler.publishing.queue import enqueue_notify
-from scheduler.reader import next_occurrence
 from scheduler.requests import publish_request
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError
@@ -69,9 +69,9 @@ def backoff(attempt: int, base: float = 2.0) -> float:
 def next_time(post: PostView) -> datetime | None:
     if not post.recurrence:
         return None
-    return next_occurrence(
-        post.recurrence, tz=post.timezone, after=post.scheduled_at, dtstart=post.scheduled_at
-    )
+    # Skipped occurrences (exdates) are passed over; finalize carries them to the next row.
+    return following(post.recurrence, tz=post.timezone, after=post.scheduled_at,
+                     exdates=post.exdates)  # fmt: skip
 
 
 class Runner:
