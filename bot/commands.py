@@ -9,11 +9,12 @@ from typing import Literal
 Kind = Literal[
     "schedule", "posts", "cancel", "timezone", "language", "accounts", "connect", "calendar",
     "help", "digest", "draft", "drafts", "approve", "reject", "role", "approval", "submit",
-    "defaults", "invite",
+    "defaults", "invite", "thread", "preview",
 ]
 NAMED: frozenset[str] = frozenset(
     {"posts", "cancel", "timezone", "language", "accounts", "connect", "calendar", "help",
-     "digest", "drafts", "approve", "reject", "role", "approval", "defaults", "invite"}
+     "digest", "drafts", "approve", "reject", "role", "approval", "defaults", "invite",
+     "thread", "preview"}
 )
 # ``draft: text`` / ``draft to x: text`` / ``draft tomorrow 9am to x: text``
 _DRAFT = re.compile(r"^draft(?=[\s:])\s*", re.IGNORECASE)

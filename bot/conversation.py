@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot import render, team
+from bot import render, team, threads
 from bot.channel import about_chat, defaults_command
 from bot.commands import parse_command
 from bot.render import Reply
@@ -188,7 +188,11 @@ class Conversation:
             return await self._invite(me, arg, lang)
         if kind in team.KINDS:
             return await team.run(self, ctx, me, kind, arg, media, lang)
+        if kind == "preview":
+            return await threads.preview(self, ctx, me, arg, media, lang)
         check_can_schedule(me.role)
+        if kind == "thread":
+            return await threads.start(self, ctx, me, arg, media, lang)
         if kind == "cancel":
             return await self._cancel(me, arg, lang)
         tz, defaults = await self.setup(ctx, me)
@@ -211,7 +215,14 @@ class Conversation:
             },
             role=me.role,
         )
-        return render.scheduled(post, tz, lang)
+        return await threads.summary(self, post, tz, lang)
+
+    async def follow_thread(
+        self, ctx: ChatContext, root: str, key: str, text: str, by_reply: bool = False
+    ) -> Reply | None:
+        """A message that may continue a thread being collected (``bot.threads``): its
+        answer, or None when ``root`` is no such thread."""
+        return await threads.follow(self, ctx, root, key, text, by_reply)
 
     async def _digest(self, ctx: ChatContext, me: Identity, arg: str, lang: str) -> Reply:
         choice = arg.strip().lower()
