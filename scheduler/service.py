@@ -28,7 +28,7 @@ from scheduler.media.fit import FIELDS_HINT, NeedsConversion, fit, request_hint
 from scheduler.plans import month_start, quota, refused, workspace_plan
 from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import ParsedRequest, read_request
-from scheduler.reader.trailing import split_trailing, with_parts
+from scheduler.reader.trailing import read_with_lines, with_parts
 from scheduler.requests import account_for, media_for
 from scheduler.roles import check_can_schedule, needs_approval
 from scheduler.runtime import Runtime
@@ -121,20 +121,18 @@ class Scheduler:
         text into a thread's parts, and ``thread_parts`` (a chat thread's messages) follow
         them. ``defaults`` are the accounts a request naming no destination goes to.
         """
-        described = split_trailing(request)
-        parsed = read_request(
-            described.request, now=self.rt.clock.now(), tz=tz, defaults=bool(defaults)
-        )
-        files, unmatched = attach_alts(media, described.alts)
-        parsed = with_parts(
-            replace(
-                parsed,
-                problems=(*parsed.problems, *described.problems, *unmatched),
-                fit_media=parsed.fit_media or fit_media,
-                variants=described.variants,
-                first_comment=described.first_comment,
+        parsed, alts = read_with_lines(
+            request,
+            read=lambda head: read_request(
+                head, now=self.rt.clock.now(), tz=tz, defaults=bool(defaults)
             ),
-            thread_parts,
+            extra=thread_parts,
+        )
+        files, unmatched = attach_alts(media, alts)
+        parsed = replace(
+            parsed,
+            problems=(*parsed.problems, *unmatched),
+            fit_media=parsed.fit_media or fit_media,
         )
         thread = thread or bool(parsed.parts)
         return await self._check(

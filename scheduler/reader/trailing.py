@@ -20,7 +20,7 @@ text, so "Note: …" or an unknown word before a colon always stays in the post.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from core.i18n import msg
@@ -160,3 +160,19 @@ def with_parts(parsed: ParsedRequest, extra: Sequence[str] | None = None) -> Par
     if not parts:
         problems = (*problems, msg("The thread has no parts yet: write each part as a reply."))
     return replace(parsed, parts=parts, text="\n\n".join(parts), problems=problems)
+
+
+def read_with_lines(
+    request: str, *, read: Callable[[str], ParsedRequest], extra: Sequence[str] | None = None
+) -> tuple[ParsedRequest, dict[int, str]]:
+    """``request`` read by ``read`` without its trailing lines, which give its versions, first
+    comment and ``---`` parts (then ``extra`` parts); and the alt texts by file number."""
+    found = split_trailing(request)
+    parsed = read(found.request)
+    parsed = replace(
+        parsed,
+        problems=(*parsed.problems, *found.problems),
+        variants=found.variants,
+        first_comment=found.first_comment,
+    )
+    return with_parts(parsed, extra), found.alts

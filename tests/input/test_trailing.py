@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from app.parse_command import parse_request
 from scheduler.reader.trailing import split_parts, split_trailing
 
 
@@ -53,3 +56,17 @@ def test_other_languages_first_comment_and_duplicates() -> None:
 def test_dashes_split_parts() -> None:
     assert split_parts("One\n---\nTwo\n\n-----\n Three ") == ("One", "Two", "Three")
     assert split_parts("No marker -- here") == ()
+
+
+def test_outpost_parse_checks_each_version_and_part_against_its_network() -> None:
+    now = datetime(2026, 12, 7, 10, tzinfo=UTC)
+    fine = parse_request("tomorrow 9am to x, linkedin: Main\nx: short", now=now, tz="UTC")
+    assert (fine.text, fine.variants, fine.problems) == ("Main", {"x": "short"}, ())
+    long_x = parse_request(f"tomorrow 9am to x, linkedin: Main\nx: {'a' * 281}", now=now, tz="UTC")
+    assert long_x.problems == (
+        "The text is 281 characters as X counts them; it allows 280. Shorten it or send it to "
+        "another network.",
+    )
+    thread = parse_request(f"tomorrow 9am to x: One\n---\n{'b' * 290}", now=now, tz="UTC")
+    assert thread.parts == ("One", "b" * 290)
+    assert "290 characters as X counts them" in thread.problems[0]

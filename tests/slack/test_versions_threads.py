@@ -15,7 +15,7 @@ from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.x import FakeX
 from tests.helpers import count_rows
 from tests.input.support import connect_linkedin, connect_x, linkedin, xnet
-from tests.slack.conftest import TEAM, SlackHarness
+from tests.slack.conftest import CHANNEL, TEAM, SlackHarness
 from tests.slack.test_commands import _until
 from tests.slack.test_events import message
 from tests.support import TEST_REDIS, wait_for
@@ -192,3 +192,35 @@ async def test_preview_shows_each_destination_and_stores_nothing(
         await redis.aclose()
     assert xnet.posts == []
     assert linkedin.posts == []
+
+
+async def test_a_thread_in_a_channel_by_mention_reads_plain_replies_in_its_thread(
+    slack: SlackHarness, xnet: FakeX
+) -> None:
+    rt, fake = slack.rt, slack.fake
+    await connect_x(rt, await _workspace(slack), xnet)
+    opening = message("<@UBOT00001> thread tomorrow 9am to x: One", CHANNEL, kind="app_mention")
+    await slack.event(opening, event_id="EvCH0")
+    await _until(lambda: fake.messages)
+    assert fake.messages[0]["thread_ts"] == opening["ts"]
+    root = str(opening["ts"])
+    # A plain reply in that thread arrives as a `message` event only: it is part 2.
+    second = {**message("Two", CHANNEL), "thread_ts": root, "ts": f"{time.time():.6f}"}
+    await slack.event(second, event_id="EvCH1")
+    await _until(lambda: fake.ephemeral)
+    assert fake.ephemeral[0]["text"].startswith("Part 2 added.")
+    # A reply in some other thread of the channel is not ours to read.
+    other = {**message("Unrelated chat", CHANNEL), "thread_ts": "1.000001", "ts": "1.000002"}
+    await slack.event(other, event_id="EvCH2")
+    # "@Outpost done" comes twice, as app_mention and as message: scheduled once.
+    done = message("<@UBOT00001> done", CHANNEL, kind="app_mention")
+    done.update(thread_ts=root, ts=f"{time.time():.6f}")
+    await slack.event({**done, "type": "message"}, event_id="EvCH3")
+    await slack.event(done, event_id="EvCH4")
+    await _until(lambda: any("id: " in m["text"] for m in fake.messages))
+    summary = next(m for m in fake.messages if "id: " in m["text"])
+    assert summary["thread_ts"] == root
+    post = await rt.posts.get(post_id_of(summary["text"]))
+    assert post.parts == ("One", "Two")
+    assert len(fake.ephemeral) == 1
+    assert await count_rows("scheduled_posts") == 1
