@@ -109,6 +109,8 @@ def destination_check(
             "post one text there without `---` (or send the thread to x, bluesky, mastodon "
             "or threads)", destination=name, network=label(publisher),
         )], []  # fmt: skip
+    if parsed.variants and not media and not text_for(parsed, account.platform).strip():
+        return [], []  # no main text and no version: ``version_problems`` says so once
     problems: list[str] = []
     fixable: list[str] = []
     for piece in pieces(publisher, parsed, account, media, thread):

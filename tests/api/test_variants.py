@@ -100,3 +100,15 @@ async def test_dry_run_shows_each_destination_and_stores_nothing(api: Api, xnet:
     assert by_platform(shown)["x"]["text"] == "https://example.com"
     assert by_platform(shown)["x"]["has_link"] is True
     assert await count_rows("scheduled_posts") == 0
+    # In the chat grammar too: nothing after the colon when every destination has a version.
+    whole = "tomorrow 9am to x, mastodon:\nx: For X\nmastodon: For Mastodon"
+    status, shown, _ = await api.call("POST", POSTS, json={"request": whole, "dry_run": True})
+    assert shown["ok"] is True, shown
+    assert [d["text"] for d in shown["destinations"]] == ["For X", "For Mastodon"]
+    part = "tomorrow 9am to x, mastodon:\nx: For X"
+    status, shown, _ = await api.call("POST", POSTS, json={"request": part, "dry_run": True})
+    assert shown["ok"] is False
+    assert shown["problems"] == [
+        "There is no main text for Mastodon: write it after the colon, or give each destination "
+        "its own version (`mastodon: …`)."
+    ]
