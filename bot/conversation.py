@@ -18,6 +18,7 @@ from bot.render import Reply
 from core.errors import Conflict, NotFound, OutpostError, RequestProblem
 from core.i18n import DEFAULT, LANGUAGES, msg, translate
 from core.i18n import gettext as t
+from scheduler import chat_threads
 from scheduler.accounts.access import connect_link
 from scheduler.channels import Chat, chat_defaults
 from scheduler.edge import PUBLISHERS, canonical_platform
@@ -223,6 +224,12 @@ class Conversation:
         """A message that may continue a thread being collected (``bot.threads``): its
         answer, or None when ``root`` is no such thread."""
         return await threads.follow(self, ctx, root, key, text, by_reply)
+
+    async def thread_answered(self, ctx: ChatContext, key: str, answer_key: str) -> None:
+        """The bot answered message ``key`` with ``answer_key``: if ``key`` belongs to a
+        thread being collected, a reply to the answer continues it too."""
+        where = (ctx.platform, ctx.team_id, ctx.chat_id, key)
+        await chat_threads.said(self.scheduler, where, answer_key)
 
     async def _digest(self, ctx: ChatContext, me: Identity, arg: str, lang: str) -> Reply:
         choice = arg.strip().lower()

@@ -57,8 +57,8 @@ async def start(
     where = (ctx.platform, ctx.team_id, ctx.chat_id, root)
     draft = await chat_threads.open_thread(talk.scheduler, who, where, arg, origin, media)
     targets = ", ".join(f"{a.platform}:{a.handle}" for a in draft.accounts)
-    how = (t(lang, "Reply to your message with the next part, then to each part with the "
-                   "one after it; reply `done` to schedule it or `cancel` to drop it.")
+    how = (t(lang, "Reply with the next part to your message (or to mine), then to each part "
+                   "with the one after it; reply `done` to schedule it or `cancel` to drop it.")
            if ctx.platform == "telegram" else
            t(lang, "Reply in this thread with each part, in order; `done` schedules it, "
                    "`cancel` drops it. Files go with the first message only."))  # fmt: skip

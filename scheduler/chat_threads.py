@@ -120,3 +120,11 @@ async def finish(scheduler: Scheduler, asked: Asked, thread: ChatThread) -> Post
 async def cancel(scheduler: Scheduler, thread: ChatThread) -> bool:
     """Drop an open thread; False when it was already scheduled or dropped."""
     return await scheduler.rt.chat_threads.move(thread.id, "open", "cancelled")
+
+
+async def said(scheduler: Scheduler, where: Where, answer_key: str) -> None:
+    """The bot answered message ``where[3]`` of a thread with ``answer_key``: a reply to that
+    answer continues the thread too (people reply to the bot's message as often as to theirs)."""
+    thread = await found(scheduler, where, by_reply=True)
+    if thread is not None:
+        await scheduler.rt.chat_threads.said(thread.id, answer_key)

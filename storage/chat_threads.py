@@ -53,12 +53,13 @@ RETURNING id
 BY_ROOT = """
 SELECT * FROM chat_threads WHERE platform = $1 AND team_id = $2 AND chat_id = $3 AND root = $4
 """
-# A reply to the root or to any part of the thread (Telegram's reply chain).
+# A reply to the root, to any part or to the bot's answer in the thread (Telegram's chain).
 BY_MESSAGE = """
 SELECT t.* FROM chat_threads t
 WHERE t.platform = $1 AND t.team_id = $2 AND t.chat_id = $3
-  AND (t.root = $4 OR EXISTS (SELECT 1 FROM chat_thread_parts p
-                              WHERE p.thread_id = t.id AND p.message_key = $4))
+  AND (t.root = $4 OR $4 = ANY(t.bot_messages)
+       OR EXISTS (SELECT 1 FROM chat_thread_parts p
+                  WHERE p.thread_id = t.id AND p.message_key = $4))
 ORDER BY t.created_at DESC LIMIT 1
 """
 PARTS = "SELECT text FROM chat_thread_parts WHERE thread_id = $1 ORDER BY seq, message_key"
@@ -81,6 +82,12 @@ MOVE = """
 UPDATE chat_threads SET status = $3, post_id = coalesce($4, post_id), updated_at = now()
 WHERE id = $1 AND status = $2
 RETURNING id
+"""
+
+
+SAID = """
+UPDATE chat_threads SET bot_messages = array_append(bot_messages, $2)
+WHERE id = $1 AND NOT $2 = ANY(bot_messages)
 """
 
 
@@ -169,3 +176,8 @@ class ChatThreadStore:
         ``open`` → ``cancelled``); False when the thread was not ``old``."""
         async with driver(self.sessions) as conn:
             return await conn.fetchval(MOVE, thread_id, old, new, post_id) is not None
+
+    async def said(self, thread_id: uuid.UUID, message_key: str) -> None:
+        """Remember the bot's answer ``message_key`` in the thread: a reply to it continues it."""
+        async with driver(self.sessions) as conn:
+            await conn.execute(SAID, thread_id, message_key)

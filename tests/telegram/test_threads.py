@@ -1,6 +1,6 @@
-"""Issue #19 in Telegram: `thread …` then a chain of replies (each replying to the one before)
-is one post of that many parts once `done` replies; a redelivered update adds nothing;
-`preview` stores nothing; a version per network is stored and checked per network."""
+"""Issue #19 in Telegram: `thread …` then a chain of replies (each replying to the one before,
+or to the bot's answer to it) is one post of that many parts once `done` replies; a redelivered
+update adds nothing; `preview` stores nothing; a version per network is checked per network."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.fakes.telegram import FakeTelegram
 from tests.fakes.x import FakeX
 from tests.helpers import count_rows
 from tests.input.support import connect_x, xnet
-from tests.telegram.updates import USER, Updates, post, replies
+from tests.telegram.updates import USER, Updates, post, replies, sent_message
 
 __all__ = ["xnet"]  # a fixture
 Client = TestClient[Any, Any]
@@ -46,6 +46,9 @@ async def test_a_reply_chain_becomes_one_post_of_five_parts(
             assert await post(client, update) == 200
             sent.append(update)
             previous = update
+            if n == "three":
+                # People reply to the bot's answer as often as to their own message.
+                previous = {"message": sent_message(telegram, "Part 3 added.")}
         assert replies(telegram, USER)[-1]["text"].startswith("Part 5 added.")
         # Telegram delivers an update again when our answer was lost: nothing new.
         count = len(replies(telegram, USER))

@@ -89,8 +89,12 @@ async def handle_message(svc: Services, bot: Bot, message: Message) -> None:
     if text is None:
         return
     text = _role_target(text, message)
+    opens = parse_command(text).kind == "thread"
     for reply in await respond(svc, bot, ctx, text, attachment):
-        await send_reply(svc, bot, chat.id, reply, message.message_id)
+        if opens:
+            await _answer_in_thread(svc, bot, ctx, message, reply)
+        else:
+            await send_reply(svc, bot, chat.id, reply, message.message_id)
 
 
 async def _follows_thread(
@@ -108,8 +112,17 @@ async def _follows_thread(
     if reply is None:
         return False
     if reply.text:
-        await send_reply(svc, bot, message.chat.id, reply, message.message_id)
+        await _answer_in_thread(svc, bot, ctx, message, reply)
     return True
+
+
+async def _answer_in_thread(
+    svc: Services, bot: Bot, ctx: ChatContext, message: Message, reply: Reply
+) -> None:
+    """Send ``reply`` to ``message``; a reply to the answer continues the thread it is in."""
+    sent = await send_reply(svc, bot, message.chat.id, reply, message.message_id)
+    if sent is not None:
+        await svc.talk.thread_answered(ctx, str(message.message_id), str(sent.message_id))
 
 
 def _role_target(text: str, message: Message) -> str:

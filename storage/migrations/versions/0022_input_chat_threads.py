@@ -31,6 +31,9 @@ def upgrade() -> None:
                   nullable=False),
         sa.Column("media_ids", postgresql.ARRAY(postgresql.UUID(as_uuid=True)),
                   server_default=sa.text("'{}'::uuid[]"), nullable=False),
+        # The bot's own answers in the thread (Telegram): a reply to one continues the thread.
+        sa.Column("bot_messages", postgresql.ARRAY(sa.String(64)),
+                  server_default=sa.text("'{}'::varchar[]"), nullable=False),
         sa.Column("status", sa.String(16), server_default="open", nullable=False),
         sa.Column("post_id", postgresql.UUID(as_uuid=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
