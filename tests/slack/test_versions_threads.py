@@ -10,7 +10,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from tests.alt.support import bluesky_pds, connect_bluesky
+from tests.alt.support import bluesky_pds, connect_bluesky, png
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.x import FakeX
 from tests.helpers import count_rows
@@ -108,7 +108,8 @@ async def test_a_five_message_thread_becomes_one_post_of_five_parts(
     await connect_x(rt, ws, xnet)
     async with bluesky_pds() as bluesky:
         await connect_bluesky(rt, ws, bluesky)
-        opening = message("thread tomorrow 9am to x, bluesky: Part one")
+        photo = fake.add_file("office.png", png(), "image/png")
+        opening = message("thread tomorrow 9am to x, bluesky: Part one", files=[photo])
         await slack.event(opening, event_id="EvTH0")
         await _until(lambda: fake.messages)
         assert "Collecting a thread to x:outpost, bluesky:" in fake.messages[0]["text"]
@@ -129,6 +130,7 @@ async def test_a_five_message_thread_becomes_one_post_of_five_parts(
         assert "5/5 › Part five" in summary["text"]
         post = await rt.posts.get(post_id_of(summary["text"]))
     assert post.parts == ("Part one", "Part two", "Part three", "Part four", "Part five")
+    assert [m.filename for m in post.media] == ["office.png"]  # the first message's file
     assert post.thread is True
     assert post.status == "scheduled"
     assert await count_rows("scheduled_posts") == 1
@@ -224,3 +226,11 @@ async def test_a_thread_in_a_channel_by_mention_reads_plain_replies_in_its_threa
     assert post.parts == ("One", "Two")
     assert len(fake.ephemeral) == 1
     assert await count_rows("scheduled_posts") == 1
+
+
+async def test_slash_thread_says_to_start_it_in_a_message(slack: SlackHarness, xnet: FakeX) -> None:
+    await connect_x(slack.rt, await _workspace(slack), xnet)
+    await slack.command("thread tomorrow 9am to x")
+    await _until(lambda: slack.fake.responses)
+    assert "Start a thread in a message" in slack.fake.responses[0]["text"]
+    assert await count_rows("chat_threads") == 0
