@@ -11,11 +11,14 @@ from datetime import datetime
 from core.clock import SystemClock
 from scheduler.reader import ParsedRequest, read_request
 from scheduler.reader.limits import text_problems
+from scheduler.reader.trailing import read_with_lines
 
 
 def parse_request(text: str, *, now: datetime, tz: str, lang: str | None = None) -> ParsedRequest:
     """The request as read, plus what the named networks would refuse."""
-    result = read_request(text, now=now, tz=tz, lang=lang)
+    result, _ = read_with_lines(
+        text, read=lambda head: read_request(head, now=now, tz=tz, lang=lang)
+    )
     too_long = text_problems(result)
     return replace(result, problems=result.problems + tuple(too_long)) if too_long else result
 

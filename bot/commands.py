@@ -9,12 +9,12 @@ from typing import Literal
 Kind = Literal[
     "schedule", "posts", "cancel", "timezone", "language", "accounts", "connect", "calendar",
     "help", "digest", "draft", "drafts", "approve", "reject", "role", "approval", "submit",
-    "defaults", "invite", "slots", "move", "evergreen", "skip",
+    "defaults", "invite", "slots", "move", "evergreen", "skip", "thread", "preview",
 ]
 NAMED: frozenset[str] = frozenset(
     {"posts", "cancel", "timezone", "language", "accounts", "connect", "calendar", "help",
      "digest", "drafts", "approve", "reject", "role", "approval", "defaults", "invite",
-     "slots", "move", "skip"}
+     "slots", "move", "skip", "thread", "preview"}
 )
 # ``draft: text`` / ``draft to x: text`` / ``draft tomorrow 9am to x: text``
 _DRAFT = re.compile(r"^draft(?=[\s:])\s*", re.IGNORECASE)

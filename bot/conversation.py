@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot import queue, render, team
+from bot import queue, render, team, threads
 from bot.channel import about_chat, defaults_command
 from bot.commands import parse_command
 from bot.render import Reply
 from core.errors import Conflict, NotFound, OutpostError, RequestProblem
 from core.i18n import DEFAULT, LANGUAGES, msg, translate
 from core.i18n import gettext as t
-from scheduler import series
+from scheduler import chat_threads, series
 from scheduler.accounts.access import connect_link
 from scheduler.channels import Chat, chat_defaults
 from scheduler.edge import PUBLISHERS, canonical_platform
@@ -191,7 +191,11 @@ class Conversation:
             return await team.run(self, ctx, me, kind, arg, media, lang)
         if kind in ("slots", "move", "evergreen"):
             return await queue.run(self, me, kind, arg, lang)
+        if kind == "preview":
+            return await threads.preview(self, ctx, me, arg, media, lang)
         check_can_schedule(me.role)
+        if kind == "thread":
+            return await threads.start(self, ctx, me, arg, media, lang)
         if kind == "cancel":
             return await self._cancel(me, arg, lang)
         if kind == "skip":
@@ -216,7 +220,20 @@ class Conversation:
             },
             role=me.role,
         )
-        return render.scheduled(post, tz, lang)
+        return await threads.summary(self, post, tz, lang)
+
+    async def follow_thread(
+        self, ctx: ChatContext, root: str, key: str, text: str, by_reply: bool = False
+    ) -> Reply | None:
+        """A message that may continue a thread being collected (``bot.threads``): its
+        answer, or None when ``root`` is no such thread."""
+        return await threads.follow(self, ctx, root, key, text, by_reply)
+
+    async def thread_answered(self, ctx: ChatContext, key: str, answer_key: str) -> None:
+        """The bot answered message ``key`` with ``answer_key``: if ``key`` belongs to a
+        thread being collected, a reply to the answer continues it too."""
+        where = (ctx.platform, ctx.team_id, ctx.chat_id, key)
+        await chat_threads.said(self.scheduler, where, answer_key)
 
     async def _digest(self, ctx: ChatContext, me: Identity, arg: str, lang: str) -> Reply:
         choice = arg.strip().lower()

@@ -14,6 +14,7 @@ from core.i18n import ngettext as nt
 from scheduler.edge import PUBLISHERS
 from scheduler.health.checks import AccountHealth
 from scheduler.notifier import PostResult
+from scheduler.preview import DestinationPreview
 from scheduler.recurrence_words import describe
 from scheduler.views import AccountView, MemberView, PostView
 
@@ -61,7 +62,9 @@ def example(lang: str | None = None) -> str:
     return t(lang, EXAMPLE)
 
 
-def scheduled(post: PostView, tz: str, lang: str | None = None) -> Reply:
+def scheduled(
+    post: PostView, tz: str, lang: str | None = None, previews: Sequence[DestinationPreview] = ()
+) -> Reply:
     described = sum(1 for m in post.media if m.alt)
     media = ""
     if post.media:
@@ -87,8 +90,47 @@ def scheduled(post: PostView, tz: str, lang: str | None = None) -> Reply:
                          when=when(post.scheduled_at, tz, lang), targets=targets(post))
     elif post.status == "draft":
         return draft_saved(post, tz, lang)
-    text = f"{head}{repeat}\n> {post.content[:300]}{media}\nid: {post.id}"
+    shown = destinations(previews, post.content, lang)
+    text = f"{head}{repeat}\n> {post.content[:300]}{media}{shown}\nid: {post.id}"
     return Reply(text, post_buttons(post, lang), post=post)
+
+
+def destinations(previews: Sequence[DestinationPreview], main: str, lang: str | None) -> str:
+    """Per destination: its count against the limit, its own text or thread parts when they
+    are not the main text, the first comment, the files, X's link flag, notes and problems."""
+    lines: list[str] = []
+    for d in previews:
+        line = f"• {d.platform}:{d.handle} — {d.count}"
+        if d.has_link:
+            line += " · 🔗 " + t(lang, "has a link (X charges more for posts with links)")
+        lines.append(line)
+        if d.parts:
+            lines.extend(f"   {n}/{len(d.parts)} › {p.text[:200]}"
+                         for n, p in enumerate(d.parts, start=1))  # fmt: skip
+        elif d.text != main:
+            lines.append(f"   › {d.text[:300]}")
+        if d.first_comment:
+            lines.append("   💬 " + t(lang, "first comment: {text}", text=d.first_comment[:200]))
+        if d.media:
+            lines.append("   📎 " + ", ".join(d.media))
+        lines.extend(f"   ℹ️ {translate(n, lang)}" for n in d.notes)
+        lines.extend(f"   ⚠️ {translate(p, lang)}" for p in d.problems)
+    return "\n" + "\n".join(lines) if lines else ""
+
+
+def preview(
+    at: datetime | None, previews: Sequence[DestinationPreview], problems: Sequence[str],
+    tz: str, lang: str | None = None,
+) -> Reply:  # fmt: skip
+    """``preview …``: what would be sent where, and what stands in the way; nothing stored."""
+    moment_ = when(at, tz, lang) if at else t(lang, "no time")
+    head = "👀 " + t(lang, "Preview for {when} (nothing is scheduled):", when=moment_)
+    body = destinations(previews, "", lang)
+    if problems:
+        body += "\n" + t(lang, "It would not be scheduled:") + "\n" + "\n".join(
+            f"• {translate(p, lang)}" for p in problems
+        )
+    return Reply(head + body, private=True)
 
 
 def post_buttons(post: PostView, lang: str | None = None) -> tuple[Button, ...]:
@@ -304,10 +346,19 @@ HELP_SERIES = N_(
 )
 
 
+HELP_VERSIONS = N_(
+    "Versions and threads: after the text, a line `x: shorter text` or `linkedin: the longer "
+    "one` gives that network its own text, and `first comment: …` is posted as the first "
+    "reply or comment. A line `---` splits the text into a thread; or write `thread tomorrow "
+    "9am to x, bluesky: first part`, reply with each next part, then `done` (`cancel` drops "
+    "it). `preview tomorrow 9am to x: …` shows what each network would get and stores nothing."
+)
+
+
 def help_reply(unknown: str = "", lang: str | None = None) -> Reply:
     lead = ""
     if unknown:
         lead = t(lang, "I don't know the command “{command}”.", command=unknown) + "\n"
-    body = "\n".join([t(lang, HELP, example=example(lang)), t(lang, HELP_SERIES),
-                       t(lang, HELP_TEAM), t(lang, HELP_QUEUE)])  # fmt: skip
+    body = "\n".join([t(lang, HELP, example=example(lang)), t(lang, HELP_VERSIONS),
+                       t(lang, HELP_SERIES), t(lang, HELP_TEAM), t(lang, HELP_QUEUE)])  # fmt: skip
     return Reply(lead + body, private=True)

@@ -79,3 +79,10 @@ def comparable(text: str) -> str:
     # X rewrites every URL to t.co and appends one per attached media at the end.
     masked = _URL.sub("\u2063", text).strip()
     return re.sub(r"[\s\u2063]+$", "", masked)
+
+
+def has_link(text: str) -> bool:
+    """Whether X reads a link in ``text`` (a URL or a bare domain), as its parser does."""
+    from twitter_text import extract_urls
+
+    return bool(extract_urls(text))

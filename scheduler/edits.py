@@ -17,27 +17,14 @@ from datetime import UTC, datetime
 from core.errors import RequestProblem
 from core.i18n import msg
 from core.states import HELD_POST_STATUSES, CallbackEvent
-from publishers.base import PublishRequest
 from scheduler.hooks.callbacks import emit
+from scheduler.preview import DestinationPreview, destination_previews
 from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import ParsedRequest
-from scheduler.requests import account_for, media_for
 from scheduler.service import PAST_GRACE, Draft, Scheduler, all_problems
+from scheduler.versions import clean_variants
 from scheduler.views import MediaView, PostView
 from storage.views import Revision
-
-
-@dataclass(frozen=True)
-class DestinationPreview:
-    """One account's view of a draft: the text it would be sent and what it would refuse."""
-
-    account_id: uuid.UUID
-    platform: str
-    handle: str
-    text: str
-    length: int
-    limit: int
-    problems: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -60,32 +47,7 @@ class Preview:
 def preview_of(scheduler: Scheduler, draft: Draft, thread: bool = False) -> Preview:
     """What ``draft`` would send where, and every problem with it."""
     parsed = draft.parsed
-    rows = []
-    for account in draft.accounts:
-        publisher = scheduler.publisher(account.platform)
-        if publisher is None:
-            continue
-        # The network's own version when it has one, as the worker sends (PostView.text_for).
-        text = parsed.variants.get(account.platform) or parsed.text
-        request = PublishRequest(
-            destination_id="",
-            idempotency_key="",
-            text=text,
-            account=account_for(account, None),
-            media=tuple(media_for(m, None) for m in draft.media),
-            thread=thread,
-        )
-        rows.append(
-            DestinationPreview(
-                account.id,
-                account.platform,
-                account.handle,
-                text,
-                publisher.length(text),
-                publisher.text_limit(request.account),
-                tuple(str(p) for p in publisher.validate(request)),
-            )
-        )
+    rows = destination_previews(scheduler, draft, thread)
     return Preview(
         parsed.text,
         parsed.when,
@@ -106,10 +68,14 @@ class Change:
     destinations: Sequence[str] | None = None
     media: Sequence[MediaView] | None = None
     revision: int | None = None
+    # Per-network versions replacing the post's ({} removes them all).
+    variants: dict[str, str] | None = None
 
     @property
     def empty(self) -> bool:
-        return all(v is None for v in (self.text, self.when, self.destinations, self.media))
+        return all(
+            v is None for v in (self.text, self.when, self.destinations, self.media, self.variants)
+        )
 
 
 async def draft_change(scheduler: Scheduler, post: PostView, change: Change) -> Draft:
@@ -135,6 +101,11 @@ async def draft_change(scheduler: Scheduler, post: PostView, change: Change) -> 
         text=post.content if change.text is None else change.text,
         problems=tuple(problems),
         fit_media=False,
+        variants=(
+            dict(post.variants) if change.variants is None else clean_variants(change.variants)
+        ),
+        first_comment=post.first_comment,
+        parts=tuple(post.parts),
     )
     media = tuple(post.media if change.media is None else change.media)
     return await scheduler.check_parsed(post.workspace_id, parsed, media, post.thread)
@@ -170,6 +141,7 @@ async def revise(
         account_ids=None if change.destinations is None else tuple(a.id for a in draft.accounts),
         media=None if change.media is None else tuple((m.id, m.alt) for m in draft.media),
         expected=change.revision,
+        variants=None if change.variants is None else draft.parsed.variants,
     )
     updated, jobs = await rt.posts.revise(workspace_id, post_id, revision)
     if updated.status not in HELD_POST_STATUSES:  # a draft or a waiting post has no jobs

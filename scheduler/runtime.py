@@ -33,6 +33,7 @@ from storage.api_callbacks import CallbackStore
 from storage.approvals import ApprovalStore
 from storage.calendar import CalendarStore
 from storage.channels import ChannelStore
+from storage.chat_threads import ChatThreadStore
 from storage.db import make_engine, make_sessionmaker
 from storage.digests import DigestStore
 from storage.library import MediaLibrary
@@ -72,6 +73,8 @@ class Runtime:
     supabase_auth: SupabaseAuth | None
     approvals: ApprovalStore
     slots: SlotStore
+    # Threads being collected from chat replies (``scheduler.chat_threads``).
+    chat_threads: ChatThreadStore
     redis: ArqRedis
     # Addresses users typed (strict), and the services the operator's settings name.
     http: aiohttp.ClientSession
@@ -184,6 +187,7 @@ async def open_runtime(
             supabase_auth=supabase_auth,
             approvals=ApprovalStore(sessions),
             slots=SlotStore(sessions),
+            chat_threads=ChatThreadStore(sessions),
             redis=redis,
             http=http,
             operator_http=operator_http,

@@ -24,16 +24,18 @@ from publishers.base import Publisher, PublishRequest
 from scheduler.approval import held, submit_draft
 from scheduler.destinations import resolve
 from scheduler.hooks.callbacks import emit
-from scheduler.media.alt import attach_alts, split_alts
-from scheduler.media.fit import FIELDS_HINT, NeedsConversion, checked, fit, request_hint
+from scheduler.media.alt import attach_alts
+from scheduler.media.fit import FIELDS_HINT, NeedsConversion, fit, request_hint
 from scheduler.plans import month_start, quota, refused, workspace_plan
 from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import ParsedRequest, read_request
+from scheduler.reader.trailing import read_with_lines, with_parts
 from scheduler.reorder import pull_forward, swap, swap_with
 from scheduler.requests import account_for, media_for
 from scheduler.roles import check_can_schedule, needs_approval
 from scheduler.runtime import Runtime
 from scheduler.slots import no_free_problem, slot_choice
+from scheduler.versions import clean_variants, destination_check, version_problems
 from storage.views import AccountView, Job, MediaView, NewPost, PostView
 
 Stored = Callable[[PostView], Awaitable[None]]
@@ -111,24 +113,31 @@ class Scheduler:
         user_id: uuid.UUID | None = None,
         defaults: Sequence[uuid.UUID] = (),
         accounts: Sequence[AccountView] | None = None,
+        thread_parts: Sequence[str] | None = None,
     ) -> Draft:
         """Parse and check a request without storing anything (the preview).
 
         Photos are converted to fit when that loses nothing, or when asked (``fit_media`` or
         the request's leading ``fit``); converted files are stored even if nothing is scheduled.
-        Trailing ``alt:`` lines describe the files (``scheduler.media.alt``). ``defaults`` are
-        the accounts a request naming no destination goes to (a chat's defaults).
+        Trailing lines (``scheduler.reader.trailing``) describe the files (``alt:``), give
+        networks their own versions (``x: …``) and a first comment; ``---`` lines split the
+        text into a thread's parts, and ``thread_parts`` (a chat thread's messages) follow
+        them. ``defaults`` are the accounts a request naming no destination goes to.
         """
-        described = split_alts(request)
-        parsed = read_request(
-            described.request, now=self.rt.clock.now(), tz=tz, defaults=bool(defaults)
+        parsed, alts = read_with_lines(
+            request,
+            read=lambda head: read_request(
+                head, now=self.rt.clock.now(), tz=tz, defaults=bool(defaults)
+            ),
+            extra=thread_parts,
         )
-        files, unmatched = attach_alts(media, described.alts)
+        files, unmatched = attach_alts(media, alts)
         parsed = replace(
             parsed,
-            problems=(*parsed.problems, *described.problems, *unmatched),
+            problems=(*parsed.problems, *unmatched),
             fit_media=parsed.fit_media or fit_media,
         )
+        thread = thread or bool(parsed.parts)
         return await self._check(
             workspace_id,
             parsed,
@@ -153,8 +162,10 @@ class Scheduler:
     ) -> Draft:
         if "\x00" in parsed.text or any("\x00" in d for d in parsed.destinations):
             raise RequestProblem([msg("The request contains a NUL character (U+0000).")], EXAMPLE)
-        # Media without text is a post: only the reader's other problems stand then.
-        problems = [p for p in parsed.problems if not (media and p in parsed.text_problems)]
+        # Media without text is a post, and so are versions or parts without a main text:
+        # only the reader's other problems stand then.
+        body = bool(media or parsed.variants or parsed.parts)
+        problems = [p for p in parsed.problems if not (body and p in parsed.text_problems)]
         accounts = (
             list(known) if known is not None else await self.rt.workspaces.accounts(workspace_id)
         )
@@ -175,9 +186,11 @@ class Scheduler:
         )
         media = fitted.media
         unstored = {str(m.id) for m in media if not m.storage_key}
-        if not parsed.text.strip() and not media:
+        if not parsed.text.strip() and not media and not parsed.variants and not parsed.parts:
             problems.append(msg("The post has no text: write it after the colon."))
+        problems.extend(version_problems(parsed, (a.platform for a in chosen)))
         fixable: list[str] = []
+        files = tuple(media_for(m, None) for m in media)
         for account in chosen:
             publisher = self.publisher(account.platform)
             if publisher is None:
@@ -185,18 +198,11 @@ class Scheduler:
                     msg("{platform} is not supported by this Outpost.", platform=account.platform)
                 )
                 continue
-            request = PublishRequest(
-                destination_id="",
-                idempotency_key="",
-                # Each network is checked with the text it will get (PostView.text_for).
-                text=parsed.variants.get(account.platform) or parsed.text,
-                account=account_for(account, None),
-                media=tuple(media_for(m, None) for m in media),
-                thread=thread,
+            found, fixes = destination_check(
+                publisher, parsed, account, files, thread, unstored, set(fitted.lossy_ok)
             )
-            found = checked(publisher, request, unstored, set(fitted.lossy_ok))
-            problems.extend(p.text() for p in found.problems)
-            fixable.extend(p.text() for p in found.fixable)
+            problems.extend(found)
+            fixable.extend(fixes)
         problems.extend(fitted.failed)
         return Draft(
             parsed,
@@ -238,6 +244,7 @@ class Scheduler:
         plan: Plan | None = None,
         role: str = Role.EDITOR,
         as_draft: bool = False,
+        thread_parts: Sequence[str] | None = None,
     ) -> PostView:
         """Schedule a request typed in a chat, the shell or the API's ``request`` field.
 
@@ -258,6 +265,7 @@ class Scheduler:
             user_id=user_id,
             defaults=defaults,
             accounts=accounts,
+            thread_parts=thread_parts,
         )
         return await self._store(
             workspace_id, draft, user_id, origin, callback_url, thread, listening=listening,
@@ -286,6 +294,7 @@ class Scheduler:
         as_draft: bool = False,
         variants: Mapping[str, str] | None = None,
         first_comment: str | None = None,
+        parts: Sequence[str] = (),
         queued: bool = False,
         evergreen_days: int | None = None,
     ) -> PostView:
@@ -304,7 +313,8 @@ class Scheduler:
             workspace_id, text=text, when=when, destinations=destinations, tz=tz,
             user_id=user_id, media=media, thread=thread, fit_media=fit_media,
             accounts=accounts, role=role, as_draft=as_draft, variants=variants,
-            first_comment=first_comment, queued=queued, evergreen_days=evergreen_days,
+            first_comment=first_comment, parts=parts, queued=queued,
+            evergreen_days=evergreen_days,
         )  # fmt: skip
         return await self._store(
             workspace_id,
@@ -337,10 +347,15 @@ class Scheduler:
         as_draft: bool = False,
         variants: Mapping[str, str] | None = None,
         first_comment: str | None = None,
+        parts: Sequence[str] = (),
         queued: bool = False,
         evergreen_days: int | None = None,
     ) -> Draft:
-        """Structured fields understood and checked, before anything is stored."""
+        """Structured fields understood and checked, before anything is stored.
+
+        ``variants`` ({network: text}) give networks their own text (``scheduler.versions``);
+        ``parts`` make a thread; ``first_comment`` follows the post where a network has
+        comments."""
         check_can_schedule(role)
         now = self.rt.clock.now()
         problems: list[str] = []
@@ -363,14 +378,17 @@ class Scheduler:
             text=text,
             problems=tuple(problems),
             fit_media=fit_media,
-            variants={k: v for k, v in (variants or {}).items() if v.strip()},
-            first_comment=first_comment or None,
+            variants=clean_variants(dict(variants or {})),
+            first_comment=(first_comment or "").strip() or None,
             queued=queued,
             evergreen_days=evergreen_days,
         )
+        if parts:  # the whole thread: the parts replace the text
+            parsed = with_parts(replace(parsed, text=""), parts)
         return await self._check(
-            workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id, known=accounts
-        )
+            workspace_id, parsed, tuple(media), thread or bool(parts), FIELDS_HINT, user_id,
+            known=accounts,
+        )  # fmt: skip
 
     async def _store(
         self,
@@ -413,14 +431,15 @@ class Scheduler:
         new = NewPost(
             workspace_id=workspace_id,
             user_id=user_id,
-            content=parsed.text,
+            # With a version for every destination the main text is never sent: it shows.
+            content=parsed.text or next(iter(parsed.variants.values()), ""),
             scheduled_at=when,
             timezone=parsed.timezone,
             account_ids=account_ids,
             media_ids=tuple(m.id for m in draft.media),
             media_alts=tuple(m.alt for m in draft.media),
             recurrence=parsed.recurrence,
-            thread=thread,
+            thread=thread or bool(parsed.parts),
             origin=origin or {},
             callback_url=callback_url,
             status=status,
@@ -517,7 +536,7 @@ class Scheduler:
             request = PublishRequest(
                 destination_id="",
                 idempotency_key="",
-                text=text,
+                text=current.variants.get(dest.platform) or text,  # a version stays as it is
                 account=account_for(account, None),
                 media=tuple(media_for(m, None) for m in current.media),
                 thread=current.thread,

@@ -296,6 +296,8 @@ class PostStore:
                 )  # fmt: skip
             if change.content is not None:
                 post.content = change.content
+            if change.variants is not None:
+                post.variants = change.variants
             if change.scheduled_at is not None:
                 post.scheduled_at = change.scheduled_at
             jobs = await self._rearm(session, post, change.scheduled_at)

@@ -142,6 +142,8 @@ class Revision:
     # (media id, alt text) in order; None keeps the post's files.
     media: tuple[tuple[uuid.UUID, str], ...] | None = None
     expected: int | None = None
+    # Per-network versions ({network: text}); None keeps the post's.
+    variants: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

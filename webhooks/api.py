@@ -97,7 +97,8 @@ async def create_post(call: Call) -> Reply:
             raise RequestProblem(missing)
         post = await scheduler.schedule_fields(
             workspace.id,
-            text=body["text"],
+            text=body.get("text", ""),
+            variants=body.get("variants"),
             when=parse_time(body["when"], "when", rt.clock.now()) if "when" in body else None,
             destinations=body.get("destinations", []),
             tz=workspace.timezone,
@@ -127,9 +128,11 @@ async def _dry_run(call: Call, scheduler: Scheduler, media: list[MediaView]) -> 
         )  # fmt: skip
     else:
         draft = await scheduler.draft_fields(
-            workspace.id, text=body["text"], when=parse_time(body["when"], "when", rt.clock.now()),
-            destinations=body["destinations"], tz=workspace.timezone, media=media,
-            fit_media=body.get("fit_media", False),
+            workspace.id, text=body.get("text", ""),
+            when=parse_time(body["when"], "when", rt.clock.now()) if "when" in body else None,
+            destinations=body.get("destinations", []), tz=workspace.timezone, media=media,
+            fit_media=body.get("fit_media", False), variants=body.get("variants"),
+            as_draft=body.get("status") == "draft",
         )  # fmt: skip
     return preview_json(edits.preview_of(scheduler, draft))
 
@@ -226,6 +229,7 @@ async def edit_post(call: Call) -> Reply:
         destinations=body.get("destinations"),
         media=await _media(call, body["media"]) if "media" in body else None,
         revision=call.revision(),
+        variants=body.get("variants"),
     )
     if body.get("dry_run"):
         preview = await edits.preview_change(scheduler, call.workspace_id, post_id, change)

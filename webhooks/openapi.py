@@ -211,6 +211,11 @@ def _responses(op: Operation) -> dict[str, Any]:
             "description": "A redelivery or an ignored event; nothing new stored.",
             "content": {"application/json": {"schema": ref("HookResult")}},
         }
+    if op.operation_id == "createPost":
+        out["200"] = {
+            "description": "`dry_run`: the preview per destination; nothing stored.",
+            "content": {"application/json": {"schema": ref("PostPreview")}},
+        }
     for status in ERROR_STATUSES:
         out[str(status)] = {"$ref": f"#/components/responses/E{status}"}
     return out  # fmt: skip

@@ -45,6 +45,7 @@ def post_json(post: PostView) -> dict[str, Any]:
         "id": str(post.id),
         "status": post.status,
         "text": post.content,
+        "variants": dict(post.variants),
         "scheduled_at": iso(post.scheduled_at),
         "timezone": post.timezone,
         "recurrence": post.recurrence,
@@ -151,6 +152,14 @@ def preview_json(preview: Preview) -> dict[str, Any]:
                 "text": d.text,
                 "length": d.length,
                 "limit": d.limit,
+                "count": d.count,
+                "parts": [
+                    {"text": p.text, "length": p.length, "limit": p.limit} for p in d.parts
+                ],
+                "first_comment": d.first_comment,
+                "has_link": d.has_link,
+                "media": list(d.media),
+                "notes": list(d.notes),
                 "problems": list(d.problems),
             }
             for d in preview.destinations

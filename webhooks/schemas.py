@@ -57,6 +57,16 @@ ALT = {
     "description": "A description of the file for people who cannot see it (alt text), sent "
     "in each network's own field; checked against each destination's limit when scheduled.",
 }
+VARIANTS = {
+    "type": "object",
+    "maxProperties": 20,
+    "propertyNames": {"pattern": "^[a-z]{1,20}$"},
+    "additionalProperties": {"type": "string", "maxLength": MAX_TEXT},
+    "description": 'Per-network versions, e.g. {"x": "short", "linkedin": "the longer one"}: '
+    "each network in it gets its own text instead of `text`, checked against that network's "
+    "limit. A version for a network the post does not go to is refused; `text` may be left "
+    "out when every destination has a version.",
+}
 MEDIA_IDS = {
     "type": "array",
     "maxItems": 20,
@@ -164,6 +174,8 @@ SCHEMAS: dict[str, Any] = {
             "id": UUID,
             "status": {"enum": POST_STATUSES},
             "text": STR,
+            "variants": {"type": "object", "additionalProperties": STR,
+                         "description": "Per-network versions: {network: text}."},
             "scheduled_at": TIME,
             "timezone": STR,
             "recurrence": nullable(STR),
@@ -206,9 +218,28 @@ SCHEMAS: dict[str, Any] = {
             "text": {"type": "string", "description": "The text as it will be sent."},
             "length": {"type": "integer", "description": "As the network counts it."},
             "limit": {"type": "integer"},
+            "count": {"type": "string", "description": 'The length against the limit, e.g. '
+                      '"271/280"; a thread\'s parts each, e.g. "120/300 · 80/300".'},
+            "parts": {
+                "type": "array",
+                "description": "A thread's parts in order, each counted; empty for one text.",
+                "items": obj({"text": STR, "length": {"type": "integer"},
+                              "limit": {"type": "integer"}}, ["text", "length", "limit"]),
+            },
+            "first_comment": {**nullable(STR), "description": "Posted as the first reply or "
+                              "comment; null when there is none or the network has none."},
+            "has_link": {"anyOf": [{"type": "boolean"}, {"type": "null"}], "description":
+                         "X only (null elsewhere): the post carries a link, which X's "
+                         "pay-per-use API charges more for."},
+            "media": {"type": "array", "items": STR,
+                      "description": 'The files as sent, e.g. "image/jpeg 1200×800".'},
+            "notes": {"type": "array", "items": STR,
+                      "description": 'What it posts without, e.g. "No first comment on '
+                      'Discord".'},
             "problems": {"type": "array", "items": STR},
         },
-        ["account_id", "platform", "handle", "text", "length", "limit", "problems"],
+        ["account_id", "platform", "handle", "text", "length", "limit", "count", "parts",
+         "first_comment", "has_link", "media", "notes", "problems"],
     ),
     "PostPreview": obj(
         {
@@ -253,23 +284,27 @@ SCHEMAS: dict[str, Any] = {
         },
         ["request"],
     ),
-    "FieldsPost": obj(
-        {
-            "text": {"type": "string", "maxLength": MAX_TEXT},
-            "when": TIME,
-            "destinations": DESTS,
-            "media": MEDIA_IDS,
-            "fit_media": FIT_MEDIA,
-            "callback_url": URL,
-            "dry_run": DRY_RUN,
-            "status": NEW_STATUS,
-            "queue": {"type": "boolean", "description": "Take the next queue slot free on "
-                      "every destination instead of `when` (`GET /api/v1/slots`)."},
-            "evergreen_days": EVERGREEN,
-        },
-        # `when` and `destinations` may be left out of a draft only.
-        ["text"],
-    ),
+    "FieldsPost": {
+        **obj(
+            {
+                "text": {"type": "string", "maxLength": MAX_TEXT},
+                "variants": VARIANTS,
+                "when": TIME,
+                "destinations": DESTS,
+                "media": MEDIA_IDS,
+                "fit_media": FIT_MEDIA,
+                "callback_url": URL,
+                "dry_run": DRY_RUN,
+                "status": NEW_STATUS,
+                "queue": {"type": "boolean", "description": "Take the next queue slot free on "
+                          "every destination instead of `when` (`GET /api/v1/slots`)."},
+                "evergreen_days": EVERGREEN,
+            },
+        ),
+        # `when` and `destinations` may be left out of a draft only; `text` when every
+        # destination has its own version in `variants`.
+        "anyOf": [{"required": ["text"]}, {"required": ["variants"]}],
+    },
     "NewPost": {"oneOf": [ref("RequestPost"), ref("FieldsPost")]},
     "EditPost": {
         **obj(
@@ -290,6 +325,7 @@ SCHEMAS: dict[str, Any] = {
                     "publishing.",
                 },
                 "revision": REVISION,
+                "variants": VARIANTS,
                 "dry_run": DRY_RUN,
             }
         ),

@@ -13,13 +13,11 @@ request counts, and never its first line, so the post's own text is never read a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from scheduler.reader.trailing import split_trailing
 from storage.views import MediaView
-
-ALT_LINE = re.compile(r"^\s*alt(?:\s*(?P<number>\d{1,3}))?\s*:(?P<text>.*)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -32,28 +30,9 @@ class Described:
 
 
 def split_alts(request: str) -> Described:
-    """Take the trailing ``alt:`` lines off ``request``."""
-    lines = request.split("\n")
-    start = len(lines)
-    while start > 1 and (ALT_LINE.match(lines[start - 1]) or not lines[start - 1].strip()):
-        start -= 1
-    while start < len(lines) and not lines[start].strip():
-        start += 1  # blank lines before the block stay with the text
-    alts: dict[int, str] = {}
-    problems: list[str] = []
-    number = 0
-    for line in lines[start:]:
-        found = ALT_LINE.match(line)
-        if found is None:
-            continue
-        number = int(found["number"]) if found["number"] else number + 1
-        if number < 1:
-            problems.append("Files are counted from 1: write `alt 1:` for the first.")
-        elif number in alts:
-            problems.append(f"File {number} has two descriptions (alt lines); keep one.")
-        else:
-            alts[number] = " ".join(found["text"].split())
-    return Described("\n".join(lines[:start]).rstrip(), alts, tuple(problems))
+    """Take the trailing ``alt:`` lines off ``request`` (``scheduler.reader.trailing``)."""
+    found = split_trailing(request)
+    return Described(found.request, found.alts, found.problems)
 
 
 def attach_alts(

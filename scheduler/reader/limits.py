@@ -28,7 +28,9 @@ def text_problems(parsed: ParsedRequest) -> list[str]:
             continue
         seen.add(platform)
         rule = TEXT_RULES[platform]
-        size = rule.excess(parsed.text)
+        # Its version, or each part of a thread (``scheduler.reader.trailing``).
+        texts = parsed.parts or (parsed.variants.get(platform) or parsed.text,)
+        size = max((rule.excess(t) or 0 for t in texts), default=0) or None
         if size is not None:
             problems.append(
                 msg("The text is {size} characters as {network} counts them; it allows "

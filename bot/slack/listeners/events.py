@@ -32,11 +32,14 @@ def register(app: AsyncApp, bot: SlackBot) -> None:
         await on_message(bot, body, event, client)
 
     async def message(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
-        # Mentions in channels arrive as app_mention; here only direct messages count.
-        if event.get("channel_type") != "im" or event.get("subtype") not in PERSON_SUBTYPES:
+        # Mentions in channels arrive as app_mention; here direct messages count, and in
+        # channels only replies in a thread (which may be a thread being collected).
+        if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
             return
-        if event.get("bot_id"):
-            return
+        if event.get("channel_type") != "im" and (
+            not _reply(event) or MENTION.search(str(event.get("text", "")))
+        ):
+            return  # a mention comes as its own app_mention event
         await on_message(bot, body, event, client)
 
     app.event("app_mention")(mention)
@@ -62,6 +65,17 @@ async def _on_message(
     text = MENTION.sub("", str(event.get("text", ""))).strip()
     origin = {"channel": channel, "user": user, "thread_ts": thread, "summary": "pending"}
     ctx = await bot.chat_context(client, team, user, origin)
+    if _reply(event):
+        # A redelivered part is added once (keyed by its ``ts``) and not answered again.
+        followed = await bot.talk.follow_thread(ctx, thread, str(event["ts"]), text)
+        if followed is not None:
+            if followed.post is not None and not followed.private:
+                await bot.post_summary(client, followed, channel, thread_ts=thread)
+            elif followed.text:
+                await answer(client, event, followed, thread)
+            return
+        if event.get("channel_type") != "im" and event.get("type") != "app_mention":
+            return  # a reply in a channel thread that is not ours to read
     shared = list(event.get("files") or [])
     try:
         media = []
@@ -76,6 +90,11 @@ async def _on_message(
         await bot.post_summary(client, reply, channel, thread_ts=thread)
         return
     await answer(client, event, reply, thread)
+
+
+def _reply(event: dict[str, Any]) -> bool:
+    """Whether ``event`` is a reply in a thread (not the thread's first message)."""
+    return bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
 
 
 async def answer(

@@ -81,14 +81,48 @@ async def handle_message(svc: Services, bot: Bot, message: Message) -> None:
         await add_part(svc, ctx, message, attachment)
         return
     raw = message.text or message.caption or ""
+    if await _follows_thread(svc, bot, ctx, message, raw):
+        return
     text = addressed(
         raw, bot.username, group=is_group(chat), reply_to_bot=_replies_to_bot(message, bot)
     )
     if text is None:
         return
     text = _role_target(text, message)
+    opens = parse_command(text).kind == "thread"
     for reply in await respond(svc, bot, ctx, text, attachment):
-        await send_reply(svc, bot, chat.id, reply, message.message_id)
+        if opens:
+            await _answer_in_thread(svc, bot, ctx, message, reply)
+        else:
+            await send_reply(svc, bot, chat.id, reply, message.message_id)
+
+
+async def _follows_thread(
+    svc: Services, bot: Bot, ctx: ChatContext, message: Message, raw: str
+) -> bool:
+    """A reply to a thread being collected (to its first message or any part): the next
+    part, ``done`` or ``cancel`` (``bot.threads``), in groups too without naming the bot."""
+    replied = message.reply_to_message
+    if replied is None or not raw.strip():
+        return False
+    text = addressed(raw, bot.username, group=is_group(message.chat), reply_to_bot=True) or raw
+    reply = await svc.talk.follow_thread(
+        ctx, str(replied.message_id), str(message.message_id), text, by_reply=True
+    )
+    if reply is None:
+        return False
+    if reply.text:
+        await _answer_in_thread(svc, bot, ctx, message, reply)
+    return True
+
+
+async def _answer_in_thread(
+    svc: Services, bot: Bot, ctx: ChatContext, message: Message, reply: Reply
+) -> None:
+    """Send ``reply`` to ``message``; a reply to the answer continues the thread it is in."""
+    sent = await send_reply(svc, bot, message.chat.id, reply, message.message_id)
+    if sent is not None:
+        await svc.talk.thread_answered(ctx, str(message.message_id), str(sent.message_id))
 
 
 def _role_target(text: str, message: Message) -> str:

@@ -1,0 +1,130 @@
+"""A thread written in a chat, one message per part: ``thread tomorrow 9am to x, bluesky``
+opens it (the text after a colon, if any, is part 1), each reply is the next part, ``done``
+schedules it as one post and ``cancel`` drops it.
+
+The open thread lives in Postgres (``storage.chat_threads``) until then: nothing is queued and
+a redelivered message adds nothing. Each part is checked against every destination's limit as
+it arrives, so a part too long for X is refused then, not at ``done``. The time is read again
+at ``done`` ("tomorrow 9am" is the same; "in 2 hours" counts from ``done``). Files go with the
+first message only (they are the post's, sent with part 1).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core.errors import RequestProblem
+from core.i18n import msg
+from scheduler.roles import check_can_schedule
+from scheduler.service import Draft, Scheduler, all_problems
+from storage.chat_threads import ChatThread
+from storage.views import MediaView, PostView
+
+# (platform, team, chat, root message): where a thread lives.
+Where = tuple[str, str, str, str]
+# Stands in for the parts not written yet when the opening message is checked.
+_PENDING = "…"
+HINT = msg('e.g. "thread tomorrow 9am to x, bluesky: The first part", then one reply per part '
+           'and "done".')  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Who asks and how their requests are read (a chat's zone and default destinations)."""
+
+    workspace_id: uuid.UUID
+    user_id: uuid.UUID | None
+    role: str
+    tz: str
+    defaults: Sequence[uuid.UUID] = ()
+
+
+async def open_thread(
+    scheduler: Scheduler,
+    asked: Asked,
+    where: Where,
+    request: str,
+    origin: dict[str, object],
+    media: Sequence[MediaView] = (),
+) -> Draft:
+    """Check the opening request (time, destinations that take threads) and open the thread."""
+    check_can_schedule(asked.role)
+    draft = await scheduler.understand(
+        asked.workspace_id, request, tz=asked.tz, media=media, user_id=asked.user_id,
+        defaults=asked.defaults, thread_parts=[_PENDING],
+    )  # fmt: skip
+    problems = all_problems(draft)
+    if problems:
+        raise RequestProblem(problems, HINT)
+    made = await scheduler.rt.chat_threads.open(
+        asked.workspace_id, where, request, dict(origin), [m.id for m in draft.media]
+    )
+    if made is None:
+        raise RequestProblem([msg("A thread is already being collected here.")])
+    return draft
+
+
+async def found(scheduler: Scheduler, where: Where, by_reply: bool = False) -> ChatThread | None:
+    """The thread rooted at ``where`` (Slack), or continued by a reply to ``where[3]``
+    (Telegram's reply chain: a reply to the opening message or to any part)."""
+    threads = scheduler.rt.chat_threads
+    return await (threads.replied(where) if by_reply else threads.at_root(where))
+
+
+async def add_part(
+    scheduler: Scheduler, asked: Asked, thread: ChatThread, message_key: str, text: str
+) -> int | None:
+    """Check ``text`` as the next part against every destination, then add it; the number of
+    parts now (the opening text included), or None when this message was already added (a
+    redelivery)."""
+    check_can_schedule(asked.role)
+    draft = await scheduler.understand(
+        thread.workspace_id, thread.request, tz=asked.tz, defaults=asked.defaults,
+        thread_parts=[text],
+    )  # fmt: skip
+    problems = all_problems(draft)
+    if problems:
+        raise RequestProblem(
+            problems, msg("This part was not added: send it again, shorter (or split in two).")
+        )
+    added = await scheduler.rt.chat_threads.add_part(thread.id, message_key, text)
+    # The opening message's text, when it had one, is part 1.
+    return None if added is None else added + len(draft.parsed.parts) - 1
+
+
+async def finish(scheduler: Scheduler, asked: Asked, thread: ChatThread) -> PostView:
+    """Schedule the thread as one post with its parts in order; once, however many ``done``."""
+    check_can_schedule(asked.role)
+    rt = scheduler.rt
+    claimed = await rt.chat_threads.claim(thread.id)
+    if claimed is None:
+        raise RequestProblem([msg("This thread is already scheduled.")])
+    try:
+        media: list[MediaView] = []
+        if claimed.media_ids:
+            media = await rt.library.get_many(claimed.workspace_id, list(claimed.media_ids))
+        post = await scheduler.schedule(
+            claimed.workspace_id, claimed.request, tz=asked.tz, user_id=asked.user_id,
+            media=media, origin=claimed.origin, defaults=asked.defaults, role=asked.role,
+            thread_parts=claimed.parts,
+        )  # fmt: skip
+    except BaseException:
+        await rt.chat_threads.move(claimed.id, "closing", "open")
+        raise
+    await rt.chat_threads.move(claimed.id, "closing", "done", post.id)
+    return post
+
+
+async def cancel(scheduler: Scheduler, thread: ChatThread) -> bool:
+    """Drop an open thread; False when it was already scheduled or dropped."""
+    return await scheduler.rt.chat_threads.move(thread.id, "open", "cancelled")
+
+
+async def said(scheduler: Scheduler, where: Where, answer_key: str) -> None:
+    """The bot answered message ``where[3]`` of a thread with ``answer_key``: a reply to that
+    answer continues the thread too (people reply to the bot's message as often as to theirs)."""
+    thread = await found(scheduler, where, by_reply=True)
+    if thread is not None:
+        await scheduler.rt.chat_threads.said(thread.id, answer_key)

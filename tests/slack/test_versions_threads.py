@@ -1,0 +1,236 @@
+"""Issue #19 in Slack: per-network versions reach each network, a version too long for X is
+refused naming X, a thread is collected from replies until `done` (redeliveries add nothing),
+and `preview` shows per destination what would be sent and stores nothing."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from redis.asyncio import Redis
+
+from tests.alt.support import bluesky_pds, connect_bluesky, png
+from tests.fakes.linkedin import FakeLinkedIn
+from tests.fakes.x import FakeX
+from tests.helpers import count_rows
+from tests.input.support import connect_linkedin, connect_x, linkedin, xnet
+from tests.slack.conftest import CHANNEL, TEAM, SlackHarness
+from tests.slack.test_commands import _until
+from tests.slack.test_events import message
+from tests.support import TEST_REDIS, wait_for
+
+__all__ = ["linkedin", "xnet"]  # fixtures
+
+SHORT = "Short for X: we are live https://example.com/launch"
+LONG = "The longer LinkedIn version\nwith the whole story of the launch"
+
+
+def post_id_of(text: str) -> uuid.UUID:
+    return uuid.UUID(text.rsplit("id: ", 1)[1].strip())
+
+
+def reply(text: str, root: str) -> dict[str, Any]:
+    """A reply in the thread of message ``root`` in the DM."""
+    event = message(text)
+    event["ts"] = f"{time.time():.6f}"
+    event["thread_ts"] = root
+    return event
+
+
+async def _queued(redis: Redis) -> list[bytes]:
+    """Redis keys of publish and notify jobs (not the workers' own periodic ones)."""
+    keys = await redis.keys("*")
+    return sorted(k for k in keys if b":pub:" in k or b":notify:" in k)
+
+
+async def _workspace(slack: SlackHarness) -> uuid.UUID:
+    return (await slack.rt.workspaces.ensure(f"slack:{TEAM}", "Europe/Berlin")).id
+
+
+async def _connected(slack: SlackHarness, xnet: FakeX, linkedin: FakeLinkedIn) -> None:
+    ws = await _workspace(slack)
+    await connect_x(slack.rt, ws, xnet)
+    await connect_linkedin(slack.rt, ws, linkedin)
+
+
+async def test_versions_are_stored_and_each_network_gets_its_own(
+    slack: SlackHarness, xnet: FakeX, linkedin: FakeLinkedIn
+) -> None:
+    rt, fake = slack.rt, slack.fake
+    await _connected(slack, xnet, linkedin)
+    text = f"now to x, linkedin: Main text for everyone\nx: {SHORT}\nlinkedin: {LONG}"
+    assert (await slack.event(message(text), event_id="EvVER1")).status == 200
+    await _until(lambda: fake.messages)
+    summary = fake.messages[0]["text"]
+    # The summary shows each destination's own text and its count against the limit.
+    assert f"x:outpost — {len(SHORT) - len('https://example.com/launch') + 23}/280" in summary
+    assert "has a link (X charges more for posts with links)" in summary
+    assert f"linkedin:ada — {len(LONG)}/3000" in summary
+    assert f"› {SHORT}" in summary
+    post_id = post_id_of(summary)
+    stored = await rt.posts.get(post_id)
+    assert stored.content == "Main text for everyone"
+    assert stored.variants == {"x": SHORT, "linkedin": LONG}
+
+    async def published() -> bool:
+        return (await rt.posts.get(post_id)).status == "published"
+
+    await wait_for(published, timeout=30)
+    assert [p["_sent_text"] for p in xnet.posts] == [SHORT]
+    assert [p["commentary"] for p in linkedin.posts] == [LONG]
+
+
+async def test_a_version_too_long_for_x_is_refused_naming_x(
+    slack: SlackHarness, xnet: FakeX, linkedin: FakeLinkedIn
+) -> None:
+    fake = slack.fake
+    await _connected(slack, xnet, linkedin)
+    text = f"tomorrow 9am to x, linkedin: Main\nx: {'a' * 281}\nlinkedin: {LONG}"
+    await slack.event(message(text), event_id="EvVER2")
+    await _until(lambda: fake.messages)
+    answer = fake.messages[0]["text"]
+    assert "couldn't schedule" in answer
+    assert "outpost: text is 281 characters as X counts them; X allows 280" in answer
+    assert "LinkedIn" not in answer
+    # A version for a network the post does not go to is refused too.
+    await slack.event(message("tomorrow 9am to linkedin: Main\nx: Short"), event_id="EvVER3")
+    await _until(lambda: len(fake.messages) == 2)
+    assert "There is a version for X, but the post does not go to X" in fake.messages[1]["text"]
+    assert await count_rows("scheduled_posts") == 0
+
+
+async def test_a_five_message_thread_becomes_one_post_of_five_parts(
+    slack: SlackHarness, xnet: FakeX
+) -> None:
+    rt, fake = slack.rt, slack.fake
+    ws = await _workspace(slack)
+    await connect_x(rt, ws, xnet)
+    async with bluesky_pds() as bluesky:
+        await connect_bluesky(rt, ws, bluesky)
+        photo = fake.add_file("office.png", png(), "image/png")
+        opening = message("thread tomorrow 9am to x, bluesky: Part one", files=[photo])
+        await slack.event(opening, event_id="EvTH0")
+        await _until(lambda: fake.messages)
+        assert "Collecting a thread to x:outpost, bluesky:" in fake.messages[0]["text"]
+        assert fake.messages[0]["thread_ts"] == opening["ts"]
+        root = str(opening["ts"])
+        events = [reply(f"Part {n}", root) for n in ("two", "three", "four", "five")]
+        for n, event in enumerate(events, start=1):
+            await slack.event(event, event_id=f"EvTH{n}")
+            await _until(lambda n=n: len(fake.messages) == 1 + n)
+        assert fake.messages[-1]["text"].startswith("Part 5 added.")
+        # Slack's retry of a reply, and the same message under another event id: no new part.
+        await slack.event(events[1], event_id="EvTH2", headers={"X-Slack-Retry-Num": "1"})
+        await slack.event(events[1], event_id="EvTH2-again")
+        await slack.event(reply("done", root), event_id="EvTHdone")
+        await _until(lambda: any("id: " in m["text"] for m in fake.messages))
+        summary = next(m for m in fake.messages if "id: " in m["text"])
+        assert summary["thread_ts"] == root
+        assert "5/5 › Part five" in summary["text"]
+        post = await rt.posts.get(post_id_of(summary["text"]))
+    assert post.parts == ("Part one", "Part two", "Part three", "Part four", "Part five")
+    assert [m.filename for m in post.media] == ["office.png"]  # the first message's file
+    assert post.thread is True
+    assert post.status == "scheduled"
+    assert await count_rows("scheduled_posts") == 1
+    # `done` again: already scheduled, nothing new.
+    await slack.event(reply("done", root), event_id="EvTHdone2")
+    await _until(lambda: any("already scheduled" in m["text"] for m in fake.messages))
+    assert await count_rows("scheduled_posts") == 1
+
+
+async def test_cancel_drops_a_thread_and_a_network_without_threads_is_refused(
+    slack: SlackHarness, xnet: FakeX, linkedin: FakeLinkedIn
+) -> None:
+    fake = slack.fake
+    await _connected(slack, xnet, linkedin)
+    await slack.event(message("thread tomorrow 9am to x, linkedin"), event_id="EvTC0")
+    await _until(lambda: fake.messages)
+    assert "ada: LinkedIn has no threads" in fake.messages[0]["text"]
+    opening = message("thread tomorrow 9am to x")
+    await slack.event(opening, event_id="EvTC1")
+    await _until(lambda: len(fake.messages) == 2)
+    too_long = reply("b" * 281, str(opening["ts"]))
+    await slack.event(too_long, event_id="EvTC2")
+    await _until(lambda: len(fake.messages) == 3)
+    assert (
+        "outpost (part 1 of 1): text is 281 characters as X counts them" in fake.messages[2]["text"]
+    )
+    assert "This part was not added" in fake.messages[2]["text"]
+    await slack.event(reply("cancel", str(opening["ts"])), event_id="EvTC3")
+    await _until(lambda: len(fake.messages) == 4)
+    assert fake.messages[3]["text"].startswith("Thread dropped")
+    await slack.event(reply("done", str(opening["ts"])), event_id="EvTC4")
+    await _until(lambda: len(fake.messages) == 5)
+    assert "was cancelled" in fake.messages[4]["text"]
+    assert await count_rows("scheduled_posts") == 0
+
+
+async def test_preview_shows_each_destination_and_stores_nothing(
+    slack: SlackHarness, xnet: FakeX, linkedin: FakeLinkedIn
+) -> None:
+    fake = slack.fake
+    await _connected(slack, xnet, linkedin)
+    redis = Redis.from_url(TEST_REDIS)
+    before = await _queued(redis)
+    text = (f"preview tomorrow 9am to x, linkedin: Main text\nx: {SHORT}\nlinkedin: {LONG}\n"
+            "first comment: Questions welcome")  # fmt: skip
+    await slack.event(message(text), event_id="EvPRE1")
+    await _until(lambda: fake.messages)
+    shown = fake.messages[0]["text"]
+    assert "Preview for" in shown
+    assert "nothing is scheduled" in shown
+    assert "has a link (X charges more for posts with links)" in shown
+    assert f"linkedin:ada — {len(LONG)}/3000" in shown
+    assert f"› {LONG.splitlines()[0]}" in shown
+    assert "💬 first comment: Questions welcome" in shown
+    assert await count_rows("scheduled_posts") == 0
+    assert await count_rows("chat_threads") == 0
+    try:
+        assert await _queued(redis) == before == []
+        assert [j for j in await redis.zrange("arq:queue", 0, -1) if j.startswith(b"pub:")] == []
+    finally:
+        await redis.aclose()
+    assert xnet.posts == []
+    assert linkedin.posts == []
+
+
+async def test_a_thread_in_a_channel_by_mention_reads_plain_replies_in_its_thread(
+    slack: SlackHarness, xnet: FakeX
+) -> None:
+    rt, fake = slack.rt, slack.fake
+    await connect_x(rt, await _workspace(slack), xnet)
+    opening = message("<@UBOT00001> thread tomorrow 9am to x: One", CHANNEL, kind="app_mention")
+    await slack.event(opening, event_id="EvCH0")
+    await _until(lambda: fake.messages)
+    assert fake.messages[0]["thread_ts"] == opening["ts"]
+    root = str(opening["ts"])
+    # A plain reply in that thread arrives as a `message` event only: it is part 2.
+    second = {**message("Two", CHANNEL), "thread_ts": root, "ts": f"{time.time():.6f}"}
+    await slack.event(second, event_id="EvCH1")
+    await _until(lambda: fake.ephemeral)
+    assert fake.ephemeral[0]["text"].startswith("Part 2 added.")
+    # A reply in some other thread of the channel is not ours to read.
+    other = {**message("Unrelated chat", CHANNEL), "thread_ts": "1.000001", "ts": "1.000002"}
+    await slack.event(other, event_id="EvCH2")
+    # "@Outpost done" comes twice, as app_mention and as message: scheduled once.
+    done = message("<@UBOT00001> done", CHANNEL, kind="app_mention")
+    done.update(thread_ts=root, ts=f"{time.time():.6f}")
+    await slack.event({**done, "type": "message"}, event_id="EvCH3")
+    await slack.event(done, event_id="EvCH4")
+    await _until(lambda: any("id: " in m["text"] for m in fake.messages))
+    summary = next(m for m in fake.messages if "id: " in m["text"])
+    assert summary["thread_ts"] == root
+    post = await rt.posts.get(post_id_of(summary["text"]))
+    assert post.parts == ("One", "Two")
+    assert len(fake.ephemeral) == 1
+    assert await count_rows("scheduled_posts") == 1
+
+
+async def test_slash_thread_says_to_start_it_in_a_message(slack: SlackHarness, xnet: FakeX) -> None:
+    await connect_x(slack.rt, await _workspace(slack), xnet)
+    await slack.command("thread tomorrow 9am to x")
+    await _until(lambda: slack.fake.responses)
+    assert "Start a thread in a message" in slack.fake.responses[0]["text"]
+    assert await count_rows("chat_threads") == 0
