@@ -25,7 +25,9 @@ def fragments() -> tuple[str, ...]:
             for literal, *_ in string.Formatter().parse(msgid):
                 for raw in re.split(r"[\n•]", literal):
                     piece = raw.strip(" .,:;\"'“”()")
-                    if len(piece) >= 16 and " " in piece:
+                    # A command in backticks is typed the same in every language.
+                    code = re.fullmatch(r"`[^`]*`", piece) is not None
+                    if len(piece) >= 16 and " " in piece and not code:
                         found.add(piece)
     return tuple(sorted(found))
 
