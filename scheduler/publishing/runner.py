@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import random
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from core.errors import OutpostError
-from core.states import DestinationStatus
-from publishers.base import Receipt
+from core.states import DestinationStatus, StepStatus
+from publishers.base import PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
     IntegrationOutdated,
@@ -38,12 +39,13 @@ from scheduler.publishing.internal import (
     unresolved,
 )
 from scheduler.publishing.queue import enqueue_notify
+from scheduler.publishing.steps import Steps, plan
 from scheduler.reader import next_occurrence
 from scheduler.requests import publish_request
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError
 from storage.publishing import Claim, Finished, Outcome
-from storage.views import DestinationView, Job, PostView
+from storage.views import AccountView, DestinationView, Job, PostView
 
 log = logging.getLogger("outpost.publish")
 
@@ -119,18 +121,33 @@ class Runner:
         now = self.rt.clock.now
         if publisher is None:
             return await self._fail(claim, "not_supported", f"{dest.platform} is not supported.")
-        try:
-            # Refreshes an expiring token first, and once more after a 401.
-            receipt = await publish_fresh(
-                self.rt,
-                publisher,
-                claim.account,
-                lambda account: publish_request(
-                    post, dest, account, post.media, store=self.rt.media, cipher=self.rt.cipher
-                ),
-                just_read=True,  # the claim read the account a moment ago
+
+        def build(account: AccountView) -> PublishRequest:
+            return publish_request(
+                post, dest, account, post.media, store=self.rt.media, cipher=self.rt.cipher
             )
-            storable(receipt)
+
+        stepped: Steps | None = None
+        texts: list[str] = []
+        try:
+            # A thread or a first comment: the root post here, the rest in steps.
+            planned, texts = plan(publisher, publish_request(post, dest, claim.account, ()))
+            if len(planned) > 1:
+                stepped = Steps(self, claim, publisher, build)
+                root = await stepped.root(planned, texts)
+                if root is None:
+                    return "superseded"
+                receipt = root
+            else:
+                # Refreshes an expiring token first, and once more after a 401.
+                receipt = await publish_fresh(
+                    self.rt,
+                    publisher,
+                    claim.account,
+                    build,
+                    just_read=True,  # the claim read the account a moment ago
+                )
+                storable(receipt)
         except RateLimited as exc:
             # Honour the network's reset; a little jitter keeps a crowd of posts that hit the
             # same window from all arriving in its first millisecond.
@@ -168,6 +185,8 @@ class Runner:
             return await self._fail(claim, exc.code, str(exc))
         except Exception as exc:  # a bug of ours (an answer we cannot read): fail this attempt
             return await self._internal_error(claim, publisher.dedupes, exc)
+        if stepped is not None:
+            return await stepped.follow(receipt, texts)
         return await self._succeed(claim, receipt)
 
     async def _internal_error(self, claim: Claim, dedupes: bool, exc: Exception) -> str:
@@ -268,8 +287,10 @@ class Runner:
             return dest.status
         now = self.rt.clock.now()
         publisher = self.rt.publishers.get(dest.platform)
-        if publisher is not None and publisher.dedupes:
-            # The network drops a repeat of our idempotency key: resending is safe.
+        root_sent = any(s.seq == 1 and s.status == StepStatus.SENT for s in dest.steps)
+        if root_sent or (publisher is not None and publisher.dedupes):
+            # The root post is out (its steps resume where they stopped, each ambiguous one
+            # settled by the steps themselves), or the network drops a repeat of our key.
             if await self.rt.publishing.settle(
                 dest_id, DestinationStatus.UNKNOWN, DestinationStatus.PENDING, now
             ):
@@ -281,12 +302,24 @@ class Runner:
         if publisher is not None:
             request = publish_request(post, dest, account, post.media, cipher=self.rt.cipher)
             try:
+                # The root post: a thread's first part.
+                request = replace(request, text=publisher.thread_parts(request)[0])
                 found = await publisher.find_existing(request)
             except PublishError:
                 return "unknown"  # look again on the reconciler's next pass
             except Exception as exc:  # a bug of ours: we cannot tell, so never resend blind
                 self._log_internal(dest, exc)
                 internal = True
+        if isinstance(found, Receipt) and len(dest.steps) > 1:
+            # The root post is there, its thread parts or comment are not all: resume them.
+            await self.rt.publishing.steps.found_root(
+                dest_id, dest.idempotency_key, found.remote_id, found.url, dict(found.extra), now
+            )
+            if await self.rt.publishing.settle(
+                dest_id, DestinationStatus.UNKNOWN, DestinationStatus.PENDING, now
+            ):
+                await queue_jobs(self.rt, [Job(dest_id, dest.revision, now, attempt=dest.attempts)])
+            return "requeued"
         if isinstance(found, Receipt):
             settled = await self.rt.publishing.settle(
                 dest_id,
