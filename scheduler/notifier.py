@@ -38,6 +38,18 @@ def worded(error: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class StepResult:
+    """A thread part or first comment after the post: ``kind`` post, part or comment;
+    ``status`` sent, failed, skipped (or pending when the post never went out)."""
+
+    seq: int
+    kind: str
+    status: str
+    url: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
 class DestinationResult:
     """The outcome of one destination, ready to render."""
 
@@ -46,6 +58,7 @@ class DestinationResult:
     status: str
     url: str | None
     error: str | None
+    steps: tuple[StepResult, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,9 @@ class PostResult:
                     status=d.status,
                     url=d.platform_url,
                     error=worded(d.error_message),
+                    steps=tuple(
+                        StepResult(s.seq, s.kind, s.status, s.url, worded(s.error)) for s in d.steps
+                    ),
                 )
                 for d in post.destinations
             ),

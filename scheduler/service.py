@@ -189,6 +189,8 @@ class Scheduler:
                 account=account_for(account, None),
                 media=tuple(media_for(m, None) for m in media),
                 thread=thread,
+                parts=parsed.parts,
+                first_comment=parsed.first_comment or "",
             )
             found = checked(publisher, request, unstored, set(fitted.lossy_ok))
             problems.extend(p.text() for p in found.problems)
@@ -280,6 +282,8 @@ class Scheduler:
         plan: Plan | None = None,
         role: str = Role.EDITOR,
         as_draft: bool = False,
+        parts: Sequence[str] = (),
+        first_comment: str | None = None,
     ) -> PostView:
         """Schedule from structured fields (the REST API, inbound hooks).
 
@@ -292,7 +296,8 @@ class Scheduler:
         draft = await self.draft_fields(
             workspace_id, text=text, when=when, destinations=destinations, tz=tz,
             user_id=user_id, media=media, thread=thread, fit_media=fit_media,
-            accounts=accounts, role=role, as_draft=as_draft,
+            accounts=accounts, role=role, as_draft=as_draft, parts=parts,
+            first_comment=first_comment,
         )  # fmt: skip
         return await self._store(
             workspace_id,
@@ -323,8 +328,13 @@ class Scheduler:
         accounts: Sequence[AccountView] | None = None,
         role: str = Role.EDITOR,
         as_draft: bool = False,
+        parts: Sequence[str] = (),
+        first_comment: str | None = None,
     ) -> Draft:
-        """Structured fields understood and checked, before anything is stored."""
+        """Structured fields understood and checked, before anything is stored.
+
+        ``parts`` are a thread's posts as written (``text`` then defaults to them joined, what
+        a network that cannot thread gets); ``first_comment`` goes under each post."""
         check_can_schedule(role)
         now = self.rt.clock.now()
         problems: list[str] = []
@@ -336,14 +346,19 @@ class Scheduler:
             when = when.replace(tzinfo=ZoneInfo(tz))
         elif when < now - PAST_GRACE:
             problems.append(msg("{when} is in the past.", when=when.isoformat()))
+        parts = tuple(p.strip() for p in parts)
+        if any(not p for p in parts):
+            problems.append(msg("A part of the thread is empty: give each part some text."))
         parsed = ParsedRequest(
             when=when,
             timezone=tz,
             recurrence=None,
             destinations=tuple(d.strip().lower() for d in destinations),
-            text=text,
+            text=text or "\n\n".join(parts),
             problems=tuple(problems),
             fit_media=fit_media,
+            first_comment=(first_comment or "").strip() or None,
+            parts=parts if len(parts) > 1 else (),
         )
         return await self._check(
             workspace_id, parsed, tuple(media), thread, FIELDS_HINT, user_id, known=accounts

@@ -1,0 +1,121 @@
+"""Threads and first comments are steps after a post: each sent once, in order, by the worker,
+and a failing one does not undo the post (issue #19)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot import render
+from scheduler.notifier import PostResult
+from scheduler.runtime import Runtime
+from scheduler.service import Scheduler
+from storage.views import PostView
+from tests.steps.support import Fakes, comments_of, connect, posts_of, running
+from tests.support import wait_for
+
+NETWORKS = ("x", "bluesky", "mastodon", "linkedin", "facebook")
+PARTS = [f"Part {n} of our launch story, told in five short posts." for n in range(1, 6)]
+
+
+@pytest.fixture
+async def fakes() -> AsyncIterator[Fakes]:
+    async with running() as started:
+        yield started
+
+
+async def _done(rt: Runtime, post_id: object) -> PostView:
+    async def finished() -> bool:
+        return (await rt.posts.get(post_id)).status in ("published", "partially_published",
+                                                        "failed")  # fmt: skip
+
+    await wait_for(finished, timeout=30)
+    return await rt.posts.get(post_id)
+
+
+async def test_a_first_comment_follows_the_post_on_every_network(
+    runtime: Runtime, worker: object, fakes: Fakes
+) -> None:
+    ws, _ = await connect(runtime, fakes)
+    post = await Scheduler(runtime).schedule_fields(
+        ws.id, text="We're live!", when=runtime.clock.now(), destinations=list(NETWORKS),
+        first_comment="Details: https://example.com/launch",
+    )  # fmt: skip
+    done = await _done(runtime, post.id)
+    assert done.status == "published"
+    for network in NETWORKS:
+        assert posts_of(fakes, network) == ["We're live!"], network
+        [(text, answers)] = comments_of(fakes, network)
+        assert text == "Details: https://example.com/launch", network
+        dest = next(d for d in done.destinations if d.platform == network)
+        assert answers in (dest.platform_post_id, dest.platform_post_id.rsplit("_", 1)[-1])
+        assert [(s.kind, s.status) for s in dest.steps] == [("post", "sent"), ("comment", "sent")]
+        assert dest.steps[0].remote_id == dest.platform_post_id
+    report = render.result(PostResult.from_view(done))
+    assert report.count("first comment posted") == len(NETWORKS), report
+
+
+async def test_a_five_part_thread_goes_out_in_order_once(
+    runtime: Runtime, worker: object, fakes: Fakes
+) -> None:
+    ws, _ = await connect(runtime, fakes)
+    post = await Scheduler(runtime).schedule_fields(
+        ws.id, text="", when=runtime.clock.now(), destinations=["x", "bluesky"], parts=PARTS,
+        first_comment="Thanks for reading",
+    )  # fmt: skip
+    done = await _done(runtime, post.id)
+    assert done.status == "published"
+    x_chain = [p["_sent_text"] for p in fakes.x.posts]
+    assert x_chain == [*PARTS, "Thanks for reading"]
+    replies = [p["in_reply_to"] for p in fakes.x.posts]
+    assert replies == [None] + [p["id"] for p in fakes.x.posts[:-1]]
+    records = [fakes.bluesky.records[k]["value"] for k in fakes.bluesky.created_keys()]
+    assert [r["text"] for r in records] == [*PARTS, "Thanks for reading"]
+    uris = fakes.bluesky.uris()
+    assert [r["reply"]["parent"]["uri"] for r in records[1:]] == uris[:-1]
+    assert all(r["reply"]["root"]["uri"] == uris[0] for r in records[1:])
+    for dest in done.destinations:
+        assert [s.status for s in dest.steps] == ["sent"] * 6
+
+
+async def test_a_failed_comment_leaves_the_post_published_and_says_so(
+    runtime: Runtime, worker: object, fakes: Fakes
+) -> None:
+    ws, _ = await connect(runtime, fakes)
+    fakes.linkedin.fail_next("none")  # the post
+    fakes.linkedin.fail_next("403")  # the comment
+    post = await Scheduler(runtime).schedule_fields(
+        ws.id, text="Hello LinkedIn", when=runtime.clock.now(), destinations=["linkedin"],
+        first_comment="More in the comments",
+    )  # fmt: skip
+    done = await _done(runtime, post.id)
+    assert done.status == "published"
+    [dest] = done.destinations
+    assert dest.status == "success"
+    assert [(s.kind, s.status) for s in dest.steps] == [("post", "sent"), ("comment", "failed")]
+    assert fakes.linkedin.comments == []
+    report = render.result(PostResult.from_view(done))
+    assert dest.platform_url in report
+    assert "first comment failed" in report
+    assert "reconnect" in report.lower()
+
+
+async def test_a_thread_that_breaks_says_which_parts_are_out(
+    runtime: Runtime, worker: object, fakes: Fakes
+) -> None:
+    ws, _ = await connect(runtime, fakes)
+    fakes.x.fail_next("none", count=2)  # parts 1 and 2
+    fakes.x.fail_next("400")  # part 3 refused
+    post = await Scheduler(runtime).schedule_fields(
+        ws.id, text="", when=runtime.clock.now(), destinations=["x"], parts=PARTS,
+    )  # fmt: skip
+    done = await _done(runtime, post.id)
+    [dest] = done.destinations
+    assert dest.status == "success"
+    assert [p["_sent_text"] for p in fakes.x.posts] == PARTS[:2]
+    statuses = [s.status for s in dest.steps]
+    assert statuses == ["sent", "sent", "failed", "skipped", "skipped"]
+    report = render.result(PostResult.from_view(done))
+    assert "parts 1–2 of 5 out" in report, report
+    assert "part 3 failed" in report, report
