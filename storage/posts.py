@@ -278,6 +278,10 @@ class PostStore:
                 )  # fmt: skip
             if change.content is not None:
                 post.content = change.content
+            if change.parts is not None:
+                post.parts = list(change.parts)
+            if change.first_comment is not None:
+                post.first_comment = change.first_comment or None
             if change.scheduled_at is not None:
                 post.scheduled_at = change.scheduled_at
             jobs = await self._rearm(session, post, change.scheduled_at)

@@ -159,6 +159,9 @@ class Revision:
     # (media id, alt text) in order; None keeps the post's files.
     media: tuple[tuple[uuid.UUID, str], ...] | None = None
     expected: int | None = None
+    # A thread's parts (() for one text) and the first comment ("" for none).
+    parts: tuple[str, ...] | None = None
+    first_comment: str | None = None
 
 
 @dataclass(frozen=True)

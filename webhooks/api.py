@@ -96,7 +96,9 @@ async def create_post(call: Call) -> Reply:
             raise RequestProblem(missing)
         post = await scheduler.schedule_fields(
             workspace.id,
-            text=body["text"],
+            text=body.get("text", ""),
+            parts=body.get("parts", ()),
+            first_comment=body.get("first_comment"),
             when=parse_time(body["when"], "when", rt.clock.now()) if "when" in body else None,
             destinations=body.get("destinations", []),
             tz=workspace.timezone,
@@ -124,9 +126,11 @@ async def _dry_run(call: Call, scheduler: Scheduler, media: list[MediaView]) -> 
         )  # fmt: skip
     else:
         draft = await scheduler.draft_fields(
-            workspace.id, text=body["text"], when=parse_time(body["when"], "when", rt.clock.now()),
+            workspace.id, text=body.get("text", ""),
+            when=parse_time(body["when"], "when", rt.clock.now()),
             destinations=body["destinations"], tz=workspace.timezone, media=media,
-            fit_media=body.get("fit_media", False),
+            fit_media=body.get("fit_media", False), parts=body.get("parts", ()),
+            first_comment=body.get("first_comment"),
         )  # fmt: skip
     return preview_json(edits.preview_of(scheduler, draft))
 
@@ -223,6 +227,8 @@ async def edit_post(call: Call) -> Reply:
         destinations=body.get("destinations"),
         media=await _media(call, body["media"]) if "media" in body else None,
         revision=call.revision(),
+        parts=body.get("parts"),
+        first_comment=body.get("first_comment"),
     )
     if body.get("dry_run"):
         preview = await edits.preview_change(scheduler, call.workspace_id, post_id, change)

@@ -52,6 +52,8 @@ def post_json(post: PostView) -> dict[str, Any]:
         "created_at": iso(post.created_at),
         "revision": post.revision,
         "untimed": post.untimed,
+        "parts": list(post.parts),
+        "first_comment": post.first_comment,
         "destinations": [
             {
                 "id": str(d.id),
@@ -62,6 +64,11 @@ def post_json(post: PostView) -> dict[str, Any]:
                 "remote_id": d.platform_post_id,
                 "error": d.error_message,
                 "published_at": iso(d.published_at),
+                "steps": [
+                    {"seq": s.seq, "kind": s.kind, "status": s.status, "url": s.url,
+                     "remote_id": s.remote_id, "error": s.error}
+                    for s in d.steps
+                ],
             }
             for d in post.destinations
         ],

@@ -65,6 +65,12 @@ def _destinations(post: PostView) -> list[dict[str, Any]]:
             "status": d.status,
             "url": d.platform_url,
             "error": d.error_message,
+            # A thread's parts and the first comment, each with its own outcome.
+            "steps": [
+                {"seq": s.seq, "kind": s.kind, "status": s.status, "url": s.url,
+                 "error": s.error}
+                for s in d.steps
+            ],
         }
         for d in post.destinations
     ]
