@@ -40,6 +40,7 @@ from publishers.errors import (
     advice,
 )
 from scheduler.accounts.access import call_fresh
+from scheduler.notifier import COMMENT_UNSURE, NO_COMMENTS, PART_BROKEN, PART_UNSURE
 from scheduler.publishing.internal import storable
 from storage.publishing import Claim, Outcome
 from storage.steps import Fence, PlannedStep
@@ -66,7 +67,7 @@ def plan(publisher: Publisher, request: PublishRequest) -> tuple[list[PlannedSte
         if publisher.comment_kind:
             steps.append(PlannedStep(seq, StepKind.COMMENT, f"{key}:c"))
         else:
-            why = f"{publisher.label} has no comments; the first comment was not posted."
+            why = NO_COMMENTS.format(network=publisher.label)
             steps.append(PlannedStep(seq, StepKind.COMMENT, f"{key}:c", StepStatus.SKIPPED, why))
         texts.append(request.first_comment)
     return steps, texts
@@ -152,7 +153,7 @@ class Steps:
                     broken = broken or step.seq
                 continue
             if step.kind == StepKind.PART and broken is not None:
-                why = f"Not sent: part {broken} of the thread failed."
+                why = PART_BROKEN.format(n=broken)
                 if not await self._mark(step.seq, StepStatus.SKIPPED, error=why):
                     return SUPERSEDED
                 continue
@@ -254,9 +255,8 @@ class Steps:
             return found
         if found is None:
             return "resend"
-        what = self._what(step)
-        why = (f"{self.publisher.label} did not confirm {what} and it may have been posted. "
-               f"Check {account.handle} before posting it yourself.")  # fmt: skip
+        unsure = COMMENT_UNSURE if step.kind == StepKind.COMMENT else PART_UNSURE
+        why = unsure.format(network=self.publisher.label, n=step.seq, handle=account.handle)
         return await self._failed(step, why)
 
     @staticmethod
