@@ -32,8 +32,8 @@ comments`` with ``actor`` (the person or organisation commenting; ``w_member_soc
 the comment (``commentUrn``, ``urn:li:comment:(urn:li:activity:…,id)``) and its id in
 ``x-restli-id``. A post that does not exist is 404; a missing actor or message is 400; an
 actor the token cannot act for is 403; a message over 1,250 characters is 422. Reading a
-post's comments (``GET`` on the same path) needs ``r_member_social`` or
-``r_organization_social``, else 403. ``comments`` records each one for tests.
+post's comments (``GET`` on the same path) needs ``r_organization_social`` for an
+organisation's post and ``r_member_social`` for a member's, else 403. ``comments`` records each one for tests.
 
 Run alone with ``python -m tests.fakes.linkedin --port N``.
 """
@@ -257,12 +257,15 @@ class FakeLinkedIn(FakeServer):
         return await self.create_call(request, create)
 
     async def _list_comments(self, request: web.Request) -> web.Response:
-        refused = self._check(
-            request, scopes=frozenset({"r_member_social", "r_organization_social"})
-        )
+        urn = request.match_info["urn"]
+        author = next((str(p["author"]) for p in self.posts if p["id"] == urn), "")
+        # An organisation's post is read with r_organization_social; a member's needs
+        # r_member_social, which LinkedIn no longer grants to new apps.
+        organization = author.startswith("urn:li:organization:")
+        wanted = "r_organization_social" if organization else "r_member_social"
+        refused = self._check(request, scopes=frozenset({wanted}))
         if refused is not None:
             return refused
-        urn = request.match_info["urn"]
         mine = [{k: v for k, v in c.items() if not k.startswith("_")}
                 for c in self.comments if c["object"] == urn]  # fmt: skip
         return web.json_response({"elements": mine, "paging": {"count": len(mine), "start": 0}})

@@ -12,6 +12,8 @@ from scheduler.notifier import PostResult
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from storage.views import PostView
+from tests.fakes.webhook_receiver import FakeWebhookReceiver
+from tests.helpers import team
 from tests.steps.support import Fakes, comments_of, connect, posts_of, running
 from tests.support import wait_for
 
@@ -119,3 +121,47 @@ async def test_a_thread_that_breaks_says_which_parts_are_out(
     report = render.result(PostResult.from_view(done))
     assert "parts 1–2 of 5 out" in report, report
     assert "part 3 failed" in report, report
+
+
+async def test_a_comment_linkedin_cannot_confirm_is_reported_not_resent(
+    runtime: Runtime, worker: object, fakes: Fakes
+) -> None:
+    # A member's account: reading comments back needs r_member_social, closed to new apps.
+    ws = await runtime.workspaces.create("member", "UTC")
+    await runtime.workspaces.add_account(
+        ws.id, "linkedin", "ada", runtime.cipher.encrypt("li-token"), base_url=fakes.linkedin.url,
+        settings={"web_url": fakes.linkedin.url},
+    )  # fmt: skip
+    fakes.linkedin.fail_next("none")  # the post
+    fakes.linkedin.fail_next("500_after_create")  # the comment is made, the answer is a 500
+    post = await Scheduler(runtime).schedule_fields(
+        ws.id, text="Member post", when=runtime.clock.now(), destinations=["linkedin"],
+        first_comment="Link in the comments",
+    )  # fmt: skip
+    done = await _done(runtime, post.id)
+    [dest] = done.destinations
+    assert dest.status == "success"
+    assert len(fakes.linkedin.comments) == 1  # looked for, could not tell, never sent again
+    [_, comment] = dest.steps
+    assert comment.status == "failed"
+    assert "may have been posted" in (comment.error or "")
+    report = render.result(PostResult.from_view(done), lang="es")
+    assert "el primer comentario falló" in report, report
+    assert "LinkedIn no confirmó el primer comentario" in report, report
+
+
+async def test_networks_without_comments_say_the_comment_was_skipped(
+    runtime: Runtime, worker: object, receiver: FakeWebhookReceiver
+) -> None:
+    crew = await team(runtime, webhook_url=receiver.url, webhook_secret=receiver.secret)
+    post = await Scheduler(runtime).schedule_fields(
+        crew.workspace.id, text="To the hook", when=runtime.clock.now(), destinations=["webhook"],
+        first_comment="Not for hooks",
+    )  # fmt: skip
+    done = await _done(runtime, post.id)
+    assert done.status == "published"
+    [dest] = done.destinations
+    assert [(s.kind, s.status) for s in dest.steps] == [("post", "sent"), ("comment", "skipped")]
+    assert len(receiver.deliveries) == 1
+    report = render.result(PostResult.from_view(done))
+    assert "first comment not posted: Webhook has no comments" in report, report
