@@ -39,6 +39,7 @@ from scheduler.publishing.internal import (
     unresolved,
 )
 from scheduler.publishing.queue import enqueue_notify
+from scheduler.publishing.retry import RATE_LIMIT_PATIENCE, RetryLater, backoff
 from scheduler.publishing.steps import Steps, plan
 from scheduler.reader import next_occurrence
 from scheduler.requests import publish_request
@@ -49,23 +50,9 @@ from storage.views import AccountView, DestinationView, Job, PostView
 
 log = logging.getLogger("outpost.publish")
 
-MAX_BACKOFF = 900.0
-RATE_LIMIT_PATIENCE = timedelta(hours=24)
+__all__ = ["RetryLater", "Runner", "backoff"]
+
 RESET_MARGIN = 0.25  # the platform's clock and ours differ; never arrive before its reset
-
-
-class RetryLater(Exception):
-    """Ask the queue to run this job again after ``delay`` seconds."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__(delay)
-        self.delay = delay
-
-
-def backoff(attempt: int, base: float = 2.0) -> float:
-    """Exponential with jitter: 2, 4, 8 ... seconds, capped at 15 minutes."""
-    delay: float = min(MAX_BACKOFF, base * 2 ** max(0, attempt - 1))
-    return delay * random.uniform(0.8, 1.2)
 
 
 def next_time(post: PostView) -> datetime | None:

@@ -27,7 +27,7 @@ import random
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.states import DestinationStatus, StepKind, StepStatus
 from publishers.base import Publisher, PublishRequest, Receipt
@@ -42,6 +42,7 @@ from publishers.errors import (
 from scheduler.accounts.access import call_fresh
 from scheduler.notifier import COMMENT_UNSURE, NO_COMMENTS, PART_BROKEN, PART_UNSURE
 from scheduler.publishing.internal import storable
+from scheduler.publishing.retry import RATE_LIMIT_PATIENCE, RetryLater, backoff
 from storage.publishing import Claim, Outcome
 from storage.steps import Fence, PlannedStep
 from storage.views import AccountView, StepView
@@ -87,14 +88,15 @@ class Steps:
         self.claim = claim
         self.publisher = publisher
         self.build = build
+        self.rows: list[StepView] = []  # as planned, then as each step moves
 
     def _fence(self) -> Fence:
         now = self.rt.clock.now()
         return Fence(self.claim.destination.id, self.claim.attempt_number, now + self.runner.lease)
 
-    async def _mark(self, seq: int, status: StepStatus, **kw: object) -> bool:
+    async def _mark(self, seq: int, status: StepStatus, **kw: Any) -> bool:
         store = self.rt.publishing.steps
-        return await store.mark(self._fence(), seq, status, self.rt.clock.now(), **kw)  # type: ignore[arg-type]
+        return await store.mark(self._fence(), seq, status, self.rt.clock.now(), **kw)
 
     def _request(self, account: AccountView, text: str, key: str) -> PublishRequest:
         base = self.build(account)
@@ -267,13 +269,11 @@ class Steps:
         self, step: StepView, exc: PublishError, delay: float | None, *, keep: bool = False
     ) -> str | None:
         """Back to ``pending`` to resume later; past the attempt budget the step fails."""
-        from scheduler.publishing.runner import RetryLater, backoff
-
         rt, claim = self.rt, self.claim
         now = rt.clock.now()
         failures = 0
         if isinstance(exc, RateLimited):
-            give_up = now - claim.post.scheduled_at > timedelta(hours=24)
+            give_up = now - claim.post.scheduled_at > RATE_LIMIT_PATIENCE
         else:
             failures = await rt.publishing.failed_attempts(claim.destination.id)
             give_up = failures + 1 >= rt.settings.max_publish_attempts

@@ -33,7 +33,8 @@ the comment (``commentUrn``, ``urn:li:comment:(urn:li:activity:…,id)``) and it
 ``x-restli-id``. A post that does not exist is 404; a missing actor or message is 400; an
 actor the token cannot act for is 403; a message over 1,250 characters is 422. Reading a
 post's comments (``GET`` on the same path) needs ``r_organization_social`` for an
-organisation's post and ``r_member_social`` for a member's, else 403. ``comments`` records each one for tests.
+organisation's post and ``r_member_social`` for a member's, else 403. ``comments`` records
+each one for tests.
 
 Run alone with ``python -m tests.fakes.linkedin --port N``.
 """
