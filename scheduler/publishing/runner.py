@@ -230,17 +230,7 @@ class Runner:
     async def _retry(self, claim: Claim, exc: PublishError, delay: float | None = None) -> str:
         """Back to ``pending`` for another try after ``delay``, or by default after a backoff
         on the failures so far."""
-        now = self.rt.clock.now()
-        # A rate limit is the network saying "later", not "broken": it does not use up the
-        # attempt budget, only the day a post may wait; nor does it lengthen the backoff
-        # after a real failure (attempts counted them, and a post behind a few 429s waited
-        # minutes after one 500).
-        failures = 0
-        if isinstance(exc, RateLimited):
-            give_up = now - claim.post.scheduled_at > RATE_LIMIT_PATIENCE
-        else:
-            failures = await self.rt.publishing.failed_attempts(claim.destination.id)
-            give_up = failures + 1 >= self.rt.settings.max_publish_attempts
+        give_up, failures = await self.budget(claim, exc)
         if delay is None:
             delay = backoff(failures + 1)
         if give_up:
@@ -253,13 +243,29 @@ class Runner:
         if isinstance(exc, InternalError):
             budget = self.rt.settings.max_publish_attempts
             said = f"{INTERNAL}; it will retry ({failures + 1} of {budget})."
+        return await self.defer(claim, exc.code, said, delay)
+
+    async def budget(self, claim: Claim, exc: PublishError) -> tuple[bool, int]:
+        """(give up now, failed attempts so far) for another try after ``exc``."""
+        # A rate limit is the network saying "later", not "broken": it does not use up the
+        # attempt budget, only the day a post may wait; nor does it lengthen the backoff
+        # after a real failure (attempts counted them, and a post behind a few 429s waited
+        # minutes after one 500).
+        if isinstance(exc, RateLimited):
+            return self.rt.clock.now() - claim.post.scheduled_at > RATE_LIMIT_PATIENCE, 0
+        failures = await self.rt.publishing.failed_attempts(claim.destination.id)
+        return failures + 1 >= self.rt.settings.max_publish_attempts, failures
+
+    async def defer(self, claim: Claim, code: str, message: str, delay: float) -> str:
+        """The claim back to ``pending``, due in ``delay`` seconds: the queue runs it again."""
+        now = self.rt.clock.now()
         done = await self.rt.publishing.finish(
             Outcome(
                 claim,
                 DestinationStatus.PENDING,
                 now,
-                code=exc.code,
-                message=said,
+                code=code,
+                message=message,
                 due_at=now + timedelta(seconds=delay),
             )
         )

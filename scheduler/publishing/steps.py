@@ -26,10 +26,9 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.states import DestinationStatus, StepKind, StepStatus
+from core.states import StepKind, StepStatus
 from publishers.base import Publisher, PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
@@ -42,8 +41,8 @@ from publishers.errors import (
 from scheduler.accounts.access import call_fresh
 from scheduler.notifier import COMMENT_UNSURE, NO_COMMENTS, PART_BROKEN, PART_UNSURE
 from scheduler.publishing.internal import storable
-from scheduler.publishing.retry import RATE_LIMIT_PATIENCE, RetryLater, backoff
-from storage.publishing import Claim, Outcome
+from scheduler.publishing.retry import backoff
+from storage.publishing import Claim
 from storage.steps import Fence, PlannedStep
 from storage.views import AccountView, StepView
 
@@ -269,27 +268,13 @@ class Steps:
         self, step: StepView, exc: PublishError, delay: float | None, *, keep: bool = False
     ) -> str | None:
         """Back to ``pending`` to resume later; past the attempt budget the step fails."""
-        rt, claim = self.rt, self.claim
-        now = rt.clock.now()
-        failures = 0
-        if isinstance(exc, RateLimited):
-            give_up = now - claim.post.scheduled_at > RATE_LIMIT_PATIENCE
-        else:
-            failures = await rt.publishing.failed_attempts(claim.destination.id)
-            give_up = failures + 1 >= rt.settings.max_publish_attempts
+        give_up, failures = await self.runner.budget(self.claim, exc)
         if give_up:
             reason = f"{exc.message} {advice(exc)}".strip()
-            return await self._failed(
-                step, f"Gave up after {claim.attempt_number} attempts: {reason}"
-            )
+            attempts = self.claim.attempt_number
+            return await self._failed(step, f"Gave up after {attempts} attempts: {reason}")
         if not keep and not await self._mark(step.seq, StepStatus.PENDING, error=exc.message):
             return SUPERSEDED
         delay = backoff(failures + 1) if delay is None else delay
-        done = await rt.publishing.finish(
-            Outcome(claim, DestinationStatus.PENDING, now, code=exc.code,
-                    message=f"{self._what(step)}: {exc.message}",
-                    due_at=now + timedelta(seconds=delay))
-        )  # fmt: skip
-        if not done.won:
-            return SUPERSEDED
-        raise RetryLater(delay)
+        what = f"{self._what(step)}: {exc.message}"
+        return await self.runner.defer(self.claim, exc.code, what, delay)
