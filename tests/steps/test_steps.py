@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot import render
+from publishers.text import split_thread
+from publishers.x_text import split_posts
 from scheduler.notifier import PostResult
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
@@ -165,3 +167,22 @@ async def test_networks_without_comments_say_the_comment_was_skipped(
     assert len(receiver.deliveries) == 1
     report = render.result(PostResult.from_view(done))
     assert "first comment not posted: Webhook has no comments" in report, report
+
+
+async def test_a_long_text_with_thread_set_is_split_each_networks_way(
+    runtime: Runtime, worker: object, fakes: Fakes
+) -> None:
+    ws, _ = await connect(runtime, fakes)
+    text = " ".join(f"Sentence {n} of a long announcement." for n in range(1, 31))
+    post = await Scheduler(runtime).schedule_fields(
+        ws.id, text=text, when=runtime.clock.now(), destinations=["x", "mastodon"], thread=True,
+    )  # fmt: skip
+    done = await _done(runtime, post.id)
+    assert done.status == "published"
+    x_parts = split_posts(text)
+    assert [p["_sent_text"] for p in fakes.x.posts] == x_parts
+    assert [s["text"] for s in fakes.mastodon.statuses] == split_thread(text, 500)
+    chain = [s["in_reply_to_id"] for s in fakes.mastodon.statuses]
+    assert chain == [None] + [s["id"] for s in fakes.mastodon.statuses[:-1]]
+    by_network = {d.platform: d for d in done.destinations}
+    assert len(by_network["x"].steps) == len(x_parts) > len(by_network["mastodon"].steps) > 1
