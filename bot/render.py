@@ -251,7 +251,9 @@ def steps(done: Sequence[StepResult], lang: str | None = None) -> list[str]:
     posts = [s for s in done if s.kind != "comment"]
     out = [s for s in posts if s.status == "sent"]
     if len(posts) > 1 and len(out) < len(posts):
-        lines.append("⚠️ " + t(lang, "parts 1–{out} of {n} out", out=len(out), n=len(posts)))
+        said = (t(lang, "parts 1–{out} of {n} out", out=len(out), n=len(posts)) if len(out) > 1
+                else t(lang, "only the first of {n} parts is out", n=len(posts)))  # fmt: skip
+        lines.append("⚠️ " + said)
         for s in posts:
             if s.status == "failed":
                 why = translate(s.error, lang) if s.error else t(lang, "failed")

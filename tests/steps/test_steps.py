@@ -10,7 +10,7 @@ import pytest
 from bot import render
 from publishers.text import split_thread
 from publishers.x_text import split_posts
-from scheduler.notifier import PostResult
+from scheduler.notifier import NO_COMMENTS, PART_BROKEN, PostResult, StepResult, step_worded
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from storage.views import PostView
@@ -186,3 +186,22 @@ async def test_a_long_text_with_thread_set_is_split_each_networks_way(
     assert chain == [None] + [s["id"] for s in fakes.mastodon.statuses[:-1]]
     by_network = {d.platform: d for d in done.destinations}
     assert len(by_network["x"].steps) == len(x_parts) > len(by_network["mastodon"].steps) > 1
+
+
+def test_the_report_says_which_parts_went_out_in_the_askers_language() -> None:
+    done = (
+        StepResult(1, "post", "sent", "https://x.com/o/1", None),
+        StepResult(2, "part", "failed", None, "X answered 400: refused"),
+        StepResult(3, "part", "skipped", None, step_worded(PART_BROKEN.format(n=2))),
+        StepResult(4, "comment", "skipped", None, step_worded(NO_COMMENTS.format(network="X"))),
+    )
+    assert render.steps(done) == [
+        "⚠️ only the first of 3 parts is out",
+        "part 2 failed: X answered 400: refused",
+        "💬 first comment not posted: X has no comments; the first comment was not posted.",
+    ]
+    assert render.steps(done, "ru")[0] == "⚠️ опубликована только первая из 3 частей"
+    assert render.steps(done, "fr")[2] == (
+        "💬 premier commentaire non publié : X n’a pas de commentaires ; le premier "
+        "commentaire n’a pas été publié."
+    )
