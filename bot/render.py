@@ -13,7 +13,7 @@ from core.i18n import gettext as t
 from core.i18n import ngettext as nt
 from scheduler.edge import PUBLISHERS
 from scheduler.health.checks import AccountHealth
-from scheduler.notifier import PostResult
+from scheduler.notifier import PostResult, StepResult
 from scheduler.preview import DestinationPreview
 from scheduler.recurrence_words import describe
 from scheduler.views import AccountView, MemberView, PostView
@@ -293,12 +293,41 @@ def result(res: PostResult, lang: str | None = None) -> str:
         if d.status == "success":
             link = d.url or t(lang, "posted")
             lines.append(f"• {d.platform}:{d.handle} → {link}")
+            lines.extend(f"  {line}" for line in steps(d.steps, lang))
         elif d.status == "cancelled":
             lines.append(f"• {d.platform}:{d.handle} — " + t(lang, "cancelled"))
         else:
             why = translate(d.error, lang) if d.error else t(lang, "failed")
             lines.append(f"• {d.platform}:{d.handle} — {why}")
     return "\n".join(lines)
+
+
+def steps(done: Sequence[StepResult], lang: str | None = None) -> list[str]:
+    """A published destination's thread and first comment: what went out, what did not, why."""
+    lines: list[str] = []
+    posts = [s for s in done if s.kind != "comment"]
+    out = [s for s in posts if s.status == "sent"]
+    if len(posts) > 1 and len(out) < len(posts):
+        said = (t(lang, "parts 1–{out} of {n} out", out=len(out), n=len(posts)) if len(out) > 1
+                else t(lang, "only the first of {n} parts is out", n=len(posts)))  # fmt: skip
+        lines.append("⚠️ " + said)
+        for s in posts:
+            if s.status == "failed":
+                why = translate(s.error, lang) if s.error else t(lang, "failed")
+                lines.append(t(lang, "part {n} failed: {why}", n=s.seq, why=why))
+    for s in done:
+        if s.kind != "comment":
+            continue
+        if s.status == "sent":
+            said = "💬 " + t(lang, "first comment posted")
+            lines.append(f"{said} → {s.url}" if s.url else said)
+        elif s.status == "failed":
+            why = translate(s.error, lang) if s.error else t(lang, "failed")
+            lines.append("💬 " + t(lang, "first comment failed: {why}", why=why))
+        else:
+            why = translate(s.error, lang) if s.error else t(lang, "not sent")
+            lines.append("💬 " + t(lang, "first comment not posted: {why}", why=why))
+    return lines
 
 
 HELP = N_(

@@ -38,6 +38,28 @@ class DestinationStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class StepStatus(StrEnum):
+    """``destination_steps.status``: a thread part or first comment after its root post.
+
+    ``sending`` is written before the network call, so a step left there by a worker that
+    died is ambiguous: resent where the network dedupes on the step's key, else looked up.
+    """
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class StepKind(StrEnum):
+    """What a step is: the root post, a later part of a thread, or the first comment."""
+
+    POST = "post"
+    PART = "part"
+    COMMENT = "comment"
+
+
 class CallbackEvent(StrEnum):
     """The ``type`` of a callback sent to a post's ``callback_url`` and the endpoints."""
 

@@ -51,6 +51,16 @@ Destinations = Annotated[
 MediaIds = Annotated[
     list[str] | None, Field(description="Media ids from `upload_media_from_url`, in order.")
 ]
+Parts = Annotated[
+    list[str] | None,
+    Field(description="A thread's posts in order (instead of `text`): each a reply to the one "
+          "before on X, Bluesky, Mastodon and Threads, joined into one post elsewhere."),
+]  # fmt: skip
+FirstComment = Annotated[
+    str | None,
+    Field(description="Posted right after the post: a reply on X, Bluesky, Mastodon and "
+          "Threads, a comment on LinkedIn, Facebook and Instagram."),
+]  # fmt: skip
 Key = Annotated[str | None, Field(description="Send the same key when retrying this call.")]
 PostId = Annotated[str, Field(description="The post's id.")]
 Revision = Annotated[
@@ -137,10 +147,12 @@ def build_server(rt: Runtime, who: Who) -> MCPServer[Any]:
     async def schedule(ctx: Context, request: Request = None, text: Text = None,
                        when: When = None, destinations: Destinations = None,
                        media_ids: MediaIds = None, timezone: str | None = None,
-                       idempotency_key: Key = None) -> dict[str, Any]:  # fmt: skip
+                       idempotency_key: Key = None, parts: Parts = None,
+                       first_comment: FirstComment = None) -> dict[str, Any]:  # fmt: skip
         token = await caller(ctx, "write")
         args = {"request": request, "text": text, "when": when, "destinations": destinations,
-                "media_ids": media_ids, "timezone": timezone}  # fmt: skip
+                "media_ids": media_ids, "timezone": timezone, "parts": parts,
+                "first_comment": first_comment}  # fmt: skip
         origin = {"platform": "mcp", "token_id": str(token.id)}
 
         async def run() -> dict[str, Any]:
@@ -152,12 +164,13 @@ def build_server(rt: Runtime, who: Who) -> MCPServer[Any]:
                 post = await scheduler.schedule(workspace.id, request, tz=zone, media=files,
                                                 origin=origin)  # fmt: skip
             else:
-                if text is None or when is None or not destinations:
-                    raise ToolError("invalid request: give `request`, or `text`, `when` and "
-                                    "`destinations`.")  # fmt: skip
+                if (text is None and not parts) or when is None or not destinations:
+                    raise ToolError("invalid request: give `request`, or `text` (or `parts`), "
+                                    "`when` and `destinations`.")  # fmt: skip
                 post = await scheduler.schedule_fields(
-                    workspace.id, text=text, when=parse_time(when, "when", rt.clock.now()),
+                    workspace.id, text=text or "", when=parse_time(when, "when", rt.clock.now()),
                     destinations=destinations, tz=workspace.timezone, media=files, origin=origin,
+                    parts=parts or (), first_comment=first_comment,
                 )  # fmt: skip
             return post_json(post)
 

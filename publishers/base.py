@@ -8,6 +8,16 @@ Health: ``check(account)`` makes the network's cheapest authenticated read (who 
 still reachable, the API version still accepted) and answers a ``Health``; nothing is posted.
 Networks implement ``probe``; the default has nothing to ask and says so.
 
+Threads and first comments: a destination may have steps after its root post, each its own
+network call made by the worker (``scheduler.publishing.steps``), never a loop inside
+``publish``. ``thread_parts`` says what the posts are (the parts as written, or the text split
+the network's way when threading); ``publish`` sends the first, ``reply`` each next one as a
+reply to the one before. The first comment goes through ``reply`` where ``comment_kind`` is
+"reply" (X, Bluesky, Mastodon, Threads) and ``comment`` where it is "comment" (LinkedIn,
+Facebook, Instagram). ``validate`` checks every part and the comment. After an ambiguous
+step, a network that dedupes gets it again under the same key; others say what they find
+with ``find_step``.
+
 Ambiguous outcomes: a network that dedupes on our key (``dedupes = True``) can simply be sent
 again with the same ``idempotency_key``. Others may implement ``find_existing`` to look for the
 post on the account; the default says it cannot tell.
@@ -23,8 +33,9 @@ from typing import Any, ClassVar
 import aiohttp
 
 from core.i18n import msg
-from publishers.errors import IntegrationOutdated, PublishError, TransientError
+from publishers.errors import ContentRejected, IntegrationOutdated, PublishError, TransientError
 from publishers.limits import IMAGE_TYPES, MB
+from publishers.text import split_thread
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,9 @@ class PublishRequest:
     media: tuple[Media, ...] = ()
     thread: bool = False
     post_id: str = ""
+    # A thread's parts as written (empty: ``text`` alone, split when ``thread`` is set).
+    parts: tuple[str, ...] = ()
+    first_comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,10 @@ class Publisher(ABC):
     max_image_bytes: ClassVar[int] = 8 * MB
     max_video_bytes: ClassVar[int] = 40 * MB
     supports_threads: ClassVar[bool] = False
+    # How the first comment is made: "reply" (``reply``), "comment" (``comment``), "" (none).
+    comment_kind: ClassVar[str] = ""
+    # The longest comment; 0 means the network's text limit.
+    max_comment_length: ClassVar[int] = 0
     # Longest alt text the network takes per file; 0 means it has no alt text field.
     max_alt_length: ClassVar[int] = 0
     dedupes: ClassVar[bool] = False
@@ -161,7 +179,7 @@ class Publisher(ABC):
         limit = self.text_limit(request.account)
         if not request.text.strip() and not request.media:
             problems.append(Problem(name, msg("the post has no text and no media")))
-        if size > limit and not (request.thread and self.supports_threads):
+        if size > limit and not ((request.thread or request.parts) and self.supports_threads):
             problems.append(
                 Problem(
                     name,
@@ -227,7 +245,48 @@ class Publisher(ABC):
                         ),
                     )
                 )
+        return problems + self.step_problems(request)
+
+    def step_problems(self, request: PublishRequest) -> list[Problem]:
+        """Each written part and the first comment against this network's limits."""
+        name = request.account.handle or self.label or self.platform
+        limit = self.text_limit(request.account)
+        problems: list[Problem] = []
+        if request.parts and self.supports_threads:
+            for n, part in enumerate(request.parts, 1):
+                size = self.length(part)
+                if size > limit:
+                    why = msg(
+                        "part {n} of the thread is {size} characters; {network} allows {limit}",
+                        n=n, size=size, network=self.label, limit=limit,
+                    )  # fmt: skip
+                    problems.append(Problem(name, why))
+                elif not part.strip() and n > 1:
+                    problems.append(Problem(name, msg("part {n} of the thread is empty", n=n)))
+        comment = request.first_comment
+        if comment and self.comment_kind:
+            most = self.max_comment_length or limit
+            size = self.length(comment)
+            if size > most:
+                why = msg("the first comment is {size} characters; {network} allows {limit}",
+                          size=size, network=self.label, limit=most)  # fmt: skip
+                problems.append(Problem(name, why))
         return problems
+
+    def split(self, text: str, account: Account) -> list[str]:
+        """``text`` as a thread's parts, each within the limit (for networks that thread)."""
+        return split_thread(text, self.text_limit(account), self.length)
+
+    def thread_parts(self, request: PublishRequest) -> list[str]:
+        """The posts this destination is made of, root first: the parts as written, the text
+        split when threading, or the one text (parts joined where the network cannot thread)."""
+        if not self.supports_threads:
+            return [request.text or "\n\n".join(request.parts)]
+        if request.parts:
+            return list(request.parts)
+        if request.thread:
+            return self.split(request.text, request.account)
+        return [request.text]
 
     @abstractmethod
     async def publish(self, request: PublishRequest) -> Receipt:
@@ -235,6 +294,20 @@ class Publisher(ABC):
 
     async def find_existing(self, request: PublishRequest) -> Receipt | bool | None:
         """After an ambiguous outcome: the post's receipt, None if absent, False if unknowable."""
+        return False
+
+    async def reply(self, request: PublishRequest, parent: Receipt, root: Receipt) -> Receipt:
+        """Post ``request.text`` as the account's reply to ``parent`` (``root`` starts the
+        thread); ``request.idempotency_key`` is the step's own key."""
+        raise ContentRejected(f"{self.label or self.platform} cannot reply to a post")
+
+    async def comment(self, request: PublishRequest, post: Receipt) -> Receipt:
+        """Comment ``request.text`` on ``post`` as the account."""
+        raise ContentRejected(f"{self.label or self.platform} cannot comment on a post")
+
+    async def find_step(self, request: PublishRequest, parent: Receipt) -> Receipt | bool | None:
+        """After an ambiguous reply or comment under ``parent``: its receipt, None if it is
+        absent, False if this network cannot tell."""
         return False
 
     async def check(self, account: Account) -> Health:

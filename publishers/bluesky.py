@@ -98,6 +98,11 @@ class Session:
         return f"Session(did={self.did!r}, handle={self.handle!r})"
 
 
+def _ref(receipt: Receipt) -> dict[str, str]:
+    """A strong reference (com.atproto.repo.strongRef) to a post we made."""
+    return {"uri": receipt.remote_id, "cid": str(receipt.extra.get("cid", ""))}
+
+
 class BlueskyPublisher(Publisher):
     """Posts to the account's PDS (``base_url``, default bsky.social) with an app password."""
 
@@ -117,6 +122,7 @@ class BlueskyPublisher(Publisher):
     max_video_alt: ClassVar[int] = 1000
     max_video_bytes: ClassVar[int] = bv.MAX_VIDEO_BYTES
     supports_threads: ClassVar[bool] = True
+    comment_kind: ClassVar[str] = "reply"
     dedupes: ClassVar[bool] = True
     media_poll_attempts: int = 120
     media_poll_interval: float = 1.0
@@ -135,12 +141,16 @@ class BlueskyPublisher(Publisher):
         """Graphemes, as Bluesky counts."""
         return bt.length(text)
 
+    def split(self, text: str, account: Account) -> list[str]:
+        """Parts within 300 graphemes and 3000 bytes."""
+        return bt.split_posts(text)
+
     def validate(self, request: PublishRequest) -> list[Problem]:
         """The base checks (graphemes, count, type, size), the 3000-byte limit, one video alone."""
         problems = super().validate(request)
         name = request.account.handle or self.label
         size = bt.byte_length(request.text)
-        if size > self.max_bytes and not request.thread:
+        if size > self.max_bytes and not (request.thread or request.parts):
             problems.append(
                 Problem(
                     name,
@@ -265,44 +275,49 @@ class BlueskyPublisher(Publisher):
     # --- publishing ------------------------------------------------------------------------
 
     async def publish(self, request: PublishRequest) -> Receipt:
-        """Upload images, then write each part under its own record key, replying in a chain."""
+        """Upload images, then write the post under a record key made from our key."""
         account = request.account
-        session = await self.session(account)
         media_embed: dict[str, Any] | None = None
         if request.media and request.media[0].content_type.startswith("video/"):
             media_embed = await self._video(account, request.media[0])
         elif request.media:
             images = [await self._upload(account, item) for item in request.media]
             media_embed = {"$type": "app.bsky.embed.images", "images": images}
-        parts = bt.split_posts(request.text) if request.thread else [request.text]
-        refs: list[dict[str, str]] = []
-        for n, part in enumerate(parts):
-            record: dict[str, Any] = {
-                "$type": POST,
-                "text": part,
-                "createdAt": self.now().astimezone(UTC).isoformat(timespec="milliseconds")
-                .replace("+00:00", "Z"),
-            }  # fmt: skip
-            if account.settings.get("langs"):
-                record["langs"] = list(account.settings["langs"])[:3]
-            facets = await self._facets(account, part)
-            if facets:
-                record["facets"] = facets
-            if n == 0 and media_embed:
-                record["embed"] = media_embed
-            if refs:
-                record["reply"] = {"root": refs[0], "parent": refs[-1]}
-            session, ref = await self._write(
-                account, bt.record_key(request.idempotency_key, n), record
-            )
-            refs.append(ref)
+        return await self._post(request, media_embed, None)
+
+    async def reply(self, request: PublishRequest, parent: Receipt, root: Receipt) -> Receipt:
+        """A post whose ``reply`` names the thread's root and the post it answers (strong
+        refs: URI and CID); its record key comes from the step's key, so a resend after an
+        ambiguous answer finds the record instead of writing a second one."""
+        refs = {"root": _ref(root), "parent": _ref(parent)}
+        return await self._post(request, None, refs)
+
+    async def _post(
+        self, request: PublishRequest, embed: dict[str, Any] | None, reply: dict[str, Any] | None
+    ) -> Receipt:
+        account = request.account
+        record: dict[str, Any] = {
+            "$type": POST,
+            "text": request.text,
+            "createdAt": self.now().astimezone(UTC).isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+        }  # fmt: skip
+        if account.settings.get("langs"):
+            record["langs"] = list(account.settings["langs"])[:3]
+        facets = await self._facets(account, request.text)
+        if facets:
+            record["facets"] = facets
+        if embed:
+            record["embed"] = embed
+        if reply:
+            record["reply"] = reply
+        session, ref = await self._write(account, bt.record_key(request.idempotency_key), record)
         handle = (session.handle or account.handle).lstrip("@")
-        rkey = refs[0]["uri"].rsplit("/", 1)[-1]
-        extra = {"thread_uris": [r["uri"] for r in refs]} if len(refs) > 1 else {}
+        rkey = ref["uri"].rsplit("/", 1)[-1]
         return Receipt(
-            remote_id=refs[0]["uri"],
+            remote_id=ref["uri"],
             url=f"https://bsky.app/profile/{handle}/post/{rkey}",
-            extra={**extra, "cid": refs[0]["cid"]},
+            extra={"cid": ref["cid"]},
         )
 
     async def _write(

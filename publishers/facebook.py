@@ -207,6 +207,14 @@ def _page(account: Account) -> str:
     return str(account.settings.get("page_id") or "me")
 
 
+def _comment_url(post: Receipt, comment_id: str) -> str | None:
+    """The post's link opened at the comment (Graph answers ``{post}_{comment}`` ids)."""
+    if not post.url:
+        return None
+    joiner = "&" if "?" in post.url else "?"
+    return f"{post.url}{joiner}comment_id={comment_id.rsplit('_', 1)[-1]}"
+
+
 class FacebookPublisher(Publisher):
     """Posts to a Facebook Page's feed, with photos uploaded from the media store."""
 
@@ -219,6 +227,9 @@ class FacebookPublisher(Publisher):
     # /{page}/videos by file_url is Graph's non-resumable upload: 1 GB (20 minutes).
     max_video_bytes: ClassVar[int] = 1024 * MB
     max_alt_length: ClassVar[int] = META_ALT_LENGTH
+    # The first comment is the Page's comment on its post (needs pages_manage_engagement).
+    comment_kind: ClassVar[str] = "comment"
+    max_comment_length: ClassVar[int] = 8000
     lookback: ClassVar[timedelta] = timedelta(hours=6)
     now: Now = staticmethod(utc_now)
     version: str = GRAPH_VERSION
@@ -317,6 +328,36 @@ class FacebookPublisher(Publisher):
             # The post exists; a link that cannot be fetched now must not fail the publish.
             return f"https://www.facebook.com/{post_id}"
         return str(data.get("permalink_url") or f"https://www.facebook.com/{post_id}")
+
+    async def comment(self, request: PublishRequest, post: Receipt) -> Receipt:
+        """``POST /{post-id}/comments`` with ``message``: the Page comments on its post."""
+        account = request.account
+        data = await self._call(
+            account,
+            "POST",
+            f"/{post.remote_id}/comments",
+            key=request.idempotency_key,
+            form={"message": request.text},
+        )
+        comment_id = str(data.get("id") or "")
+        if not comment_id:
+            raise Ambiguous(f"{self.label} answered without a comment id")
+        return Receipt(remote_id=comment_id, url=_comment_url(post, comment_id))
+
+    async def find_step(self, request: PublishRequest, parent: Receipt) -> Receipt | None:
+        """The Page's comment with this message on the post, or None."""
+        account = request.account
+        data = await self._call(
+            account, "GET",
+            f"/{parent.remote_id}/comments?fields=id,message,from&order=reverse_chronological",
+        )  # fmt: skip
+        page = _page(account)
+        for item in data.get("data", []):
+            author = (item.get("from") or {}).get("id")
+            if author == page and str(item.get("message", "")).strip() == request.text.strip():
+                comment_id = str(item["id"])
+                return Receipt(remote_id=comment_id, url=_comment_url(parent, comment_id))
+        return None
 
     async def find_existing(self, request: PublishRequest) -> Receipt | None:
         """The Page's recent post with this message, or None."""

@@ -47,6 +47,10 @@ class InstagramPublisher(ContainerPublisher):
     max_image_bytes: ClassVar[int] = 8 * MB
     max_video_bytes: ClassVar[int] = 300 * MB
     max_alt_length: ClassVar[int] = META_ALT_LENGTH
+    # The first comment is the account's comment on its media (instagram_manage_comments);
+    # a comment is as long as a caption.
+    comment_kind: ClassVar[str] = "comment"
+    max_comment_length: ClassVar[int] = 2200
     container_edge: ClassVar[str] = "media"
     version: str = GRAPH_VERSION
 
@@ -165,3 +169,29 @@ class InstagramPublisher(ContainerPublisher):
         user = str(request.account.settings.get("ig_user_id") or "")
         path = f"/{user}/media?fields=id,caption,timestamp,permalink&limit=10"
         return await self._recent(request.account, path, "caption", request.text)
+
+    async def comment(self, request: PublishRequest, post: Receipt) -> Receipt:
+        """``POST /{ig-media-id}/comments`` with ``message``."""
+        data = await self._call(
+            request.account,
+            "POST",
+            f"/{post.remote_id}/comments",
+            {"message": request.text},
+            key=request.idempotency_key,
+        )
+        comment_id = str(data.get("id") or "")
+        if not comment_id:
+            raise Ambiguous(f"{self.label} answered without a comment id")
+        return Receipt(remote_id=comment_id, url=post.url)
+
+    async def find_step(self, request: PublishRequest, parent: Receipt) -> Receipt | None:
+        """The account's comment with this text on the media, or None."""
+        data = await self._call(
+            request.account, "GET", f"/{parent.remote_id}/comments?fields=id,text,username"
+        )
+        handle = request.account.handle.lstrip("@")
+        for item in data.get("data", []):
+            mine = not item.get("username") or item.get("username") == handle
+            if mine and str(item.get("text", "")).strip() == request.text.strip():
+                return Receipt(remote_id=str(item["id"]), url=parent.url)
+        return None

@@ -25,7 +25,14 @@ from urllib.parse import quote
 
 from core.i18n import msg
 from publishers.base import Account, Media, Problem, Publisher, PublishRequest, Receipt
-from publishers.errors import Ambiguous, AuthRevoked, ContentRejected, PublishError, Unavailable
+from publishers.errors import (
+    Ambiguous,
+    AuthRevoked,
+    ContentRejected,
+    PermanentError,
+    PublishError,
+    Unavailable,
+)
 from publishers.http import send
 from publishers.limits import MB
 from publishers.linkedin_video import upload_video
@@ -72,6 +79,9 @@ class LinkedInPublisher(Publisher):
     max_pixels: ClassVar[int] = 36_152_320
     # Posts API: an image's altText takes up to 4,086 characters.
     max_alt_length: ClassVar[int] = 4086
+    # Comments API: a comment's message.text takes up to 1,250 characters.
+    comment_kind: ClassVar[str] = "comment"
+    max_comment_length: ClassVar[int] = 1250
     media_poll_attempts: int = 120
     media_poll_interval: float = 1.0
     version: str = API_VERSION
@@ -178,6 +188,58 @@ class LinkedInPublisher(Publisher):
     async def find_existing(self, request: PublishRequest) -> Receipt | bool | None:
         """Cannot tell: reading posts back needs ``r_member_social``, which apps do not get."""
         return False
+
+    async def comment(self, request: PublishRequest, post: Receipt) -> Receipt:
+        """``POST /rest/socialActions/{urn}/comments`` as the author of the post."""
+        account = request.account
+        actor = await self._author(account)
+        body = {"actor": actor, "object": post.remote_id, "message": {"text": request.text}}
+        resp = await send(
+            self.http,
+            "POST",
+            self._comments_url(account, post.remote_id),
+            client_timeout=self.timeout,
+            label=self.label,
+            headers={**self._headers(account),
+                     "X-Outpost-Idempotency-Key": request.idempotency_key},
+            json_body=body,
+            forbidden=_forbidden,
+        )  # fmt: skip
+        data = resp.data if isinstance(resp.data, dict) else {}
+        urn = str(data.get("commentUrn") or data.get("$URN") or resp.headers.get("x-restli-id")
+                  or "")  # fmt: skip
+        if not urn:
+            raise Ambiguous(f"{self.label} answered {resp.status} without a comment id")
+        return self._comment_receipt(account, post.remote_id, urn)
+
+    async def find_step(self, request: PublishRequest, parent: Receipt) -> Receipt | bool | None:
+        """Our comment among the post's comments. Reading them needs ``r_organization_social``
+        (an organisation's posts) or ``r_member_social`` (closed to new apps): without it
+        LinkedIn answers 403 and Outpost cannot tell."""
+        account = request.account
+        try:
+            actor = await self._author(account)
+            resp = await send(
+                self.http, "GET", self._comments_url(account, parent.remote_id),
+                client_timeout=self.timeout, label=self.label, headers=self._headers(account),
+                forbidden=_forbidden,
+            )  # fmt: skip
+        except PermanentError:
+            return False
+        elements = (resp.data or {}).get("elements", []) if isinstance(resp.data, dict) else []
+        for item in elements:
+            text = ((item.get("message") or {}).get("text") or "") if isinstance(item, dict) else ""
+            if item.get("actor") == actor and text.strip() == request.text.strip():
+                urn = str(item.get("commentUrn") or item.get("$URN") or item.get("id") or "")
+                return self._comment_receipt(account, parent.remote_id, urn)
+        return None
+
+    def _comments_url(self, account: Account, urn: str) -> str:
+        return f"{self._base(account)}/rest/socialActions/{quote(urn, safe='')}/comments"
+
+    def _comment_receipt(self, account: Account, post_urn: str, urn: str) -> Receipt:
+        link = f"{self._post_url(account, post_urn)}?commentUrn={quote(urn, safe='')}"
+        return Receipt(remote_id=urn, url=link)
 
     async def _author(self, account: Account) -> str:
         """The URN posted as; a member account connected without one is asked who it is."""

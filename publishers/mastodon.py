@@ -51,6 +51,7 @@ class MastodonPublisher(Publisher):
     # Instance configuration.media_attachments.description_limit; 1500 by default.
     max_alt_length: ClassVar[int] = 1500
     supports_threads: ClassVar[bool] = True
+    comment_kind: ClassVar[str] = "reply"
     dedupes: ClassVar[bool] = True
     # Bounds of the one allowed wait: asynchronous media processing (video, gifv).
     media_poll_attempts: int = 20
@@ -107,7 +108,7 @@ class MastodonPublisher(Publisher):
         return f"signed in as @{(resp.data or {}).get('acct', account.handle)}"
 
     async def publish(self, request: PublishRequest) -> Receipt:
-        """Upload media, then post the status (or a reply chain when threading)."""
+        """Upload media, then post the status under our Idempotency-Key."""
         account = request.account
         base = account.base_url.rstrip("/")
         auth = {"Authorization": f"Bearer {account.access_token}"}
@@ -115,41 +116,45 @@ class MastodonPublisher(Publisher):
             await self._media(base, auth, (base, request.idempotency_key, n, item.sha256), item)
             for n, item in enumerate(request.media)
         ]
-        parts = [request.text]
-        if request.thread:
-            parts = split_thread(request.text, self.text_limit(account), self.length)
-        ids: list[str] = []
-        urls: list[str | None] = []
-        for n, part in enumerate(parts, 1):
-            body: dict[str, Any] = {"visibility": str(account.settings.get("visibility", "public"))}
-            if part.strip():
-                body["status"] = part
-            if n == 1 and media_ids:
-                body["media_ids"] = media_ids
-            if ids:
-                body["in_reply_to_id"] = ids[-1]
-            if account.settings.get("language"):
-                body["language"] = str(account.settings["language"])
-            # Each part has its own key, so resending a half-posted thread fills in the gaps.
-            key = request.idempotency_key if n == 1 else f"{request.idempotency_key}:{n}"
-            resp = await send(
-                self.http,
-                "POST",
-                base + "/api/v1/statuses",
-                client_timeout=self.timeout,
-                label=self.label,
-                headers={**auth, "Idempotency-Key": key},
-                json_body=body,
-            )
-            data = resp.data if isinstance(resp.data, dict) else {}
-            if not data.get("id"):
-                raise Ambiguous(f"{self.label} answered {resp.status} without a status id")
-            ids.append(str(data["id"]))
-            urls.append(data.get("url") or data.get("uri"))
+        receipt = await self._status(request, media_ids, None)
         for n, item in enumerate(request.media):
             self._uploaded.pop((base, request.idempotency_key, n, item.sha256), None)
-        extra = {"thread_ids": ids} if len(ids) > 1 else {}
-        return Receipt(remote_id=ids[0], url=urls[0], extra=extra)
+        return receipt
+
+    async def reply(self, request: PublishRequest, parent: Receipt, root: Receipt) -> Receipt:
+        """A status ``in_reply_to_id`` the one before, under the step's own Idempotency-Key,
+        so a resend after an ambiguous answer gets the status already made."""
+        return await self._status(request, [], parent.remote_id)
+
+    async def _status(
+        self, request: PublishRequest, media_ids: list[str], in_reply_to: str | None
+    ) -> Receipt:
+        account = request.account
+        body: dict[str, Any] = {"visibility": str(account.settings.get("visibility", "public"))}
+        if request.text.strip():
+            body["status"] = request.text
+        if media_ids:
+            body["media_ids"] = media_ids
+        if in_reply_to:
+            body["in_reply_to_id"] = in_reply_to
+        if account.settings.get("language"):
+            body["language"] = str(account.settings["language"])
+        resp = await send(
+            self.http,
+            "POST",
+            account.base_url.rstrip("/") + "/api/v1/statuses",
+            client_timeout=self.timeout,
+            label=self.label,
+            headers={
+                "Authorization": f"Bearer {account.access_token}",
+                "Idempotency-Key": request.idempotency_key,
+            },
+            json_body=body,
+        )
+        data = resp.data if isinstance(resp.data, dict) else {}
+        if not data.get("id"):
+            raise Ambiguous(f"{self.label} answered {resp.status} without a status id")
+        return Receipt(remote_id=str(data["id"]), url=data.get("url") or data.get("uri"))
 
     async def _media(
         self, base: str, auth: dict[str, str], key: tuple[str, str, int, str], media: Media

@@ -47,8 +47,9 @@ _DEFAULTS: dict[str, tuple[str, bool, str, str]] = {
     "x": ("tweet.read tweet.write users.read media.write offline.access", True, "basic", "oauth"),
     "linkedin": ("openid profile w_member_social", False, "body", "oauth"),
     "facebook": (
-        "pages_show_list,pages_manage_posts,pages_read_engagement,business_management,"
-        "instagram_basic,instagram_content_publish",
+        "pages_show_list,pages_manage_posts,pages_read_engagement,pages_manage_engagement,"
+        "business_management,instagram_basic,instagram_content_publish,"
+        "instagram_manage_comments",
         False, "body", "none",
     ),
     "threads": ("threads_basic,threads_content_publish", False, "body", "threads"),

@@ -2,9 +2,9 @@
 
 Text posts need no media; images and videos are fetched by Threads from the media store's
 signed URL, each with the person's ``alt_text``. A long post with ``thread`` set is split like
-Mastodon's and published as a reply chain (``reply_to_id``). No idempotency key exists: a recent
-post with the same first part within ``lookback`` counts as ours. Errors are read by
-``facebook.graph_error``.
+Mastodon's; each later part and the first comment are replies (``reply_to_id``). No
+idempotency key exists: a recent post with the same text within ``lookback`` counts as ours.
+Errors are read by ``facebook.graph_error``.
 
 Counting (Threads Posts doc, read 2026-12-07): text is limited to 500 characters and "emojis
 are counted as the number of UTF-8 bytes" (most are 4). Since 2025-12-22 a post with more than
@@ -23,7 +23,7 @@ from publishers.containers import ContainerPublisher
 from publishers.errors import Ambiguous, ContentRejected
 from publishers.facebook import META_ALT_LENGTH
 from publishers.limits import MB, VIDEO_TYPES
-from publishers.text import split_thread, threads_length
+from publishers.text import threads_length
 
 THREADS_URL = "https://graph.threads.net"
 THREADS_VERSION = "v1.0"
@@ -48,6 +48,7 @@ class ThreadsPublisher(ContainerPublisher):
     max_video_bytes: ClassVar[int] = 1024 * MB
     max_alt_length: ClassVar[int] = META_ALT_LENGTH
     supports_threads: ClassVar[bool] = True
+    comment_kind: ClassVar[str] = "reply"
     container_edge: ClassVar[str] = "threads"
     version: str = THREADS_VERSION
 
@@ -75,13 +76,13 @@ class ThreadsPublisher(ContainerPublisher):
                 limit=self.max_length,
             )
             problems = [Problem(name, why) if p.message == plain else p for p in problems]
-        for n, part in enumerate(self._parts(request), 1):
+        for n, part in enumerate(self.thread_parts(request), 1):
             found = len(links(part))
             if found > MAX_LINKS:
                 problems.append(Problem(name, (
                     msg("part {n} of the thread has {found} links; Threads takes at most "
                         "{most} per post. Remove some links.", n=n, found=found, most=MAX_LINKS)
-                    if request.thread else
+                    if request.thread or request.parts else
                     msg("the post has {found} links; Threads takes at most {most} per post. "
                         "Remove some links.", found=found, most=MAX_LINKS)
                 )))  # fmt: skip
@@ -90,41 +91,43 @@ class ThreadsPublisher(ContainerPublisher):
     def _root(self, account: Account) -> str:
         return f"{(account.base_url or THREADS_URL).rstrip('/')}/{self.version}"
 
-    def _parts(self, request: PublishRequest) -> list[str]:
-        if request.thread:
-            return split_thread(request.text, self.max_length, self.length)
-        return [request.text]
-
     async def probe(self, account: Account) -> str:
         """``GET /me?fields=id,username``: the long-lived token still works."""
         data = await self._call(account, "GET", "/me?fields=id,username")
         return f"signed in as @{data.get('username') or account.handle}"
 
     async def publish(self, request: PublishRequest) -> Receipt:
-        """Publish the post (and its replies when threading); returns the first part."""
-        account = request.account
-        user = str(account.settings.get("threads_user_id") or "me")
+        """Publish the post (a thread's later parts come through ``reply``)."""
         existing = await self.find_existing(request)
         if existing:
             return existing
-        ids: list[str] = []
-        for n, part in enumerate(self._parts(request), 1):
-            media = request.media if n == 1 else ()
-            form = await self._container_form(account, user, part, media)
-            if ids:
-                form["reply_to_id"] = ids[-1]
-            container = await self._create(account, user, form)
-            await self._wait(account, container, "status,error_message")
-            key = request.idempotency_key if n == 1 else f"{request.idempotency_key}:{n}"
-            data = await self._call(
-                account, "POST", f"/{user}/threads_publish", {"creation_id": container}, key=key
-            )
-            if not data.get("id"):
-                raise Ambiguous(f"{self.label} answered without a post id")
-            ids.append(str(data["id"]))
-        url = await self._permalink(account, ids[0])
-        extra = {"thread_ids": ids} if len(ids) > 1 else {}
-        return Receipt(remote_id=ids[0], url=url, extra=extra)
+        return await self._publish(request, request.media, None)
+
+    async def reply(self, request: PublishRequest, parent: Receipt, root: Receipt) -> Receipt:
+        """A text post with ``reply_to_id`` the post before it."""
+        return await self._publish(request, (), parent.remote_id)
+
+    async def find_step(self, request: PublishRequest, parent: Receipt) -> Receipt | None:
+        """The profile's recent post with the step's text, or None."""
+        return await self.find_existing(request)
+
+    async def _publish(
+        self, request: PublishRequest, media: tuple[Media, ...], reply_to: str | None
+    ) -> Receipt:
+        account = request.account
+        user = str(account.settings.get("threads_user_id") or "me")
+        form = await self._container_form(account, user, request.text, media)
+        if reply_to:
+            form["reply_to_id"] = reply_to
+        container = await self._create(account, user, form)
+        await self._wait(account, container, "status,error_message")
+        form = {"creation_id": container}
+        key = request.idempotency_key
+        data = await self._call(account, "POST", f"/{user}/threads_publish", form, key=key)
+        if not data.get("id"):
+            raise Ambiguous(f"{self.label} answered without a post id")
+        post_id = str(data["id"])
+        return Receipt(remote_id=post_id, url=await self._permalink(account, post_id))
 
     async def _container_form(
         self, account: Account, user: str, text: str, media: tuple[Media, ...]
@@ -154,4 +157,4 @@ class ThreadsPublisher(ContainerPublisher):
         """The profile's recent post starting this thread, or None."""
         user = str(request.account.settings.get("threads_user_id") or "me")
         path = f"/{user}/threads?fields=id,text,timestamp,permalink&limit=10"
-        return await self._recent(request.account, path, "text", self._parts(request)[0])
+        return await self._recent(request.account, path, "text", request.text)

@@ -113,6 +113,7 @@ class XPublisher(Publisher):
     max_video_bytes: ClassVar[int] = 512 * MB
     max_video_seconds: ClassVar[float] = 140.0
     supports_threads: ClassVar[bool] = True
+    comment_kind: ClassVar[str] = "reply"
     dedupes: ClassVar[bool] = False
     max_alt_length: ClassVar[int] = 1000
     # Bounds of the one allowed wait: X transcodes video and GIFs before they can be attached.
@@ -126,6 +127,10 @@ class XPublisher(Publisher):
         """Weighted length per twitter-text v3 (URLs 23, CJK and emoji 2)."""
         return weighted_length(text)
 
+    def split(self, text: str, account: Account) -> list[str]:
+        """Parts of at most 280 weighted characters, as twitter-text counts."""
+        return split_posts(text)
+
     def validate(self, request: PublishRequest) -> list[Problem]:
         """Length, invalid characters, media count, mix, type, size, video duration and shape."""
         name = request.account.handle or self.label
@@ -134,7 +139,7 @@ class XPublisher(Publisher):
         if not text.strip() and not media:
             problems.append(Problem(name, msg("the post has no text and no media")))
         size = self.length(text)
-        if size > self.max_length and not request.thread:
+        if size > self.max_length and not (request.thread or request.parts):
             why = msg("text is {size} characters as X counts them; X allows {limit} (or ask for "
                       "a thread)", size=size, limit=self.max_length)  # fmt: skip
             problems.append(Problem(name, why))
@@ -194,7 +199,7 @@ class XPublisher(Publisher):
                 )
             if item.content_type.startswith("video/"):
                 problems.extend(self._video_problems(name, item))
-        return problems
+        return problems + self.step_problems(request)
 
     def _size_limit(self, item: Media) -> int:
         if item.content_type == "image/gif":
@@ -267,24 +272,26 @@ class XPublisher(Publisher):
     # --- publishing ------------------------------------------------------------------------
 
     async def publish(self, request: PublishRequest) -> Receipt:
-        """Upload media, then create the post, or a reply chain when threading."""
+        """Upload media, then create the post (a thread's later parts come through ``reply``)."""
         account = request.account
         media_ids = [await self._upload(account, item) for item in request.media]
-        parts = split_posts(request.text) if request.thread else [request.text]
-        ids: list[str] = []
-        for n, part in enumerate(parts):
-            body: dict[str, Any] = {"text": part}
-            if n == 0 and media_ids:
-                body["media"] = {"media_ids": media_ids}
-            if ids:
-                body["reply"] = {"in_reply_to_tweet_id": ids[-1]}
-            resp = await self._call(account, "POST", "/2/tweets", json_body=body)
-            data = resp.data.get("data") if isinstance(resp.data, dict) else None
-            if not isinstance(data, dict) or not data.get("id"):
-                raise Ambiguous(f"{self.label} answered {resp.status} without a post id")
-            ids.append(str(data["id"]))
-        extra = {"thread_ids": ids} if len(ids) > 1 else {}
-        return Receipt(remote_id=ids[0], url=self.post_url(account, ids[0]), extra=extra)
+        body: dict[str, Any] = {"text": request.text}
+        if media_ids:
+            body["media"] = {"media_ids": media_ids}
+        return await self._create(account, body)
+
+    async def reply(self, request: PublishRequest, parent: Receipt, root: Receipt) -> Receipt:
+        """``POST /2/tweets`` with ``reply.in_reply_to_tweet_id``: the account answers itself."""
+        body = {"text": request.text, "reply": {"in_reply_to_tweet_id": parent.remote_id}}
+        return await self._create(request.account, body)
+
+    async def _create(self, account: Account, body: dict[str, Any]) -> Receipt:
+        resp = await self._call(account, "POST", "/2/tweets", json_body=body)
+        data = resp.data.get("data") if isinstance(resp.data, dict) else None
+        if not isinstance(data, dict) or not data.get("id"):
+            raise Ambiguous(f"{self.label} answered {resp.status} without a post id")
+        post_id = str(data["id"])
+        return Receipt(remote_id=post_id, url=self.post_url(account, post_id))
 
     def post_url(self, account: Account, post_id: str) -> str:
         """The public link of a post."""
@@ -369,32 +376,38 @@ class XPublisher(Publisher):
 
         Transient failures of the lookup itself propagate, so the caller looks again later.
         """
+        return await self._find(request, None)
+
+    async def find_step(self, request: PublishRequest, parent: Receipt) -> Receipt | bool | None:
+        """A reply with this text to ``parent`` among the account's recent posts."""
+        return await self._find(request, parent.remote_id)
+
+    async def _find(self, request: PublishRequest, parent: str | None) -> Receipt | bool | None:
         account = request.account
-        parts = split_posts(request.text) if request.thread else [request.text]
+        wanted = comparable(request.text)
+        if not wanted:
+            return False  # a post without text cannot be told apart from another one
         try:
             user_id = await self._user_id(account)
             since = (self.now() - self.lookback).strftime("%Y-%m-%dT%H:%M:%SZ")
-            query = {"max_results": "100", "tweet.fields": "created_at,conversation_id",
-                     "start_time": since}  # fmt: skip
+            query = {"max_results": "100", "start_time": since,
+                     "tweet.fields": "created_at,conversation_id,referenced_tweets"}  # fmt: skip
             resp = await self._call(account, "GET", f"/2/users/{user_id}/tweets", query=query)
         except PermanentError:
             return False
         posts = resp.data.get("data") if isinstance(resp.data, dict) else None
-        # Newest first: the reply chain is found from its oldest part.
-        by_text: dict[str, str] = {}
-        for post in reversed(posts if isinstance(posts, list) else []):
-            if isinstance(post, dict) and post.get("id"):
-                by_text.setdefault(comparable(str(post.get("text", ""))), str(post["id"]))
-        wanted = [comparable(part) for part in parts]
-        if not all(wanted):
-            return False  # a post without text cannot be told apart from another one
-        found = [by_text.get(text) for text in wanted]
-        if all(found):
-            ids = [str(i) for i in found]
-            extra = {"thread_ids": ids} if len(ids) > 1 else {}
-            return Receipt(remote_id=ids[0], url=self.post_url(account, ids[0]), extra=extra)
-        # Part of a thread exists: resending would duplicate it, so only a person can decide.
-        return None if not any(found) else False
+        for post in posts if isinstance(posts, list) else []:
+            if not isinstance(post, dict) or not post.get("id"):
+                continue
+            if comparable(str(post.get("text", ""))) != wanted:
+                continue
+            refs = post.get("referenced_tweets") or []
+            replied = {str(r.get("id")) for r in refs
+                       if isinstance(r, dict) and r.get("type") == "replied_to"}  # fmt: skip
+            if parent is None or parent in replied:
+                post_id = str(post["id"])
+                return Receipt(remote_id=post_id, url=self.post_url(account, post_id))
+        return None
 
     async def _user_id(self, account: Account) -> str:
         known = account.settings.get("user_id")

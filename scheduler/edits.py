@@ -11,7 +11,7 @@ import base64
 import binascii
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from core.errors import RequestProblem
@@ -70,12 +70,30 @@ class Change:
     revision: int | None = None
     # Per-network versions replacing the post's ({} removes them all).
     variants: dict[str, str] | None = None
+    # A thread's parts as written (``[]``: one text again) and the first comment ("": none).
+    parts: Sequence[str] | None = None
+    first_comment: str | None = None
 
     @property
     def empty(self) -> bool:
         return all(
-            v is None for v in (self.text, self.when, self.destinations, self.media, self.variants)
-        )
+            v is None
+            for v in (self.text, self.when, self.destinations, self.media, self.variants,
+                      self.parts, self.first_comment)
+        )  # fmt: skip
+
+    def new_parts(self) -> tuple[str, ...] | None:
+        """The parts as stored (one part is no thread); None when they do not change."""
+        if self.parts is None:
+            return None
+        parts = tuple(p.strip() for p in self.parts)
+        return parts if len(parts) > 1 else ()
+
+    def new_text(self) -> str | None:
+        """The text as stored: as given, else the new parts joined."""
+        if self.text is None and self.parts:
+            return "\n\n".join(p.strip() for p in self.parts)
+        return self.text
 
 
 async def draft_change(scheduler: Scheduler, post: PostView, change: Change) -> Draft:
@@ -98,15 +116,19 @@ async def draft_change(scheduler: Scheduler, post: PostView, change: Change) -> 
         timezone=post.timezone,
         recurrence=post.recurrence,
         destinations=tuple(d.strip().lower() for d in named),
-        text=post.content if change.text is None else change.text,
+        text=post.content if change.new_text() is None else str(change.new_text()),
         problems=tuple(problems),
         fit_media=False,
         variants=(
             dict(post.variants) if change.variants is None else clean_variants(change.variants)
         ),
-        first_comment=post.first_comment,
-        parts=tuple(post.parts),
-    )
+        parts=post.parts if change.new_parts() is None else tuple(change.new_parts() or ()),
+        first_comment=(post.first_comment if change.first_comment is None
+                       else change.first_comment.strip() or None),
+    )  # fmt: skip
+    if any(not p for p in parsed.parts):
+        problems.append(msg("A part of the thread is empty: give each part some text."))
+        parsed = replace(parsed, problems=tuple(problems))
     media = tuple(post.media if change.media is None else change.media)
     return await scheduler.check_parsed(post.workspace_id, parsed, media, post.thread)
 
@@ -126,7 +148,8 @@ async def revise(
     when ``change.revision`` is not the post's, Conflict once a destination has started."""
     if change.empty:
         raise RequestProblem(
-            ["Nothing to change: give the text, the time, the destinations or the media."]
+            ["Nothing to change: give the text, the time, the destinations, the media, the parts "
+             "or the first comment."]
         )
     rt = scheduler.rt
     post = await scheduler.get(workspace_id, post_id)
@@ -136,7 +159,9 @@ async def revise(
         raise RequestProblem(problems, "Fix these and send the change again.")
     when = None if change.when is None else max(change.when, rt.clock.now())
     revision = Revision(
-        content=change.text,
+        content=change.new_text(),
+        parts=change.new_parts(),
+        first_comment=None if change.first_comment is None else change.first_comment.strip(),
         scheduled_at=when,
         account_ids=None if change.destinations is None else tuple(a.id for a in draft.accounts),
         media=None if change.media is None else tuple((m.id, m.alt) for m in draft.media),

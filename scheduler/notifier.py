@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from core.i18n import Msg, msg, recognise
+from core.i18n import N_, Msg, msg, recognise
 from publishers.errors import ADVICE
 from publishers.http import WORDING
 from storage.views import MemberView, PostView
@@ -37,6 +37,41 @@ def worded(error: str | None) -> str | None:
     return said
 
 
+# What a thread part or first comment says when it did not go out; stored in English (the
+# worker knows no reader's language) and recognised here so a chat can translate it.
+NO_COMMENTS = N_("{network} has no comments; the first comment was not posted.")
+PART_BROKEN = N_("Not sent: part {n} of the thread failed.")
+COMMENT_UNSURE = N_(
+    "{network} did not confirm the first comment and it may have been posted. Check {handle} "
+    "before posting it yourself."
+)
+PART_UNSURE = N_(
+    "{network} did not confirm part {n} of the thread and it may have been posted. Check "
+    "{handle} before posting it yourself."
+)
+STEP_WORDING = (NO_COMMENTS, PART_BROKEN, COMMENT_UNSURE, PART_UNSURE)
+
+
+def step_worded(error: str | None) -> str | None:
+    """A step's stored failure, translatable where it is Outpost's own wording."""
+    if not error:
+        return error
+    said = recognise(error, STEP_WORDING)
+    return said if said is not error else worded(error)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """A thread part or first comment after the post: ``kind`` post, part or comment;
+    ``status`` sent, failed, skipped (or pending when the post never went out)."""
+
+    seq: int
+    kind: str
+    status: str
+    url: str | None
+    error: str | None
+
+
 @dataclass(frozen=True)
 class DestinationResult:
     """The outcome of one destination, ready to render."""
@@ -46,6 +81,7 @@ class DestinationResult:
     status: str
     url: str | None
     error: str | None
+    steps: tuple[StepResult, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +112,10 @@ class PostResult:
                     status=d.status,
                     url=d.platform_url,
                     error=worded(d.error_message),
+                    steps=tuple(
+                        StepResult(s.seq, s.kind, s.status, s.url, step_worded(s.error))
+                        for s in d.steps
+                    ),
                 )
                 for d in post.destinations
             ),

@@ -68,4 +68,7 @@ def publish_request(
         media=tuple(media_for(m, store) for m in media),
         thread=post.thread if thread is None else thread,
         post_id=str(post.id),
+        # A network with its own version gets that text (split when threading), not the parts.
+        parts=() if post.variants.get(account.platform) else post.parts,
+        first_comment=post.first_comment or "",
     )

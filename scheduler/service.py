@@ -370,12 +370,15 @@ class Scheduler:
             when = when.replace(tzinfo=ZoneInfo(tz))
         elif when < now - PAST_GRACE:
             problems.append(msg("{when} is in the past.", when=when.isoformat()))
+        parts = tuple(p.strip() for p in parts)
+        if any(not p for p in parts):
+            problems.append(msg("A part of the thread is empty: give each part some text."))
         parsed = ParsedRequest(
             when=when,
             timezone=tz,
             recurrence=None,
             destinations=tuple(d.strip().lower() for d in destinations),
-            text=text,
+            text=text or "\n\n".join(parts),
             problems=tuple(problems),
             fit_media=fit_media,
             variants=clean_variants(dict(variants or {})),

@@ -8,8 +8,9 @@ One place for the rules, used by ``Scheduler._check`` and ``scheduler.preview``:
   out only when every destination has its own version;
 - a thread's parts are each checked against each network's limit; a network without threads
   is refused by name;
-- a first comment is checked against the limit of each network that takes one; networks
-  without comments (Discord, Slack, Telegram, webhooks) post without it, with a note.
+- a first comment is checked against the comment limit of each network that takes one
+  (``Publisher.comment_kind``, ``max_comment_length``); networks without comments (Discord,
+  Slack, Telegram, webhooks) post without it, with a note.
 """
 
 from __future__ import annotations
@@ -25,10 +26,6 @@ from scheduler.reader import ParsedRequest
 from scheduler.requests import account_for
 from storage.views import AccountView
 
-# Networks where a post has no comments or replies an account can add; a publisher's own
-# ``supports_comments`` flag, where it has one, wins.
-NO_COMMENTS = frozenset({"discord", "slack", "telegram", "webhook"})
-
 
 def text_for(parsed: ParsedRequest, platform: str) -> str:
     """The text ``platform`` is sent: its version, else the main text."""
@@ -36,9 +33,9 @@ def text_for(parsed: ParsedRequest, platform: str) -> str:
 
 
 def takes_comments(publisher: Publisher) -> bool:
-    """Whether a first comment can follow a post on ``publisher``'s network."""
-    flag = getattr(publisher, "supports_comments", None)
-    return bool(flag) if flag is not None else publisher.platform not in NO_COMMENTS
+    """Whether a first comment can follow a post on ``publisher``'s network (as a reply or a
+    comment, ``scheduler.publishing.steps``)."""
+    return bool(publisher.comment_kind)
 
 
 def label(publisher: Publisher) -> str:
@@ -114,6 +111,11 @@ def destination_check(
     problems: list[str] = []
     fixable: list[str] = []
     for piece in pieces(publisher, parsed, account, media, thread):
+        if piece.comment:  # a comment has its own limit (LinkedIn's 1,250), not the post's
+            comment = PublishRequest("", "", "", piece.request.account,
+                                     first_comment=piece.request.text)  # fmt: skip
+            problems.extend(_framed(p, piece) for p in publisher.step_problems(comment))
+            continue
         found: Checked = checked(publisher, piece.request, unstored, lossy_ok)
         problems.extend(_framed(p, piece) for p in found.problems)
         fixable.extend(_framed(p, piece) for p in found.fixable)

@@ -39,6 +39,8 @@ from core.states import (
     DestinationStatus,
     PostStatus,
     Role,
+    StepKind,
+    StepStatus,
 )
 
 POST_STATUSES: tuple[str, ...] = tuple(PostStatus)
@@ -360,6 +362,29 @@ class PublishAttempt(Base):
     error_code: Mapped[str | None] = mapped_column(String(32))
     error_message: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(100))
+
+
+class DestinationStep(Base):
+    """One step of a multi-step destination (root post, thread parts, first comment), written
+    before its network call and after, like ``publish_attempts``."""
+
+    __tablename__ = "destination_steps"
+    destination_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("post_destinations.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), server_default=StepStatus.PENDING.value)
+    remote_id: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    error: Mapped[str | None] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    __table_args__ = (
+        CheckConstraint(_in("status", StepStatus), name="status"),
+        CheckConstraint(_in("kind", StepKind), name="kind"),
+    )
 
 
 class ApiToken(Base):

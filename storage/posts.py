@@ -298,6 +298,10 @@ class PostStore:
                 post.content = change.content
             if change.variants is not None:
                 post.variants = change.variants
+            if change.parts is not None:
+                post.parts = list(change.parts)
+            if change.first_comment is not None:
+                post.first_comment = change.first_comment or None
             if change.scheduled_at is not None:
                 post.scheduled_at = change.scheduled_at
             jobs = await self._rearm(session, post, change.scheduled_at)

@@ -44,6 +44,7 @@ from storage.publish_batch import (
 )
 from storage.rows import Run, driver, fetch_posts, on_driver, on_session
 from storage.slots import choose_slot
+from storage.steps import StepStore
 from storage.views import AccountView, DestinationView, Job, NewPost, PostView
 
 MARK_NOTIFIED = """
@@ -110,6 +111,8 @@ class PublishStore:
         self._outcomes = Batcher(self._finish_many, window=batch_window, max_inflight=2)
         self._notices = Batcher(self._mark_notified_many, window=batch_window)
         self._reports = Batcher(self._posts, window=batch_window)
+        # Thread parts and first comments after a root post (``storage.steps``).
+        self.steps = StepStore(sessions)
 
     async def post(self, post_id: uuid.UUID) -> PostView | None:
         """A post as its report needs it; reads made by concurrent jobs go out together."""

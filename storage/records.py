@@ -7,11 +7,19 @@ all read the same way, by column name, through the mappers below.
 
 from __future__ import annotations
 
+import json
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
-from core.states import DestinationStatus, PostStatus
-from storage.views import AccountView, DestinationView, MediaView, PostView, WorkspaceView
+from core.states import DestinationStatus, PostStatus, StepKind, StepStatus
+from storage.views import (
+    AccountView,
+    DestinationView,
+    MediaView,
+    PostView,
+    StepView,
+    WorkspaceView,
+)
 
 
 class Record(Protocol):
@@ -107,6 +115,21 @@ def destination_from(r: Record) -> DestinationView:
         error_code=r["error_code"],
         error_message=r["error_message"],
         published_at=r["published_at"],
+    )
+
+
+def step_from(r: Record) -> StepView:
+    """A ``destination_steps`` row."""
+    extra = r["extra"]
+    return StepView(
+        seq=r["seq"],
+        kind=StepKind(r["kind"]),
+        status=StepStatus(r["status"]),
+        key=r["key"],
+        remote_id=r["remote_id"],
+        url=r["url"],
+        extra=json.loads(extra) if isinstance(extra, str) else dict(extra or {}),
+        error=r["error"],
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from storage.records import (
@@ -20,8 +21,9 @@ from storage.records import (
     destination_from,
     media_from,
     post_from,
+    step_from,
 )
-from storage.views import AccountView, DestinationView, MediaView, PostView
+from storage.views import AccountView, DestinationView, MediaView, PostView, StepView
 
 if TYPE_CHECKING:
     # Only for types: ``storage.listing`` reads posts here on a bare connection, without
@@ -44,6 +46,10 @@ MEDIA = """
     FROM post_media pm JOIN media_library m ON m.id = pm.media_id
     WHERE pm.post_id = ANY($1::uuid[])
     ORDER BY pm.position
+"""
+STEPS = """
+    SELECT * FROM destination_steps WHERE destination_id = ANY($1::uuid[])
+    ORDER BY destination_id, seq
 """
 ACCOUNTS = "SELECT * FROM social_accounts WHERE id = ANY($1::uuid[])"
 
@@ -92,6 +98,15 @@ async def fetch_posts(
     dests: dict[uuid.UUID, list[DestinationView]] = {pid: [] for pid in found}
     for row in await run(DESTINATIONS, found):
         dests[row["post_id"]].append(destination_from(row))
+    # Only a thread or a first comment has steps: other posts skip the statement.
+    stepped = [p["id"] for p in posts if p["thread"] or p["parts"] or p["first_comment"]]
+    if stepped:
+        steps: dict[uuid.UUID, list[StepView]] = {}
+        ids = [d.id for pid in stepped for d in dests[pid]]
+        for row in await run(STEPS, ids):
+            steps.setdefault(row["destination_id"], []).append(step_from(row))
+        for pid in stepped:
+            dests[pid] = [replace(d, steps=tuple(steps.get(d.id, ()))) for d in dests[pid]]
     media: dict[uuid.UUID, list[MediaView]] = {pid: [] for pid in found}
     for row in await run(MEDIA, found):
         media[row["link_post_id"]].append(media_from(row, row["link_alt"]))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.states import DestinationStatus, PostStatus
+from core.states import DestinationStatus, PostStatus, StepKind, StepStatus
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,21 @@ class MediaView:
 
 
 @dataclass(frozen=True)
+class StepView:
+    """A step of a multi-step destination: its root post (seq 1), a later thread part (seq 2
+    to n) or its first comment (last)."""
+
+    seq: int
+    kind: StepKind
+    status: StepStatus
+    key: str
+    remote_id: str | None = None
+    url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class DestinationView:
     """One destination of a post."""
 
@@ -78,6 +93,8 @@ class DestinationView:
     error_code: str | None
     error_message: str | None
     published_at: datetime | None
+    # Root post, thread parts and first comment, for a destination that has more than a post.
+    steps: tuple[StepView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +161,9 @@ class Revision:
     expected: int | None = None
     # Per-network versions ({network: text}); None keeps the post's.
     variants: dict[str, str] | None = None
+    # A thread's parts (() for one text) and the first comment ("" for none).
+    parts: tuple[str, ...] | None = None
+    first_comment: str | None = None
 
 
 @dataclass(frozen=True)

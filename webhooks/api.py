@@ -99,6 +99,8 @@ async def create_post(call: Call) -> Reply:
             workspace.id,
             text=body.get("text", ""),
             variants=body.get("variants"),
+            parts=body.get("parts", ()),
+            first_comment=body.get("first_comment"),
             when=parse_time(body["when"], "when", rt.clock.now()) if "when" in body else None,
             destinations=body.get("destinations", []),
             tz=workspace.timezone,
@@ -132,7 +134,8 @@ async def _dry_run(call: Call, scheduler: Scheduler, media: list[MediaView]) -> 
             when=parse_time(body["when"], "when", rt.clock.now()) if "when" in body else None,
             destinations=body.get("destinations", []), tz=workspace.timezone, media=media,
             fit_media=body.get("fit_media", False), variants=body.get("variants"),
-            as_draft=body.get("status") == "draft",
+            as_draft=body.get("status") == "draft", parts=body.get("parts", ()),
+            first_comment=body.get("first_comment"),
         )  # fmt: skip
     return preview_json(edits.preview_of(scheduler, draft))
 
@@ -230,6 +233,8 @@ async def edit_post(call: Call) -> Reply:
         media=await _media(call, body["media"]) if "media" in body else None,
         revision=call.revision(),
         variants=body.get("variants"),
+        parts=body.get("parts"),
+        first_comment=body.get("first_comment"),
     )
     if body.get("dry_run"):
         preview = await edits.preview_change(scheduler, call.workspace_id, post_id, change)

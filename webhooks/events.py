@@ -48,10 +48,17 @@ def _object(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
     return {"type": "object", "properties": props, "required": required}
 
 
+_STEP = _object(
+    {"seq": {"type": "integer"}, "kind": _STR, "status": _STR, "url": _NULL_STR,
+     "error": _NULL_STR},
+    ["seq", "kind", "status", "url", "error"],
+)  # fmt: skip
 _DESTINATION = _object(
-    {"platform": _STR, "handle": _STR, "status": _STR, "url": _NULL_STR, "error": _NULL_STR},
+    {"platform": _STR, "handle": _STR, "status": _STR, "url": _NULL_STR, "error": _NULL_STR,
+     "steps": {"type": "array", "items": _STEP,
+               "description": "A thread's post, parts and first comment, each with its outcome"}},
     ["platform", "handle", "status", "url", "error"],
-)
+)  # fmt: skip
 
 
 def _envelope(events: list[str], data: dict[str, Any]) -> dict[str, Any]:

@@ -55,6 +55,8 @@ def post_json(post: PostView) -> dict[str, Any]:
         "untimed": post.untimed,
         "queued": post.queued,
         "evergreen_days": post.evergreen_days,
+        "parts": list(post.parts),
+        "first_comment": post.first_comment,
         "destinations": [
             {
                 "id": str(d.id),
@@ -65,6 +67,11 @@ def post_json(post: PostView) -> dict[str, Any]:
                 "remote_id": d.platform_post_id,
                 "error": d.error_message,
                 "published_at": iso(d.published_at),
+                "steps": [
+                    {"seq": s.seq, "kind": s.kind, "status": s.status, "url": s.url,
+                     "remote_id": s.remote_id, "error": s.error}
+                    for s in d.steps
+                ],
             }
             for d in post.destinations
         ],

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.states import DestinationStatus, PostStatus
+from core.states import DestinationStatus, PostStatus, StepKind, StepStatus
 from webhooks.events import EVENT_SCHEMAS, EVENTS
 
 POST_STATUSES = [str(s) for s in PostStatus]
 DESTINATION_STATUSES = [str(s) for s in DestinationStatus]
+STEP_KINDS = [str(s) for s in StepKind]
+STEP_STATUSES = [str(s) for s in StepStatus]
 MAX_TEXT = 100_000
 
 
@@ -38,6 +40,23 @@ def obj(
 STR = {"type": "string"}
 EVERGREEN = {"type": "integer", "minimum": 1, "maximum": 365, "description": "Evergreen: "
              "after each publish the post comes back into the queue, at most every N days."}
+PARTS = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
+    "minItems": 1,
+    "maxItems": 25,
+    "description": "A thread's posts as written, in order: the first is the post, each next "
+    "one a reply to the one before on networks that thread (X, Bluesky, Mastodon, Threads); "
+    "others get them joined as one post. Each is checked against each network's limit.",
+}
+FIRST_COMMENT = {
+    "type": "string",
+    "maxLength": 10_000,
+    "description": "Posted right after the post: a reply from the account on X, Bluesky, "
+    "Mastodon and Threads (to the thread's last part), a comment on LinkedIn, Facebook and "
+    "Instagram; networks without comments skip it. A failed comment does not fail the post; "
+    "each destination's `steps` say how it went.",
+}
 UUID = {"type": "string", "format": "uuid"}
 TIME = {"type": "string", "format": "date-time"}
 URL = {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000}
@@ -148,8 +167,27 @@ SCHEMAS: dict[str, Any] = {
             "remote_id": nullable(STR),
             "error": nullable(STR),
             "published_at": nullable(TIME),
+            "steps": {
+                "type": "array",
+                "items": ref("Step"),
+                "description": "For a thread or a first comment: the post, each later part "
+                "and the comment, in order (empty otherwise).",
+            },
         },
         ["id", "platform", "handle", "status", "url", "error"],
+    ),
+    "Step": obj(
+        {
+            "seq": {"type": "integer", "description": "1 is the post, then the parts, then "
+                    "the comment."},
+            "kind": {"enum": STEP_KINDS},
+            "status": {"enum": STEP_STATUSES},
+            "url": nullable(STR),
+            "remote_id": nullable(STR),
+            "error": nullable({**STR, "description": "Why it failed or was skipped, and what "
+                               "to do."}),
+        },
+        ["seq", "kind", "status", "url", "error"],
     ),
     "Media": obj(
         {
@@ -194,6 +232,9 @@ SCHEMAS: dict[str, Any] = {
                                         "queue at most every N days after each publish."}),
             "destinations": {"type": "array", "items": ref("Destination")},
             "media": {"type": "array", "items": ref("Media")},
+            "parts": {"type": "array", "items": STR, "description": "The thread's parts as "
+                      "written; empty for one text."},
+            "first_comment": nullable(STR),
         },
         ["id", "status", "text", "scheduled_at", "timezone", "revision", "destinations", "media"],
     ),
@@ -287,8 +328,16 @@ SCHEMAS: dict[str, Any] = {
     "FieldsPost": {
         **obj(
             {
-                "text": {"type": "string", "maxLength": MAX_TEXT},
+                "text": {
+                    "type": "string",
+                    "maxLength": MAX_TEXT,
+                    "description": "The post. It may be left out with `parts` (the parts "
+                    "joined by a blank line, which networks that cannot thread get), or when "
+                    "every destination has its own version in `variants`.",
+                },
                 "variants": VARIANTS,
+                "parts": PARTS,
+                "first_comment": FIRST_COMMENT,
                 "when": TIME,
                 "destinations": DESTS,
                 "media": MEDIA_IDS,
@@ -301,9 +350,8 @@ SCHEMAS: dict[str, Any] = {
                 "evergreen_days": EVERGREEN,
             },
         ),
-        # `when` and `destinations` may be left out of a draft only; `text` when every
-        # destination has its own version in `variants`.
-        "anyOf": [{"required": ["text"]}, {"required": ["variants"]}],
+        # `when` and `destinations` may be left out of a draft only.
+        "anyOf": [{"required": ["text"]}, {"required": ["variants"]}, {"required": ["parts"]}],
     },
     "NewPost": {"oneOf": [ref("RequestPost"), ref("FieldsPost")]},
     "EditPost": {
@@ -327,6 +375,10 @@ SCHEMAS: dict[str, Any] = {
                 "revision": REVISION,
                 "variants": VARIANTS,
                 "dry_run": DRY_RUN,
+                "parts": {**PARTS, "minItems": 0, "description": "The thread's parts, "
+                          "replacing the current ones (`[]`: one text again)."},
+                "first_comment": {**FIRST_COMMENT, "description": "The first comment, "
+                                  "replacing the current one (`\"\"` removes it)."},
             }
         ),
         "minProperties": 1,

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -228,12 +228,25 @@ async def publish_fresh(
     just_read: bool = False,
 ) -> Receipt:
     """Publish with a fresh token; on AuthRevoked, refresh once and publish again."""
+    return await call_fresh(runtime, account, build, publisher.publish, just_read=just_read)
+
+
+async def call_fresh(
+    runtime: Runtime,
+    account: AccountView,
+    build: Callable[[AccountView], PublishRequest],
+    call: Callable[[PublishRequest], Awaitable[Receipt]],
+    *,
+    just_read: bool = False,
+) -> Receipt:
+    """``call`` (a publish, a reply, a comment) with a fresh token; on AuthRevoked, refresh
+    once and call again."""
     account = await ensure_fresh(runtime, account, just_read=just_read)
     try:
-        return await publisher.publish(build(account))
+        return await call(build(account))
     except AuthRevoked as exc:
         fresh = await refresh_after_401(runtime, account, exc)
-    return await publisher.publish(build(fresh))
+    return await call(build(fresh))
 
 
 async def rotate_keys(runtime: Runtime) -> int:

@@ -27,7 +27,7 @@ from scheduler.api_tokens import api_store, callback_store
 from scheduler.notifier import PostResult
 from scheduler.runtime import Runtime
 from storage.api_callbacks import EndpointView, NewCallback
-from storage.views import AccountView, PostView
+from storage.views import AccountView, DestinationView, PostView
 
 log = logging.getLogger("outpost.callbacks")
 
@@ -65,9 +65,21 @@ def _destinations(post: PostView) -> list[dict[str, Any]]:
             "status": d.status,
             "url": d.platform_url,
             "error": d.error_message,
+            **_steps(d),
         }
         for d in post.destinations
     ]
+
+
+def _steps(dest: DestinationView) -> dict[str, Any]:
+    """A thread's parts and the first comment, each with its own outcome (only when there
+    are some: a plain post's payload stays as it was)."""
+    if not dest.steps:
+        return {}
+    return {"steps": [
+        {"seq": s.seq, "kind": s.kind, "status": s.status, "url": s.url, "error": s.error}
+        for s in dest.steps
+    ]}  # fmt: skip
 
 
 async def emit(

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import random
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from core.errors import OutpostError
-from core.states import DestinationStatus
-from publishers.base import Receipt
+from core.states import DestinationStatus, StepStatus
+from publishers.base import PublishRequest, Receipt
 from publishers.errors import (
     Ambiguous,
     IntegrationOutdated,
@@ -39,31 +40,19 @@ from scheduler.publishing.internal import (
     unresolved,
 )
 from scheduler.publishing.queue import enqueue_notify
+from scheduler.publishing.retry import RATE_LIMIT_PATIENCE, RetryLater, backoff
+from scheduler.publishing.steps import Steps, plan
 from scheduler.requests import publish_request
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError
 from storage.publishing import Claim, Finished, Outcome
-from storage.views import DestinationView, Job, PostView
+from storage.views import AccountView, DestinationView, Job, PostView
 
 log = logging.getLogger("outpost.publish")
 
-MAX_BACKOFF = 900.0
-RATE_LIMIT_PATIENCE = timedelta(hours=24)
+__all__ = ["RetryLater", "Runner", "backoff"]
+
 RESET_MARGIN = 0.25  # the platform's clock and ours differ; never arrive before its reset
-
-
-class RetryLater(Exception):
-    """Ask the queue to run this job again after ``delay`` seconds."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__(delay)
-        self.delay = delay
-
-
-def backoff(attempt: int, base: float = 2.0) -> float:
-    """Exponential with jitter: 2, 4, 8 ... seconds, capped at 15 minutes."""
-    delay: float = min(MAX_BACKOFF, base * 2 ** max(0, attempt - 1))
-    return delay * random.uniform(0.8, 1.2)
 
 
 def next_time(post: PostView) -> datetime | None:
@@ -119,18 +108,33 @@ class Runner:
         now = self.rt.clock.now
         if publisher is None:
             return await self._fail(claim, "not_supported", f"{dest.platform} is not supported.")
-        try:
-            # Refreshes an expiring token first, and once more after a 401.
-            receipt = await publish_fresh(
-                self.rt,
-                publisher,
-                claim.account,
-                lambda account: publish_request(
-                    post, dest, account, post.media, store=self.rt.media, cipher=self.rt.cipher
-                ),
-                just_read=True,  # the claim read the account a moment ago
+
+        def build(account: AccountView) -> PublishRequest:
+            return publish_request(
+                post, dest, account, post.media, store=self.rt.media, cipher=self.rt.cipher
             )
-            storable(receipt)
+
+        stepped: Steps | None = None
+        texts: list[str] = []
+        try:
+            # A thread or a first comment: the root post here, the rest in steps.
+            planned, texts = plan(publisher, publish_request(post, dest, claim.account, ()))
+            if len(planned) > 1:
+                stepped = Steps(self, claim, publisher, build)
+                root = await stepped.root(planned, texts)
+                if root is None:
+                    return "superseded"
+                receipt = root
+            else:
+                # Refreshes an expiring token first, and once more after a 401.
+                receipt = await publish_fresh(
+                    self.rt,
+                    publisher,
+                    claim.account,
+                    build,
+                    just_read=True,  # the claim read the account a moment ago
+                )
+                storable(receipt)
         except RateLimited as exc:
             # Honour the network's reset; a little jitter keeps a crowd of posts that hit the
             # same window from all arriving in its first millisecond.
@@ -168,6 +172,8 @@ class Runner:
             return await self._fail(claim, exc.code, str(exc))
         except Exception as exc:  # a bug of ours (an answer we cannot read): fail this attempt
             return await self._internal_error(claim, publisher.dedupes, exc)
+        if stepped is not None:
+            return await stepped.follow(receipt, texts)
         return await self._succeed(claim, receipt)
 
     async def _internal_error(self, claim: Claim, dedupes: bool, exc: Exception) -> str:
@@ -224,17 +230,7 @@ class Runner:
     async def _retry(self, claim: Claim, exc: PublishError, delay: float | None = None) -> str:
         """Back to ``pending`` for another try after ``delay``, or by default after a backoff
         on the failures so far."""
-        now = self.rt.clock.now()
-        # A rate limit is the network saying "later", not "broken": it does not use up the
-        # attempt budget, only the day a post may wait; nor does it lengthen the backoff
-        # after a real failure (attempts counted them, and a post behind a few 429s waited
-        # minutes after one 500).
-        failures = 0
-        if isinstance(exc, RateLimited):
-            give_up = now - claim.post.scheduled_at > RATE_LIMIT_PATIENCE
-        else:
-            failures = await self.rt.publishing.failed_attempts(claim.destination.id)
-            give_up = failures + 1 >= self.rt.settings.max_publish_attempts
+        give_up, failures = await self.budget(claim, exc)
         if delay is None:
             delay = backoff(failures + 1)
         if give_up:
@@ -247,13 +243,29 @@ class Runner:
         if isinstance(exc, InternalError):
             budget = self.rt.settings.max_publish_attempts
             said = f"{INTERNAL}; it will retry ({failures + 1} of {budget})."
+        return await self.defer(claim, exc.code, said, delay)
+
+    async def budget(self, claim: Claim, exc: PublishError) -> tuple[bool, int]:
+        """(give up now, failed attempts so far) for another try after ``exc``."""
+        # A rate limit is the network saying "later", not "broken": it does not use up the
+        # attempt budget, only the day a post may wait; nor does it lengthen the backoff
+        # after a real failure (attempts counted them, and a post behind a few 429s waited
+        # minutes after one 500).
+        if isinstance(exc, RateLimited):
+            return self.rt.clock.now() - claim.post.scheduled_at > RATE_LIMIT_PATIENCE, 0
+        failures = await self.rt.publishing.failed_attempts(claim.destination.id)
+        return failures + 1 >= self.rt.settings.max_publish_attempts, failures
+
+    async def defer(self, claim: Claim, code: str, message: str, delay: float) -> str:
+        """The claim back to ``pending``, due in ``delay`` seconds: the queue runs it again."""
+        now = self.rt.clock.now()
         done = await self.rt.publishing.finish(
             Outcome(
                 claim,
                 DestinationStatus.PENDING,
                 now,
-                code=exc.code,
-                message=said,
+                code=code,
+                message=message,
                 due_at=now + timedelta(seconds=delay),
             )
         )
@@ -268,8 +280,10 @@ class Runner:
             return dest.status
         now = self.rt.clock.now()
         publisher = self.rt.publishers.get(dest.platform)
-        if publisher is not None and publisher.dedupes:
-            # The network drops a repeat of our idempotency key: resending is safe.
+        root_sent = any(s.seq == 1 and s.status == StepStatus.SENT for s in dest.steps)
+        if root_sent or (publisher is not None and publisher.dedupes):
+            # The root post is out (its steps resume where they stopped, each ambiguous one
+            # settled by the steps themselves), or the network drops a repeat of our key.
             if await self.rt.publishing.settle(
                 dest_id, DestinationStatus.UNKNOWN, DestinationStatus.PENDING, now
             ):
@@ -281,12 +295,24 @@ class Runner:
         if publisher is not None:
             request = publish_request(post, dest, account, post.media, cipher=self.rt.cipher)
             try:
+                # The root post: a thread's first part.
+                request = replace(request, text=publisher.thread_parts(request)[0])
                 found = await publisher.find_existing(request)
             except PublishError:
                 return "unknown"  # look again on the reconciler's next pass
             except Exception as exc:  # a bug of ours: we cannot tell, so never resend blind
                 self._log_internal(dest, exc)
                 internal = True
+        if isinstance(found, Receipt) and len(dest.steps) > 1:
+            # The root post is there, its thread parts or comment are not all: resume them.
+            await self.rt.publishing.steps.found_root(
+                dest_id, dest.idempotency_key, found.remote_id, found.url, dict(found.extra), now
+            )
+            if await self.rt.publishing.settle(
+                dest_id, DestinationStatus.UNKNOWN, DestinationStatus.PENDING, now
+            ):
+                await queue_jobs(self.rt, [Job(dest_id, dest.revision, now, attempt=dest.attempts)])
+            return "requeued"
         if isinstance(found, Receipt):
             settled = await self.rt.publishing.settle(
                 dest_id,

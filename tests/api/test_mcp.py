@@ -241,3 +241,22 @@ async def test_mcp_media_by_url_publish_now_and_account_health(
         assert "has published or is publishing" in refusal(late)
         health = payload(await session.call_tool("accounts", {"check": True}))
         assert health["items"][0]["health"]["status"] == "ok"
+
+
+async def test_mcp_schedules_a_thread_with_a_first_comment(
+    runtime: Runtime, crew: Team, app_url: str
+) -> None:
+    token, _ = await create_token(runtime, crew.workspace.id, "threads", ["read", "write"])
+    async with over_http(app_url, token) as session:
+        made = payload(await session.call_tool("schedule", {
+            "parts": ["One.", "Two."], "first_comment": "Three.",
+            "when": (runtime.clock.now() + timedelta(hours=1)).isoformat(),
+            "destinations": ["mastodon"],
+        }))  # fmt: skip
+        assert made["parts"] == ["One.", "Two."]
+        assert made["first_comment"] == "Three."
+        refused = await session.call_tool("schedule", {
+            "parts": ["One.", "x" * 501], "when": runtime.clock.now().isoformat(),
+            "destinations": ["mastodon"],
+        })  # fmt: skip
+        assert "part 2 of the thread is 501 characters" in refusal(refused)

@@ -29,6 +29,14 @@ long-lived one; ``/me/accounts`` lists a Page token that never expires only for 
 user token, and one that dies with the user token otherwise. ``expire_short_lived()`` is the
 hour passing: those tokens then answer 190 / subcode 463 "Session has expired".
 
+Comments (Graph API reference "Object Comments" for Page posts, and Instagram's IG Media
+Comments, read 2026-12-07): ``POST /{post-id}/comments`` with ``message`` answers ``{"id"}``;
+a Page post is commented on as the Page (a Page token), an Instagram media by its account. A
+post that does not exist is code 100 "Unsupported post request. Object does not exist"; an
+empty message is code 100 "Missing message". ``GET /{post-id}/comments`` lists them (Page:
+``id``, ``message``, ``from``; Instagram: ``id``, ``text``, ``username``, ``timestamp``).
+``comments`` records each one for tests.
+
 Run alone with ``python -m tests.fakes.facebook --port N``.
 """
 
@@ -279,6 +287,7 @@ class FakeGraph(GraphFake):
         self.exchanges = 0
         self.publish_limit = ig.PUBLISH_LIMIT
         self.ig_server_errors = 0  # container creations answered "-1 / 2207001, try again"
+        self.comments: list[dict[str, Any]] = []
         self.ig_published: list[float] = []  # when each API-published post went out
 
     def add_routes(self, app: web.Application) -> None:
@@ -355,6 +364,10 @@ class FakeGraph(GraphFake):
         if self._token(request) is None:
             return self._bad_token(request)
         owner, edge = self._owner(request), request.match_info["edge"]
+        if edge == "comments" and owner in self.objects:
+            found = [c for c in self.comments if c["_on"] == owner]
+            shown = [{k: v for k, v in c.items() if not k.startswith("_")} for c in found]
+            return web.json_response({"data": shown, "paging": {}})
         if (owner, edge) in (
             (self.page_id, "posts"),
             (self.page_id, "feed"),
@@ -372,6 +385,8 @@ class FakeGraph(GraphFake):
         if token is None:
             return self._bad_token(request)
         fields = self._fields(request)
+        if edge == "comments":
+            return await self._comment(request, owner, token, fields)
         if owner == self.page_id and token not in self.page_tokens:
             return web.json_response(
                 graph_error(190, "A Page access token is required"), status=400
@@ -395,6 +410,36 @@ class FakeGraph(GraphFake):
                 self.ig_published.append(ig.now())
             return answer
         return web.json_response(graph_error(100, "Unknown edge"), status=400)
+
+    async def _comment(
+        self, request: web.Request, on: str, token: str, fields: dict[str, Any]
+    ) -> web.StreamResponse:
+        post = self.objects.get(on)
+        if post is None or post.get("kind") != "post":
+            body = graph_error(100, "Unsupported post request. Object does not exist")
+            return web.json_response(body, status=400)
+        instagram = post.get("owner") == self.ig_id
+        if not instagram and token not in self.page_tokens:
+            body = graph_error(190, "A Page access token is required")
+            return web.json_response(body, status=400)
+        message = str(fields.get("message", ""))
+        if not message.strip():
+            return web.json_response(graph_error(100, "(#100) Missing message"), status=400)
+
+        async def create() -> web.StreamResponse:
+            number = self._new_id()
+            comment: dict[str, Any] = {"_on": on, "_key": request.headers.get(
+                "X-Outpost-Idempotency-Key", "")}
+            if instagram:
+                comment.update(id=number, text=message, username="acme.corp",
+                               timestamp=_stamp(time.time()))  # fmt: skip
+            else:
+                comment.update(id=f"{on.rsplit('_', 1)[-1]}_{number}", message=message,
+                               **{"from": {"id": self.page_id, "name": "Acme"}})  # fmt: skip
+            self.comments.append(comment)
+            return web.json_response({"id": comment["id"]})
+
+        return await self.create_call(request, create)
 
     def _duplicate(self, message: str) -> web.Response | None:
         if message and any(p.get("message") == message for p in self.posts):

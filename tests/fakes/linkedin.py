@@ -25,6 +25,17 @@ video is then ``PROCESSING`` for ``video_processing_polls`` reads, and ``AVAILAB
 ``PROCESSING_FAILED`` when ``fail_video_processing`` is set). A post may use only an
 ``AVAILABLE`` video.
 
+Comments (Comments API, learn.microsoft.com/en-us/linkedin/marketing/community-management/
+shares/comments-api, read 2026-12-07): ``POST /rest/socialActions/{share or ugcPost URN}/
+comments`` with ``actor`` (the person or organisation commenting; ``w_member_social`` or
+``w_organization_social``), ``object`` (the same URN) and ``message.text`` answers ``201`` with
+the comment (``commentUrn``, ``urn:li:comment:(urn:li:activity:…,id)``) and its id in
+``x-restli-id``. A post that does not exist is 404; a missing actor or message is 400; an
+actor the token cannot act for is 403; a message over 1,250 characters is 422. Reading a
+post's comments (``GET`` on the same path) needs ``r_organization_social`` for an
+organisation's post and ``r_member_social`` for a member's, else 403. ``comments`` records
+each one for tests.
+
 Run alone with ``python -m tests.fakes.linkedin --port N``.
 """
 
@@ -100,6 +111,7 @@ class FakeLinkedIn(FakeServer):
         self.video_processing_polls = 1
         self.fail_video_processing = False
         self._created_keys: list[str] = []
+        self.comments: list[dict[str, Any]] = []
         self._ids = itertools.count(7100000000000000001)
 
     def created_keys(self) -> list[str]:
@@ -113,6 +125,7 @@ class FakeLinkedIn(FakeServer):
         self.images.clear()
         self.videos.clear()
         self._created_keys.clear()
+        self.comments.clear()
 
     def error(
         self, status: int, message: str, headers: dict[str, str] | None = None
@@ -131,6 +144,8 @@ class FakeLinkedIn(FakeServer):
         r = app.router
         r.add_post("/rest/posts", self._create_post)
         r.add_get("/rest/posts", self._find_posts)
+        r.add_post("/rest/socialActions/{urn}/comments", self._create_comment)
+        r.add_get("/rest/socialActions/{urn}/comments", self._list_comments)
         r.add_post("/rest/images", self._init_image)
         r.add_put("/upload/{image}", self._upload_image)
         r.add_get("/rest/images/{urn}", self._get_image)
@@ -204,6 +219,57 @@ class FakeLinkedIn(FakeServer):
             return web.Response(status=201, headers={"x-restli-id": urn})
 
         return await self.create_call(request, create)
+
+    async def _create_comment(self, request: web.Request) -> web.StreamResponse:
+        body = request[RECORDED].json or {}
+        actor = body.get("actor")
+        refused = self._check(request, scopes=self._write_scope(actor))
+        if refused is not None:
+            return refused
+        urn = request.match_info["urn"]
+        if not actor or not isinstance(body.get("message"), dict):
+            return self.error(400, "Field /actor and /message are required")
+        if actor not in self._authors():
+            return self.error(403, "Not enough permissions to comment as this actor")
+        if body.get("object") not in (None, urn):
+            return self.error(400, "/object does not match the URN in the path")
+        if not any(p["id"] == urn for p in self.posts):
+            return self.error(404, f"Not found: {urn}")
+        text = str(body["message"].get("text") or "")
+        if not text.strip():
+            return self.error(400, "Field /message/text is required")
+        if len(text) > 1250:
+            return self.error(422, "Comment text is too long")
+        key = request.headers.get("X-Outpost-Idempotency-Key", "")
+
+        async def create() -> web.StreamResponse:
+            number = next(self._ids)
+            activity = urn.rsplit(":", 1)[-1]
+            comment_urn = f"urn:li:comment:(urn:li:activity:{activity},{number})"
+            comment = {
+                "id": str(number), "commentUrn": comment_urn,
+                "actor": actor, "object": urn, "message": {"text": text},
+                "created": {"time": int(time.time() * 1000)}, "_key": key,
+            }  # fmt: skip
+            self.comments.append(comment)
+            shown = {k: v for k, v in comment.items() if not k.startswith("_")}
+            return web.json_response(shown, status=201, headers={"x-restli-id": comment["id"]})
+
+        return await self.create_call(request, create)
+
+    async def _list_comments(self, request: web.Request) -> web.Response:
+        urn = request.match_info["urn"]
+        author = next((str(p["author"]) for p in self.posts if p["id"] == urn), "")
+        # An organisation's post is read with r_organization_social; a member's needs
+        # r_member_social, which LinkedIn no longer grants to new apps.
+        organization = author.startswith("urn:li:organization:")
+        wanted = "r_organization_social" if organization else "r_member_social"
+        refused = self._check(request, scopes=frozenset({wanted}))
+        if refused is not None:
+            return refused
+        mine = [{k: v for k, v in c.items() if not k.startswith("_")}
+                for c in self.comments if c["object"] == urn]  # fmt: skip
+        return web.json_response({"elements": mine, "paging": {"count": len(mine), "start": 0}})
 
     async def _find_posts(self, request: web.Request) -> web.Response:
         # Reading posts back needs r_member_social (closed to new apps) or r_organization_social.

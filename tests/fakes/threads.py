@@ -12,7 +12,8 @@ Posts (Threads Posts, Text Attachments and Accessibility docs, developers.facebo
 threads, read 2026-12-07): ``text`` is limited to 500 characters with each emoji counted as its
 UTF-8 bytes; more than 5 unique links fails container creation with
 ``THREADS_API__LINK_LIMIT_EXCEEDED`` (since 2025-12-22); ``alt_text`` is taken on image and video
-containers, not on text-only posts.
+containers, not on text-only posts; ``reply_to_id`` (the parts of a thread, a first comment)
+must name a published post, else code 100.
 
 Run alone with ``python -m tests.fakes.threads --port N``.
 """
@@ -169,6 +170,11 @@ class FakeThreads(GraphFake):
             return web.json_response(body, status=400)
         if fields.get("alt_text") and kind not in ("IMAGE", "VIDEO"):
             body = graph_error(100, "alt_text is only supported for image and video posts")
+            return web.json_response(body, status=400)
+        reply_to = fields.get("reply_to_id")
+        if reply_to and self.objects.get(str(reply_to), {}).get("kind") != "post":
+            # Posts doc (reply_to_id): a reply names a Threads post that exists.
+            body = graph_error(100, "(#100) The post you are replying to does not exist")
             return web.json_response(body, status=400)
         return self._container(self.user_id, fields)
 

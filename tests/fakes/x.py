@@ -16,6 +16,12 @@ Also from X's documentation, read 2026-12-07:
   metadata; v1.1 ``media/metadata/create`` documents ``alt_text.text`` at most 1000
   characters): ``{"id", "metadata": {"alt_text": {"text"}}}`` for an uploaded image or GIF.
 
+- "Post object" fields (docs.x.com/x-api/fundamentals/data-dictionary, read 2026-12-07):
+  ``referenced_tweets`` lists ``{"type": "replied_to", "id"}`` for a reply when
+  ``tweet.fields`` asks for it. A reply (``reply.in_reply_to_tweet_id``) to a post that does
+  not exist is refused with 400, as X does for a deleted or invisible post; each post records
+  what it answered (``in_reply_to``) so tests can check a thread's order.
+
 Run alone with ``python -m tests.fakes.x --port N``.
 """
 
@@ -261,6 +267,8 @@ class FakeX(FakeServer):
         fields = set(request.query.get("tweet.fields", "").split(","))
         data = [{"id": p["id"], "text": p["text"], "edit_history_tweet_ids": [p["id"]]}
                 | ({"created_at": p["created_at"]} if "created_at" in fields else {})
+                | ({"referenced_tweets": [{"type": "replied_to", "id": p["in_reply_to"]}]}
+                   if "referenced_tweets" in fields and p["in_reply_to"] else {})
                 for p in posts]  # fmt: skip
         meta = {"result_count": len(data)}
         if data:

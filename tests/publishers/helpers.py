@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import replace
 
-from publishers.base import Account, Media, PublishRequest
+from core.states import StepKind
+from publishers.base import Account, Media, Publisher, PublishRequest, Receipt
+from scheduler.publishing.steps import plan
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 256
@@ -58,3 +61,23 @@ def request_for(
         thread=thread,
         post_id="post-1",
     )
+
+
+async def publish_thread(
+    publisher: Publisher, request: PublishRequest, sent: Sequence[Receipt] = ()
+) -> list[Receipt]:
+    """A thread's posts as the worker sends them (``scheduler.publishing.steps``: the same
+    plan, texts and step keys), without the database: the root through ``publish``, each
+    later part through ``reply`` to the one before. ``sent`` are parts already out."""
+    steps, texts = plan(publisher, request)
+    receipts = list(sent)
+    for step, text in zip(steps, texts, strict=True):
+        if step.kind == StepKind.COMMENT or step.seq <= len(receipts):
+            continue
+        if step.seq == 1:
+            receipts.append(await publisher.publish(replace(request, text=text)))
+            continue
+        one = replace(request, text=text, idempotency_key=step.key, media=(), parts=(),
+                      first_comment="", thread=False)  # fmt: skip
+        receipts.append(await publisher.reply(one, receipts[-1], receipts[0]))
+    return receipts

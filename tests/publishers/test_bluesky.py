@@ -12,14 +12,14 @@ import aiohttp
 import pytest
 
 from publishers import bluesky_text as bt
-from publishers.base import Account, Media
+from publishers.base import Account, Media, Receipt
 from publishers.bluesky import BlueskyPublisher
 from publishers.errors import ContentRejected, RateLimited, Unavailable
 from scheduler.media.limits import shape_problems
 from tests.fakes.bluesky import TID, FakeBluesky
 from tests.fakes.bluesky_video import FakeBlueskyVideo
 from tests.fakes.lexicon import problem
-from tests.publishers.helpers import MP4, PNG, memory_media, request_for
+from tests.publishers.helpers import MP4, PNG, memory_media, publish_thread, request_for
 
 LONG = " ".join(f"Part {i} mentions @alice.bsky.social and #launch 🚀 日本語." for i in range(30))
 
@@ -135,16 +135,19 @@ async def test_thread_resumes_without_duplicates(
     pds.fail_next("none")
     pds.fail_next("drop")
     with pytest.raises(Exception):  # noqa: B017, PT011 - classified in test_contract
-        await publisher.publish(request)
+        await publish_thread(publisher, request)
     assert len(pds.created_keys()) == 2
-    receipt = await publisher.publish(request)
+    # The worker kept the root's receipt and sends part 2 again under the same record key.
+    first = pds.records[pds.created_keys()[0]]
+    root = Receipt(pds.uris()[0], extra={"cid": first["cid"]})
+    receipts = await publish_thread(publisher, request, [root])
     parts = bt.split_posts(LONG)
     assert len(pds.created_keys()) == len(parts) == len(set(pds.created_keys()))
     records = [pds.records[k]["value"] for k in pds.created_keys()]
-    root = {"uri": pds.uris()[0], "cid": pds.records[pds.created_keys()[0]]["cid"]}
-    assert all(r["reply"]["root"] == root for r in records[1:])
+    ref = {"uri": pds.uris()[0], "cid": first["cid"]}
+    assert all(r["reply"]["root"] == ref for r in records[1:])
     assert [r["text"] for r in records] == parts
-    assert receipt.extra["thread_uris"] == pds.uris()
+    assert [r.remote_id for r in receipts] == pds.uris()
 
 
 async def test_rate_limit_reset(publisher: BlueskyPublisher, pds: FakeBluesky) -> None:

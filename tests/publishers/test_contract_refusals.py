@@ -19,7 +19,7 @@ from publishers.threads import ThreadsPublisher
 from tests.fakes.facebook import FakeGraph
 from tests.fakes.linkedin import SELF_SERVE, FakeLinkedIn
 from tests.fakes.threads import FakeThreads
-from tests.publishers.helpers import MP4, PNG, memory_media, request_for
+from tests.publishers.helpers import MP4, PNG, memory_media, publish_thread, request_for
 
 
 def _alt(media: Media, alt: str) -> Media:
@@ -211,11 +211,11 @@ async def test_threads_130_emoji_split_or_refused_when_scheduled(
     try:
         threaded = request_for(_th(fake), text, thread=True)
         assert publisher.validate(threaded) == []
-        receipt = await publisher.publish(threaded)
+        receipts = await publish_thread(publisher, threaded)
         assert len(fake.posts) == 2
         # Emoji and ASCII only: Threads' count is the UTF-8 length here.
         assert all(len(p["text"].encode("utf-8")) <= 500 for p in fake.posts)
-        assert receipt.extra["thread_ids"] == [p["id"] for p in fake.posts]
+        assert [r.remote_id for r in receipts] == [p["id"] for p in fake.posts]
     finally:
         await fake.stop()
 

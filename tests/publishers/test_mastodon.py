@@ -8,12 +8,12 @@ import aiohttp
 import jsonschema
 import pytest
 
-from publishers.base import Account
+from publishers.base import Account, Receipt
 from publishers.errors import Ambiguous, Unavailable
 from publishers.mastodon import MastodonPublisher, mastodon_length, split_thread
 from tests.fakes import FakeMastodon
 from tests.fakes.mastodon import status_request_schema
-from tests.publishers.helpers import MP4, PNG, memory_media, request_for
+from tests.publishers.helpers import MP4, PNG, memory_media, publish_thread, request_for
 
 LONG = " ".join(
     f"Sentence number {i} talks about https://example.com/{i}/a/long/path." for i in range(40)
@@ -40,7 +40,9 @@ async def test_requests_match_the_spec(
 ) -> None:
     media = (memory_media(PNG, "image/png", "a.png"), memory_media(MP4, "video/mp4", "b.mp4"))
     await publisher.publish(request_for(account(mastodon, visibility="unlisted"), media=media))
-    await publisher.publish(request_for(account(mastodon), text=LONG, key="k2", thread=True))
+    await publish_thread(
+        publisher, request_for(account(mastodon), text=LONG, key="k2", thread=True)
+    )
     validator = jsonschema.Draft202012Validator(status_request_schema())
     bodies = status_posts(mastodon)
     assert len(bodies) > 2
@@ -110,31 +112,34 @@ def test_split_thread_without_room_for_counters() -> None:
 async def test_thread_is_a_reply_chain(
     mastodon: FakeMastodon, publisher: MastodonPublisher
 ) -> None:
-    receipt = await publisher.publish(request_for(account(mastodon), text=LONG, thread=True))
+    receipts = await publish_thread(
+        publisher, request_for(account(mastodon), text=LONG, thread=True)
+    )
     statuses = mastodon.statuses
     assert len(statuses) == len(split_thread(LONG, 500)) > 1
     assert statuses[0]["in_reply_to_id"] is None
     assert [s["in_reply_to_id"] for s in statuses[1:]] == [s["id"] for s in statuses[:-1]]
-    assert receipt.remote_id == statuses[0]["id"]
-    assert receipt.extra["thread_ids"] == [s["id"] for s in statuses]
+    assert [r.remote_id for r in receipts] == [s["id"] for s in statuses]
     key = "post-1:dest-1:r1"
     assert mastodon.created_keys() == [key] + [f"{key}:{n}" for n in range(2, len(statuses) + 1)]
 
 
-async def test_retrying_a_broken_thread_creates_no_duplicates(
+async def test_a_part_resent_under_its_key_is_not_posted_twice(
     mastodon: FakeMastodon, publisher: MastodonPublisher
 ) -> None:
     request = request_for(account(mastodon), text=LONG, thread=True)
     mastodon.fail_next("none")
     mastodon.fail_next("drop")  # the second part is created, then the connection drops
     with pytest.raises(Ambiguous):
-        await publisher.publish(request)
+        await publish_thread(publisher, request)
     assert len(mastodon.statuses) == 2
-    receipt = await publisher.publish(request)
-    again = await publisher.publish(request)
+    # The worker keeps the root's receipt and sends the ambiguous part again under its key.
+    root = Receipt(mastodon.statuses[0]["id"], mastodon.statuses[0]["url"])
+    receipts = await publish_thread(publisher, request, [root])
+    again = await publish_thread(publisher, request, [root])
     keys = mastodon.created_keys()
     assert len(keys) == len(set(keys)) == len(split_thread(LONG, 500))
-    assert receipt.extra == again.extra
+    assert [r.remote_id for r in receipts] == [r.remote_id for r in again]
     chain = [s["in_reply_to_id"] for s in mastodon.statuses[1:]]
     assert chain == [s["id"] for s in mastodon.statuses[:-1]]
 

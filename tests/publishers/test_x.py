@@ -17,7 +17,7 @@ from publishers.errors import AuthRevoked, ContentRejected, DuplicateContent, Ra
 from publishers.x import XPublisher
 from publishers.x_text import V3_CONFIG, comparable, is_valid, split_posts, weighted_length
 from tests.fakes.x import SPEC, FakeX, schema_errors
-from tests.publishers.helpers import MP4, PNG, memory_media, request_for
+from tests.publishers.helpers import MP4, PNG, memory_media, publish_thread, request_for
 
 CASES = yaml.safe_load((SPEC.parent / "twitter-text-validate.yml").read_text())["tests"]
 V2_CONFIG = {**V3_CONFIG, "version": 2, "emoji_parsing_enabled": False}
@@ -92,7 +92,7 @@ def test_validate_counts_as_x_does(publisher: XPublisher, x: FakeX) -> None:
 async def test_requests_match_the_spec(publisher: XPublisher, x: FakeX) -> None:
     images = (memory_media(PNG, "image/png", "a.png"), memory_media(PNG, "image/png", "b.png"))
     receipt = await publisher.publish(request_for(account(x), media=images))
-    await publisher.publish(request_for(account(x), text=LONG, key="k2", thread=True))
+    await publish_thread(publisher, request_for(account(x), text=LONG, key="k2", thread=True))
     bodies = created(x)
     assert len(bodies) > 3
     for body in bodies:
@@ -132,13 +132,13 @@ async def test_failed_processing_is_content_rejected(publisher: XPublisher, x: F
 
 
 async def test_thread_is_a_reply_chain(publisher: XPublisher, x: FakeX) -> None:
-    receipt = await publisher.publish(request_for(account(x), text=LONG, thread=True))
+    receipts = await publish_thread(publisher, request_for(account(x), text=LONG, thread=True))
     bodies = created(x)
     assert all(weighted_length(b["text"]) <= 280 for b in bodies)
     assert "reply" not in bodies[0]
     ids = [p["id"] for p in x.posts]
     assert [b["reply"]["in_reply_to_tweet_id"] for b in bodies[1:]] == ids[:-1]
-    assert receipt.extra["thread_ids"] == ids
+    assert [r.remote_id for r in receipts] == ids
     assert split_posts(LONG) == [b["text"] for b in bodies]
 
 
@@ -174,14 +174,26 @@ async def test_find_existing_reads_recent_posts(publisher: XPublisher, x: FakeX)
     assert isinstance(fast, Receipt)
 
 
-async def test_partial_thread_is_not_resent(publisher: XPublisher, x: FakeX) -> None:
+async def test_an_ambiguous_part_is_found_not_resent(publisher: XPublisher, x: FakeX) -> None:
     request = request_for(account(x), text=LONG, thread=True)
     x.fail_next("none")
-    x.fail_next("drop")
+    x.fail_next("drop")  # part 2 is created, then the connection drops
     with pytest.raises(Exception):  # noqa: B017, PT011 - classified in test_contract
-        await publisher.publish(request)
+        await publish_thread(publisher, request)
     assert len(x.posts) == 2
-    assert await publisher.find_existing(request) is False
+    root = Receipt(x.posts[0]["id"])
+    part = dataclasses.replace(request, text=split_posts(LONG)[1], thread=False)
+    found = await publisher.find_step(part, root)
+    assert isinstance(found, Receipt)
+    assert found.remote_id == x.posts[1]["id"]
+    # The same text answering another post is not this step.
+    assert await publisher.find_step(part, Receipt(x.posts[1]["id"])) is None
+
+
+async def test_a_reply_to_a_missing_post_is_refused(publisher: XPublisher, x: FakeX) -> None:
+    with pytest.raises(ContentRejected, match="replying to is gone"):
+        await publisher.reply(request_for(account(x), text="hi"), Receipt("1"), Receipt("1"))
+    assert x.posts == []
 
 
 async def test_base_url_comes_from_settings(http: aiohttp.ClientSession, x: FakeX) -> None:
