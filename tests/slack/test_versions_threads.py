@@ -140,6 +140,57 @@ async def test_a_five_message_thread_becomes_one_post_of_five_parts(
     assert await count_rows("scheduled_posts") == 1
 
 
+async def test_a_five_message_slack_thread_goes_out_as_five_parts_on_x_and_bluesky(
+    slack: SlackHarness, xnet: FakeX
+) -> None:
+    """Issue #19's end to end: five Slack messages, then `done`, published by the real worker
+    as a 5-part thread on the X and Bluesky fakes, in order, each part once, and the result
+    reported in the Slack thread."""
+    rt, fake = slack.rt, slack.fake
+    ws = await _workspace(slack)
+    await connect_x(rt, ws, xnet)
+    parts = ["Part one", "Part two", "Part three", "Part four", "Part five"]
+    async with bluesky_pds() as bluesky:
+        await connect_bluesky(rt, ws, bluesky)
+        opening = message(f"thread now to x, bluesky: {parts[0]}")
+        await slack.event(opening, event_id="EvE2E0")
+        await _until(lambda: fake.messages)
+        root = str(opening["ts"])
+        for n, text in enumerate(parts[1:], start=1):
+            await slack.event(reply(text, root), event_id=f"EvE2E{n}")
+            await _until(lambda n=n: len(fake.messages) == 1 + n)
+        await slack.event(reply("done", root), event_id="EvE2Edone")
+        await _until(lambda: any("id: " in m["text"] for m in fake.messages))
+        summary = next(m for m in fake.messages if "id: " in m["text"])
+        post_id = post_id_of(summary["text"])
+
+        async def published() -> bool:
+            return (await rt.posts.get(post_id)).status == "published"
+
+        await wait_for(published, timeout=60)
+        # X: five tweets, each a reply to the one before.
+        assert [p["_sent_text"] for p in xnet.posts] == parts
+        assert [p["in_reply_to"] for p in xnet.posts] == [None] + [
+            p["id"] for p in xnet.posts[:-1]
+        ]
+        # Bluesky: five records, each replying to the one before, all under the first.
+        records = [bluesky.records[k]["value"] for k in bluesky.created_keys()]
+        assert [r["text"] for r in records] == parts
+        uris = bluesky.uris()
+        assert [r["reply"]["parent"]["uri"] for r in records[1:]] == uris[:-1]
+        assert {r["reply"]["root"]["uri"] for r in records[1:]} == {uris[0]}
+        post = await rt.posts.get(post_id)
+        for dest in post.destinations:
+            assert [s.status for s in dest.steps] == ["sent"] * 5
+        # The result goes to the Slack thread where the thread was collected.
+        await _until(
+            lambda: any(m["text"].startswith("✅ Published") and m.get("thread_ts") == root
+                        for m in fake.messages),
+            timeout=30,
+        )  # fmt: skip
+    assert await count_rows("scheduled_posts") == 1
+
+
 async def test_cancel_drops_a_thread_and_a_network_without_threads_is_refused(
     slack: SlackHarness, xnet: FakeX, linkedin: FakeLinkedIn
 ) -> None:
