@@ -114,7 +114,7 @@ def destination_check(
         if piece.comment:  # a comment has its own limit (LinkedIn's 1,250), not the post's
             comment = PublishRequest("", "", "", piece.request.account,
                                      first_comment=piece.request.text)  # fmt: skip
-            problems.extend(_framed(p, piece) for p in publisher.step_problems(comment))
+            problems.extend(p.text() for p in publisher.step_problems(comment))
             continue
         found: Checked = checked(publisher, piece.request, unstored, lossy_ok)
         problems.extend(_framed(p, piece) for p in found.problems)

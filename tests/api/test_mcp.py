@@ -259,4 +259,4 @@ async def test_mcp_schedules_a_thread_with_a_first_comment(
             "parts": ["One.", "x" * 501], "when": runtime.clock.now().isoformat(),
             "destinations": ["mastodon"],
         })  # fmt: skip
-        assert "part 2 of the thread is 501 characters" in refusal(refused)
+        assert "(part 2 of 2): text is 501 characters" in refusal(refused)

@@ -51,7 +51,7 @@ async def test_each_part_and_the_comment_are_checked_against_the_network(api: Ap
     })  # fmt: skip
     assert status == 422, body
     assert body["error"]["problems"] == [
-        "@outpost@fake.social: part 2 of the thread is 501 characters; Mastodon allows 500",
+        "@outpost@fake.social (part 2 of 2): text is 501 characters; Mastodon allows 500",
         "@outpost@fake.social: the first comment is 501 characters; Mastodon allows 500",
     ]
     status, body, _ = await api.call("POST", "/api/v1/posts", json={
