@@ -10,6 +10,7 @@ import argparse
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -70,10 +71,19 @@ FORBIDDEN = {
 }
 
 
+@pytest.fixture(scope="module")
+def handler_modules() -> dict[str, set[str]]:
+    """What each handler's module loads, two fresh interpreters at a time (one per core):
+    each spends seconds importing, and one after another they were a minute of the suite."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        found = pool.map(lambda command: loaded("handler", command), sorted(HANDLERS))
+        return dict(zip(sorted(HANDLERS), found, strict=True))
+
+
 @pytest.mark.parametrize("command", sorted(HANDLERS))
-def test_each_command_module_stays_lean(command: str) -> None:
+def test_each_command_module_stays_lean(command: str, handler_modules: dict[str, set[str]]) -> None:
     forbidden = FORBIDDEN.get(command, FORBIDDEN["schedule"])
-    found = loaded("handler", command)
+    found = handler_modules[command]
     assert not found & forbidden, f"{command} imports {sorted(found & forbidden)}"
 
 

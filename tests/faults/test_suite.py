@@ -1,6 +1,8 @@
 """A small run of the fault suite (bench/faults/suite.py) inside the test command.
 
-The full run (500 posts, 24 kills) has its own command; see docs/benchmarks.md.
+The full run (500 posts, 24 kills) has its own command; see docs/benchmarks.md. This small
+run takes most of a minute on a 2-core machine, so it is a long run too: ``scripts/test.sh -m
+slow`` (the README's long runs); the default suite keeps the fault tests of tests/faults/.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import pytest
 
 from bench.faults.suite import Config, run
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 
 async def test_chaos_loses_and_duplicates_nothing(tmp_path: Path) -> None:
