@@ -28,6 +28,7 @@ _BARE_ID = re.compile(r"^(?=[0-9]*[a-f])[0-9a-f]{8}(?:-[0-9a-f-]{0,28})?\s+\S",
 _PULL = re.compile(r"^queue\s+(?=pull\b)", re.IGNORECASE)
 # ``evergreen stop ID``; ``evergreen 30d to x: …`` is a request.
 _EVERGREEN = re.compile(r"^evergreen\s+(?=stop\b)", re.IGNORECASE)
+_PREFIXED: tuple[tuple[re.Pattern[str], Kind], ...] = ((_PULL, "slots"), (_EVERGREEN, "evergreen"))
 # Telegram sends "/posts@OutpostBot args"; Slack sends "/schedule posts" as text "posts".
 _LEADING = re.compile(r"^/(?P<word>[a-z_]+)(?:@\w+)?\s*", re.IGNORECASE)
 
@@ -62,9 +63,9 @@ def parse_command(text: str) -> Command:
                 return Command("submit", rest)
         else:
             return Command("help", word)
-    for pattern, kind in ((_PULL, "slots"), (_EVERGREEN, "evergreen")):
+    for pattern, kind in _PREFIXED:
         if found := pattern.match(body):
-            return Command(kind, body[found.end() :])  # type: ignore[arg-type]
+            return Command(kind, body[found.end() :])
     if body.lower().startswith("schedule ") and _SUBMIT.match(body):
         return Command("submit", body[len("schedule "):].strip())
     if _BARE_ID.match(body):  # Slack's ``/schedule 3f2b1c9d tomorrow 9am``

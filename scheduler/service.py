@@ -378,7 +378,7 @@ class Scheduler:
             timezone=tz,
             recurrence=None,
             destinations=tuple(d.strip().lower() for d in destinations),
-            text=text or "\n\n".join(parts),
+            text=text,
             problems=tuple(problems),
             fit_media=fit_media,
             variants=clean_variants(dict(variants or {})),

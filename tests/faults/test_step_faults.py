@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,19 +32,20 @@ async def fakes() -> AsyncIterator[Fakes]:
         yield started
 
 
-def _fake(fakes: Fakes, network: str) -> object:
+def _fake(fakes: Fakes, network: str) -> Any:
+    """The fake for ``network`` (each has ``fail_next`` and ``create_calls``)."""
     return {"x": fakes.x, "bluesky": fakes.bluesky, "mastodon": fakes.mastodon,
             "linkedin": fakes.linkedin, "facebook": fakes.graph}[network]  # fmt: skip
 
 
 async def _killed_then_resumed(
-    rt: Runtime, tmp_path: Path, in_flight: object, post_id: object
+    rt: Runtime, tmp_path: Path, in_flight: Callable[[], Awaitable[bool]], post_id: uuid.UUID
 ) -> None:
     """Start a worker, SIGKILL it once ``in_flight()`` holds, then let a second one finish."""
     # The held call must outlive the kill: the first worker waits long for an answer.
     first = WorkerProcess(rt.settings, tmp_path, "a", PUBLISH_TIMEOUT_SECONDS="20").start()
     try:
-        await wait_for(in_flight, timeout=30)  # type: ignore[arg-type]
+        await wait_for(in_flight, timeout=30)
         first.kill(signal.SIGKILL)
         await asyncio.to_thread(first.wait)
     finally:
@@ -67,17 +70,17 @@ async def test_killed_around_the_first_comment_posts_it_once(
     ws, _ = await connect(runtime, fakes)
     for network in NETWORKS:
         fake = _fake(fakes, network)
-        fake.fail_next("none")  # type: ignore[attr-defined]  # the post goes out
+        fake.fail_next("none")  # the post goes out
         # The comment call is held: not made yet (the worker dies between post and comment),
         # or made with its answer never arriving (the worker dies with it in flight).
-        fake.fail_next("timeout", create=created, delay=60)  # type: ignore[attr-defined]
+        fake.fail_next("timeout", create=created, delay=60)
     post = await Scheduler(runtime).schedule_fields(
         ws.id, text="Webinar today", when=runtime.clock.now(), destinations=list(NETWORKS),
         first_comment=COMMENT,
     )  # fmt: skip
 
     async def comments_held() -> bool:
-        return all(_fake(fakes, n).create_calls >= 2 for n in NETWORKS)  # type: ignore[attr-defined]
+        return all(_fake(fakes, n).create_calls >= 2 for n in NETWORKS)
 
     await _killed_then_resumed(runtime, tmp_path, comments_held, post.id)
     done = await runtime.posts.get(post.id)

@@ -4,6 +4,7 @@ once never take the same slot."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -68,8 +69,8 @@ async def test_an_evergreen_post_published_by_the_worker_comes_back_once_in_a_sl
     assert (await rt.posts.get(copy.id)).evergreen_days is None
 
 
-async def _has(rt: Runtime, workspace_id: object, n: int) -> bool:
-    posts: list[PostView] = await rt.posts.search(workspace_id)  # type: ignore[arg-type]
+async def _has(rt: Runtime, workspace_id: uuid.UUID, n: int) -> bool:
+    posts: list[PostView] = await rt.posts.search(workspace_id)
     return len(posts) >= n
 
 
