@@ -47,10 +47,10 @@ async def test_post_now_publishes_and_replies_in_thread(
     slack, fake = connected, connected.fake
     post_id, ts = await _scheduled(slack, "next monday 9am to mastodon: Early bird")
     await slack.interactive(slack.button("post_now", post_id, ts=ts))
-    await _until(lambda: fake.thread(CHANNEL, ts))
+    # The notifier replies in the thread first and then edits the summary: wait for both.
+    await _until(lambda: fake.message(CHANNEL, ts)["text"].startswith("✅ Published"))
     assert len(mastodon.statuses) == 1
-    assert fake.thread(CHANNEL, ts)[0]["text"].startswith("✅ Published")
-    assert fake.message(CHANNEL, ts)["text"].startswith("✅ Published")
+    assert [m["text"][:11] for m in fake.thread(CHANNEL, ts)] == ["✅ Published"]
 
 
 async def test_failure_reply_has_reason_and_retry_button(
