@@ -145,7 +145,7 @@ def post_buttons(post: PostView, lang: str | None = None) -> tuple[Button, ...]:
             Button(t(lang, "Post now"), "post_now", pid),
             *skip,
         )
-    if post.status in ("failed", "partially_published"):
+    if post.retryable:
         return (Button(t(lang, "Retry"), "retry", pid),)
     return ()
 

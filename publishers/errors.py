@@ -123,6 +123,13 @@ _RETRY = N_("Press Retry, or contact support if it keeps failing.")
 ADVICE = (_OUTDATED, _RECONNECT, _EDIT, _DUPLICATE, _SLOW, _CHECK, _LATER, _RETRY)
 
 
+def with_advice(error: PublishError) -> str:
+    """The network's words and what to do, once: some messages already say it (reconnect)."""
+    if "Retry" in error.message:
+        return error.message
+    return f"{error.message} {advice(error)}".strip()
+
+
 def advice(error: PublishError) -> str:
     """What the person should do about ``error``, in one sentence."""
     if isinstance(error, IntegrationOutdated):

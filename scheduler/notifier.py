@@ -95,6 +95,8 @@ class PostResult:
     origin: Mapping[str, Any]
     callback_url: str | None
     destinations: tuple[DestinationResult, ...]
+    # Retry has something to send: a failed destination, thread part or first comment.
+    retryable: bool = False
 
     @classmethod
     def from_view(cls, post: PostView) -> PostResult:
@@ -119,6 +121,7 @@ class PostResult:
                 )
                 for d in post.destinations
             ),
+            retryable=post.retryable,
         )
 
 

@@ -15,8 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.errors import Conflict, NotFound, StaleRevision
 from core.i18n import N_, Msg, msg
 from core.slots import NoFreeSlot
-from core.states import EDITABLE_POST_STATUSES, DestinationStatus, PostStatus, status_word
+from core.states import (
+    EDITABLE_POST_STATUSES,
+    DestinationStatus,
+    PostStatus,
+    StepStatus,
+    status_word,
+)
 from storage.models import (
+    DestinationStep,
     PostDestination,
     PostMedia,
     ScheduledPost,
@@ -240,8 +247,10 @@ class PostStore:
         due_at: datetime | None,
         from_statuses: tuple[DestinationStatus, ...] = (DestinationStatus.PENDING,),
         reset_attempts: bool = False,
+        also: Sequence[uuid.UUID] = (),
     ) -> list[Job]:
-        """Bump pending destinations' revision so queued jobs for the old one become no-ops."""
+        """Bump pending destinations' revision so queued jobs for the old one become no-ops;
+        ``also``: destinations to rearm whatever their status (a retry's published ones)."""
         values: dict[str, object] = {
             "revision": PostDestination.revision + 1,
             "status": DestinationStatus.PENDING,
@@ -258,7 +267,7 @@ class PostStore:
                 update(PostDestination)
                 .where(
                     PostDestination.post_id == post.id,
-                    PostDestination.status.in_(from_statuses),
+                    or_(PostDestination.status.in_(from_statuses), PostDestination.id.in_(also)),
                 )
                 .values(**values)
                 .returning(PostDestination.id, PostDestination.revision, PostDestination.due_at)
@@ -469,17 +478,28 @@ class PostStore:
     ) -> tuple[PostView, list[Job]]:
         async with self.sessions.begin() as session:
             post = await self._locked(session, workspace_id, post_id)
-            if post.status not in (PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED):
+            before = await load_post(session, post.id)
+            if before is None or not before.retryable:
                 raise Conflict(
                     msg("This post is {status}; only failed posts can be retried.",
                         status=status_word(post.status))
                 )  # fmt: skip
+            # A post that is out keeps its post: only its failed parts and comment go again.
+            again = {d.id: d.steps_to_retry() for d in before.destinations}
+            again = {dest: seqs for dest, seqs in again.items() if seqs}
+            for dest, seqs in again.items():
+                await session.execute(
+                    update(DestinationStep)
+                    .where(DestinationStep.destination_id == dest, DestinationStep.seq.in_(seqs))
+                    .values(status=StepStatus.PENDING, error=None, updated_at=func.now())
+                )
             jobs = await self._rearm(
                 session,
                 post,
                 now,
                 from_statuses=(DestinationStatus.FAILED,),
                 reset_attempts=True,
+                also=list(again),
             )
             post.status = (
                 PostStatus.PUBLISHING if post.scheduled_at <= now else PostStatus.SCHEDULED

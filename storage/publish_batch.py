@@ -123,7 +123,9 @@ FINISH = """
             platform_post_id = CASE WHEN v.status = 'success' THEN v.remote_id
                                     ELSE d.platform_post_id END,
             platform_url = CASE WHEN v.status = 'success' THEN v.url ELSE d.platform_url END,
-            published_at = CASE WHEN v.status = 'success' THEN v.at ELSE d.published_at END
+            -- A retried thread part or comment keeps the post's own time.
+            published_at = CASE WHEN v.status = 'success' THEN COALESCE(d.published_at, v.at)
+                                ELSE d.published_at END
         FROM v
         WHERE d.id = v.id AND d.status = 'publishing' AND d.attempts = v.number
         RETURNING d.id

@@ -82,6 +82,18 @@ async def evergreen_copy(run: Run, view: PostView, now: datetime) -> uuid.UUID:
     )  # fmt: skip
 
 
+def copied(view: PostView) -> ColumnElement[bool]:
+    """An evergreen post already has its copy: a later post of its series."""
+    return (
+        select(ScheduledPost.id)
+        .where(
+            ScheduledPost.series_id == (view.series_id or view.id),
+            ScheduledPost.created_at > view.created_at,
+        )
+        .exists()
+    )
+
+
 def not_held() -> ColumnElement[bool]:
     """The destination's post is not held: drafts and posts awaiting approval have no job until
     they move (the reconciler and the horizon sweep both leave them out)."""
@@ -340,8 +352,13 @@ class PublishStore:
                 post.recurrence = None  # the rule moves on to the next occurrence
                 await session.flush()
                 following = await load_post(session, created)
-            elif view.evergreen_days and final in EVERGREEN_AFTER:
-                # Under the post's lock: a second finalize finds it closed and makes no copy.
+            # Under the post's lock: a second finalize finds it closed and makes no copy, and
+            # one after a Retry of a part or comment finds the copy made before.
+            elif (
+                view.evergreen_days
+                and final in EVERGREEN_AFTER
+                and not await session.scalar(select(copied(view)))
+            ):
                 created = await evergreen_copy(on_session(session), view, now)
                 following = await load_post(session, created)
             return view, following

@@ -96,6 +96,24 @@ class DestinationView:
     # Root post, thread parts and first comment, for a destination that has more than a post.
     steps: tuple[StepView, ...] = ()
 
+    def steps_to_retry(self) -> list[int]:
+        """The steps Retry sends again once the post is out: the thread's first failed part and
+        every part after it, and a failed first comment. Never one the network may have taken
+        (``unsure``: the report asks the person to check) nor one after it in the thread."""
+        if self.status != DestinationStatus.SUCCESS:
+            return []
+        parts = [s for s in self.steps if s.kind == StepKind.PART
+                 and s.status in (StepStatus.FAILED, StepStatus.SKIPPED)]  # fmt: skip
+        seqs = [s.seq for s in parts] if parts and _retryable(parts[0]) else []
+        return seqs + [s.seq for s in self.steps if s.kind == StepKind.COMMENT and _retryable(s)]
+
+
+UNSURE = "unsure"  # in a failed step's ``extra``: it may have been posted
+
+
+def _retryable(step: StepView) -> bool:
+    return step.status == StepStatus.FAILED and not step.extra.get(UNSURE)
+
 
 @dataclass(frozen=True)
 class PostView:
@@ -133,6 +151,15 @@ class PostView:
     def text_for(self, platform: str) -> str:
         """The text this network gets: its version, else the post's."""
         return self.variants.get(platform) or self.content
+
+    @property
+    def retryable(self) -> bool:
+        """A destination failed, or a thread part or first comment after a post that is out."""
+        if self.status in (PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED):
+            return True
+        return self.status == PostStatus.PUBLISHED and any(
+            d.steps_to_retry() for d in self.destinations
+        )
 
 
 @dataclass(frozen=True)

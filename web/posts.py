@@ -92,7 +92,7 @@ async def _page(
         error=error,
         back=f"/?ws={ws.id}&month={local:%Y-%m}",
         editable=can_schedule(role) and post.status in EDITABLE_POST_STATUSES,
-        retryable=can_schedule(role) and post.status in ("failed", "partially_published"),
+        retryable=can_schedule(role) and post.retryable,
         approvable=can_approve(role) and post.status == "pending_approval",
         approvals=await runtime.approvals.history(post.id),
         role=role,

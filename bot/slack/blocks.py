@@ -114,6 +114,6 @@ def result_summary(res: PostResult) -> str:
 
 def result_buttons(res: PostResult) -> tuple[Button, ...]:
     """Retry when something failed."""
-    if res.status in ("failed", "partially_published"):
+    if res.retryable:
         return (Button(t(res.origin.get("lang"), "Retry"), "retry", res.post_id),)
     return ()

@@ -22,7 +22,7 @@ log = logging.getLogger("outpost.telegram")
 def result_reply(result: PostResult) -> Reply:
     """A link per destination, or the reason and a Retry button."""
     buttons: tuple[Button, ...] = ()
-    if result.status in ("failed", "partially_published"):
+    if result.retryable:
         buttons = (Button(t(result.origin.get("lang"), "Retry"), "retry", result.post_id),)
     return Reply(render.result(result), buttons)
 

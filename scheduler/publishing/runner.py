@@ -25,7 +25,7 @@ from publishers.errors import (
     RateLimited,
     TransientError,
     Unavailable,
-    advice,
+    with_advice,
 )
 from scheduler import metrics
 from scheduler.accounts.access import publish_fresh
@@ -160,10 +160,7 @@ class Runner:
                            "destination_id": str(dest.id)},
                 )  # fmt: skip
                 metrics.INTEGRATION_OUTDATED.labels(dest.platform).inc()
-            next_step = advice(exc)
-            # Some errors already say what to do (reconnect links); don't say it twice.
-            text = exc.message if "Retry" in exc.message else f"{exc.message} {next_step}"
-            return await self._fail(claim, exc.code, text)
+            return await self._fail(claim, exc.code, with_advice(exc))
         except MediaStoreError as exc:
             if exc.retry:
                 return await self._retry(claim, Unavailable(exc.message))
@@ -234,7 +231,7 @@ class Runner:
         if delay is None:
             delay = backoff(failures + 1)
         if give_up:
-            message = f"Gave up after {claim.attempt_number} attempts: {exc.message} {advice(exc)}"
+            message = f"Gave up after {claim.attempt_number} attempts: {with_advice(exc)}"
             if isinstance(exc, InternalError):
                 message = internal_gave_up(claim.attempt_number)
             return await self._fail(claim, exc.code, message)

@@ -16,8 +16,10 @@ step's key (Mastodon's Idempotency-Key, Bluesky's record key), else looked up
 
 The root post decides the destination: once it is out, the destination succeeds whatever its
 steps do. A part that fails leaves the parts after it unsent (a reply chain cannot skip a link);
-a failed comment is reported next to the post's link. Transient errors send the whole
-destination back to ``pending`` (the queue retries); the next run resumes where this one ended.
+a failed comment is reported next to the post's link. Retry sends those again (the destination
+goes back to ``pending`` with its sent steps kept), except a step marked ``unsure``. Transient
+errors send the whole destination back to ``pending`` (the queue retries); the next run resumes
+where this one ended.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from publishers.errors import (
     PublishError,
     RateLimited,
     TransientError,
-    advice,
+    with_advice,
 )
 from scheduler.accounts.access import call_fresh
 from scheduler.notifier import COMMENT_UNSURE, NO_COMMENTS, PART_BROKEN, PART_UNSURE
@@ -44,7 +46,7 @@ from scheduler.publishing.internal import storable
 from scheduler.publishing.retry import backoff
 from storage.publishing import Claim
 from storage.steps import Fence, PlannedStep
-from storage.views import AccountView, StepView
+from storage.views import UNSURE, AccountView, StepView
 
 if TYPE_CHECKING:
     from scheduler.publishing.runner import Runner
@@ -207,7 +209,7 @@ class Steps:
         except TransientError as exc:
             return await self._later(step, exc, None)
         except PermanentError as exc:
-            return await self._failed(step, f"{exc.message} {advice(exc)}".strip())
+            return await self._failed(step, with_advice(exc))
         except Exception as exc:  # a bug of ours: the step may have gone out
             log.error("internal error in a step", exc_info=exc,
                       extra={"dest": str(self.claim.destination.id), "seq": step.seq})  # fmt: skip
@@ -219,8 +221,9 @@ class Steps:
             return SUPERSEDED
         return receipt
 
-    async def _failed(self, step: StepView, why: str) -> str | None:
-        if not await self._mark(step.seq, StepStatus.FAILED, error=why):
+    async def _failed(self, step: StepView, why: str, *, unsure: bool = False) -> str | None:
+        extra = {UNSURE: True} if unsure else None  # Retry leaves it: it may be out
+        if not await self._mark(step.seq, StepStatus.FAILED, error=why, extra=extra):
             return SUPERSEDED
         return None
 
@@ -258,7 +261,7 @@ class Steps:
             return "resend"
         unsure = COMMENT_UNSURE if step.kind == StepKind.COMMENT else PART_UNSURE
         why = unsure.format(network=self.publisher.label, n=step.seq, handle=account.handle)
-        return await self._failed(step, why)
+        return await self._failed(step, why, unsure=True)
 
     @staticmethod
     def _what(step: StepView) -> str:
@@ -270,7 +273,7 @@ class Steps:
         """Back to ``pending`` to resume later; past the attempt budget the step fails."""
         give_up, failures = await self.runner.budget(self.claim, exc)
         if give_up:
-            reason = f"{exc.message} {advice(exc)}".strip()
+            reason = with_advice(exc)
             attempts = self.claim.attempt_number
             return await self._failed(step, f"Gave up after {attempts} attempts: {reason}")
         if not keep and not await self._mark(step.seq, StepStatus.PENDING, error=exc.message):

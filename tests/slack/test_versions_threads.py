@@ -285,3 +285,38 @@ async def test_slash_thread_says_to_start_it_in_a_message(slack: SlackHarness, x
     await _until(lambda: slack.fake.responses)
     assert "Start a thread in a message" in slack.fake.responses[0]["text"]
     assert await count_rows("chat_threads") == 0
+
+
+async def test_retry_in_the_thread_sends_a_failed_first_comment_once(
+    slack: SlackHarness, linkedin: FakeLinkedIn
+) -> None:
+    """A post that went out with its first comment refused gets Retry in its report; pressing
+    it sends the comment, not the post, and reports again in the same thread."""
+    rt, fake = slack.rt, slack.fake
+    await connect_linkedin(rt, await _workspace(slack), linkedin)
+    linkedin.fail_next("none")  # the post
+    linkedin.fail_next("422")  # the comment, once
+    text = "now to linkedin: We are hiring\nfirst comment: Apply at https://example.com/jobs"
+    await slack.event(message(text), event_id="EvRETRY1")
+    await _until(lambda: fake.messages)
+    post_id = post_id_of(fake.messages[0]["text"])
+
+    def reports() -> list[dict[str, Any]]:
+        # Replies in the request's thread (the summary itself is edited to say Published too).
+        return [m for m in fake.messages[1:] if m["text"].startswith("✅ Published")]
+
+    await _until(reports, timeout=30)
+    [first] = reports()
+    assert "first comment failed" in first["text"]
+    buttons = [e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == [f"outpost:retry:{post_id}"]
+    press = slack.button("retry", str(post_id), ts=first["ts"])
+    press["channel"]["id"] = press["container"]["channel_id"] = first["channel"]
+    await slack.interactive(press)
+    await _until(lambda: len(reports()) == 2, timeout=30)
+    second = reports()[1]
+    assert second["thread_ts"] == first["thread_ts"] is not None
+    assert "first comment posted" in second["text"], second["text"]
+    assert not [b for b in second.get("blocks") or [] if b["type"] == "actions"]
+    assert [p["commentary"] for p in linkedin.posts] == ["We are hiring"]
+    assert [c["message"]["text"] for c in linkedin.comments] == ["Apply at https://example.com/jobs"]

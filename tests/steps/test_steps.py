@@ -1,5 +1,5 @@
-"""Threads and first comments are steps after a post: each sent once, in order, by the worker,
-and a failing one does not undo the post (issue #19)."""
+"""Threads and first comments are steps after a post: each sent once, in order, by the worker;
+a failing one does not undo the post, and Retry sends it (and only it) again (issue #19)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot import render
+from core.errors import Conflict
 from publishers.text import split_thread
 from publishers.x_text import split_posts
 from scheduler.notifier import NO_COMMENTS, PART_BROKEN, PostResult, StepResult, step_worded
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
+from scheduler.slots import parse_slots
 from storage.views import PostView
 from tests.fakes.webhook_receiver import FakeWebhookReceiver
 from tests.helpers import team
@@ -103,6 +105,39 @@ async def test_a_failed_comment_leaves_the_post_published_and_says_so(
     assert dest.platform_url in report
     assert "first comment failed" in report
     assert "reconnect" in report.lower()
+    # Retry is offered (the report's button, the post's buttons) for the comment alone.
+    assert done.retryable
+    assert render.post_buttons(done)[0].action == "retry"
+    assert PostResult.from_view(done).retryable
+    error = dest.steps[1].error or ""
+    assert error.startswith("LinkedIn answered 403")
+    assert error.count("Retry") == 1, error
+    # The 403 asked for a reconnect; connecting the account again makes Retry work.
+    [account] = [a for a in await runtime.workspaces.accounts(ws.id) if a.platform == "linkedin"]
+    assert account.status == "reconnect"
+    await runtime.workspaces.add_account(
+        ws.id, "linkedin", account.handle, runtime.cipher.encrypt("li-token"),
+        base_url=account.base_url, settings=dict(account.settings),
+    )  # fmt: skip
+    await Scheduler(runtime).retry(ws.id, post.id)
+
+    async def commented() -> bool:
+        view = await runtime.posts.get(post.id)
+        return view.status == "published" and view.destinations[0].steps[1].status == "sent"
+
+    await wait_for(commented, timeout=30)
+    again = await runtime.posts.get(post.id)
+    assert posts_of(fakes, "linkedin") == ["Hello LinkedIn"]
+    [(text, on)] = comments_of(fakes, "linkedin")
+    assert (text, on) == ("More in the comments", dest.platform_post_id)
+    [after] = again.destinations
+    assert after.platform_url == dest.platform_url
+    assert after.published_at == dest.published_at  # the post's own time, not the retry's
+    assert not again.retryable
+    report = render.result(PostResult.from_view(again))
+    assert "first comment posted" in report, report
+    with pytest.raises(Conflict):
+        await Scheduler(runtime).retry(ws.id, post.id)
 
 
 async def test_a_thread_that_breaks_says_which_parts_are_out(
@@ -123,6 +158,19 @@ async def test_a_thread_that_breaks_says_which_parts_are_out(
     report = render.result(PostResult.from_view(done))
     assert "parts 1–2 of 5 out" in report, report
     assert "part 3 failed" in report, report
+    # Retry resumes the chain at part 3: parts 1 and 2 are not sent again.
+    assert dest.steps_to_retry() == [3, 4, 5]
+    await Scheduler(runtime).retry(done.workspace_id, post.id)
+
+    async def whole() -> bool:
+        view = await runtime.posts.get(post.id)
+        steps = [s.status for s in view.destinations[0].steps]
+        return view.status == "published" and steps == ["sent"] * 5
+
+    await wait_for(whole, timeout=30)
+    assert [p["_sent_text"] for p in fakes.x.posts] == PARTS
+    replies = [p["in_reply_to"] for p in fakes.x.posts]
+    assert replies == [None] + [p["id"] for p in fakes.x.posts[:-1]]
 
 
 async def test_a_comment_linkedin_cannot_confirm_is_reported_not_resent(
@@ -150,6 +198,12 @@ async def test_a_comment_linkedin_cannot_confirm_is_reported_not_resent(
     report = render.result(PostResult.from_view(done), lang="es")
     assert "el primer comentario falló" in report, report
     assert "LinkedIn no confirmó el primer comentario" in report, report
+    # Retry has nothing it may send: the person checks LinkedIn first.
+    assert not done.retryable
+    assert render.post_buttons(done) == ()
+    with pytest.raises(Conflict):
+        await Scheduler(runtime).retry(ws.id, post.id)
+    assert len(fakes.linkedin.comments) == 1
 
 
 async def test_networks_without_comments_say_the_comment_was_skipped(
@@ -205,3 +259,34 @@ def test_the_report_says_which_parts_went_out_in_the_askers_language() -> None:
         "💬 premier commentaire non publié : X n’a pas de commentaires ; le premier "
         "commentaire n’a pas été publié."
     )
+
+
+async def test_retrying_an_evergreen_posts_comment_makes_no_second_copy(
+    runtime: Runtime, worker: object, fakes: Fakes
+) -> None:
+    ws, _ = await connect(runtime, fakes)
+    await runtime.slots.replace(ws.id, None, parse_slots("daily 9:00"))
+    fakes.linkedin.fail_next("none")
+    fakes.linkedin.fail_next("422")  # the comment, refused once
+    post = await Scheduler(runtime).schedule_fields(
+        ws.id, text="Evergreen", when=runtime.clock.now(), destinations=["linkedin"],
+        first_comment="Read more", evergreen_days=7,
+    )  # fmt: skip
+    assert post.queued  # an evergreen post takes a slot; post it now, as the button does
+    await Scheduler(runtime).post_now(ws.id, post.id)
+    await _done(runtime, post.id)
+
+    async def copied() -> bool:
+        return len(await runtime.posts.search(ws.id)) == 2
+
+    await wait_for(copied, timeout=15)
+    await Scheduler(runtime).retry(ws.id, post.id)
+
+    async def commented() -> bool:
+        return (
+            len(fakes.linkedin.comments) == 1
+            and (await runtime.posts.get(post.id)).status == "published"
+        )
+
+    await wait_for(commented, timeout=30)
+    assert len(await runtime.posts.search(ws.id)) == 2
