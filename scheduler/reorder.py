@@ -1,9 +1,10 @@
 """Reordering a queue: ``move ID up|down``, pulling it forward when a post is cancelled, and
 stopping an evergreen post.
 
-A post's queue is the live queued posts to exactly its accounts. Moves go through the one
-reschedule use case (``Scheduler.reschedule``, handed in as ``move``), so each post's jobs are
-re-queued and its revision bumped as for any other change of time.
+A post's queue is the live queued posts to exactly its accounts. A swap exchanges two posts'
+times in one transaction (``PostStore.swap``: both move or neither); a pull-forward goes through
+the one reschedule use case (``Scheduler.reschedule``, handed in as ``move``). Either way each
+post's jobs are re-queued, its revision bumped and its rescheduled event sent.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from datetime import datetime
 
 from core.errors import Conflict, NotFound, RequestProblem
 from core.i18n import msg
-from core.states import PostStatus
+from core.states import HELD_POST_STATUSES, CallbackEvent, PostStatus
+from scheduler.hooks.callbacks import emit
+from scheduler.publishing.horizon import queue_jobs
 from scheduler.runtime import Runtime
 from storage.views import PostView
 
@@ -25,7 +28,7 @@ UP, DOWN = "up", "down"
 
 
 async def swap(
-    rt: Runtime, workspace_id: uuid.UUID, post_id: uuid.UUID, direction: str, move: Move
+    rt: Runtime, workspace_id: uuid.UUID, post_id: uuid.UUID, direction: str
 ) -> tuple[PostView, PostView]:
     """Swap a queued post's time with the previous (``up``) or next (``down``) one in its
     queue; both as rescheduled."""
@@ -38,11 +41,11 @@ async def swap(
             msg("This post is already first in its queue.") if first
             else msg("This post is already last in its queue.")
         ])  # fmt: skip
-    return await _exchange(rt, workspace_id, queue[at], queue[other], move)
+    return await _exchange(rt, workspace_id, queue[at], queue[other])
 
 
 async def swap_with(
-    rt: Runtime, workspace_id: uuid.UUID, post_id: uuid.UUID, other_id: uuid.UUID, move: Move
+    rt: Runtime, workspace_id: uuid.UUID, post_id: uuid.UUID, other_id: uuid.UUID
 ) -> tuple[PostView, PostView]:
     """Swap the times of two posts of the same queue (the week view's drag and drop)."""
     queue = dict(await _queue(rt, workspace_id, post_id))
@@ -50,9 +53,7 @@ async def swap_with(
         raise RequestProblem(
             [msg("Drop a queued post on another post of the same queue to swap them.")]
         )
-    return await _exchange(
-        rt, workspace_id, (post_id, queue[post_id]), (other_id, queue[other_id]), move
-    )
+    return await _exchange(rt, workspace_id, (post_id, queue[post_id]), (other_id, queue[other_id]))
 
 
 async def _queue(
@@ -71,12 +72,15 @@ async def _queue(
 
 async def _exchange(
     rt: Runtime, workspace_id: uuid.UUID, mine: tuple[uuid.UUID, datetime],
-    theirs: tuple[uuid.UUID, datetime], move: Move,
+    theirs: tuple[uuid.UUID, datetime],
 ) -> tuple[PostView, PostView]:  # fmt: skip
     async with rt.slots.holding(workspace_id):
-        moved = await move(workspace_id, mine[0], theirs[1])
-        swapped = await move(workspace_id, theirs[0], mine[1])
-    return moved, swapped
+        swapped = await rt.posts.swap(workspace_id, mine, theirs)
+    for post, jobs in swapped:
+        if post.status not in HELD_POST_STATUSES:
+            await queue_jobs(rt, jobs)
+        await emit(rt, post, CallbackEvent.POST_RESCHEDULED)
+    return swapped[0][0], swapped[1][0]
 
 
 async def pull_forward(rt: Runtime, cancelled: PostView, move: Move) -> list[PostView]:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -496,8 +497,10 @@ class Scheduler:
         *,
         role: str = Role.EDITOR,
         user_id: uuid.UUID | None = None,
+        queued: bool | None = False,
     ) -> PostView:
-        """Move a post; a draft given a time is scheduled (or waits for approval)."""
+        """Move a post; a draft given a time is scheduled (or waits for approval). A time a
+        person picks takes a post out of its queue; the queue's own moves keep it (None)."""
         check_can_schedule(role)
         now = self.rt.clock.now()
         if when < now - PAST_GRACE:
@@ -507,7 +510,9 @@ class Scheduler:
         current = await self.rt.posts.get(post_id, workspace_id)
         if current.status == PostStatus.DRAFT:
             return await submit_draft(self.rt, current, max(when, now), role, user_id)
-        post, jobs = await self.rt.posts.reschedule(workspace_id, post_id, max(when, now))
+        post, jobs = await self.rt.posts.reschedule(
+            workspace_id, post_id, max(when, now), queued=queued
+        )
         if post.status not in HELD_POST_STATUSES:
             await queue_jobs(self.rt, jobs)
         await emit(self.rt, post, CallbackEvent.POST_RESCHEDULED)
@@ -568,7 +573,7 @@ class Scheduler:
         workspace pulls its queue forward (``scheduler.reorder``)."""
         post = await self.rt.posts.cancel(workspace_id, post_id)
         await emit(self.rt, post, CallbackEvent.POST_CANCELLED)
-        await pull_forward(self.rt, post, self.reschedule)
+        await pull_forward(self.rt, post, partial(self.reschedule, queued=None))
         return post
 
     async def move(
@@ -577,7 +582,7 @@ class Scheduler:
     ) -> tuple[PostView, PostView]:  # fmt: skip
         """``move ID up|down``: swap a queued post's time with its neighbour in the queue."""
         check_can_schedule(role)
-        return await swap(self.rt, workspace_id, post_id, direction, self.reschedule)
+        return await swap(self.rt, workspace_id, post_id, direction)
 
     async def swap(
         self, workspace_id: uuid.UUID, post_id: uuid.UUID, other_id: uuid.UUID, *,
@@ -585,7 +590,7 @@ class Scheduler:
     ) -> tuple[PostView, PostView]:  # fmt: skip
         """Swap the times of two queued posts of the same queue (drag and drop)."""
         check_can_schedule(role)
-        return await swap_with(self.rt, workspace_id, post_id, other_id, self.reschedule)
+        return await swap_with(self.rt, workspace_id, post_id, other_id)
 
     async def retry(self, workspace_id: uuid.UUID | None, post_id: uuid.UUID) -> PostView:
         post, jobs = await self.rt.posts.retry(workspace_id, post_id, self.rt.clock.now())

@@ -30,7 +30,7 @@ from storage.models import (
 )
 from storage.records import Prefixed, destination_from, media_from, post_from
 from storage.rows import Run, driver, fetch_posts, on_driver, on_session
-from storage.slots import Choose, choose_slot
+from storage.slots import MOVABLE, Choose, choose_slot
 from storage.usage import Quota, check
 from storage.views import Job, NewPost, PostView, Revision
 
@@ -278,13 +278,43 @@ class PostStore:
         return [Job(r[0], r[1], r[2]) for r in rows]
 
     async def reschedule(
-        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, when: datetime
-    ) -> tuple[PostView, list[Job]]:
+        self, workspace_id: uuid.UUID | None, post_id: uuid.UUID, when: datetime, *,
+        queued: bool | None = None,
+    ) -> tuple[PostView, list[Job]]:  # fmt: skip
+        """Move a post; ``queued`` set says whether it stays in its queue (None: as it was)."""
+
         def move(post: ScheduledPost) -> None:
             post.scheduled_at = when
+            if queued is not None:
+                post.queued = queued
 
         refusal = N_("This post is {status}; only scheduled posts can be moved.")
         return await self._amend(workspace_id, post_id, refusal, move, when)
+
+    async def swap(
+        self, workspace_id: uuid.UUID, mine: tuple[uuid.UUID, datetime],
+        theirs: tuple[uuid.UUID, datetime],
+    ) -> list[tuple[PostView, list[Job]]]:  # fmt: skip
+        """Exchange two queued posts' times in one transaction, each as the queue was read
+        (``(id, time)``): if either moved, went out or left the queue meanwhile, neither moves."""
+        async with self.sessions.begin() as session:
+            # One lock order, so two swaps of the same pair cannot deadlock.
+            posts = {pid: await self._locked(session, workspace_id, pid)
+                     for pid in sorted((mine[0], theirs[0]))}  # fmt: skip
+            for pid, at in (mine, theirs):
+                post = posts[pid]
+                if post.status not in MOVABLE or not post.queued or post.scheduled_at != at:
+                    raise Conflict(
+                        msg("The queue changed meanwhile; nothing was moved."),
+                        msg("Look at the queue again, then move the post."),
+                    )
+            jobs = []
+            for (pid, _), (_, to) in ((mine, theirs), (theirs, mine)):
+                posts[pid].scheduled_at = to
+                jobs.append(await self._rearm(session, posts[pid], to))
+            await session.flush()
+            views = await load_posts(session, [mine[0], theirs[0]])
+        return [(views[mine[0]], jobs[0]), (views[theirs[0]], jobs[1])]
 
     async def revise(
         self, workspace_id: uuid.UUID, post_id: uuid.UUID, change: Revision
@@ -312,6 +342,8 @@ class PostStore:
             if change.first_comment is not None:
                 post.first_comment = change.first_comment or None
             if change.scheduled_at is not None:
+                # A time a person picks takes the post out of its queue.
+                post.queued = post.queued and change.scheduled_at == post.scheduled_at
                 post.scheduled_at = change.scheduled_at
             jobs = await self._rearm(session, post, change.scheduled_at)
             await session.flush()

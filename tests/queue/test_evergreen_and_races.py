@@ -8,6 +8,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from core.errors import Conflict, RequestProblem
 from core.slots import first_free
 from core.states import PostStatus
 from scheduler.publishing.horizon import queue_jobs
@@ -15,7 +18,7 @@ from scheduler.publishing.runner import Runner
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from scheduler.slots import next_free_slot, parse_slots, set_slots
-from storage.views import Job, NewPost, PostView
+from storage.views import Job, NewPost, PostView, Revision, WorkspaceView
 from tests.fakes.mastodon import FakeMastodon
 from tests.helpers import count_rows
 from tests.media.test_cleanup import photos
@@ -78,13 +81,10 @@ async def test_concurrent_queue_requests_take_distinct_slots_in_order(
     runtime: Runtime, mastodon: FakeMastodon
 ) -> None:
     rt = runtime
-    ws = await rt.workspaces.ensure("race", "America/New_York")
-    await rt.workspaces.add_account(
-        ws.id, "mastodon", "@outpost@fake.social", rt.cipher.encrypt("good-token"),
-        base_url=mastodon.url,
+    ws, _ = await _weekday_queue(
+        rt, "race", mastodon, "America/New_York", datetime(2027, 3, 10, 15, tzinfo=UTC),
+        "mon-fri 9:00, 12:00",
     )  # fmt: skip
-    set_clock(rt, datetime(2027, 3, 10, 15, tzinfo=UTC))
-    await set_slots(rt, ws.id, "owner", [None], parse_slots("mon-fri 9:00, 12:00"))
     account = (await rt.workspaces.accounts(ws.id))[0].id
     first = await next_free_slot(rt, ws.id, [account], rt.clock.now())
     assert first == datetime(2027, 3, 10, 17, tzinfo=UTC)  # today 12:00 EST
@@ -151,14 +151,7 @@ async def test_a_queue_request_waits_for_a_reorder_holding_the_queue(
     runtime: Runtime, mastodon: FakeMastodon
 ) -> None:
     rt = runtime
-    ws = await rt.workspaces.ensure("held", "Europe/Berlin")
-    await rt.workspaces.add_account(
-        ws.id, "mastodon", "@outpost@fake.social", rt.cipher.encrypt("good-token"),
-        base_url=mastodon.url,
-    )  # fmt: skip
-    set_clock(rt, datetime(2027, 3, 24, 13, tzinfo=UTC))  # Wed 14:00 in Berlin
-    await set_slots(rt, ws.id, "owner", [None], parse_slots("mon-fri 9:00"))
-    scheduler = Scheduler(rt)
+    ws, scheduler = await _weekday_queue(rt, "held", mastodon)
     first = await scheduler.schedule(ws.id, "queue to mastodon: First", tz="Europe/Berlin")
     second = await scheduler.schedule(ws.id, "queue to mastodon: Second", tz="Europe/Berlin")
     await scheduler.cancel(ws.id, first.id)  # pull-forward is off: Thursday 9:00 is free
@@ -169,8 +162,58 @@ async def test_a_queue_request_waits_for_a_reorder_holding_the_queue(
         await asyncio.sleep(0.3)  # room for it to run, were it not waiting for the lock
         assert not late.done()
         # What a reorder does under the lock: move a post into the free slot.
-        await scheduler.reschedule(ws.id, second.id, first.scheduled_at)
+        await scheduler.reschedule(ws.id, second.id, first.scheduled_at, queued=None)
     made = await late
     # Not Thursday (free when it asked, taken by the move): Friday, which the move freed.
     assert (await rt.posts.get(second.id)).scheduled_at == first.scheduled_at
     assert made.scheduled_at == datetime(2027, 3, 26, 8, tzinfo=UTC)
+
+
+async def test_a_swap_moves_both_or_neither_and_a_picked_time_leaves_the_queue(
+    runtime: Runtime, mastodon: FakeMastodon
+) -> None:
+    rt = runtime
+    ws, scheduler = await _weekday_queue(rt, "swaps", mastodon)
+    a, b, c = [
+        await scheduler.schedule(ws.id, f"queue to mastodon: {name}", tz="Europe/Berlin")
+        for name in ("A", "B", "C")
+    ]
+    thu, fri, mon = a.scheduled_at, b.scheduled_at, c.scheduled_at
+    assert (thu.day, fri.day, mon.day) == (25, 26, 29)
+    # A swap read before one of its posts moved refuses, and neither post moves.
+    with pytest.raises(Conflict):
+        await rt.posts.swap(ws.id, (a.id, thu), (b.id, fri + timedelta(hours=1)))
+    assert [(await rt.posts.get(p.id)).scheduled_at for p in (a, b)] == [thu, fri]
+    down, up = await scheduler.move(ws.id, a.id, "down")
+    assert (down.id, down.scheduled_at, up.id, up.scheduled_at) == (a.id, fri, b.id, thu)
+    assert down.queued
+    assert up.queued
+    assert down.revision == a.revision + 1
+    # A time a person picks (Edit time, a drag, PATCH) takes a post out of its queue.
+    picked = await scheduler.reschedule(ws.id, c.id, mon + timedelta(hours=5))
+    assert not picked.queued
+    with pytest.raises(RequestProblem):
+        await scheduler.move(ws.id, c.id, "up")
+    # The queue's own moves keep it: pulled forward into B's slot after B is cancelled.
+    await rt.slots.set_pull_forward(ws.id, True)
+    await scheduler.cancel(ws.id, b.id)
+    pulled = await rt.posts.get(a.id)
+    assert (pulled.scheduled_at, pulled.queued) == (thu, True)
+    changed, _ = await rt.posts.revise(ws.id, a.id, Revision(scheduled_at=thu + timedelta(days=7)))
+    assert not changed.queued
+
+
+async def _weekday_queue(
+    rt: Runtime, name: str, mastodon: FakeMastodon, zone: str = "Europe/Berlin",
+    now: datetime = datetime(2027, 3, 24, 13, tzinfo=UTC), slots: str = "mon-fri 9:00",
+) -> tuple[WorkspaceView, Scheduler]:  # fmt: skip
+    """A workspace with one Mastodon account and the workspace's ``slots``, at ``now`` (by
+    default a Wednesday, 14:00 in Berlin)."""
+    ws = await rt.workspaces.ensure(name, zone)
+    await rt.workspaces.add_account(
+        ws.id, "mastodon", "@outpost@fake.social", rt.cipher.encrypt("good-token"),
+        base_url=mastodon.url,
+    )  # fmt: skip
+    set_clock(rt, now)
+    await set_slots(rt, ws.id, "owner", [None], parse_slots(slots))
+    return ws, Scheduler(rt)
