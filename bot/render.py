@@ -288,6 +288,8 @@ def result(res: PostResult, lang: str | None = None) -> str:
         "partially_published": "⚠️ " + t(lang, "Partly published"),
         "failed": "❌ " + t(lang, "Not published"),
     }.get(res.status, res.status)
+    if not res.destinations:
+        return head  # a notice or a digest: the headline is the whole message
     lines = [head + ":"]
     for d in res.destinations:
         if d.status == "success":

@@ -87,7 +87,11 @@ async def follow(
     me = await talk.identify(ctx)
     lang = str(thread.origin.get("lang") or await talk.language(ctx, me, text))
     word = text.strip().lower().rstrip(".!")
-    if thread.status == "done":
+    if thread.status == "done" and thread.post_id is not None:
+        post = await talk.scheduler.get(thread.workspace_id, thread.post_id)
+        if post.status == "draft":  # saved by the worker when nobody wrote `done`
+            return Reply(t(lang, "This thread was saved as a draft: `schedule {id} tomorrow 9am` "
+                                 "schedules it.", id=str(post.id)[:8]), private=True)  # fmt: skip
         return Reply(t(lang, "This thread is already scheduled ({id}).", id=str(thread.post_id)),
                      private=True)  # fmt: skip
     if thread.status == "cancelled":

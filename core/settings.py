@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     queue_horizon_seconds: float = Field(default=3600.0, gt=0)
     publish_timeout_seconds: float = Field(default=15.0, gt=0)
     max_publish_attempts: int = Field(default=8, ge=1)
+    # A thread written in a chat with nothing added for this long and no `done` is saved as
+    # its author's draft (and they are told), rather than kept open for ever.
+    chat_thread_idle_hours: float = Field(default=24.0, gt=0)
     # Outbound requests to private or local addresses (accounts' servers, callback URLs):
     # refused in production unless set, allowed in development and tests.
     allow_private_urls: bool | None = None

@@ -6,7 +6,9 @@ The open thread lives in Postgres (``storage.chat_threads``) until then: nothing
 a redelivered message adds nothing. Each part is checked against every destination's limit as
 it arrives, so a part too long for X is refused then, not at ``done``. The time is read again
 at ``done`` ("tomorrow 9am" is the same; "in 2 hours" counts from ``done``). Files go with the
-first message only (they are the post's, sent with part 1).
+first message only (they are the post's, sent with part 1). A thread left without ``done`` for
+``CHAT_THREAD_IDLE_HOURS`` is saved as its author's draft by the worker (``save_idle``), and
+they are told in the thread: nothing written is lost, and nothing stays open for ever.
 """
 
 from __future__ import annotations
@@ -14,16 +16,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from core.errors import RequestProblem
-from core.i18n import msg
+from core.i18n import gettext as t
+from core.i18n import msg, translate
+from core.i18n import ngettext as nt
+from scheduler.health.notices import tell_chat
 from scheduler.roles import check_can_schedule
+from scheduler.runtime import Runtime
 from scheduler.service import Draft, Scheduler, all_problems
 from storage.chat_threads import ChatThread
 from storage.views import MediaView, PostView
 
 # (platform, team, chat, root message): where a thread lives.
 Where = tuple[str, str, str, str]
+UNSAVED_TOLD = timedelta(days=8)  # a thread that cannot be saved is said so once in this time
 # Stands in for the parts not written yet when the opening message is checked.
 _PENDING = "…"
 HINT = msg('e.g. "thread tomorrow 9am to x, bluesky: The first part", then one reply per part '
@@ -59,7 +67,12 @@ async def open_thread(
     if problems:
         raise RequestProblem(problems, HINT)
     made = await scheduler.rt.chat_threads.open(
-        asked.workspace_id, where, request, dict(origin), [m.id for m in draft.media]
+        asked.workspace_id,
+        where,
+        request,
+        dict(origin),
+        [m.id for m in draft.media],
+        (asked.user_id, asked.tz, asked.defaults),
     )
     if made is None:
         raise RequestProblem([msg("A thread is already being collected here.")])
@@ -115,6 +128,73 @@ async def finish(scheduler: Scheduler, asked: Asked, thread: ChatThread) -> Post
         raise
     await rt.chat_threads.move(claimed.id, "closing", "done", post.id)
     return post
+
+
+async def save_idle(scheduler: Scheduler) -> int:
+    """Save each thread nobody finished, nothing added for ``CHAT_THREAD_IDLE_HOURS``, as its
+    author's draft and tell them where they wrote it. How many were closed."""
+    rt = scheduler.rt
+    hours = rt.settings.chat_thread_idle_hours
+    closed = 0
+    for thread_id in await rt.chat_threads.idle(rt.clock.now() - timedelta(hours=hours)):
+        claimed = await rt.chat_threads.claim(thread_id)
+        if claimed is not None:  # else finished or dropped meanwhile
+            closed += await _close(scheduler, claimed, f"{hours:g}")
+    return closed
+
+
+async def _close(scheduler: Scheduler, thread: ChatThread, hours: str) -> bool:
+    """A claimed idle thread: saved as a draft (or closed when it has nothing), and said."""
+    rt = scheduler.rt
+    lang = thread.origin.get("lang")
+    try:
+        post = await _as_draft(scheduler, thread)
+    except RequestProblem as exc:
+        if thread.parts:
+            # Its parts cannot be a draft as they are (an account gone meanwhile): keep it
+            # open, and say why once.
+            await rt.chat_threads.move(thread.id, "closing", "open")
+            await _unsaved(rt, thread, exc, hours)
+            return False
+        # Nothing to save (no part was ever written): close it and say so.
+        await rt.chat_threads.move(thread.id, "closing", "cancelled")
+        said = t(lang, "Nobody wrote in this thread for {hours} hours; it is closed and nothing "
+                       "was saved.", hours=hours)  # fmt: skip
+        await tell_chat(rt, thread.workspace_id, thread.origin, "🧵 " + said)
+        return True
+    except BaseException:
+        await rt.chat_threads.move(thread.id, "closing", "open")
+        raise
+    await rt.chat_threads.move(thread.id, "closing", "done", post.id)
+    parts = nt(lang, "{n} part", "{n} parts", max(1, len(post.parts)))
+    said = t(lang, "Nobody wrote `done` in this thread for {hours} hours, so it is saved as a "
+                   "draft ({parts}): `schedule {id} tomorrow 9am` schedules it, `drafts` lists "
+                   "drafts.", hours=hours, parts=parts, id=str(post.id)[:8])  # fmt: skip
+    await tell_chat(rt, thread.workspace_id, thread.origin, "🧵 " + said, post)
+    return True
+
+
+async def _unsaved(rt: Runtime, thread: ChatThread, exc: RequestProblem, hours: str) -> None:
+    key = f"{rt.settings.queue_name}:thread-unsaved:{thread.id}"
+    if not await rt.redis.set(key, "1", nx=True, ex=UNSAVED_TOLD):
+        return
+    lang = thread.origin.get("lang")
+    why = " ".join(translate(p, lang) for p in exc.problems)
+    said = t(lang, "Nobody wrote `done` in this thread for {hours} hours, and it cannot be saved "
+                   "as a draft: {why} Fix that and reply `done`, or reply `cancel`.",
+             hours=hours, why=why)  # fmt: skip
+    await tell_chat(rt, thread.workspace_id, thread.origin, "🧵 " + said)
+
+
+async def _as_draft(scheduler: Scheduler, thread: ChatThread) -> PostView:
+    media: list[MediaView] = []
+    if thread.media_ids:
+        media = await scheduler.rt.library.get_many(thread.workspace_id, list(thread.media_ids))
+    return await scheduler.schedule(
+        thread.workspace_id, thread.request, tz=thread.tz or "UTC", user_id=thread.user_id,
+        media=media, origin=thread.origin, defaults=thread.defaults, as_draft=True,
+        thread_parts=thread.parts,
+    )  # fmt: skip
 
 
 async def cancel(scheduler: Scheduler, thread: ChatThread) -> bool:

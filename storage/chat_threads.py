@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -41,12 +41,17 @@ class ChatThread:
     status: str
     post_id: uuid.UUID | None
     parts: tuple[str, ...] = ()
+    # Who opened it, in which zone, with which default destinations (None: opened before
+    # these were kept).
+    user_id: uuid.UUID | None = None
+    tz: str | None = None
+    defaults: tuple[uuid.UUID, ...] = ()
 
 
 OPEN = """
 INSERT INTO chat_threads (id, workspace_id, platform, team_id, chat_id, root, request, origin,
-                          media_ids)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)
+                          media_ids, user_id, tz, defaults)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12)
 ON CONFLICT (platform, team_id, chat_id, root) DO NOTHING
 RETURNING id
 """
@@ -85,6 +90,14 @@ RETURNING id
 """
 
 
+# Open threads whose last part (or the opening, without parts) came before $1.
+IDLE = """
+SELECT t.id FROM chat_threads t
+WHERE t.status = 'open' AND t.created_at < $1
+  AND NOT EXISTS (SELECT 1 FROM chat_thread_parts p
+                  WHERE p.thread_id = t.id AND p.created_at >= $1)
+ORDER BY t.created_at LIMIT $2
+"""
 SAID = """
 UPDATE chat_threads SET bot_messages = array_append(bot_messages, $2)
 WHERE id = $1 AND NOT $2 = ANY(bot_messages)
@@ -106,6 +119,9 @@ def _view(row: Any, parts: Sequence[str] = ()) -> ChatThread:
         status=row["status"],
         post_id=row["post_id"],
         parts=tuple(parts),
+        user_id=row["user_id"],
+        tz=row["tz"],
+        defaults=tuple(row["defaults"] or ()),
     )
 
 
@@ -130,13 +146,21 @@ class ChatThreadStore:
         request: str,
         origin: dict[str, Any],
         media_ids: Sequence[uuid.UUID] = (),
+        asker: tuple[uuid.UUID | None, str, Sequence[uuid.UUID]] = (None, "UTC", ()),
     ) -> uuid.UUID | None:
-        """Open a thread at ``where`` (platform, team, chat, root); None if one is there."""
+        """Open a thread at ``where`` (platform, team, chat, root) for ``asker`` (user, zone,
+        default destinations); None if one is there."""
+        user_id, tz, defaults = asker
         async with driver(self.sessions) as conn:
             return await conn.fetchval(  # type: ignore[no-any-return]
                 OPEN, uuid.uuid4(), workspace_id, *where, request, json.dumps(origin),
-                list(media_ids),
+                list(media_ids), user_id, tz, list(defaults),
             )  # fmt: skip
+
+    async def idle(self, before: datetime, limit: int = 100) -> list[uuid.UUID]:
+        """Open threads with nothing added since ``before``, oldest first."""
+        async with driver(self.sessions) as conn:
+            return [r["id"] for r in await conn.fetch(IDLE, before, limit)]
 
     async def at_root(self, where: tuple[str, str, str, str]) -> ChatThread | None:
         """The thread whose root message is ``where``'s."""

@@ -10,6 +10,7 @@ and must not rewrite the post's summary (only its real result does).
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,14 +43,28 @@ async def tell(
     origin: Mapping[str, Any] | None = None,
 ) -> bool:
     """Reply ``headline`` and ``lines`` (platform, handle, what) where ``post`` came from."""
-    place = chat_origin(origin if origin is not None else post.origin)
+    where_from = origin if origin is not None else post.origin
+    return await tell_chat(rt, post.workspace_id, where_from, headline, post, lines)
+
+
+async def tell_chat(
+    rt: Runtime,
+    workspace_id: uuid.UUID,
+    origin: Mapping[str, Any],
+    headline: str,
+    post: PostView | None = None,
+    lines: Sequence[tuple[str, str, str]] = (),
+) -> bool:
+    """Reply ``headline`` and ``lines`` in the chat ``origin`` names; False when it is no chat
+    or the chat could not be reached."""
+    place = chat_origin(origin)
     if place is None:
         return False
     result = PostResult(
-        post_id=str(post.id),
-        workspace_id=str(post.workspace_id),
+        post_id=str(post.id) if post else "",
+        workspace_id=str(workspace_id),
         status=headline,
-        text=post.content,
+        text=post.content if post else "",
         origin=place,
         callback_url=None,
         destinations=tuple(DestinationResult(p, h, "notice", None, what) for p, h, what in lines),
@@ -57,6 +72,6 @@ async def tell(
     try:
         await rt.notifier.notify(result)
     except Exception as exc:  # a chat that is down must not stop the other notices
-        log.warning("health notice not delivered", extra={"error": repr(exc)})
+        log.warning("notice not delivered", extra={"error": repr(exc)})
         return False
     return True

@@ -152,6 +152,16 @@ def _cron_seconds(interval: float) -> dict[str, Any]:
     return {"second": set(range(0, 60, step))}
 
 
+async def idle_task(ctx: dict[str, Any]) -> int:
+    """Threads written in a chat and left without `done` become their author's drafts."""
+    # Imported here: the use cases load the media libraries, which a worker otherwise loads
+    # only when a post with media is due (tests/test_cli_imports.py).
+    from scheduler.chat_threads import save_idle
+    from scheduler.service import Scheduler
+
+    return await save_idle(Scheduler(ctx["runtime"]))
+
+
 def make_worker(
     runtime: Runtime,
     *,
@@ -209,6 +219,13 @@ def make_worker(
             cron(
                 expire_task,
                 name="approval:expire",
+                timeout=timeout,
+                **_cron_seconds(settings.reconcile_seconds),
+            ),
+            # Threads written in a chat and left without `done` become their author's drafts.
+            cron(
+                idle_task,
+                name="threads:idle",
                 timeout=timeout,
                 **_cron_seconds(settings.reconcile_seconds),
             ),

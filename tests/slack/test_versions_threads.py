@@ -4,18 +4,22 @@ and `preview` shows per destination what would be sent and stores nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import Any
 
 from redis.asyncio import Redis
 
+from scheduler.chat_threads import save_idle
+from scheduler.service import Scheduler
 from tests.alt.support import bluesky_pds, connect_bluesky, png
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.x import FakeX
 from tests.helpers import count_rows
 from tests.input.support import connect_linkedin, connect_x, linkedin, xnet
 from tests.slack.conftest import CHANNEL, TEAM, SlackHarness
+from tests.slack.test_approval import asyncpg_execute
 from tests.slack.test_commands import _until
 from tests.slack.test_events import message
 from tests.support import TEST_REDIS, wait_for
@@ -170,9 +174,7 @@ async def test_a_five_message_slack_thread_goes_out_as_five_parts_on_x_and_blues
         await wait_for(published, timeout=60)
         # X: five tweets, each a reply to the one before.
         assert [p["_sent_text"] for p in xnet.posts] == parts
-        assert [p["in_reply_to"] for p in xnet.posts] == [None] + [
-            p["id"] for p in xnet.posts[:-1]
-        ]
+        assert [p["in_reply_to"] for p in xnet.posts] == [None] + [p["id"] for p in xnet.posts[:-1]]
         # Bluesky: five records, each replying to the one before, all under the first.
         records = [bluesky.records[k]["value"] for k in bluesky.created_keys()]
         assert [r["text"] for r in records] == parts
@@ -319,4 +321,90 @@ async def test_retry_in_the_thread_sends_a_failed_first_comment_once(
     assert "first comment posted" in second["text"], second["text"]
     assert not [b for b in second.get("blocks") or [] if b["type"] == "actions"]
     assert [p["commentary"] for p in linkedin.posts] == ["We are hiring"]
-    assert [c["message"]["text"] for c in linkedin.comments] == ["Apply at https://example.com/jobs"]
+    assert [c["message"]["text"] for c in linkedin.comments] == [
+        "Apply at https://example.com/jobs"
+    ]
+
+
+async def test_a_thread_left_without_done_is_saved_as_a_draft_and_said(
+    slack: SlackHarness, xnet: FakeX
+) -> None:
+    """Nothing added for CHAT_THREAD_IDLE_HOURS and no `done`: the worker saves the parts as
+    the author's draft and says so in the thread; a thread with nothing in it is closed."""
+    rt, fake = slack.rt, slack.fake
+    root = await _two_parts(slack, xnet, "EvIDLE")
+    empty = message("thread tomorrow 10am to x")
+    await slack.event(empty, event_id="EvIDLE2")
+    await _until(lambda: len(fake.messages) == 3)
+    # A day and an hour pass with no `done`.
+    for table in ("chat_threads", "chat_thread_parts"):
+        await asyncpg_execute(f"UPDATE {table} SET created_at = now() - interval '25 hours'")
+    await save_idle(Scheduler(rt))  # what the worker's cron entry runs (it may run it first)
+
+    def told(ts: str) -> list[dict[str, Any]]:
+        return [m for m in fake.messages if m.get("thread_ts") == ts and "🧵 Nobody" in m["text"]]
+
+    await _until(lambda: told(root) and told(str(empty["ts"])), timeout=15)
+    [draft] = await rt.posts.search(await _workspace(slack), statuses=["draft"])
+    assert draft.parts == ("Part one", "Part two")
+    assert draft.user_id is not None
+    assert [d.platform for d in draft.destinations] == ["x"]
+    [said] = told(root)
+    assert "so it is saved as a draft (2 parts)" in said["text"], said["text"]
+    assert f"`schedule {str(draft.id)[:8]} tomorrow 9am`" in said["text"]
+    assert "nothing was saved" in told(str(empty["ts"]))[0]["text"]
+    assert await save_idle(Scheduler(rt)) == 0  # once
+    # A late reply in the thread adds nothing and says where the parts went.
+    await slack.event(reply("Part three", root), event_id="EvIDLE3")
+    await _until(
+        lambda: any("This thread was saved as a draft" in m["text"]
+                    for m in [*fake.messages, *fake.ephemeral])
+    )  # fmt: skip
+    assert (await rt.posts.get(draft.id)).parts == ("Part one", "Part two")
+    assert xnet.posts == []
+
+
+async def test_an_idle_thread_that_cannot_be_a_draft_stays_open_and_is_said_once(
+    slack: SlackHarness, xnet: FakeX
+) -> None:
+    rt, fake = slack.rt, slack.fake
+    root = await _two_parts(slack, xnet, "EvUNS")
+    # Meanwhile the stored part came to be more than X takes (nothing in Outpost does this
+    # today; an account's limit could change under a thread).
+    await asyncpg_execute("UPDATE chat_thread_parts SET text = repeat('x', 400)")
+    await day_passes()
+    assert await save_idle(Scheduler(rt)) == 0
+
+    def told() -> list[str]:
+        return [
+            m["text"] for m in fake.messages
+            if m.get("thread_ts") == root and "cannot be saved as a draft" in m["text"]
+        ]  # fmt: skip
+
+    await _until(told)
+    assert "X allows 280" in told()[0], told()[0]
+    assert "reply `cancel`" in told()[0]
+    assert await save_idle(Scheduler(rt)) == 0
+    await asyncio.sleep(0.3)
+    assert len(told()) == 1  # said once, not at every sweep
+    assert await count_rows("scheduled_posts") == 0
+    [thread] = await rt.chat_threads.idle(rt.clock.now())  # still open, its parts kept
+    assert (await rt.chat_threads.claim(thread)) is not None
+
+
+async def _two_parts(slack: SlackHarness, xnet: FakeX, events: str) -> str:
+    """A thread to X opened in a DM with "Part one" and a reply "Part two"; its root."""
+    await connect_x(slack.rt, await _workspace(slack), xnet)
+    opening = message("thread tomorrow 9am to x: Part one")
+    await slack.event(opening, event_id=f"{events}0")
+    await _until(lambda: slack.fake.messages)
+    root = str(opening["ts"])
+    await slack.event(reply("Part two", root), event_id=f"{events}1")
+    await _until(lambda: len(slack.fake.messages) == 2)
+    return root
+
+
+async def day_passes() -> None:
+    """A day and an hour with nothing added to any open thread and no `done`."""
+    for table in ("chat_threads", "chat_thread_parts"):
+        await asyncpg_execute(f"UPDATE {table} SET created_at = now() - interval '25 hours'")

@@ -8,12 +8,15 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from scheduler.chat_threads import save_idle
 from scheduler.runtime import Runtime
+from scheduler.service import Scheduler
 from tests.alt.support import bluesky_pds, connect_bluesky
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.x import FakeX
 from tests.helpers import count_rows
 from tests.input.support import connect_x, xnet
+from tests.slack.test_versions_threads import day_passes
 from tests.telegram.updates import USER, Updates, post, replies, sent_message
 
 __all__ = ["xnet"]  # a fixture
@@ -79,3 +82,27 @@ async def test_preview_and_versions_in_telegram(
     assert await post(client, updates.message(text=text)) == 200
     assert "X allows 280" in replies(telegram, USER)[-1]["text"]
     assert await count_rows("scheduled_posts") == 0
+
+
+async def test_a_thread_left_without_done_is_saved_and_said_in_the_askers_language(
+    client: Client, telegram: FakeTelegram, tg_runtime: Runtime, updates: Updates, xnet: FakeX,
+) -> None:  # fmt: skip
+    ws = await tg_runtime.workspaces.ensure(f"telegram:{USER}")
+    await connect_x(tg_runtime, ws.id, xnet)
+    assert await post(client, updates.message(text="language es")) == 200
+    opening = updates.message(text="thread mañana a las 9 en x: Primera parte del hilo")
+    assert await post(client, opening) == 200
+    second = replying(updates.message(text="Segunda parte del hilo"), opening)
+    assert await post(client, second) == 200
+    assert replies(telegram, USER)[-1]["text"].startswith("Parte 2 añadida")
+    await day_passes()
+    assert await save_idle(Scheduler(tg_runtime)) == 1
+    told = replies(telegram, USER)[-1]
+    assert told["text"].startswith(
+        "🧵 Nadie escribió <code>done</code> en este hilo durante 24 horas"
+    ), told
+    assert "(2 partes)" in told["text"]
+    assert told["reply_parameters"]["message_id"] == opening["message"]["message_id"]
+    [draft] = await tg_runtime.posts.search(ws.id, statuses=["draft"])
+    assert draft.parts == ("Primera parte del hilo", "Segunda parte del hilo")
+    assert await count_rows("scheduled_posts") == 1
