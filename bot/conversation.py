@@ -419,10 +419,15 @@ class Conversation:
 
 
 def _guessed(text: str) -> str:
-    """The language of a message without a setting. Named commands (``posts``, ``cancel 3f2b``)
-    are English words with ids and zone names: they say nothing of the person's language."""
+    """The language of a message without a setting: its request's, where it carries one
+    (``thread``, ``preview`` and ``draft`` are followed by a request in the person's words).
+    Other named commands (``posts``, ``cancel 3f2b``) are English words with ids and zone
+    names: they say nothing of the person's language."""
     command = parse_command(text)
-    return detected(command.arg) if command.kind == "schedule" else DEFAULT
+    return detected(command.arg) if command.kind in _REQUESTS else DEFAULT
+
+
+_REQUESTS = frozenset({"schedule", "draft", "thread", "preview", "submit"})
 
 
 def _hint(exc: OutpostError, lang: str | None) -> str:

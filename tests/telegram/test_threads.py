@@ -89,9 +89,10 @@ async def test_a_thread_left_without_done_is_saved_and_said_in_the_askers_langua
 ) -> None:  # fmt: skip
     ws = await tg_runtime.workspaces.ensure(f"telegram:{USER}")
     await connect_x(tg_runtime, ws.id, xnet)
-    assert await post(client, updates.message(text="language es")) == 200
     opening = updates.message(text="thread mañana a las 9 en x: Primera parte del hilo")
     assert await post(client, opening) == 200
+    # The request after `thread` is Spanish, so the answers are (no language set).
+    assert replies(telegram, USER)[0]["text"].startswith("🧵 Recogiendo un hilo para x:outpost")
     second = replying(updates.message(text="Segunda parte del hilo"), opening)
     assert await post(client, second) == 200
     assert replies(telegram, USER)[-1]["text"].startswith("Parte 2 añadida")
