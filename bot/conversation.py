@@ -21,6 +21,7 @@ from core.i18n import gettext as t
 from scheduler import chat_threads, series
 from scheduler.accounts.access import connect_link
 from scheduler.channels import Chat, chat_defaults
+from scheduler.drafts import Draft
 from scheduler.edge import PUBLISHERS, canonical_platform
 from scheduler.health.checks import check_workspace
 from scheduler.health.digest import subscribe
@@ -31,7 +32,7 @@ from scheduler.members import identify as identify_member
 from scheduler.reader import parse_time
 from scheduler.roles import can_schedule, check_can_schedule
 from scheduler.runtime import Runtime
-from scheduler.service import Draft, Scheduler
+from scheduler.service import Scheduler
 from scheduler.signin import invite
 from scheduler.views import MediaView
 

@@ -17,8 +17,8 @@ from core.errors import RequestProblem
 from core.i18n import gettext as t
 from scheduler import chat_threads
 from scheduler.chat_threads import Asked
+from scheduler.drafts import all_problems
 from scheduler.preview import destination_previews, post_draft
-from scheduler.service import all_problems
 from scheduler.views import MediaView, PostView
 
 if TYPE_CHECKING:

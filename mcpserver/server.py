@@ -19,11 +19,12 @@ from core.states import PostStatus
 from mcpserver.calls import KEY_NOTE, Who, need, once, parse_time, refusal
 from scheduler import edits
 from scheduler.accounts.usecases import list_accounts
+from scheduler.drafts import Draft, check_zone
 from scheduler.edits import Change
 from scheduler.health.checks import check_workspace
 from scheduler.media.fetch import ingest_url
 from scheduler.runtime import Runtime
-from scheduler.service import Draft, Scheduler, check_zone
+from scheduler.service import Scheduler
 from scheduler.views import MediaView, PostView, TokenView
 from webhooks.render import account_json, iso, media_json, post_json, preview_json
 

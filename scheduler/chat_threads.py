@@ -22,10 +22,11 @@ from core.errors import RequestProblem
 from core.i18n import gettext as t
 from core.i18n import msg, translate
 from core.i18n import ngettext as nt
+from scheduler.drafts import Draft, all_problems
 from scheduler.health.notices import tell_chat
 from scheduler.roles import check_can_schedule
 from scheduler.runtime import Runtime
-from scheduler.service import Draft, Scheduler, all_problems
+from scheduler.service import Scheduler
 from storage.chat_threads import ChatThread
 from storage.views import MediaView, PostView
 

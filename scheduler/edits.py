@@ -17,11 +17,12 @@ from datetime import UTC, datetime
 from core.errors import RequestProblem
 from core.i18n import msg
 from core.states import HELD_POST_STATUSES, CallbackEvent
+from scheduler.drafts import Draft, all_problems
 from scheduler.hooks.callbacks import emit
 from scheduler.preview import DestinationPreview, destination_previews
 from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import ParsedRequest
-from scheduler.service import PAST_GRACE, Draft, Scheduler, all_problems
+from scheduler.service import PAST_GRACE, Scheduler
 from scheduler.versions import clean_variants
 from scheduler.views import MediaView, PostView
 from storage.views import Revision

@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 
 from publishers.base import Publisher
 from publishers.x_text import has_link
+from scheduler.drafts import Draft
 from scheduler.reader import ParsedRequest
 from scheduler.requests import media_for
-from scheduler.service import Draft, Scheduler
+from scheduler.service import Scheduler
 from scheduler.versions import comment_notes, destination_check, pieces, takes_comments
 from scheduler.views import MediaView, PostView
 

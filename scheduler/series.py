@@ -16,6 +16,7 @@ from datetime import datetime
 from core.errors import RequestProblem
 from core.i18n import msg
 from core.states import HELD_POST_STATUSES, CallbackEvent, PostStatus, Role
+from scheduler.drafts import all_problems
 from scheduler.edits import Change, draft_change
 from scheduler.hooks.callbacks import emit
 from scheduler.occurrences import following, is_occurrence
@@ -23,7 +24,7 @@ from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import read_request
 from scheduler.roles import check_can_schedule, needs_approval
 from scheduler.runtime import Runtime
-from scheduler.service import Scheduler, all_problems
+from scheduler.service import Scheduler
 from storage.views import Job, NewPost, PostView
 
 

@@ -19,10 +19,11 @@ from aiohttp import BodyPartReader, web
 
 from core.errors import Conflict, LimitReached, NotFound, RequestProblem
 from scheduler.calendar import viewer_zone
+from scheduler.drafts import draft_may_lack
 from scheduler.media.fit import NeedsConversion
 from scheduler.media.ingest import MAX_UPLOAD_BYTES, ingest_path
 from scheduler.runtime import Runtime
-from scheduler.service import Scheduler, draft_may_lack
+from scheduler.service import Scheduler
 from scheduler.views import MediaView, SessionInfo, WorkspaceView
 from web.compose_state import blank_form
 from web.csrf import MULTIPART_KEY

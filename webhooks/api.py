@@ -18,11 +18,12 @@ from core.limits import MAX_AHEAD_WORDS, too_far_ahead
 from core.states import HELD_POST_STATUSES, Role
 from scheduler import approval, edits
 from scheduler.api_tokens import callback_store
+from scheduler.drafts import check_zone
 from scheduler.edits import Change
 from scheduler.media.fetch import ingest_url
 from scheduler.media.ingest import ingest_path
 from scheduler.roles import check_can_schedule
-from scheduler.service import Scheduler, check_zone
+from scheduler.service import Scheduler
 from scheduler.views import MediaView, PostView
 from webhooks.errors import ApiError
 from webhooks.http import Call, Reply
