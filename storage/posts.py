@@ -454,7 +454,8 @@ class PostStore:
                 if when is None:
                     raise Conflict(msg("That is the series' last occurrence: cancel it instead."))
                 post.scheduled_at = when
-            post.exdates = list(exdates)
+            # Skips behind the row's time no longer matter: the series starts at the row.
+            post.exdates = [x for x in exdates if x >= post.scheduled_at]
             jobs = await self._rearm(session, post, when)
             extra = None
             if detached is not None:

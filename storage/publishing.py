@@ -346,7 +346,7 @@ class PublishStore:
                         variants=view.variants,
                         first_comment=view.first_comment,
                         parts=view.parts,
-                        exdates=view.exdates,
+                        exdates=tuple(x for x in view.exdates if x > when),
                     ),
                 )
                 post.recurrence = None  # the rule moves on to the next occurrence
