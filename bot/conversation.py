@@ -384,7 +384,7 @@ class Conversation:
                 return Reply(t(lang, "Publishing now…"), post=post)
             if action == "retry":
                 post = await self.scheduler.retry(me.workspace_id, pid)
-                return Reply(t(lang, "Trying the failed destinations again…"), post=post)
+                return Reply(t(lang, "Trying again what did not go out…"), post=post)
             post = await self.scheduler.get(me.workspace_id, pid)
             return Reply(t(lang, "Reply with the new time, e.g. “tomorrow 10am”."), post=post)
         except ValueError:

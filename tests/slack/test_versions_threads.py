@@ -315,6 +315,9 @@ async def test_retry_in_the_thread_sends_a_failed_first_comment_once(
     press = slack.button("retry", str(post_id), ts=first["ts"])
     press["channel"]["id"] = press["container"]["channel_id"] = first["channel"]
     await slack.interactive(press)
+    # The summary says it is going out again, then the new report lands in the thread.
+    await _until(lambda: any(u["text"].startswith("⏳ Publishing now by")
+                             for u in fake.calls("chat.update")))  # fmt: skip
     await _until(lambda: len(reports()) == 2, timeout=30)
     second = reports()[1]
     assert second["thread_ts"] == first["thread_ts"] is not None
