@@ -63,7 +63,9 @@ async def main(args: argparse.Namespace) -> None:
         redis_url=REDIS,
         queue_name="outpost:bench",
         job_timeout_seconds=60.0,
+        # The reconciler stays out of the way: only the jobs the schedule queued are run.
         reconcile_seconds=3600.0,
+        queue_horizon_seconds=7200.0,
         worker_poll_delay=0.05,
         worker_max_jobs=500,
     )

@@ -158,7 +158,7 @@ class PostView:
         if self.status in (PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED):
             return True
         return self.status == PostStatus.PUBLISHED and any(
-            d.steps_to_retry() for d in self.destinations
+            d.steps and d.steps_to_retry() for d in self.destinations
         )
 
 

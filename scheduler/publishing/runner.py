@@ -46,6 +46,7 @@ from scheduler.requests import publish_request
 from scheduler.runtime import Runtime
 from storage.media import MediaStoreError
 from storage.publishing import Claim, Finished, Outcome
+from storage.steps import PlannedStep
 from storage.views import AccountView, DestinationView, Job, PostView
 
 log = logging.getLogger("outpost.publish")
@@ -117,8 +118,11 @@ class Runner:
         stepped: Steps | None = None
         texts: list[str] = []
         try:
-            # A thread or a first comment: the root post here, the rest in steps.
-            planned, texts = plan(publisher, publish_request(post, dest, claim.account, ()))
+            # A thread or a first comment: the root post here, the rest in steps. (Most posts
+            # are one post: they skip building a request only to plan it.)
+            planned: list[PlannedStep] = []
+            if post.parts or post.first_comment or post.thread:
+                planned, texts = plan(publisher, publish_request(post, dest, claim.account, ()))
             if len(planned) > 1:
                 stepped = Steps(self, claim, publisher, build)
                 root = await stepped.root(planned, texts)
