@@ -17,11 +17,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from core.errors import RequestProblem
 from core.i18n import gettext as t
 from core.i18n import msg, translate
 from core.i18n import ngettext as nt
+from core.states import PostStatus
 from scheduler.drafts import Draft, all_problems
 from scheduler.health.notices import tell_chat
 from scheduler.roles import check_can_schedule
@@ -116,13 +118,9 @@ async def finish(scheduler: Scheduler, asked: Asked, thread: ChatThread) -> Post
     if claimed is None:
         raise RequestProblem([msg("This thread is already scheduled.")])
     try:
-        media: list[MediaView] = []
-        if claimed.media_ids:
-            media = await rt.library.get_many(claimed.workspace_id, list(claimed.media_ids))
-        post = await scheduler.schedule(
-            claimed.workspace_id, claimed.request, tz=asked.tz, user_id=asked.user_id,
-            media=media, origin=claimed.origin, defaults=asked.defaults, role=asked.role,
-            thread_parts=claimed.parts,
+        post = await _post_once(
+            scheduler, claimed, tz=asked.tz, user_id=asked.user_id, defaults=asked.defaults,
+            role=asked.role,
         )  # fmt: skip
     except BaseException:
         await rt.chat_threads.move(claimed.id, "closing", "open")
@@ -167,6 +165,8 @@ async def _close(scheduler: Scheduler, thread: ChatThread, hours: str) -> bool:
         await rt.chat_threads.move(thread.id, "closing", "open")
         raise
     await rt.chat_threads.move(thread.id, "closing", "done", post.id)
+    if post.status != PostStatus.DRAFT:
+        return True  # scheduled by a `done` whose process died before closing the thread
     parts = nt(lang, "{n} part", "{n} parts", max(1, len(post.parts)))
     said = t(lang, "Nobody wrote `done` in this thread for {hours} hours, so it is saved as a "
                    "draft ({parts}): `schedule {id} tomorrow 9am` schedules it, `drafts` lists "
@@ -187,14 +187,27 @@ async def _unsaved(rt: Runtime, thread: ChatThread, exc: RequestProblem, hours: 
     await tell_chat(rt, thread.workspace_id, thread.origin, "🧵 " + said)
 
 
-async def _as_draft(scheduler: Scheduler, thread: ChatThread) -> PostView:
+async def _post_once(scheduler: Scheduler, thread: ChatThread, **how: Any) -> PostView:
+    """The thread as one post: made now, or found when the claim before this one made it and
+    died before closing the thread (the post's origin names the thread)."""
+    rt = scheduler.rt
+    made = await rt.chat_threads.made(thread)
+    if made is not None:
+        return await rt.posts.get(made, thread.workspace_id)
     media: list[MediaView] = []
     if thread.media_ids:
-        media = await scheduler.rt.library.get_many(thread.workspace_id, list(thread.media_ids))
+        media = await rt.library.get_many(thread.workspace_id, list(thread.media_ids))
     return await scheduler.schedule(
-        thread.workspace_id, thread.request, tz=thread.tz or "UTC", user_id=thread.user_id,
-        media=media, origin=thread.origin, defaults=thread.defaults, as_draft=True,
-        thread_parts=thread.parts,
+        thread.workspace_id, thread.request, media=media,
+        origin={**thread.origin, "chat_thread": str(thread.id)}, thread_parts=thread.parts,
+        **how,
+    )  # fmt: skip
+
+
+async def _as_draft(scheduler: Scheduler, thread: ChatThread) -> PostView:
+    return await _post_once(
+        scheduler, thread, tz=thread.tz or "UTC", user_id=thread.user_id,
+        defaults=thread.defaults, as_draft=True,
     )  # fmt: skip
 
 

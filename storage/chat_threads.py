@@ -90,13 +90,22 @@ RETURNING id
 """
 
 
-# Open threads whose last part (or the opening, without parts) came before $1.
+# Open threads whose last part (or the opening, without parts) came before $1, and threads a
+# dead worker or web process left "closing" since then.
 IDLE = """
 SELECT t.id FROM chat_threads t
-WHERE t.status = 'open' AND t.created_at < $1
+WHERE (t.status = 'open' OR (t.status = 'closing' AND t.updated_at < $1))
+  AND t.created_at < $1
   AND NOT EXISTS (SELECT 1 FROM chat_thread_parts p
                   WHERE p.thread_id = t.id AND p.created_at >= $1)
 ORDER BY t.created_at LIMIT $2
+"""
+# The post a thread was scheduled as (its origin names the thread), for a claim that finds
+# its predecessor made it and died before closing the thread.
+MADE = """
+SELECT id FROM scheduled_posts
+WHERE workspace_id = $1 AND origin->>'chat_thread' = $2
+ORDER BY created_at LIMIT 1
 """
 SAID = """
 UPDATE chat_threads SET bot_messages = array_append(bot_messages, $2)
@@ -156,6 +165,13 @@ class ChatThreadStore:
                 OPEN, uuid.uuid4(), workspace_id, *where, request, json.dumps(origin),
                 list(media_ids), user_id, tz, list(defaults),
             )  # fmt: skip
+
+    async def made(self, thread: ChatThread) -> uuid.UUID | None:
+        """The post ``thread`` was already scheduled as, if any."""
+        async with driver(self.sessions) as conn:
+            return await conn.fetchval(  # type: ignore[no-any-return]
+                MADE, thread.workspace_id, str(thread.id)
+            )
 
     async def idle(self, before: datetime, limit: int = 100) -> list[uuid.UUID]:
         """Open threads with nothing added since ``before``, oldest first."""

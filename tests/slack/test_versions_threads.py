@@ -411,3 +411,31 @@ async def day_passes() -> None:
     """A day and an hour with nothing added to any open thread and no `done`."""
     for table in ("chat_threads", "chat_thread_parts"):
         await asyncpg_execute(f"UPDATE {table} SET created_at = now() - interval '25 hours'")
+
+
+async def test_a_done_whose_process_died_before_closing_the_thread_makes_no_second_post(
+    slack: SlackHarness, xnet: FakeX
+) -> None:
+    """`done` scheduled the post, then its process died before marking the thread done: the
+    next `done` (after the claim's lease) and the idle sweep find that post, never make one
+    more."""
+    rt, fake = slack.rt, slack.fake
+    root = await _two_parts(slack, xnet, "EvDIED")
+    await slack.event(reply("done", root), event_id="EvDIED2")
+    await _until(lambda: any("id: " in m["text"] for m in fake.messages))
+    [made] = await rt.posts.search(await _workspace(slack))
+    # The state such a death leaves: the post is there, the thread still "closing".
+    died = "UPDATE chat_threads SET status = 'closing', updated_at = now() - interval '{}'"
+    await asyncpg_execute(died.format("5 minutes"))
+    before = len(fake.messages)
+    await slack.event(reply("done", root), event_id="EvDIED3")
+    await _until(lambda: len(fake.messages) > before)
+    assert f"id: {made.id}" in fake.messages[-1]["text"]
+    assert await count_rows("scheduled_posts") == 1
+    # The same left for a day: the worker's sweep closes it on the post, and says nothing.
+    await asyncpg_execute(died.format("25 hours"))
+    await day_passes()
+    assert await save_idle(Scheduler(rt)) == 1
+    assert await count_rows("scheduled_posts") == 1
+    assert not [m for m in fake.messages if "Nobody wrote" in m["text"]]
+    assert await save_idle(Scheduler(rt)) == 0
