@@ -23,6 +23,7 @@ from scheduler.preview import DestinationPreview, destination_previews
 from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import ParsedRequest
 from scheduler.service import PAST_GRACE, Scheduler
+from scheduler.slots import is_slot
 from scheduler.versions import clean_variants
 from scheduler.views import MediaView, PostView
 from storage.views import Revision
@@ -159,6 +160,12 @@ async def revise(
     if problems:
         raise RequestProblem(problems, "Fix these and send the change again.")
     when = None if change.when is None else max(change.when, rt.clock.now())
+    # A time a person picks takes a queued post out of its queue, unless it is another slot.
+    queued: bool | None = None
+    if when is not None and post.queued and when != post.scheduled_at:
+        accounts = [a.id for a in draft.accounts]
+        if not await is_slot(rt, post.workspace_id, accounts, when):
+            queued = False
     revision = Revision(
         content=change.new_text(),
         parts=change.new_parts(),
@@ -168,6 +175,7 @@ async def revise(
         media=None if change.media is None else tuple((m.id, m.alt) for m in draft.media),
         expected=change.revision,
         variants=None if change.variants is None else draft.parsed.variants,
+        queued=queued,
     )
     updated, jobs = await rt.posts.revise(workspace_id, post_id, revision)
     if updated.status not in HELD_POST_STATUSES:  # a draft or a waiting post has no jobs

@@ -35,7 +35,7 @@ from scheduler.reorder import pull_forward, swap, swap_with
 from scheduler.requests import account_for, media_for
 from scheduler.roles import check_can_schedule, needs_approval
 from scheduler.runtime import Runtime
-from scheduler.slots import no_free_problem, slot_choice
+from scheduler.slots import is_slot, no_free_problem, slot_choice
 from scheduler.versions import clean_variants
 from storage.views import AccountView, Job, MediaView, NewPost, PostView
 
@@ -383,7 +383,8 @@ class Scheduler:
         queued: bool | None = False,
     ) -> PostView:
         """Move a post; a draft given a time is scheduled (or waits for approval). A time a
-        person picks takes a post out of its queue; the queue's own moves keep it (None)."""
+        person picks takes a post out of its queue unless it is another of the queue's slots;
+        the queue's own moves keep it (None)."""
         check_can_schedule(role)
         now = self.rt.clock.now()
         if when < now - PAST_GRACE:
@@ -393,9 +394,13 @@ class Scheduler:
         current = await self.rt.posts.get(post_id, workspace_id)
         if current.status == PostStatus.DRAFT:
             return await submit_draft(self.rt, current, max(when, now), role, user_id)
-        post, jobs = await self.rt.posts.reschedule(
-            workspace_id, post_id, max(when, now), queued=queued
-        )
+        when = max(when, now)
+        accounts = [d.account_id for d in current.destinations]
+        if queued is False and current.queued and await is_slot(
+            self.rt, current.workspace_id, accounts, when
+        ):
+            queued = None  # another slot of its queue: it stays queued
+        post, jobs = await self.rt.posts.reschedule(workspace_id, post_id, when, queued=queued)
         if post.status not in HELD_POST_STATUSES:
             await queue_jobs(self.rt, jobs)
         await emit(self.rt, post, CallbackEvent.POST_RESCHEDULED)

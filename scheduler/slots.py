@@ -175,6 +175,17 @@ async def next_free_slot(
     return first_free(account_ids, slots, zone, busy, start)
 
 
+async def is_slot(
+    rt: Runtime, workspace_id: uuid.UUID, account_ids: Sequence[uuid.UUID], at: datetime
+) -> bool:
+    """Whether ``at`` is a slot of every account (taken or not): a queued post moved there
+    stays in its queue, as a drag onto another slot does in Buffer."""
+    if not account_ids:
+        return False
+    slots, zone, _ = await rt.slots.slots(workspace_id)
+    return first_free(account_ids, slots, zone, [], at, at + timedelta(seconds=1)) == at
+
+
 def queue_choice(after: datetime) -> SlotChoice:
     """What a create hands storage to take the next free slot after ``after``."""
     start = after + timedelta(seconds=1)

@@ -342,9 +342,9 @@ class PostStore:
             if change.first_comment is not None:
                 post.first_comment = change.first_comment or None
             if change.scheduled_at is not None:
-                # A time a person picks takes the post out of its queue.
-                post.queued = post.queued and change.scheduled_at == post.scheduled_at
                 post.scheduled_at = change.scheduled_at
+            if change.queued is not None:
+                post.queued = change.queued
             jobs = await self._rearm(session, post, change.scheduled_at)
             await session.flush()
             view = await load_post(session, post.id)

@@ -191,6 +191,8 @@ class Revision:
     # A thread's parts (() for one text) and the first comment ("" for none).
     parts: tuple[str, ...] | None = None
     first_comment: str | None = None
+    # Whether the post stays in its queue; None leaves it as it is.
+    queued: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,14 @@ import pytest
 from core.errors import Conflict, RequestProblem
 from core.slots import first_free
 from core.states import PostStatus
+from scheduler import edits
+from scheduler.edits import Change
 from scheduler.publishing.horizon import queue_jobs
 from scheduler.publishing.runner import Runner
 from scheduler.runtime import Runtime
 from scheduler.service import Scheduler
 from scheduler.slots import next_free_slot, parse_slots, set_slots
-from storage.views import Job, NewPost, PostView, Revision, WorkspaceView
+from storage.views import Job, NewPost, PostView, WorkspaceView
 from tests.fakes.mastodon import FakeMastodon
 from tests.helpers import count_rows
 from tests.media.test_cleanup import photos
@@ -189,7 +191,10 @@ async def test_a_swap_moves_both_or_neither_and_a_picked_time_leaves_the_queue(
     assert down.queued
     assert up.queued
     assert down.revision == a.revision + 1
-    # A time a person picks (Edit time, a drag, PATCH) takes a post out of its queue.
+    # A post a person moves to another of the queue's slots (a drag to another day) stays in
+    # the queue; one given any other time (Edit time, a drag, PATCH) leaves it.
+    kept = await scheduler.reschedule(ws.id, c.id, mon + timedelta(days=1))  # Tuesday 9:00
+    assert kept.queued
     picked = await scheduler.reschedule(ws.id, c.id, mon + timedelta(hours=5))
     assert not picked.queued
     with pytest.raises(RequestProblem):
@@ -199,7 +204,11 @@ async def test_a_swap_moves_both_or_neither_and_a_picked_time_leaves_the_queue(
     await scheduler.cancel(ws.id, b.id)
     pulled = await rt.posts.get(a.id)
     assert (pulled.scheduled_at, pulled.queued) == (thu, True)
-    changed, _ = await rt.posts.revise(ws.id, a.id, Revision(scheduled_at=thu + timedelta(days=7)))
+    # Thursday 9:00 a week on, after the change to summer time: a slot.
+    next_thursday = datetime(2027, 4, 1, 9, tzinfo=BERLIN)
+    kept = await edits.revise(scheduler, ws.id, a.id, Change(when=next_thursday))
+    assert kept.queued
+    changed = await edits.revise(scheduler, ws.id, a.id, Change(when=thu + timedelta(hours=1)))
     assert not changed.queued
 
 
