@@ -147,7 +147,10 @@ async def _close(scheduler: Scheduler, thread: ChatThread, hours: str) -> bool:
     rt = scheduler.rt
     lang = thread.origin.get("lang")
     try:
-        post = await _as_draft(scheduler, thread)
+        post = await _post_once(
+            scheduler, thread, tz=thread.tz or "UTC", user_id=thread.user_id,
+            defaults=thread.defaults, as_draft=True,
+        )  # fmt: skip
     except RequestProblem as exc:
         if thread.parts:
             # Its parts cannot be a draft as they are (an account gone meanwhile): keep it
@@ -201,13 +204,6 @@ async def _post_once(scheduler: Scheduler, thread: ChatThread, **how: Any) -> Po
         thread.workspace_id, thread.request, media=media,
         origin={**thread.origin, "chat_thread": str(thread.id)}, thread_parts=thread.parts,
         **how,
-    )  # fmt: skip
-
-
-async def _as_draft(scheduler: Scheduler, thread: ChatThread) -> PostView:
-    return await _post_once(
-        scheduler, thread, tz=thread.tz or "UTC", user_id=thread.user_id,
-        defaults=thread.defaults, as_draft=True,
     )  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from scheduler.preview import DestinationPreview, destination_previews
 from scheduler.publishing.horizon import queue_jobs
 from scheduler.reader import ParsedRequest
 from scheduler.service import PAST_GRACE, Scheduler
-from scheduler.slots import is_slot
+from scheduler.slots import queued_after_move
 from scheduler.versions import clean_variants
 from scheduler.views import MediaView, PostView
 from storage.views import Revision
@@ -160,12 +160,9 @@ async def revise(
     if problems:
         raise RequestProblem(problems, "Fix these and send the change again.")
     when = None if change.when is None else max(change.when, rt.clock.now())
-    # A time a person picks takes a queued post out of its queue, unless it is another slot.
-    queued: bool | None = None
-    if when is not None and post.queued and when != post.scheduled_at:
-        accounts = [a.id for a in draft.accounts]
-        if not await is_slot(rt, post.workspace_id, accounts, when):
-            queued = False
+    queued = None
+    if when is not None:
+        queued = await queued_after_move(rt, post, [a.id for a in draft.accounts], when)
     revision = Revision(
         content=change.new_text(),
         parts=change.new_parts(),

@@ -35,7 +35,7 @@ from scheduler.reorder import pull_forward, swap, swap_with
 from scheduler.requests import account_for, media_for
 from scheduler.roles import check_can_schedule, needs_approval
 from scheduler.runtime import Runtime
-from scheduler.slots import is_slot, no_free_problem, slot_choice
+from scheduler.slots import no_free_problem, queued_after_move, slot_choice
 from scheduler.versions import clean_variants
 from storage.views import AccountView, Job, MediaView, NewPost, PostView
 
@@ -395,11 +395,9 @@ class Scheduler:
         if current.status == PostStatus.DRAFT:
             return await submit_draft(self.rt, current, max(when, now), role, user_id)
         when = max(when, now)
-        accounts = [d.account_id for d in current.destinations]
-        if queued is False and current.queued and await is_slot(
-            self.rt, current.workspace_id, accounts, when
-        ):
-            queued = None  # another slot of its queue: it stays queued
+        if queued is False:  # a person's move, not the queue's own
+            accounts = [d.account_id for d in current.destinations]
+            queued = await queued_after_move(self.rt, current, accounts, when)
         post, jobs = await self.rt.posts.reschedule(workspace_id, post_id, when, queued=queued)
         if post.status not in HELD_POST_STATUSES:
             await queue_jobs(self.rt, jobs)

@@ -31,7 +31,7 @@ from scheduler.reader import ParsedRequest
 from scheduler.roles import can_manage_members
 from scheduler.runtime import Runtime
 from storage.posts import SlotChoice
-from storage.views import AccountView
+from storage.views import AccountView, PostView
 
 Busy = tuple[uuid.UUID, datetime]
 
@@ -175,15 +175,19 @@ async def next_free_slot(
     return first_free(account_ids, slots, zone, busy, start)
 
 
-async def is_slot(
-    rt: Runtime, workspace_id: uuid.UUID, account_ids: Sequence[uuid.UUID], at: datetime
-) -> bool:
-    """Whether ``at`` is a slot of every account (taken or not): a queued post moved there
-    stays in its queue, as a drag onto another slot does in Buffer."""
-    if not account_ids:
-        return False
-    slots, zone, _ = await rt.slots.slots(workspace_id)
-    return first_free(account_ids, slots, zone, [], at, at + timedelta(seconds=1)) == at
+async def queued_after_move(
+    rt: Runtime, post: PostView, account_ids: Sequence[uuid.UUID], at: datetime
+) -> bool | None:
+    """What a person moving ``post`` to ``at`` does to its place in the queue: False takes it
+    out, None leaves it as it is. A queued post moved to another of its queue's slots (taken or
+    not) stays queued, as a drag onto another slot does in Buffer; any other time is its own."""
+    if not post.queued or at == post.scheduled_at:
+        return None
+    if account_ids:
+        slots, zone, _ = await rt.slots.slots(post.workspace_id)
+        if first_free(account_ids, slots, zone, [], at, at + timedelta(seconds=1)) == at:
+            return None
+    return False
 
 
 def queue_choice(after: datetime) -> SlotChoice:

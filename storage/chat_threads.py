@@ -94,8 +94,8 @@ RETURNING id
 # dead worker or web process left "closing" since then.
 IDLE = """
 SELECT t.id FROM chat_threads t
-WHERE (t.status = 'open' OR (t.status = 'closing' AND t.updated_at < $1))
-  AND t.created_at < $1
+WHERE t.status IN ('open', 'closing') AND t.created_at < $1
+  AND (t.status = 'open' OR t.updated_at < $1)
   AND NOT EXISTS (SELECT 1 FROM chat_thread_parts p
                   WHERE p.thread_id = t.id AND p.created_at >= $1)
 ORDER BY t.created_at LIMIT $2
@@ -169,9 +169,8 @@ class ChatThreadStore:
     async def made(self, thread: ChatThread) -> uuid.UUID | None:
         """The post ``thread`` was already scheduled as, if any."""
         async with driver(self.sessions) as conn:
-            return await conn.fetchval(  # type: ignore[no-any-return]
-                MADE, thread.workspace_id, str(thread.id)
-            )
+            made: uuid.UUID | None = await conn.fetchval(MADE, thread.workspace_id, str(thread.id))
+        return made
 
     async def idle(self, before: datetime, limit: int = 100) -> list[uuid.UUID]:
         """Open threads with nothing added since ``before``, oldest first."""

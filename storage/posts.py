@@ -518,8 +518,7 @@ class PostStore:
                         status=status_word(post.status))
                 )  # fmt: skip
             # A post that is out keeps its post: only its failed parts and comment go again.
-            again = {d.id: d.steps_to_retry() for d in before.destinations}
-            again = {dest: seqs for dest, seqs in again.items() if seqs}
+            again = {d.id: seqs for d in before.destinations if (seqs := d.steps_to_retry())}
             for dest, seqs in again.items():
                 await session.execute(
                     update(DestinationStep)

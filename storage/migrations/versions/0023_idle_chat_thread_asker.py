@@ -26,8 +26,9 @@ def upgrade() -> None:
         "defaults", postgresql.ARRAY(postgresql.UUID(as_uuid=True)),
         server_default=sa.text("'{}'::uuid[]"), nullable=False,
     ))  # fmt: skip
+    # The worker's idle sweep reads threads still open (or left closing) by age.
     op.create_index("ix_chat_threads_open", "chat_threads", ["created_at"],
-                    postgresql_where=sa.text("status = 'open'"))  # fmt: skip
+                    postgresql_where=sa.text("status IN ('open', 'closing')"))  # fmt: skip
 
 
 def downgrade() -> None:
